@@ -1,0 +1,259 @@
+//! The only place Bicep text is produced. Two-space indentation, one property or item per
+//! line, LF line endings, one trailing newline.
+
+use super::{Expr, File, Item, Key, Param, ParamFile, Property, StatementKind, StrPart};
+use std::fmt::Write as _;
+
+pub fn print_file(file: &File) -> String {
+    let mut out = String::new();
+    for line in &file.header {
+        push_comment(&mut out, 0, line);
+    }
+    for (index, statement) in file.statements.iter().enumerate() {
+        if index > 0 || !file.header.is_empty() {
+            out.push('\n');
+        }
+        for comment in &statement.comments {
+            push_comment(&mut out, 0, comment);
+        }
+        print_statement(&mut out, &statement.kind);
+    }
+    out
+}
+
+pub fn print_param_file(file: &ParamFile) -> String {
+    let mut out = String::new();
+    for line in &file.header {
+        push_comment(&mut out, 0, line);
+    }
+    let _ = writeln!(out, "using {}", quote(&file.using));
+    if !file.assignments.is_empty() {
+        out.push('\n');
+    }
+    for (name, value) in &file.assignments {
+        let _ = write!(out, "param {} = ", ident(name));
+        print_expr(&mut out, 0, value);
+        out.push('\n');
+    }
+    out
+}
+
+fn print_statement(out: &mut String, statement: &StatementKind) {
+    match statement {
+        StatementKind::TargetScope(scope) => {
+            let _ = writeln!(out, "targetScope = {}", quote(scope));
+        }
+        StatementKind::Param(param) => print_param(out, param),
+        StatementKind::Var { name, value } => {
+            let _ = write!(out, "var {} = ", ident(name));
+            print_expr(out, 0, value);
+            out.push('\n');
+        }
+        StatementKind::Resource(resource) => {
+            let _ = write!(
+                out,
+                "resource {} {} ",
+                ident(&resource.symbol),
+                quote(&resource.type_ref)
+            );
+            if resource.existing {
+                out.push_str("existing ");
+            }
+            out.push_str("= ");
+            print_object(out, 0, &resource.body);
+            out.push('\n');
+        }
+        StatementKind::Module(module) => {
+            let _ = write!(
+                out,
+                "module {} {} = ",
+                ident(&module.symbol),
+                quote(&module.path)
+            );
+            print_object(out, 0, &module.body);
+            out.push('\n');
+        }
+        StatementKind::Output { name, ty, value } => {
+            let _ = write!(out, "output {} {} = ", ident(name), ty.keyword());
+            print_expr(out, 0, value);
+            out.push('\n');
+        }
+    }
+}
+
+fn print_param(out: &mut String, param: &Param) {
+    if param.secure {
+        out.push_str("@secure()\n");
+    }
+    if let Some(description) = &param.description {
+        let _ = writeln!(out, "@description({})", quote(description));
+    }
+    if !param.allowed.is_empty() {
+        out.push_str("@allowed(");
+        let items: Vec<Item> = param.allowed.iter().cloned().map(Item::from).collect();
+        print_array(out, 0, &items);
+        out.push_str(")\n");
+    }
+    let _ = write!(out, "param {} {}", ident(&param.name), param.ty.keyword());
+    if let Some(default) = &param.default {
+        out.push_str(" = ");
+        print_expr(out, 0, default);
+    }
+    out.push('\n');
+}
+
+fn print_expr(out: &mut String, indent: usize, expr: &Expr) {
+    match expr {
+        Expr::Str(parts) => print_string(out, indent, parts),
+        Expr::Int(value) => {
+            let _ = write!(out, "{value}");
+        }
+        Expr::Bool(value) => {
+            let _ = write!(out, "{value}");
+        }
+        Expr::Array(items) => print_array(out, indent, items),
+        Expr::Object(props) => print_object(out, indent, props),
+        Expr::Ident(name) => out.push_str(ident(name)),
+        Expr::Member(base, member) => {
+            print_expr(out, indent, base);
+            if is_identifier(member) {
+                out.push('.');
+                out.push_str(member);
+            } else {
+                let _ = write!(out, "[{}]", quote(member));
+            }
+        }
+        Expr::Call(name, args) => {
+            out.push_str(ident(name));
+            out.push('(');
+            for (index, arg) in args.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(", ");
+                }
+                print_expr(out, indent, arg);
+            }
+            out.push(')');
+        }
+        Expr::Equals(left, right) => {
+            print_expr(out, indent, left);
+            out.push_str(" == ");
+            print_expr(out, indent, right);
+        }
+    }
+}
+
+fn print_string(out: &mut String, indent: usize, parts: &[StrPart]) {
+    out.push('\'');
+    for part in parts {
+        match part {
+            StrPart::Text(text) => escape_into(out, text),
+            StrPart::Interp(expr) => {
+                out.push_str("${");
+                print_expr(out, indent, expr);
+                out.push('}');
+            }
+        }
+    }
+    out.push('\'');
+}
+
+fn print_array(out: &mut String, indent: usize, items: &[Item]) {
+    if items.is_empty() {
+        out.push_str("[]");
+        return;
+    }
+    out.push_str("[\n");
+    for item in items {
+        for comment in &item.comments {
+            push_comment(out, indent + 1, comment);
+        }
+        push_indent(out, indent + 1);
+        print_expr(out, indent + 1, &item.value);
+        out.push('\n');
+    }
+    push_indent(out, indent);
+    out.push(']');
+}
+
+fn print_object(out: &mut String, indent: usize, props: &[Property]) {
+    if props.is_empty() {
+        out.push_str("{}");
+        return;
+    }
+    out.push_str("{\n");
+    for prop in props {
+        for comment in &prop.comments {
+            push_comment(out, indent + 1, comment);
+        }
+        push_indent(out, indent + 1);
+        match &prop.key {
+            Key::Name(name) if is_identifier(name) => out.push_str(name),
+            Key::Name(name) => out.push_str(&quote(name)),
+            Key::Interpolated(parts) => print_string(out, indent + 1, parts),
+        }
+        out.push_str(": ");
+        print_expr(out, indent + 1, &prop.value);
+        out.push('\n');
+    }
+    push_indent(out, indent);
+    out.push('}');
+}
+
+fn push_indent(out: &mut String, indent: usize) {
+    for _ in 0..indent {
+        out.push_str("  ");
+    }
+}
+
+/// Comments cannot carry a line break, or the rest of the line would become code.
+fn push_comment(out: &mut String, indent: usize, text: &str) {
+    push_indent(out, indent);
+    out.push_str("//");
+    if !text.is_empty() {
+        out.push(' ');
+        out.extend(text.chars().map(|c| if c.is_control() { ' ' } else { c }));
+    }
+    out.push('\n');
+}
+
+/// A single-quoted Bicep string literal with every special character escaped.
+pub(crate) fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    escape_into(&mut out, text);
+    out.push('\'');
+    out
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:X}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+pub(crate) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Symbols are derived from validated names; anything else is a generator bug.
+fn ident(name: &str) -> &str {
+    assert!(
+        is_identifier(name),
+        "bulwark bug: `{name}` is not a Bicep identifier"
+    );
+    name
+}

@@ -1,0 +1,154 @@
+//! Rendering diagnostics as text: file:line:col, the line with a caret, what was expected
+//! and a hint. The CLI prints what this returns.
+
+use super::diagnostic::{Diagnostic, Severity};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+
+/// Where the blueprint text came from, for diagnostics that point into it.
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+pub fn render(diagnostics: &[Diagnostic], source: Option<&Source<'_>>, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report {
+            diagnostic,
+            source: source.map(|s| NamedSource::new(s.name, s.text.to_string())),
+            text_len: source.map_or(0, |s| s.text.len()),
+        };
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&format!("{}\n", diagnostic.message));
+        }
+        if let (None, Some(path)) = (&diagnostic.span, &diagnostic.path) {
+            out.push_str(&format!("  at: {path}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One line per diagnostic, `file:line:col: severity[code]: message`, for logs and tests.
+pub fn render_short(diagnostics: &[Diagnostic], source: Option<&Source<'_>>) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let severity = match diagnostic.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let location = match (source, &diagnostic.span, &diagnostic.path) {
+            (Some(source), Some(span), _) => {
+                let (line, column) = line_column(source.text, span.start);
+                format!("{}:{line}:{column}", source.name)
+            }
+            (_, _, Some(path)) => path.clone(),
+            _ => "blueprint".to_string(),
+        };
+        out.push_str(&format!(
+            "{location}: {severity}[{}]: {}\n",
+            diagnostic.code, diagnostic.message
+        ));
+    }
+    out
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: Option<NamedSource<String>>,
+    text_len: usize,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(format!("bulwark::{}", self.diagnostic.code)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let expected = self.diagnostic.expected.as_ref();
+        match (
+            &self.diagnostic.help,
+            self.source.is_some() && self.diagnostic.span.is_some(),
+        ) {
+            // Without a caret to hang it on, "expected" joins the help text.
+            (help, false) if expected.is_some() => {
+                let expected = format!("expected {}", expected.unwrap());
+                Some(Box::new(match help {
+                    Some(help) => format!("{expected}\n{help}"),
+                    None => expected,
+                }))
+            }
+            (Some(help), _) => Some(Box::new(help.clone())),
+            (None, _) => None,
+        }
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        match (&self.source, &self.diagnostic.span) {
+            (Some(source), Some(_)) => Some(source as &dyn miette::SourceCode),
+            _ => None,
+        }
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.diagnostic.span.as_ref()?;
+        self.source.as_ref()?;
+        let start = span.start.min(self.text_len);
+        let end = span.end.clamp(start, self.text_len);
+        let label = self
+            .diagnostic
+            .expected
+            .as_ref()
+            .map(|e| format!("expected {e}"));
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            label,
+            SourceSpan::from(start..end),
+        ))))
+    }
+}

@@ -1,0 +1,636 @@
+//! One validation for blueprints from TOML and from the builder. It speaks in logical paths;
+//! the loader's source map turns them into file positions.
+
+use super::diagnostic::{Diagnostic, closest, list};
+use super::model::{Blueprint, Component, ComponentSpec, Connection, Kind, WebApp};
+use crate::catalog::naming::{self, NameRule};
+use crate::catalog::{self, PartKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// App settings bulwark sets itself; a blueprint may not set them by hand.
+pub const RESERVED_SETTINGS: &[&str] = &[
+    "AZURE_CLIENT_ID",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+];
+
+/// Words that suggest a plain setting carries a secret.
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "SECRET",
+    "CONNECTION_STRING",
+    "CONNSTR",
+    "API_KEY",
+    "TOKEN",
+];
+
+pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let mut check_name = |rule: &NameRule, name: &str, path: String| {
+        if let Err(problem) = rule.check(name) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-name",
+                    format!("`{name}` is not a valid {}: {problem}", rule.what),
+                )
+                .at(path)
+                .expected(rule.rule),
+            );
+        }
+    };
+
+    check_name(&naming::APP_NAME, &blueprint.app.name, "app.name".into());
+    for (index, environment) in blueprint.app.environments.iter().enumerate() {
+        check_name(
+            &naming::ENVIRONMENT_NAME,
+            environment,
+            format!("app.environments[{index}]"),
+        );
+    }
+    for component in &blueprint.components {
+        check_name(
+            &naming::COMPONENT_NAME,
+            &component.name,
+            format!("components.{}", component.name),
+        );
+    }
+
+    if blueprint.app.environments.is_empty() {
+        diagnostics.push(
+            Diagnostic::error("no-environments", "the app declares no environments")
+                .at("app.environments")
+                .expected("at least one environment")
+                .help(
+                    "e.g. environments = [\"dev\", \"prod\"]; each gets its own .bicepparam file",
+                ),
+        );
+    }
+    duplicates(
+        blueprint.app.environments.iter().map(String::as_str),
+        |name, index| {
+            Diagnostic::error(
+                "duplicate-environment",
+                format!("environment `{name}` is listed twice"),
+            )
+            .at(format!("app.environments[{index}]"))
+            .expected("unique environment names")
+        },
+        &mut diagnostics,
+    );
+
+    if let Err(problem) = crate::plan::network::parse_cidr(&blueprint.network.address_space) {
+        diagnostics.push(
+            Diagnostic::error("invalid-address-space", format!("`{}` is not a usable address space: {problem}", blueprint.network.address_space))
+                .at("network.address_space")
+                .expected("an IPv4 CIDR block from /8 to /24, e.g. \"10.20.0.0/16\"")
+                .help("pick a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) that does not overlap networks you peer with"),
+        );
+    }
+
+    if blueprint.components.is_empty() {
+        diagnostics.push(
+            Diagnostic::error("no-components", "the blueprint declares no components")
+                .expected("at least one component")
+                .help(format!("known kinds: {}", list(Kind::ALL))),
+        );
+    }
+    duplicates(
+        blueprint.components.iter().map(|c| c.name.as_str()),
+        |name, _| {
+            Diagnostic::error(
+                "duplicate-component",
+                format!("component `{name}` is declared twice"),
+            )
+            .at_key(format!("components.{name}"))
+            .expected("unique component names")
+        },
+        &mut diagnostics,
+    );
+    symbol_collisions(
+        blueprint.components.iter().map(|c| {
+            (
+                c.name.as_str(),
+                naming::component_symbol(&c.name),
+                format!("components.{}", c.name),
+            )
+        }),
+        "component names",
+        &mut diagnostics,
+    );
+
+    let by_name: BTreeMap<&str, &Component> = blueprint
+        .components
+        .iter()
+        .map(|component| (component.name.as_str(), component))
+        .collect();
+    for component in &blueprint.components {
+        validate_component(component, &by_name, &mut diagnostics);
+    }
+    validate_secret_inputs(blueprint, &mut diagnostics);
+    diagnostics
+}
+
+fn validate_component(
+    component: &Component,
+    by_name: &BTreeMap<&str, &Component>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let path = format!("components.{}", component.name);
+    match &component.spec {
+        ComponentSpec::WebApp(web) => validate_web_app(&path, web, diagnostics),
+        ComponentSpec::Storage(storage) => {
+            validate_parts(
+                &path,
+                PartKind::Container,
+                &storage.containers,
+                &naming::CONTAINER_NAME,
+                diagnostics,
+            );
+            validate_parts(
+                &path,
+                PartKind::Queue,
+                &storage.queues,
+                &naming::QUEUE_NAME,
+                diagnostics,
+            );
+            if storage.containers.is_empty() && storage.queues.is_empty() {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "empty-storage",
+                        format!(
+                            "storage `{}` declares no containers or queues",
+                            component.name
+                        ),
+                    )
+                    .at(path.clone())
+                    .expected("containers = [\"…\"] or queues = [\"…\"]")
+                    .help(
+                        "without them the account has no private endpoint, so nothing can reach it",
+                    ),
+                );
+            }
+        }
+        ComponentSpec::KeyVault(vault) => {
+            validate_parts(
+                &path,
+                PartKind::Secret,
+                &vault.secrets,
+                &naming::SECRET_NAME,
+                diagnostics,
+            );
+        }
+    }
+    let mut seen_targets = BTreeSet::new();
+    for (index, connection) in component.uses().iter().enumerate() {
+        let connection_path = format!("{path}.uses[{index}]");
+        if !seen_targets.insert(connection.to.clone()) {
+            diagnostics.push(
+                Diagnostic::error("duplicate-connection", format!("`{}` uses `{}` twice", component.name, connection.to))
+                    .at(format!("{connection_path}.to"))
+                    .expected("one connection per target")
+                    .help("combine them into one connection with the access level that covers both (e.g. `send-receive`)"),
+            );
+            continue;
+        }
+        validate_connection(
+            component,
+            connection,
+            &connection_path,
+            by_name,
+            diagnostics,
+        );
+    }
+}
+
+fn validate_web_app(path: &str, web: &WebApp, diagnostics: &mut Vec<Diagnostic>) {
+    if !catalog::APP_SERVICE_SKUS.contains(&web.sku.as_str()) {
+        let rejected = catalog::APP_SERVICE_SKUS_REJECTED
+            .iter()
+            .find(|(sku, _)| sku.eq_ignore_ascii_case(&web.sku));
+        let mut diagnostic = Diagnostic::error(
+            "unsupported-sku",
+            format!(
+                "App Service plan SKU `{}` cannot meet the baseline",
+                web.sku
+            ),
+        )
+        .at(format!("{path}.sku"))
+        .expected(format!("one of {}", list(catalog::APP_SERVICE_SKUS)));
+        diagnostic = match (
+            rejected,
+            closest(&web.sku, catalog::APP_SERVICE_SKUS.iter().copied()),
+        ) {
+            (Some((_, why)), _) => diagnostic.help(format!(
+                "{why}; `B1` is the smallest SKU that has both, `{}` the default",
+                WebApp::DEFAULT_SKU
+            )),
+            (None, Some(near)) => diagnostic.help(format!(
+                "did you mean `{near}`? (SKU names are case-sensitive)"
+            )),
+            (None, None) => diagnostic
+                .help("private endpoints and VNet integration need Basic, Standard or Premium v3"),
+        };
+        diagnostics.push(diagnostic);
+    }
+    if let Some(health) = &web.health_check_path {
+        let valid = health.starts_with('/')
+            && health.len() <= 512
+            && health.chars().all(|c| c.is_ascii_graphic());
+        if !valid {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-health-check-path",
+                    format!(
+                        "`{}` is not a usable health check path",
+                        health.escape_default()
+                    ),
+                )
+                .at(format!("{path}.health_check_path"))
+                .expected("a URL path starting with `/`, without spaces, e.g. \"/healthz\""),
+            );
+        }
+    }
+    for name in web.settings.keys() {
+        let setting_path = format!("{path}.settings.{name}");
+        if !naming::is_setting_name(name) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-setting-name",
+                    format!(
+                        "`{}` is not a valid app setting name",
+                        name.escape_default()
+                    ),
+                )
+                .at_key(setting_path)
+                .expected("letters, digits and underscores, not starting with a digit"),
+            );
+        } else if RESERVED_SETTINGS.contains(&name.as_str()) {
+            diagnostics.push(
+                Diagnostic::error("reserved-setting", format!("`{name}` is set by bulwark"))
+                    .at_key(setting_path)
+                    .expected("a setting name bulwark does not generate")
+                    .help(format!(
+                        "bulwark sets {} itself; remove this entry",
+                        list(RESERVED_SETTINGS)
+                    )),
+            );
+        } else if SECRET_WORDS
+            .iter()
+            .any(|word| name.to_ascii_uppercase().contains(word))
+        {
+            diagnostics.push(
+                Diagnostic::warning("secret-in-setting", format!("`{name}` looks like a secret in a plain setting"))
+                    .at_key(setting_path)
+                    .expected("non-secret configuration")
+                    .help("declare it as a secret of a key-vault component and add `{ to = \"<vault>.<secret>\", access = \"read\" }` to `uses`; the app then gets a Key Vault reference"),
+            );
+        }
+    }
+}
+
+fn validate_parts(
+    path: &str,
+    part: PartKind,
+    names: &[String],
+    rule: &NameRule,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (index, name) in names.iter().enumerate() {
+        if let Err(problem) = rule.check(name) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-name",
+                    format!(
+                        "`{}` is not a valid {}: {problem}",
+                        name.escape_default(),
+                        rule.what
+                    ),
+                )
+                .at(format!("{path}.{}[{index}]", part.field()))
+                .expected(rule.rule),
+            );
+        }
+    }
+    // Key Vault secret names are case-insensitive; the others are lowercase already.
+    duplicates(
+        names
+            .iter()
+            .map(|name| name.to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+        |name, index| {
+            Diagnostic::error(
+                "duplicate-part",
+                format!("{} `{name}` is declared twice", part.noun()),
+            )
+            .at(format!("{path}.{}[{index}]", part.field()))
+            .expected(format!("unique {} names", part.noun()))
+        },
+        diagnostics,
+    );
+    symbol_collisions(
+        names.iter().enumerate().map(|(index, name)| {
+            (
+                name.as_str(),
+                naming::prefixed_symbol("x", name),
+                format!("{path}.{}[{index}]", part.field()),
+            )
+        }),
+        &format!("{} names", part.noun()),
+        diagnostics,
+    );
+}
+
+fn validate_connection(
+    component: &Component,
+    connection: &Connection,
+    path: &str,
+    by_name: &BTreeMap<&str, &Component>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let to_path = format!("{path}.to");
+    let target_name = connection.to.component.as_str();
+    let Some(target) = by_name.get(target_name) else {
+        let names: Vec<&str> = by_name
+            .keys()
+            .copied()
+            .filter(|name| *name != component.name)
+            .collect();
+        let mut diagnostic = Diagnostic::error(
+            "unknown-target",
+            format!(
+                "`{}` uses `{target_name}`, which is not a component",
+                component.name
+            ),
+        )
+        .at(to_path)
+        .expected(format!("one of {}", list(&names)));
+        if let Some(near) = closest(target_name, names.iter().copied()) {
+            diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
+        } else {
+            diagnostic = diagnostic.help(format!(
+                "declare it as [components.{target_name}] with a `kind`"
+            ));
+        }
+        diagnostics.push(diagnostic);
+        return;
+    };
+    if target.name == component.name {
+        diagnostics.push(
+            Diagnostic::error(
+                "self-connection",
+                format!("`{}` uses itself", component.name),
+            )
+            .at(to_path)
+            .expected("another component"),
+        );
+        return;
+    }
+    let spec = catalog::kind_spec(target.kind());
+    if spec.targets.is_empty() {
+        diagnostics.push(
+            Diagnostic::error("not-a-target", format!("a {} cannot be the target of a connection", target.kind()))
+                .at(to_path)
+                .expected(format!("a component of kind {}", list(targetable_kinds())))
+                .help("connections grant data-plane roles; calling another app is a network route, not a role"),
+        );
+        return;
+    }
+
+    let part = match &connection.to.part {
+        None => None,
+        Some(part_name) => match find_part(target, part_name) {
+            Some(kind) => Some(kind),
+            None => {
+                let declared = declared_parts(target);
+                let mut diagnostic = Diagnostic::error(
+                    "unknown-part",
+                    format!(
+                        "`{}` declares no {} named `{part_name}`",
+                        target.name,
+                        part_nouns(target.kind())
+                    ),
+                )
+                .at(to_path)
+                .expected(if declared.is_empty() {
+                    format!("`{}` declares none", target.name)
+                } else {
+                    format!(
+                        "one of {}",
+                        list(
+                            declared
+                                .iter()
+                                .map(|name| format!("{}.{name}", target.name))
+                        )
+                    )
+                });
+                diagnostic = match closest(part_name, declared.iter().map(String::as_str)) {
+                    Some(near) => {
+                        diagnostic.help(format!("did you mean `{}.{near}`?", target.name))
+                    }
+                    None => diagnostic.help(format!(
+                        "add `{part_name}` to the `{}` of component `{}`",
+                        part_fields(target.kind()),
+                        target.name
+                    )),
+                };
+                diagnostics.push(diagnostic);
+                return;
+            }
+        },
+    };
+    let Some(target_spec) = spec.target(part) else {
+        let parts: Vec<String> = spec
+            .targets
+            .iter()
+            .filter_map(|t| t.part)
+            .map(|p| p.noun().to_string())
+            .collect();
+        diagnostics.push(
+            Diagnostic::error("part-required", format!("a connection to {} `{}` must name one {}", target.kind(), target.name, parts.join(" or ")))
+                .at(to_path)
+                .expected(format!("`{}.<name>`, one of {}", target.name, list(declared_parts(target).iter().map(|n| format!("{}.{n}", target.name)))))
+                .help("bulwark scopes each role to the one resource a connection names, never to the whole account"),
+        );
+        return;
+    };
+    if target_spec.grant(connection.access).is_none() {
+        let supported: Vec<&str> = target_spec.accesses().map(|a| a.as_str()).collect();
+        let what = match part {
+            Some(part) => format!("a {part}"),
+            None => format!("a {}", target.kind()),
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                "unsupported-access",
+                format!("{what} does not support access `{}`", connection.access),
+            )
+            .at(format!("{path}.access"))
+            .expected(format!("one of {}", list(&supported)))
+            .help(format!(
+                "`{}` is {what}; the README's access table lists the role behind each level",
+                connection.to
+            )),
+        );
+    }
+}
+
+fn find_part(target: &Component, name: &str) -> Option<PartKind> {
+    match &target.spec {
+        ComponentSpec::Storage(storage) => {
+            if storage.containers.iter().any(|c| c == name) {
+                Some(PartKind::Container)
+            } else if storage.queues.iter().any(|q| q == name) {
+                Some(PartKind::Queue)
+            } else {
+                None
+            }
+        }
+        ComponentSpec::KeyVault(vault) => vault
+            .secrets
+            .iter()
+            .any(|s| s == name)
+            .then_some(PartKind::Secret),
+        ComponentSpec::WebApp(_) => None,
+    }
+}
+
+fn declared_parts(target: &Component) -> Vec<String> {
+    match &target.spec {
+        ComponentSpec::Storage(storage) => storage
+            .containers
+            .iter()
+            .chain(&storage.queues)
+            .cloned()
+            .collect(),
+        ComponentSpec::KeyVault(vault) => vault.secrets.clone(),
+        ComponentSpec::WebApp(_) => Vec::new(),
+    }
+}
+
+fn part_nouns(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Storage => "container or queue",
+        Kind::KeyVault => "secret",
+        Kind::WebApp => "part",
+    }
+}
+
+fn part_fields(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Storage => "containers (or queues)",
+        Kind::KeyVault => "secrets",
+        Kind::WebApp => "settings",
+    }
+}
+
+fn targetable_kinds() -> Vec<Kind> {
+    catalog::KINDS
+        .iter()
+        .filter(|spec| !spec.targets.is_empty())
+        .map(|spec| spec.kind)
+        .collect()
+}
+
+/// Key Vault references become app settings named after the secret, and secret values arrive
+/// as environment variables named after vault and secret; both must be unambiguous.
+fn validate_secret_inputs(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
+    let mut inputs: BTreeMap<String, String> = BTreeMap::new();
+    for component in &blueprint.components {
+        if let ComponentSpec::KeyVault(vault) = &component.spec {
+            for (index, secret) in vault.secrets.iter().enumerate() {
+                let variable = naming::setting_name(&[&component.name, secret]);
+                let path = format!("components.{}.secrets[{index}]", component.name);
+                if let Some(other) = inputs.insert(variable.clone(), path.clone()) {
+                    diagnostics.push(
+                        Diagnostic::error("ambiguous-secret", format!("two secrets would both be read from environment variable `{variable}`"))
+                            .at(path)
+                            .expected("vault and secret names that differ after upper-casing and replacing hyphens")
+                            .help(format!("the other one is `{other}`; rename one of them")),
+                    );
+                }
+            }
+        }
+    }
+    for component in &blueprint.components {
+        let ComponentSpec::WebApp(web) = &component.spec else {
+            continue;
+        };
+        let mut settings: BTreeMap<String, String> = web
+            .settings
+            .keys()
+            .map(|k| {
+                (
+                    k.clone(),
+                    format!("components.{}.settings.{k}", component.name),
+                )
+            })
+            .collect();
+        for (index, connection) in web.uses.iter().enumerate() {
+            let Some(setting) = crate::plan::connection_setting_name(blueprint, connection) else {
+                continue;
+            };
+            let path = format!("components.{}.uses[{index}].to", component.name);
+            if let Some(other) = settings.insert(setting.clone(), path.clone()) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "setting-collision",
+                        format!(
+                            "two settings of `{}` would be named `{setting}`",
+                            component.name
+                        ),
+                    )
+                    .at(path)
+                    .expected("connections and settings whose setting names differ")
+                    .help(format!(
+                        "the other one comes from `{other}`; rename the secret, part or setting"
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn duplicates<'a>(
+    names: impl Iterator<Item = &'a str>,
+    diagnostic: impl Fn(&str, usize) -> Diagnostic,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut seen = BTreeSet::new();
+    for (index, name) in names.enumerate() {
+        if !seen.insert(name) {
+            diagnostics.push(diagnostic(name, index));
+        }
+    }
+}
+
+/// Names that differ only in hyphens or case (`a-b` and `aB`) would produce the same Bicep
+/// symbol; Bicep compares symbols without regard to case.
+fn symbol_collisions<'a>(
+    entries: impl Iterator<Item = (&'a str, String, String)>,
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, symbol, path) in entries {
+        match seen.get(&symbol.to_ascii_lowercase()) {
+            Some(other) if *other != name && !other.eq_ignore_ascii_case(name) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "symbol-collision",
+                        format!("{what} `{other}` and `{name}` are too alike"),
+                    )
+                    .at(path)
+                    .expected("names that still differ without hyphens and case")
+                    .help(format!(
+                        "both become the Bicep symbol `{symbol}`; rename one"
+                    )),
+                );
+            }
+            _ => {
+                seen.insert(symbol.to_ascii_lowercase(), name);
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Naming rules: which names Azure (and bulwark's derived names) accept, and how Bicep
+//! symbols and setting names are derived from blueprint names.
+
+use heck::{ToLowerCamelCase, ToShoutySnakeCase, ToUpperCamelCase};
+
+/// A rule a blueprint name must follow, with the wording shown to the user.
+#[derive(Debug, Clone, Copy)]
+pub struct NameRule {
+    pub what: &'static str,
+    pub min: usize,
+    pub max: usize,
+    pub uppercase: bool,
+    pub hyphens: bool,
+    pub starts_with_letter: bool,
+    pub rule: &'static str,
+}
+
+impl NameRule {
+    pub fn check(&self, name: &str) -> Result<(), String> {
+        let length = name.chars().count();
+        let allowed = |c: char| {
+            c.is_ascii_lowercase()
+                || c.is_ascii_digit()
+                || (self.uppercase && c.is_ascii_uppercase())
+                || (self.hyphens && c == '-')
+        };
+        let problem = if length < self.min || length > self.max {
+            Some(format!("it has {length} characters"))
+        } else if let Some(bad) = name.chars().find(|c| !allowed(*c)) {
+            Some(format!("`{}` is not allowed", bad.escape_default()))
+        } else if self.starts_with_letter && !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            Some("it must start with a letter".to_string())
+        } else if name.starts_with('-') || name.ends_with('-') {
+            Some("it starts or ends with a hyphen".to_string())
+        } else if name.contains("--") {
+            Some("it has two hyphens in a row".to_string())
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+}
+
+pub const APP_NAME: NameRule = NameRule {
+    what: "app name",
+    min: 2,
+    max: 16,
+    uppercase: false,
+    hyphens: true,
+    starts_with_letter: true,
+    rule: "2-16 lowercase letters, digits and single hyphens, starting with a letter (it is part of every resource name)",
+};
+
+pub const COMPONENT_NAME: NameRule = NameRule {
+    what: "component name",
+    min: 2,
+    max: 20,
+    uppercase: false,
+    hyphens: true,
+    starts_with_letter: true,
+    rule: "2-20 lowercase letters, digits and single hyphens, starting with a letter (it is part of Azure resource names)",
+};
+
+pub const ENVIRONMENT_NAME: NameRule = NameRule {
+    what: "environment name",
+    min: 1,
+    max: 12,
+    uppercase: false,
+    hyphens: false,
+    starts_with_letter: true,
+    rule: "1-12 lowercase letters and digits, starting with a letter (it names a parameter file and resources)",
+};
+
+pub const CONTAINER_NAME: NameRule = NameRule {
+    what: "blob container name",
+    min: 3,
+    max: 63,
+    uppercase: false,
+    hyphens: true,
+    starts_with_letter: false,
+    rule: "Azure accepts 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+};
+
+pub const QUEUE_NAME: NameRule = NameRule {
+    what: "queue name",
+    min: 3,
+    max: 63,
+    uppercase: false,
+    hyphens: true,
+    starts_with_letter: false,
+    rule: "Azure accepts 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+};
+
+pub const SECRET_NAME: NameRule = NameRule {
+    what: "secret name",
+    min: 1,
+    max: 127,
+    uppercase: true,
+    hyphens: true,
+    starts_with_letter: true,
+    rule: "Key Vault accepts 1-127 letters, digits and hyphens; bulwark also asks for a leading letter and single hyphens",
+};
+
+/// lowerCamelCase symbol for a component: `order-api` → `orderApi`.
+pub fn component_symbol(name: &str) -> String {
+    name.to_lower_camel_case()
+}
+
+/// `prefix` + PascalCase(name): `container` + `raw-images` → `containerRawImages`.
+pub fn prefixed_symbol(prefix: &str, name: &str) -> String {
+    format!("{prefix}{}", name.to_upper_camel_case())
+}
+
+/// SHOUTY_SNAKE_CASE for app settings and environment variables: `stripe-key` → `STRIPE_KEY`.
+pub fn setting_name(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|part| part.to_shouty_snake_case())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// An app setting name a user may write: letters, digits and underscores, not starting
+/// with a digit (what Linux environment variables accept).
+pub fn is_setting_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Alphanumeric-only, lowercase prefix of at most `max` characters for names that allow no
+/// hyphens (storage accounts).
+pub fn compact(parts: &[&str], max: usize) -> String {
+    parts
+        .concat()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(max)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_names_follow_azure() {
+        assert!(CONTAINER_NAME.check("images").is_ok());
+        assert!(CONTAINER_NAME.check("1-raw").is_ok());
+        assert!(CONTAINER_NAME.check("Images").is_err());
+        assert!(CONTAINER_NAME.check("ab").is_err());
+        assert!(CONTAINER_NAME.check("a--b").is_err());
+        assert!(CONTAINER_NAME.check("ab-").is_err());
+        assert!(CONTAINER_NAME.check("${x}").is_err());
+    }
+
+    #[test]
+    fn symbols_and_settings() {
+        assert_eq!(component_symbol("order-api"), "orderApi");
+        assert_eq!(prefixed_symbol("container", "1-raw"), "container1Raw");
+        assert_eq!(
+            setting_name(&["media", "raw-images", "url"]),
+            "MEDIA_RAW_IMAGES_URL"
+        );
+        assert_eq!(compact(&["st", "my-shop", "media"], 11), "stmyshopmed");
+    }
+}

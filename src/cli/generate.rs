@@ -1,0 +1,64 @@
+use super::{diagnostics_for, exit, load, print_diagnostics};
+use bulwark::output::{self, OutputError};
+use std::path::PathBuf;
+
+/// Generate hardened Bicep from a blueprint. Nothing is written unless the whole
+/// generation succeeds.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The blueprint file.
+    #[arg(default_value_os_t = super::default_blueprint())]
+    blueprint: PathBuf,
+    /// Directory to write main.bicep, modules/, parameter files and the manifest into.
+    #[arg(long, short, default_value = "infra")]
+    out: PathBuf,
+    /// Overwrite files in the output directory even if bulwark did not generate them.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: Args) -> u8 {
+    let file = match load(&args.blueprint) {
+        Ok(file) => file,
+        Err(code) => return code,
+    };
+    let name = args.blueprint.display().to_string();
+    let options = bulwark::Options {
+        blueprint_label: file.label.clone(),
+    };
+    let generated = match bulwark::generate(&file.blueprint, &options) {
+        Ok(generated) => generated,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics_for(&file, diagnostics), &name, &file.text);
+            return exit::INVALID;
+        }
+    };
+    print_diagnostics(
+        &diagnostics_for(&file, generated.warnings.clone()),
+        &name,
+        &file.text,
+    );
+    match output::write(&args.out, &generated.files, &file.label, args.force) {
+        Ok(report) => {
+            let out = args.out.display();
+            println!(
+                "{out}: {} written, {} unchanged, {} removed",
+                report.written.len(),
+                report.unchanged.len(),
+                report.removed.len()
+            );
+            for path in &report.kept {
+                println!("{out}: kept {path}: no longer generated, but edited by hand");
+            }
+            exit::OK
+        }
+        Err(error @ OutputError::NotOwned { .. }) => {
+            eprintln!("error: {error}\n  help: move them away, or pass --force to overwrite them");
+            exit::INVALID
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            exit::IO
+        }
+    }
+}

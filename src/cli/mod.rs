@@ -1,0 +1,144 @@
+//! Commands, one file each, and what they share: loading a blueprint file and printing
+//! diagnostics.
+
+mod generate;
+mod schema;
+mod validate;
+
+use bulwark::blueprint::render::{self, Source};
+use bulwark::blueprint::{self, Blueprint, Diagnostic};
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit codes, the same for every command.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// The blueprint is invalid, or the command line is wrong.
+    pub const INVALID: u8 = 2;
+    /// Reading or writing files failed.
+    pub const IO: u8 = 3;
+}
+
+const AFTER_HELP: &str = "Exit codes: 0 success, 2 invalid blueprint or usage, 3 could not read or write files.\n\nStart with `bulwark generate blueprints/shop.toml --out infra` in a checkout, or see the README.";
+
+#[derive(Parser)]
+#[command(name = "bulwark", version, about = "Turn a typed blueprint of an Azure application into hardened Bicep.", after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Generate(generate::Args),
+    Validate(validate::Args),
+    Schema(schema::Args),
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() {
+                exit::INVALID
+            } else {
+                exit::OK
+            });
+        }
+    };
+    let code = match cli.command {
+        Command::Generate(args) => generate::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Schema(args) => schema::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// A blueprint file as loaded: its model and its text, for diagnostics.
+pub struct LoadedFile {
+    pub blueprint: Blueprint,
+    pub source_map: blueprint::SourceMap,
+    pub text: String,
+    pub label: String,
+}
+
+/// The name diagnostics and generated headers use for a blueprint: its file name, so output
+/// does not depend on the directory bulwark was run from.
+pub fn label(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+/// Read and parse a blueprint; on failure print diagnostics and return the exit code.
+pub fn load(path: &Path) -> Result<LoadedFile, u8> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let hint = if error.kind() == std::io::ErrorKind::NotFound {
+                "\n  help: pass the blueprint's path, or run `bulwark new` to create bulwark.toml"
+            } else {
+                ""
+            };
+            eprintln!(
+                "error: cannot read blueprint {}: {error}{hint}",
+                path.display()
+            );
+            return Err(exit::INVALID);
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let name = path.display().to_string();
+    match blueprint::load::from_bytes(&bytes) {
+        Ok(loaded) => Ok(LoadedFile {
+            blueprint: loaded.blueprint,
+            source_map: loaded.source_map,
+            text,
+            label: label(path),
+        }),
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, &name, &text);
+            Err(exit::INVALID)
+        }
+    }
+}
+
+pub fn print_diagnostics(diagnostics: &[Diagnostic], name: &str, text: &str) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let source = Source { name, text };
+    eprint!("{}", render::render(diagnostics, Some(&source), color));
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let mut summary = Vec::new();
+    if errors > 0 {
+        summary.push(format!(
+            "{errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        ));
+    }
+    if warnings > 0 {
+        summary.push(format!(
+            "{warnings} warning{}",
+            if warnings == 1 { "" } else { "s" }
+        ));
+    }
+    eprintln!("{name}: {}", summary.join(", "));
+}
+
+/// Validate a loaded blueprint, resolving diagnostics to file positions.
+pub fn diagnostics_for(file: &LoadedFile, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    file.source_map.resolve(&mut diagnostics);
+    diagnostics.sort_by_key(|d| (d.span.as_ref().map(|s| s.start), d.severity));
+    diagnostics
+}
+
+pub fn default_blueprint() -> PathBuf {
+    PathBuf::from("bulwark.toml")
+}

@@ -1,0 +1,39 @@
+//! bulwark turns a typed blueprint of an Azure application into hardened Bicep.
+//!
+//! The pipeline is pure: [`blueprint`] (load, build, validate) → [`plan`] (expand into Azure
+//! resources) → [`emit`] (a [`FileSet`] of Bicep and parameter files) → [`output`] (write
+//! or compare). Only the command-line layer prints.
+
+pub mod bicep;
+pub mod blueprint;
+pub mod catalog;
+pub mod emit;
+pub mod output;
+pub mod plan;
+
+pub use blueprint::{Blueprint, Diagnostic};
+pub use emit::{FileSet, Options};
+
+/// Validate, plan and emit. Warnings are returned alongside the files; any error stops
+/// generation before a single file exists.
+pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, Vec<Diagnostic>> {
+    let diagnostics = blueprint::validate(blueprint);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    let plan = plan::plan(blueprint)?;
+    let files = emit::emit(&plan, options);
+    Ok(Generated {
+        files,
+        plan,
+        warnings: diagnostics,
+    })
+}
+
+/// What a successful generation produced.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub files: FileSet,
+    pub plan: plan::Plan,
+    pub warnings: Vec<Diagnostic>,
+}
