@@ -399,8 +399,8 @@ fn connection_settings(component: &ComponentPlan) -> Expr {
                 ("name", setting.name.as_str().into()),
                 ("value", value),
             ]));
-            if let Some(because) = &setting.because {
-                item = item.with_comment(because.as_str());
+            if let Some((path, purpose)) = &setting.because {
+                item = item.with_comment(format!("{purpose} ({path})"));
             }
             Some(item)
         })

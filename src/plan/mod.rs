@@ -94,7 +94,8 @@ pub struct RoleAssignment {
 pub struct AppSetting {
     pub name: String,
     pub value: SettingValue,
-    pub because: Option<String>,
+    /// The blueprint path that caused it, and what it is for.
+    pub because: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -353,14 +354,25 @@ fn plan_app_settings(
         settings.push(AppSetting {
             name,
             value,
-            because: Some(format!("components.{}.uses[{index}]", component.name)),
+            because: Some((
+                format!("components.{}.uses[{index}]", component.name),
+                format!(
+                    "{} {} {}",
+                    component.name,
+                    connection.access.verb(),
+                    connection.to
+                ),
+            )),
         });
     }
     for (name, value) in &web.settings {
         settings.push(AppSetting {
             name: name.clone(),
             value: SettingValue::Literal(value.clone()),
-            because: Some(format!("components.{}.settings.{name}", component.name)),
+            because: Some((
+                format!("components.{}.settings.{name}", component.name),
+                "plain setting from the blueprint".to_string(),
+            )),
         });
     }
     settings

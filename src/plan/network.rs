@@ -89,7 +89,10 @@ fn layout(space: Cidr, requests: &[Request]) -> Option<Vec<(String, Cidr)>> {
         if request.prefix < space.prefix || start + size > space.end() {
             return None;
         }
-        let block = Cidr { base: start as u32, prefix: request.prefix };
+        let block = Cidr {
+            base: start as u32,
+            prefix: request.prefix,
+        };
         out.push((request.name.clone(), block));
         next = block.end();
     }
@@ -99,7 +102,16 @@ fn layout(space: Cidr, requests: &[Request]) -> Option<Vec<(String, Cidr)>> {
 fn smallest_fitting_prefix(requests: &[Request]) -> u8 {
     (8..=24u8)
         .rev()
-        .find(|prefix| layout(Cidr { base: 0, prefix: *prefix }, requests).is_some())
+        .find(|prefix| {
+            layout(
+                Cidr {
+                    base: 0,
+                    prefix: *prefix,
+                },
+                requests,
+            )
+            .is_some()
+        })
         .unwrap_or(8)
 }
 

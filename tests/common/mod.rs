@@ -1,0 +1,56 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use bulwark::{FileSet, Options};
+use std::path::{Path, PathBuf};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Load a blueprint file and generate it the way the CLI does (header names the file).
+pub fn generate_file(path: &Path) -> FileSet {
+    let text = std::fs::read_to_string(path).unwrap();
+    let loaded = bulwark::blueprint::load::from_str(&text)
+        .unwrap_or_else(|d| panic!("{} does not load: {d:#?}", path.display()));
+    let label = path.file_name().unwrap().to_string_lossy().into_owned();
+    bulwark::generate(
+        &loaded.blueprint,
+        &Options {
+            blueprint_label: label,
+        },
+    )
+    .unwrap_or_else(|d| panic!("{} does not generate: {d:#?}", path.display()))
+    .files
+}
+
+/// Syntax errors the independent tree-sitter Bicep grammar finds: `line:col: kind` for every
+/// ERROR or MISSING node.
+pub fn bicep_syntax_errors(text: &str) -> Vec<String> {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_bicep::LANGUAGE.into())
+        .expect("the Bicep grammar loads");
+    let tree = parser.parse(text, None).expect("the parser returns a tree");
+    let mut errors = Vec::new();
+    let mut cursor = tree.walk();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            let at = node.start_position();
+            let snippet: String = text[node.byte_range()].chars().take(60).collect();
+            errors.push(format!(
+                "{}:{}: {} `{}`",
+                at.row + 1,
+                at.column + 1,
+                node.kind(),
+                snippet
+            ));
+        }
+        if node.has_error() {
+            stack.extend(node.children(&mut cursor));
+        }
+    }
+    errors.sort();
+    errors
+}
