@@ -227,6 +227,46 @@ pub const PRIVILEGED_ROLES: &[&str] = &[
     "Role Based Access Control Administrator",
 ];
 
+/// The README's table of connection access levels and the role each grants, per kind.
+pub fn access_table_markdown() -> String {
+    let mut out = String::from(
+        "| target kind | connection `to` | access | built-in role | scoped to |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for spec in KINDS.iter().filter(|spec| !spec.targets.is_empty()) {
+        for target in spec.targets {
+            let (to, scope) = match target.part {
+                None => (
+                    format!("`<{}>`", spec.kind),
+                    format!("the whole {}", spec.kind),
+                ),
+                Some(part) => (
+                    format!("`<{}>.<{}>`", spec.kind, part.noun().replace(' ', "-")),
+                    format!("the one {part}"),
+                ),
+            };
+            for grant in target.grants {
+                out.push_str(&format!(
+                    "| {} | {to} | `{}` | {} (`{}`) | {scope} |\n",
+                    spec.kind,
+                    grant.access,
+                    grant.role,
+                    facts::role(grant.role).guid
+                ));
+            }
+        }
+    }
+    let compute: Vec<String> = compute_kinds()
+        .iter()
+        .map(|kind| format!("`{kind}`"))
+        .collect();
+    out.push_str(&format!(
+        "\nCompute kinds ({}) are not connection targets; each gets its own user-assigned identity, which also receives Monitoring Metrics Publisher (`{}`) on the app's Application Insights.\n",
+        compute.join(", "),
+        facts::role("Monitoring Metrics Publisher").guid
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,44 +308,4 @@ mod tests {
             assert_eq!(KINDS.iter().filter(|spec| spec.kind == kind).count(), 1);
         }
     }
-}
-
-/// The README's table of connection access levels and the role each grants, per kind.
-pub fn access_table_markdown() -> String {
-    let mut out = String::from(
-        "| target kind | connection `to` | access | built-in role | scoped to |\n| --- | --- | --- | --- | --- |\n",
-    );
-    for spec in KINDS.iter().filter(|spec| !spec.targets.is_empty()) {
-        for target in spec.targets {
-            let (to, scope) = match target.part {
-                None => (
-                    format!("`<{}>`", spec.kind),
-                    format!("the whole {}", spec.kind),
-                ),
-                Some(part) => (
-                    format!("`<{}>.<{}>`", spec.kind, part.noun().replace(' ', "-")),
-                    format!("the one {part}"),
-                ),
-            };
-            for grant in target.grants {
-                out.push_str(&format!(
-                    "| {} | {to} | `{}` | {} (`{}`) | {scope} |\n",
-                    spec.kind,
-                    grant.access,
-                    grant.role,
-                    facts::role(grant.role).guid
-                ));
-            }
-        }
-    }
-    let compute: Vec<String> = compute_kinds()
-        .iter()
-        .map(|kind| format!("`{kind}`"))
-        .collect();
-    out.push_str(&format!(
-        "\nCompute kinds ({}) are not connection targets; each gets its own user-assigned identity, which also receives Monitoring Metrics Publisher (`{}`) on the app's Application Insights.\n",
-        compute.join(", "),
-        facts::role("Monitoring Metrics Publisher").guid
-    ));
-    out
 }
