@@ -110,6 +110,16 @@ impl SourceMap {
         self.entries.get(path).map(|(_, value)| value.clone())
     }
 
+    /// The path whose value (or key) is exactly `span`, the deepest when several are.
+    pub fn path_at(&self, span: &Range<usize>) -> Option<String> {
+        self.entries
+            .iter()
+            .filter(|(_, (key, value))| value == span || key.as_ref() == Some(span))
+            .map(|(path, _)| path)
+            .max_by_key(|path| path.len())
+            .cloned()
+    }
+
     pub fn key_span(&self, path: &str) -> Option<Range<usize>> {
         self.entries.get(path).and_then(|(key, _)| key.clone())
     }
@@ -147,22 +157,75 @@ fn parent_path(path: &str) -> Option<&str> {
     Some(&path[..cut])
 }
 
-/// `did you mean …?` for a misspelt name, when one candidate is close enough.
+/// `did you mean …?` for a misspelt name: the closest candidate by spelling, or else one
+/// that has the input as a hyphen-separated word (`write` → `read-write`).
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
     candidates
-        .into_iter()
-        .map(|candidate| (strsim::jaro_winkler(input, candidate), candidate))
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(input, candidate), *candidate))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
+        .or_else(|| {
+            let input = input.to_ascii_lowercase();
+            candidates.into_iter().find(|candidate| {
+                !input.is_empty() && candidate.split('-').any(|word| word == input)
+            })
+        })
 }
 
-/// `a`, `b` and `c`-style list for messages.
+/// `one of `a`, `b` or `c``, or just `` `a` `` when there is one.
+pub fn one_of(items: impl IntoIterator<Item = impl fmt::Display>) -> String {
+    let items: Vec<String> = items.into_iter().map(|item| item.to_string()).collect();
+    match items.len() {
+        0 => "none".to_string(),
+        1 => format!("`{}`", items[0]),
+        _ => format!("one of {}", list(items)),
+    }
+}
+
+/// `a`, `b` or `c`: a choice.
 pub fn list(items: impl IntoIterator<Item = impl fmt::Display>) -> String {
+    join(items, "or")
+}
+
+/// `a`, `b` and `c`: all of them.
+pub fn all_of(items: impl IntoIterator<Item = impl fmt::Display>) -> String {
+    join(items, "and")
+}
+
+fn join(items: impl IntoIterator<Item = impl fmt::Display>, conjunction: &str) -> String {
     let items: Vec<String> = items.into_iter().map(|item| format!("`{item}`")).collect();
     match items.as_slice() {
         [] => "none".to_string(),
         [only] => only.clone(),
-        [rest @ .., last] => format!("{} or {}", rest.join(", "), last),
+        [rest @ .., last] => format!("{} {conjunction} {}", rest.join(", "), last),
     }
+}
+
+/// A user-supplied name as shown in a message: control, invisible and bidirectional
+/// characters escaped (they could reorder or hide the rest of the line in a terminal), and
+/// at most 64 characters.
+pub fn shown(name: &str) -> String {
+    const MAX: usize = 64;
+    let mut out = String::new();
+    for (index, c) in name.chars().enumerate() {
+        if index == MAX {
+            out.push('…');
+            break;
+        }
+        if is_hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters that do not show as themselves in a terminal.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(u32::from(c), 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2069 | 0xfeff)
 }

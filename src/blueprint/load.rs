@@ -5,7 +5,7 @@
 //! diagnostic; everything below that is deserialized by serde from the spanned values, so
 //! its errors (unknown field, wrong type, unknown variant) point at the exact text too.
 
-use super::diagnostic::{Diagnostic, SourceMap, closest, list};
+use super::diagnostic::{Diagnostic, SourceMap, closest, list, one_of, shown};
 use super::model::{App, Blueprint, Component, ComponentSpec, Kind, Network};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
@@ -20,7 +20,7 @@ pub struct Loaded {
 
 const TOP_LEVEL_KEYS: [&str; 3] = ["app", "network", "components"];
 
-const MINIMAL_EXAMPLE: &str = "a blueprint starts with\n  [app]\n  name = \"shop\"\n  environments = [\"dev\"]\n\nthen one [components.<name>] table per component, with a `kind`; `bulwark new` writes one for you";
+const MINIMAL_EXAMPLE: &str = "a blueprint starts with\n  [app]\n  name = \"shop\"\n  environments = [\"dev\"]\n\nthen one [components.<name>] table per component, with a `kind`";
 
 /// Load a blueprint from raw bytes; anything that is not UTF-8 is a diagnostic, not a panic.
 pub fn from_bytes(bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
@@ -28,13 +28,25 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
         Ok(text) => from_str(text),
         Err(error) => {
             let at = error.valid_up_to();
+            let byte = bytes.get(at).copied().unwrap_or_default();
+            let binary = bytes
+                .iter()
+                .take(8192)
+                .any(|b| *b == 0 || (*b < 0x20 && !b"\t\n\r".contains(b)));
+            let help = if binary {
+                format!(
+                    "byte {at} (0x{byte:02X}) is not UTF-8 and the file holds control bytes: is this a binary file? A blueprint is UTF-8 TOML"
+                )
+            } else {
+                format!(
+                    "byte {at} (0x{byte:02X}) is not UTF-8; if the file was saved as Latin-1 or Windows-1252, save it again as UTF-8"
+                )
+            };
             Err(vec![
                 Diagnostic::error("not-utf8", "the blueprint is not UTF-8 text")
                     .with_span(at..at)
                     .expected("UTF-8 encoded TOML")
-                    .help(format!(
-                        "byte {at} starts an invalid UTF-8 sequence; is this a binary file? Save the blueprint as UTF-8 TOML"
-                    )),
+                    .help(help),
             ])
         }
     }
@@ -44,7 +56,7 @@ pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     if text.trim().is_empty() {
         return Err(vec![
             Diagnostic::error("empty", "the blueprint is empty")
-                .with_span(0..text.len())
+                .with_span(0..0)
                 .expected("an [app] table and at least one component")
                 .help(MINIMAL_EXAMPLE),
         ]);
@@ -62,12 +74,12 @@ pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     for (key, value) in root.get_ref().iter() {
         match key.get_ref().as_ref() {
             "app" => {
-                app = deserialize::<App>(value.clone(), "app")
+                app = table_section::<App>(value, "app", &source_map)
                     .map_err(|d| diagnostics.push(*d))
                     .ok();
             }
             "network" => {
-                if let Ok(parsed) = deserialize::<Network>(value.clone(), "network")
+                if let Ok(parsed) = table_section::<Network>(value, "network", &source_map)
                     .map_err(|d| diagnostics.push(*d))
                 {
                     network = parsed;
@@ -75,17 +87,19 @@ pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
             }
             "components" => {
                 saw_components = true;
-                load_components(value, &mut components, &mut diagnostics);
+                load_components(value, &source_map, &mut components, &mut diagnostics);
             }
             other => {
-                let mut diagnostic =
-                    Diagnostic::error("unknown-table", format!("unknown top-level key `{other}`"))
-                        .with_span(key.span())
-                        .expected(format!("one of {}", list(TOP_LEVEL_KEYS)));
-                if let Some(near) = closest(other, TOP_LEVEL_KEYS) {
-                    diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
-                }
-                diagnostics.push(diagnostic);
+                let diagnostic = Diagnostic::error(
+                    "unknown-table",
+                    format!("unknown top-level key `{}`", shown(other)),
+                )
+                .with_span(key.span())
+                .expected(one_of(TOP_LEVEL_KEYS));
+                diagnostics.push(match closest(other, TOP_LEVEL_KEYS) {
+                    Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                    None => diagnostic.help("a blueprint has an [app] table, an optional [network] table and [components.<name>] tables"),
+                });
             }
         }
     }
@@ -129,8 +143,54 @@ pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     }
 }
 
+/// `[app]` and `[network]` must be single tables before their fields are read.
+fn table_section<T: DeserializeOwned>(
+    value: &Spanned<DeValue<'_>>,
+    name: &str,
+    source_map: &SourceMap,
+) -> Result<T, Box<Diagnostic>> {
+    match value.get_ref() {
+        DeValue::Table(_) => deserialize(value.clone(), name, source_map),
+        DeValue::Array(_) => Err(Box::new(
+            Diagnostic::error(
+                "not-a-table",
+                format!("`[[{name}]]` declares a list of {name} tables"),
+            )
+            .with_span(value.span())
+            .expected(format!("a single [{name}] table"))
+            .help(format!(
+                "a blueprint has one [{name}] table: write `[{name}]`, with single brackets"
+            )),
+        )),
+        other => Err(Box::new(
+            Diagnostic::error(
+                "not-a-table",
+                format!("`{name}` must be a table, not {}", type_name(other)),
+            )
+            .with_span(value.span())
+            .expected(format!("a [{name}] table"))
+            .help(format!(
+                "write `[{name}]` on its own line and its fields below it"
+            )),
+        )),
+    }
+}
+
+fn type_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
+    }
+}
+
 fn load_components(
     value: &Spanned<DeValue<'_>>,
+    source_map: &SourceMap,
     components: &mut Vec<Component>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -148,7 +208,7 @@ fn load_components(
     };
     for (name, body) in table.iter() {
         let path = format!("components.{}", name.get_ref());
-        if let Some(component) = load_component(name, body, &path, diagnostics) {
+        if let Some(component) = load_component(name, body, &path, source_map, diagnostics) {
             components.push(component);
         }
     }
@@ -158,19 +218,20 @@ fn load_component(
     name: &Spanned<std::borrow::Cow<'_, str>>,
     body: &Spanned<DeValue<'_>>,
     path: &str,
+    source_map: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Component> {
+    let shown_name = shown(name.get_ref());
     let Some(table) = body.get_ref().as_table() else {
         diagnostics.push(
             Diagnostic::error(
                 "component-not-table",
-                format!("component `{}` must be a table", name.get_ref()),
+                format!("component `{shown_name}` must be a table"),
             )
             .with_span(body.span())
             .expected("a table with `kind` and the kind's settings")
             .help(format!(
-                "write it as [components.{}] with kind = \"…\"",
-                name.get_ref()
+                "write it as [components.{shown_name}] with kind = \"…\""
             )),
         );
         return None;
@@ -180,7 +241,7 @@ fn load_component(
         diagnostics.push(
             Diagnostic::error(
                 "missing-kind",
-                format!("component `{}` has no `kind`", name.get_ref()),
+                format!("component `{shown_name}` has no `kind`"),
             )
             .with_span(name.span())
             .expected(format!("kind = one of {}", list(known_kinds)))
@@ -192,44 +253,46 @@ fn load_component(
         diagnostics.push(
             Diagnostic::error("kind-not-string", "`kind` must be a string")
                 .with_span(kind_value.span())
-                .expected(format!("one of {}", list(known_kinds))),
+                .expected(one_of(known_kinds))
+                .help("quote it: kind = \"web-app\""),
         );
         return None;
     };
     let Some(kind) = Kind::parse(kind_text) else {
-        let mut diagnostic = Diagnostic::error(
+        let diagnostic = Diagnostic::error(
             "unknown-kind",
-            format!("unknown component kind `{kind_text}`"),
+            format!("unknown component kind `{}`", shown(kind_text)),
         )
         .with_span(kind_value.span())
-        .expected(format!("one of {}", list(known_kinds)));
-        diagnostic = match closest(kind_text, known_kinds) {
+        .expected(one_of(known_kinds));
+        diagnostics.push(match closest(kind_text, known_kinds) {
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
             None => diagnostic.help(format!(
                 "bulwark knows these kinds: {}",
                 known_kinds.join(", ")
             )),
-        };
-        diagnostics.push(diagnostic);
+        });
         return None;
     };
 
-    if !crate::catalog::kind_spec(kind).compute
+    let spec = crate::catalog::kind_spec(kind);
+    if !spec.compute
         && let Some((key, _)) = table.iter().find(|(key, _)| key.get_ref() == "uses")
     {
+        let target = if spec.target(None).is_some() {
+            shown_name.clone()
+        } else {
+            format!("{shown_name}.<{}>", part_placeholder(kind))
+        };
         diagnostics.push(
-                Diagnostic::error(
-                    "uses-on-non-compute",
-                    format!("a {kind} component cannot use other components"),
-                )
+            Diagnostic::error("uses-on-non-compute", format!("a {kind} component cannot use other components"))
                 .with_span(key.span())
                 .expected("`uses` only on compute kinds")
                 .help(format!(
-                    "connections go from compute to data: put `uses = [{{ to = \"{}\", access = \"…\" }}]` on the component that calls it (compute kinds: {})",
-                    name.get_ref(),
+                    "connections go from compute to data: put `uses = [{{ to = \"{target}\", access = \"…\" }}]` on the component that calls it (compute kinds: {})",
                     list(crate::catalog::compute_kinds())
                 )),
-            );
+        );
         return None;
     }
 
@@ -240,9 +303,9 @@ fn load_component(
         .collect();
     let settings = Spanned::new(body.span(), DeValue::Table(settings));
     let spec = match kind {
-        Kind::WebApp => deserialize(settings, path).map(ComponentSpec::WebApp),
-        Kind::Storage => deserialize(settings, path).map(ComponentSpec::Storage),
-        Kind::KeyVault => deserialize(settings, path).map(ComponentSpec::KeyVault),
+        Kind::WebApp => deserialize(settings, path, source_map).map(ComponentSpec::WebApp),
+        Kind::Storage => deserialize(settings, path, source_map).map(ComponentSpec::Storage),
+        Kind::KeyVault => deserialize(settings, path, source_map).map(ComponentSpec::KeyVault),
     };
     match spec {
         Ok(spec) => Some(Component {
@@ -256,96 +319,199 @@ fn load_component(
     }
 }
 
+fn part_placeholder(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Storage => "container or queue",
+        Kind::KeyVault => "secret",
+        Kind::WebApp => "part",
+    }
+}
+
 fn deserialize<T: DeserializeOwned>(
     value: Spanned<DeValue<'_>>,
     path: &str,
+    source_map: &SourceMap,
 ) -> Result<T, Box<Diagnostic>> {
     let whole = value.span();
     T::deserialize(ValueDeserializer::from(value)).map_err(|error| {
         let message = error.message().trim().to_string();
-        let mut diagnostic = Diagnostic::error("invalid-value", format!("in `{path}`: {message}"))
-            .with_span(error.span().unwrap_or(whole));
-        diagnostic.path = Some(path.to_string());
-        Box::new(describe_serde_error(diagnostic, &message))
+        let span = error.span().unwrap_or(whole);
+        // Name the field the error is about, not just the table it is in.
+        let at = source_map
+            .path_at(&span)
+            .filter(|p| p.starts_with(path))
+            .unwrap_or_else(|| path.to_string());
+        let mut diagnostic =
+            Diagnostic::error("invalid-value", format!("in `{at}`: {message}")).with_span(span);
+        diagnostic.path = Some(at.clone());
+        Box::new(describe_serde_error(diagnostic, &message, &at))
     })
 }
 
-/// Turn serde's one-line messages into an expectation and a hint.
-fn describe_serde_error(diagnostic: Diagnostic, message: &str) -> Diagnostic {
+/// Turn serde's one-line messages into plain words, an expectation and a hint.
+fn describe_serde_error(diagnostic: Diagnostic, message: &str, at: &str) -> Diagnostic {
     let backticked: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
-    if let Some(rest) = message.strip_prefix("unknown field") {
-        let _ = rest;
+    if message.starts_with("unknown field") {
         let (found, expected) = backticked
             .split_first()
             .map_or(("", &[][..]), |(f, e)| (*f, e));
+        // The span is the unknown key itself; name the table it sits in.
+        let suffix = format!(".{found}");
+        let at = at.strip_suffix(&suffix).unwrap_or(at);
         let diagnostic = Diagnostic {
             code: "unknown-field",
+            message: format!("`{at}` has no field `{}`", shown(found)),
             ..diagnostic
         }
-        .expected(format!("one of {}", list(expected.iter())));
+        .expected(one_of(expected.iter()));
+        let section = at.split('.').next().unwrap_or(at);
         return match closest(found, expected.iter().copied()) {
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+            None if TOP_LEVEL_KEYS.contains(&found) && !at.contains('.') => {
+                let table = if found == "components" {
+                    "[components.<name>] tables"
+                } else {
+                    "its own [network] table"
+                };
+                diagnostic.help(format!(
+                    "every key after [{section}] belongs to [{section}] until the next table header: write `{found}` as {table} after [{section}]"
+                ))
+            }
             None => {
                 diagnostic.help("remove it; `bulwark schema` prints every field each kind takes")
             }
         };
     }
-    if let Some(rest) = message.strip_prefix("unknown variant") {
-        let _ = rest;
+    if message.starts_with("unknown variant") {
         let (found, expected) = backticked
             .split_first()
             .map_or(("", &[][..]), |(f, e)| (*f, e));
         let diagnostic = Diagnostic {
             code: "unknown-value",
+            message: format!("`{}` is not a valid value for `{at}`", shown(found)),
             ..diagnostic
         }
-        .expected(format!("one of {}", list(expected.iter())));
+        .expected(one_of(expected.iter()));
         return match closest(found, expected.iter().copied()) {
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
-            None => diagnostic,
+            None => diagnostic.help("`bulwark schema` lists the values each field takes"),
         };
     }
     if message.starts_with("missing field") {
         let field = backticked.first().copied().unwrap_or("");
         return Diagnostic {
             code: "missing-field",
+            message: format!("`{at}` is missing `{field}`"),
             ..diagnostic
         }
-        .expected(format!("a `{field}` entry"))
+        .expected(format!("`{field} = …`"))
         .help(format!(
             "add `{field} = …`; `bulwark schema` documents each field"
         ));
     }
-    if message.starts_with("invalid type") {
-        let expected = message
-            .rsplit("expected ")
-            .next()
-            .unwrap_or("another type")
-            .to_string();
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "another type"));
+        let found = plain_type(found);
+        let expected = plain_type(expected);
         return Diagnostic {
             code: "wrong-type",
+            message: format!("`{at}` must be {expected}, not {found}"),
             ..diagnostic
         }
-        .expected(expected);
+        .expected(expected.clone())
+        .help(match expected.as_str() {
+            "a list" if at.ends_with("uses") => {
+                "write a list in brackets, e.g. [{ to = \"media.images\", access = \"read\" }]"
+                    .to_string()
+            }
+            "a list" => "write a list in brackets, e.g. [\"dev\", \"prod\"]".to_string(),
+            "a string" => "write it in double quotes".to_string(),
+            "a table" => "write it as a table: { key = \"value\" } or a [section]".to_string(),
+            _ => "`bulwark schema` documents each field".to_string(),
+        });
     }
     diagnostic
+}
+
+/// serde's type vocabulary in TOML's words.
+fn plain_type(serde: &str) -> String {
+    let word = serde.split_whitespace().next().unwrap_or(serde);
+    match word {
+        "a" | "an" => plain_type(serde.split_once(' ').map_or(serde, |(_, rest)| rest)),
+        "sequence" => "a list".into(),
+        "map" | "struct" => "a table".into(),
+        "string" | "str" | "char" => "a string".into(),
+        "integer" | "i64" | "u64" | "u32" | "i32" => "an integer".into(),
+        "boolean" | "bool" => "a boolean".into(),
+        "floating" | "f64" => "a number".into(),
+        _ => serde.to_string(),
+    }
 }
 
 fn toml_syntax_error(error: &toml::de::Error, text: &str) -> Diagnostic {
     let message = error.message().trim();
     let span = error.span().unwrap_or(0..0);
     let span = span.start.min(text.len())..span.end.min(text.len());
-    let mut diagnostic = Diagnostic::error("invalid-toml", format!("invalid TOML: {message}"))
-        .with_span(span)
-        .expected("valid TOML (https://toml.io)");
+    let (what, expected) = match message.split_once(", expected ") {
+        Some((what, expected)) => (what, expected.to_string()),
+        None => (message, "valid TOML (https://toml.io)".to_string()),
+    };
     if message.contains("duplicate key") {
-        diagnostic = Diagnostic { code: "duplicate-key", ..diagnostic }
-            .help("each key, and each [components.<name>] table, may appear only once; component names must be unique");
-    } else {
-        diagnostic =
-            diagnostic.help("check quotes, brackets and `key = value` pairs near the caret");
+        return duplicate_key(span, text);
     }
-    diagnostic
+    let diagnostic = Diagnostic::error("invalid-toml", format!("invalid TOML: {what}"))
+        .with_span(span)
+        .expected(expected);
+    if what.contains("array") {
+        diagnostic.help("an array opened earlier may be missing its closing `]`, or two items a comma between them")
+    } else if what.contains("string") {
+        diagnostic.help("a string opened here has no closing quote on this line")
+    } else {
+        diagnostic.help("check quotes, brackets and `key = value` pairs near the caret")
+    }
+}
+
+/// TOML rejects a key or table declared twice; name the component when that is what it is.
+fn duplicate_key(span: std::ops::Range<usize>, text: &str) -> Diagnostic {
+    let key = text.get(span.clone()).unwrap_or("").trim_matches('"');
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    if line.trim_start().starts_with("[components.") {
+        let header = format!("[components.{key}]");
+        let first_line = text
+            .lines()
+            .position(|l| l.trim() == header)
+            .filter(|index| {
+                text.lines()
+                    .take(*index)
+                    .map(|l| l.len() + 1)
+                    .sum::<usize>()
+                    < line_start
+            })
+            .map(|index| index + 1);
+        let help = match first_line {
+            Some(first) => {
+                format!("the first {header} is on line {first}; rename one, or merge them")
+            }
+            None => "rename one of them, or merge them".to_string(),
+        };
+        return Diagnostic::error(
+            "duplicate-component",
+            format!("component `{}` is declared twice", shown(key)),
+        )
+        .with_span(span)
+        .expected("unique component names")
+        .help(help);
+    }
+    Diagnostic::error(
+        "duplicate-key",
+        format!("invalid TOML: `{}` is set twice", shown(key)),
+    )
+    .with_span(span)
+    .expected("each key once per table")
+    .help("remove one of them; a table header may also appear only once")
 }
 
 fn record_table(map: &mut SourceMap, prefix: &str, table: &DeTable<'_>) {
@@ -387,5 +553,12 @@ mod tests {
             .value_span("components.web.uses[0].to")
             .unwrap();
         assert_eq!(&text[span], "\"x.y\"");
+    }
+
+    #[test]
+    fn serde_types_read_as_toml_words() {
+        assert_eq!(plain_type("a sequence"), "a list");
+        assert_eq!(plain_type("struct App"), "a table");
+        assert_eq!(plain_type("string \"dev\""), "a string");
     }
 }

@@ -30,8 +30,12 @@ pub fn render(diagnostics: &[Diagnostic], source: Option<&Source<'_>>, color: bo
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}\n", diagnostic.message));
         }
-        if let (None, Some(path)) = (&diagnostic.span, &diagnostic.path) {
-            out.push_str(&format!("  at: {path}\n"));
+        match (&diagnostic.span, &diagnostic.path, source) {
+            (None, Some(path), _) => out.push_str(&format!("  at: {path}\n")),
+            (Some(_), _, Some(source)) if source.text.is_empty() => {
+                out.push_str(&format!("  at: {}:1:1\n", source.name));
+            }
+            _ => {}
         }
         out.push('\n');
     }
@@ -58,6 +62,24 @@ pub fn render_short(diagnostics: &[Diagnostic], source: Option<&Source<'_>>) -> 
             "{location}: {severity}[{}]: {}\n",
             diagnostic.code, diagnostic.message
         ));
+    }
+    out
+}
+
+/// The blueprint text as it is safe to show in a terminal: control characters and invisible
+/// or bidirectional formatting characters become `?` or U+FFFD of the same byte length, so
+/// spans still point at the same text.
+pub fn displayable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' | '\r' => out.push(c),
+            c if super::diagnostic::is_hidden(c) => match c.len_utf8() {
+                3 => out.push('\u{fffd}'),
+                width => out.extend(std::iter::repeat_n('?', width)),
+            },
+            c => out.push(c),
+        }
     }
     out
 }
@@ -98,6 +120,13 @@ impl fmt::Display for Report<'_> {
 
 impl std::error::Error for Report<'_> {}
 
+impl Report<'_> {
+    /// An empty file has no line to point at; its diagnostic says everything in words.
+    fn has_caret(&self) -> bool {
+        self.source.is_some() && self.diagnostic.span.is_some() && self.text_len > 0
+    }
+}
+
 impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(format!("bulwark::{}", self.diagnostic.code)))
@@ -112,10 +141,7 @@ impl miette::Diagnostic for Report<'_> {
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         let expected = self.diagnostic.expected.as_ref();
-        match (
-            &self.diagnostic.help,
-            self.source.is_some() && self.diagnostic.span.is_some(),
-        ) {
+        match (&self.diagnostic.help, self.has_caret()) {
             // Without a caret to hang it on, "expected" joins the help text.
             (help, false) if expected.is_some() => {
                 let expected = format!("expected {}", expected.unwrap());
@@ -130,15 +156,19 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        match (&self.source, &self.diagnostic.span) {
-            (Some(source), Some(_)) => Some(source as &dyn miette::SourceCode),
-            _ => None,
+        if !self.has_caret() {
+            return None;
         }
+        self.source
+            .as_ref()
+            .map(|source| source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.diagnostic.span.as_ref()?;
-        self.source.as_ref()?;
+        if !self.has_caret() {
+            return None;
+        }
         let start = span.start.min(self.text_len);
         let end = span.end.clamp(start, self.text_len);
         let label = self

@@ -1,7 +1,7 @@
 //! One validation for blueprints from TOML and from the builder. It speaks in logical paths;
 //! the loader's source map turns them into file positions.
 
-use super::diagnostic::{Diagnostic, closest, list};
+use super::diagnostic::{Anchor, Diagnostic, all_of, closest, list, one_of, shown};
 use super::model::{Blueprint, Component, ComponentSpec, Connection, Kind, WebApp};
 use crate::catalog::naming::{self, NameRule};
 use crate::catalog::{self, PartKind};
@@ -26,32 +26,23 @@ const SECRET_WORDS: &[&str] = &[
 
 pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    let mut check_name = |rule: &NameRule, name: &str, path: String| {
-        if let Err(problem) = rule.check(name) {
-            diagnostics.push(
-                Diagnostic::error(
-                    "invalid-name",
-                    format!("`{name}` is not a valid {}: {problem}", rule.what),
-                )
-                .at(path)
-                .expected(rule.rule),
-            );
-        }
-    };
-
-    check_name(&naming::APP_NAME, &blueprint.app.name, "app.name".into());
+    diagnostics.extend(check_name(
+        &naming::APP_NAME,
+        &blueprint.app.name,
+        "app.name".into(),
+    ));
     for (index, environment) in blueprint.app.environments.iter().enumerate() {
-        check_name(
-            &naming::ENVIRONMENT_NAME,
-            environment,
-            format!("app.environments[{index}]"),
-        );
+        let path = format!("app.environments[{index}]");
+        diagnostics.extend(check_name(&naming::ENVIRONMENT_NAME, environment, path));
     }
     for component in &blueprint.components {
-        check_name(
-            &naming::COMPONENT_NAME,
-            &component.name,
-            format!("components.{}", component.name),
+        let path = format!("components.{}", component.name);
+        // The caret goes under the name in `[components.<name>]`, not the whole header.
+        diagnostics.extend(
+            check_name(&naming::COMPONENT_NAME, &component.name, path).map(|d| Diagnostic {
+                anchor: Anchor::Key,
+                ..d
+            }),
         );
     }
 
@@ -70,20 +61,27 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
         |name, index| {
             Diagnostic::error(
                 "duplicate-environment",
-                format!("environment `{name}` is listed twice"),
+                format!("environment `{}` is listed twice", shown(name)),
             )
             .at(format!("app.environments[{index}]"))
             .expected("unique environment names")
+            .help(format!("remove the second `{}`", shown(name)))
         },
         &mut diagnostics,
     );
 
     if let Err(problem) = crate::plan::network::parse_cidr(&blueprint.network.address_space) {
         diagnostics.push(
-            Diagnostic::error("invalid-address-space", format!("`{}` is not a usable address space: {problem}", blueprint.network.address_space))
-                .at("network.address_space")
-                .expected("an IPv4 CIDR block from /8 to /24, e.g. \"10.20.0.0/16\"")
-                .help("pick a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) that does not overlap networks you peer with"),
+            Diagnostic::error(
+                "invalid-address-space",
+                format!(
+                    "`{}` is not a usable address space: {problem}",
+                    shown(&blueprint.network.address_space)
+                ),
+            )
+            .at("network.address_space")
+            .expected("an IPv4 CIDR block from /8 to /24, e.g. \"10.20.0.0/16\"")
+            .help("pick a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) that does not overlap networks you peer with"),
         );
     }
 
@@ -99,10 +97,11 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
         |name, _| {
             Diagnostic::error(
                 "duplicate-component",
-                format!("component `{name}` is declared twice"),
+                format!("component `{}` is declared twice", shown(name)),
             )
             .at_key(format!("components.{name}"))
             .expected("unique component names")
+            .help("rename one of them, or merge them into one component")
         },
         &mut diagnostics,
     );
@@ -115,6 +114,7 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
             )
         }),
         "component names",
+        Anchor::Key,
         &mut diagnostics,
     );
 
@@ -128,6 +128,24 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
     }
     validate_secret_inputs(blueprint, &mut diagnostics);
     diagnostics
+}
+
+/// An `invalid-name` diagnostic when `name` breaks `rule`, offering a corrected name when
+/// there is an obvious one.
+fn check_name(rule: &NameRule, name: &str, path: String) -> Option<Diagnostic> {
+    let problem = rule.check(name).err()?;
+    let diagnostic = Diagnostic::error(
+        "invalid-name",
+        format!("`{}` is not a valid {}: {problem}", shown(name), rule.what),
+    )
+    .at(path)
+    .expected(rule.rule);
+    Some(match naming::suggest(rule, name) {
+        Some(fixed) => diagnostic.help(format!("did you mean `{fixed}`?")),
+        None => diagnostic.help(
+            "names become part of Azure resource names and Bicep symbols, so only these characters are accepted",
+        ),
+    })
 }
 
 fn validate_component(
@@ -159,7 +177,7 @@ fn validate_component(
                         "empty-storage",
                         format!(
                             "storage `{}` declares no containers or queues",
-                            component.name
+                            shown(&component.name)
                         ),
                     )
                     .at(path.clone())
@@ -185,10 +203,17 @@ fn validate_component(
         let connection_path = format!("{path}.uses[{index}]");
         if !seen_targets.insert(connection.to.clone()) {
             diagnostics.push(
-                Diagnostic::error("duplicate-connection", format!("`{}` uses `{}` twice", component.name, connection.to))
-                    .at(format!("{connection_path}.to"))
-                    .expected("one connection per target")
-                    .help("combine them into one connection with the access level that covers both (e.g. `send-receive`)"),
+                Diagnostic::error(
+                    "duplicate-connection",
+                    format!(
+                        "`{}` uses `{}` twice",
+                        shown(&component.name),
+                        shown(&connection.to.to_string())
+                    ),
+                )
+                .at(format!("{connection_path}.to"))
+                .expected("one connection per target")
+                .help("combine them into one connection with the access level that covers both (e.g. `send-receive`)"),
             );
             continue;
         }
@@ -211,11 +236,11 @@ fn validate_web_app(path: &str, web: &WebApp, diagnostics: &mut Vec<Diagnostic>)
             "unsupported-sku",
             format!(
                 "App Service plan SKU `{}` cannot meet the baseline",
-                web.sku
+                shown(&web.sku)
             ),
         )
         .at(format!("{path}.sku"))
-        .expected(format!("one of {}", list(catalog::APP_SERVICE_SKUS)));
+        .expected(one_of(catalog::APP_SERVICE_SKUS));
         diagnostic = match (
             rejected,
             closest(&web.sku, catalog::APP_SERVICE_SKUS.iter().copied()),
@@ -240,30 +265,42 @@ fn validate_web_app(path: &str, web: &WebApp, diagnostics: &mut Vec<Diagnostic>)
             diagnostics.push(
                 Diagnostic::error(
                     "invalid-health-check-path",
-                    format!(
-                        "`{}` is not a usable health check path",
-                        health.escape_default()
-                    ),
+                    format!("`{}` is not a usable health check path", shown(health)),
                 )
                 .at(format!("{path}.health_check_path"))
-                .expected("a URL path starting with `/`, without spaces, e.g. \"/healthz\""),
+                .expected("a URL path starting with `/`, without spaces")
+                .help("e.g. health_check_path = \"/healthz\"; App Service requests it on every instance"),
             );
         }
     }
     for name in web.settings.keys() {
         let setting_path = format!("{path}.settings.{name}");
         if !naming::is_setting_name(name) {
-            diagnostics.push(
-                Diagnostic::error(
-                    "invalid-setting-name",
-                    format!(
-                        "`{}` is not a valid app setting name",
-                        name.escape_default()
-                    ),
-                )
-                .at_key(setting_path)
-                .expected("letters, digits and underscores, not starting with a digit"),
-            );
+            let fixed: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '_')
+                .to_string();
+            let diagnostic = Diagnostic::error(
+                "invalid-setting-name",
+                format!("`{}` is not a valid app setting name", shown(name)),
+            )
+            .at_key(setting_path)
+            .expected("letters, digits and underscores, not starting with a digit");
+            diagnostics.push(if naming::is_setting_name(&fixed) {
+                diagnostic.help(format!(
+                    "did you mean `{fixed}`? App settings become environment variables"
+                ))
+            } else {
+                diagnostic.help("app settings become environment variables, e.g. `NODE_ENV`")
+            });
         } else if RESERVED_SETTINGS.contains(&name.as_str()) {
             diagnostics.push(
                 Diagnostic::error("reserved-setting", format!("`{name}` is set by bulwark"))
@@ -271,7 +308,7 @@ fn validate_web_app(path: &str, web: &WebApp, diagnostics: &mut Vec<Diagnostic>)
                     .expected("a setting name bulwark does not generate")
                     .help(format!(
                         "bulwark sets {} itself; remove this entry",
-                        list(RESERVED_SETTINGS)
+                        all_of(RESERVED_SETTINGS)
                     )),
             );
         } else if SECRET_WORDS
@@ -296,36 +333,32 @@ fn validate_parts(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for (index, name) in names.iter().enumerate() {
-        if let Err(problem) = rule.check(name) {
-            diagnostics.push(
-                Diagnostic::error(
-                    "invalid-name",
-                    format!(
-                        "`{}` is not a valid {}: {problem}",
-                        name.escape_default(),
-                        rule.what
-                    ),
-                )
-                .at(format!("{path}.{}[{index}]", part.field()))
-                .expected(rule.rule),
-            );
-        }
+        diagnostics.extend(check_name(
+            rule,
+            name,
+            format!("{path}.{}[{index}]", part.field()),
+        ));
     }
     // Key Vault secret names are case-insensitive; the others are lowercase already.
+    let lowered: Vec<String> = names.iter().map(|name| name.to_ascii_lowercase()).collect();
     duplicates(
-        names
-            .iter()
-            .map(|name| name.to_ascii_lowercase())
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str),
+        lowered.iter().map(String::as_str),
         |name, index| {
             Diagnostic::error(
                 "duplicate-part",
-                format!("{} `{name}` is declared twice", part.noun()),
+                format!(
+                    "{} `{}` is declared twice",
+                    part.noun(),
+                    shown(&names[index])
+                ),
             )
             .at(format!("{path}.{}[{index}]", part.field()))
             .expected(format!("unique {} names", part.noun()))
+            .help(if part == PartKind::Secret {
+                format!("remove the second `{name}`; Key Vault compares secret names without case")
+            } else {
+                format!("remove the second `{name}`")
+            })
         },
         diagnostics,
     );
@@ -338,6 +371,7 @@ fn validate_parts(
             )
         }),
         &format!("{} names", part.noun()),
+        Anchor::Value,
         diagnostics,
     );
 }
@@ -351,6 +385,29 @@ fn validate_connection(
 ) {
     let to_path = format!("{path}.to");
     let target_name = connection.to.component.as_str();
+    if target_name.is_empty() || connection.to.part.as_deref() == Some("") {
+        let example = by_name
+            .values()
+            .find_map(|c| {
+                declared_parts(c)
+                    .first()
+                    .map(|part| format!("{}.{part}", c.name))
+            })
+            .unwrap_or_else(|| "media.images".to_string());
+        diagnostics.push(
+            Diagnostic::error(
+                "invalid-target",
+                format!(
+                    "`{}` is not a connection target",
+                    shown(&connection.to.to_string())
+                ),
+            )
+            .at(to_path)
+            .expected("`<component>` or `<component>.<part>`")
+            .help(format!("e.g. to = \"{example}\"")),
+        );
+        return;
+    }
     let Some(target) = by_name.get(target_name) else {
         let names: Vec<&str> = by_name
             .keys()
@@ -360,19 +417,20 @@ fn validate_connection(
         let mut diagnostic = Diagnostic::error(
             "unknown-target",
             format!(
-                "`{}` uses `{target_name}`, which is not a component",
-                component.name
+                "`{}` uses `{}`, which is not a component",
+                shown(&component.name),
+                shown(target_name)
             ),
         )
         .at(to_path)
-        .expected(format!("one of {}", list(&names)));
-        if let Some(near) = closest(target_name, names.iter().copied()) {
-            diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
-        } else {
-            diagnostic = diagnostic.help(format!(
-                "declare it as [components.{target_name}] with a `kind`"
-            ));
-        }
+        .expected(one_of(&names));
+        diagnostic = match closest(target_name, names.iter().copied()) {
+            Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+            None => diagnostic.help(format!(
+                "declare it as [components.{}] with a `kind`",
+                shown(target_name)
+            )),
+        };
         diagnostics.push(diagnostic);
         return;
     };
@@ -380,20 +438,24 @@ fn validate_connection(
         diagnostics.push(
             Diagnostic::error(
                 "self-connection",
-                format!("`{}` uses itself", component.name),
+                format!("`{}` uses itself", shown(&component.name)),
             )
             .at(to_path)
-            .expected("another component"),
+            .expected("another component")
+            .help("a component needs no role to reach itself; remove this connection"),
         );
         return;
     }
     let spec = catalog::kind_spec(target.kind());
     if spec.targets.is_empty() {
         diagnostics.push(
-            Diagnostic::error("not-a-target", format!("a {} cannot be the target of a connection", target.kind()))
-                .at(to_path)
-                .expected(format!("a component of kind {}", list(targetable_kinds())))
-                .help("connections grant data-plane roles; calling another app is a network route, not a role"),
+            Diagnostic::error(
+                "not-a-target",
+                format!("a {} cannot be the target of a connection", target.kind()),
+            )
+            .at(to_path)
+            .expected(format!("a component of kind {}", list(targetable_kinds())))
+            .help("connections grant data-plane roles; calling another app is a network route, not a role"),
         );
         return;
     }
@@ -403,39 +465,7 @@ fn validate_connection(
         Some(part_name) => match find_part(target, part_name) {
             Some(kind) => Some(kind),
             None => {
-                let declared = declared_parts(target);
-                let mut diagnostic = Diagnostic::error(
-                    "unknown-part",
-                    format!(
-                        "`{}` declares no {} named `{part_name}`",
-                        target.name,
-                        part_nouns(target.kind())
-                    ),
-                )
-                .at(to_path)
-                .expected(if declared.is_empty() {
-                    format!("`{}` declares none", target.name)
-                } else {
-                    format!(
-                        "one of {}",
-                        list(
-                            declared
-                                .iter()
-                                .map(|name| format!("{}.{name}", target.name))
-                        )
-                    )
-                });
-                diagnostic = match closest(part_name, declared.iter().map(String::as_str)) {
-                    Some(near) => {
-                        diagnostic.help(format!("did you mean `{}.{near}`?", target.name))
-                    }
-                    None => diagnostic.help(format!(
-                        "add `{part_name}` to the `{}` of component `{}`",
-                        part_fields(target.kind()),
-                        target.name
-                    )),
-                };
-                diagnostics.push(diagnostic);
+                diagnostics.push(unknown_part(target, part_name, to_path));
                 return;
             }
         },
@@ -447,11 +477,27 @@ fn validate_connection(
             .filter_map(|t| t.part)
             .map(|p| p.noun().to_string())
             .collect();
+        let declared: Vec<String> = declared_parts(target)
+            .iter()
+            .map(|n| format!("{}.{n}", target.name))
+            .collect();
         diagnostics.push(
-            Diagnostic::error("part-required", format!("a connection to {} `{}` must name one {}", target.kind(), target.name, parts.join(" or ")))
-                .at(to_path)
-                .expected(format!("`{}.<name>`, one of {}", target.name, list(declared_parts(target).iter().map(|n| format!("{}.{n}", target.name)))))
-                .help("bulwark scopes each role to the one resource a connection names, never to the whole account"),
+            Diagnostic::error(
+                "part-required",
+                format!(
+                    "a connection to {} `{}` must name one {}",
+                    target.kind(),
+                    target.name,
+                    parts.join(" or ")
+                ),
+            )
+            .at(to_path)
+            .expected(if declared.is_empty() {
+                format!("`{}.<name>` (it declares none yet)", target.name)
+            } else {
+                one_of(&declared)
+            })
+            .help("bulwark scopes each role to the one resource a connection names, never to the whole account"),
         );
         return;
     };
@@ -461,18 +507,58 @@ fn validate_connection(
             Some(part) => format!("a {part}"),
             None => format!("a {}", target.kind()),
         };
-        diagnostics.push(
-            Diagnostic::error(
-                "unsupported-access",
-                format!("{what} does not support access `{}`", connection.access),
-            )
-            .at(format!("{path}.access"))
-            .expected(format!("one of {}", list(&supported)))
-            .help(format!(
+        let mut diagnostic = Diagnostic::error(
+            "unsupported-access",
+            format!("{what} does not support access `{}`", connection.access),
+        )
+        .at(format!("{path}.access"))
+        .expected(one_of(&supported));
+        diagnostic = match closest(connection.access.as_str(), supported.iter().copied()) {
+            Some(near) => diagnostic.help(format!(
+                "did you mean `{near}`? The README's access table lists the role behind each level"
+            )),
+            None => diagnostic.help(format!(
                 "`{}` is {what}; the README's access table lists the role behind each level",
                 connection.to
             )),
-        );
+        };
+        diagnostics.push(diagnostic);
+    }
+}
+
+fn unknown_part(target: &Component, part_name: &str, to_path: String) -> Diagnostic {
+    let declared = declared_parts(target);
+    let diagnostic = Diagnostic::error(
+        "unknown-part",
+        format!(
+            "`{}` declares no {} named `{}`",
+            target.name,
+            part_nouns(target.kind()),
+            shown(part_name)
+        ),
+    )
+    .at(to_path)
+    .expected(if declared.is_empty() {
+        format!(
+            "a {} that `{}` declares (it declares none)",
+            part_nouns(target.kind()),
+            target.name
+        )
+    } else {
+        one_of(
+            declared
+                .iter()
+                .map(|name| format!("{}.{name}", target.name)),
+        )
+    });
+    match closest(part_name, declared.iter().map(String::as_str)) {
+        Some(near) => diagnostic.help(format!("did you mean `{}.{near}`?", target.name)),
+        None => diagnostic.help(format!(
+            "add `{}` to the {} of component `{}`",
+            shown(part_name),
+            part_fields(target.kind()),
+            target.name
+        )),
     }
 }
 
@@ -519,9 +605,9 @@ fn part_nouns(kind: Kind) -> &'static str {
 
 fn part_fields(kind: Kind) -> &'static str {
     match kind {
-        Kind::Storage => "containers (or queues)",
-        Kind::KeyVault => "secrets",
-        Kind::WebApp => "settings",
+        Kind::Storage => "`containers` (or `queues`)",
+        Kind::KeyVault => "`secrets`",
+        Kind::WebApp => "`settings`",
     }
 }
 
@@ -534,22 +620,31 @@ fn targetable_kinds() -> Vec<Kind> {
 }
 
 /// Key Vault references become app settings named after the secret, and secret values arrive
-/// as environment variables named after vault and secret; both must be unambiguous.
+/// as environment variables named after vault and secret; both must be unambiguous. A
+/// duplicate already reported (the same secret or connection twice) is not reported again.
 fn validate_secret_inputs(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
     let mut inputs: BTreeMap<String, String> = BTreeMap::new();
     for component in &blueprint.components {
-        if let ComponentSpec::KeyVault(vault) = &component.spec {
-            for (index, secret) in vault.secrets.iter().enumerate() {
-                let variable = naming::setting_name(&[&component.name, secret]);
-                let path = format!("components.{}.secrets[{index}]", component.name);
-                if let Some(other) = inputs.insert(variable.clone(), path.clone()) {
-                    diagnostics.push(
-                        Diagnostic::error("ambiguous-secret", format!("two secrets would both be read from environment variable `{variable}`"))
-                            .at(path)
-                            .expected("vault and secret names that differ after upper-casing and replacing hyphens")
-                            .help(format!("the other one is `{other}`; rename one of them")),
-                    );
-                }
+        let ComponentSpec::KeyVault(vault) = &component.spec else {
+            continue;
+        };
+        let mut seen = BTreeSet::new();
+        for (index, secret) in vault.secrets.iter().enumerate() {
+            if !seen.insert(secret.to_ascii_lowercase()) {
+                continue;
+            }
+            let variable = naming::setting_name(&[&component.name, secret]);
+            let path = format!("components.{}.secrets[{index}]", component.name);
+            if let Some(other) = inputs.insert(variable.clone(), path.clone()) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "ambiguous-secret",
+                        format!("two secrets would both be read from environment variable `{variable}`"),
+                    )
+                    .at(path)
+                    .expected("vault and secret names that differ after upper-casing and replacing hyphens")
+                    .help(format!("the other one is `{other}`; rename one of them")),
+                );
             }
         }
     }
@@ -567,7 +662,11 @@ fn validate_secret_inputs(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnosti
                 )
             })
             .collect();
+        let mut seen = BTreeSet::new();
         for (index, connection) in web.uses.iter().enumerate() {
+            if !seen.insert(&connection.to) {
+                continue;
+            }
             let Some(setting) = crate::plan::connection_setting_name(blueprint, connection) else {
                 continue;
             };
@@ -605,31 +704,36 @@ fn duplicates<'a>(
     }
 }
 
-/// Names that differ only in hyphens or case (`a-b` and `aB`) would produce the same Bicep
-/// symbol; Bicep compares symbols without regard to case.
+/// Names that differ only in hyphens or case (`order-api` and `orderapi`) give Bicep symbols
+/// that differ only in case, and Bicep compares symbols without regard to case.
 fn symbol_collisions<'a>(
     entries: impl Iterator<Item = (&'a str, String, String)>,
     what: &str,
+    anchor: Anchor,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut seen: BTreeMap<String, (&str, String)> = BTreeMap::new();
     for (name, symbol, path) in entries {
         match seen.get(&symbol.to_ascii_lowercase()) {
-            Some(other) if *other != name && !other.eq_ignore_ascii_case(name) => {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "symbol-collision",
-                        format!("{what} `{other}` and `{name}` are too alike"),
+            Some((other, other_symbol)) if *other != name && !other.eq_ignore_ascii_case(name) => {
+                let mut diagnostic = Diagnostic::error(
+                    "symbol-collision",
+                    format!("{what} `{}` and `{}` are too alike", shown(other), shown(name)),
+                )
+                .at(path)
+                .expected("names that still differ without hyphens and case")
+                .help(if *other_symbol == symbol {
+                    format!("both become the Bicep symbol `{symbol}`; rename one")
+                } else {
+                    format!(
+                        "they become the Bicep symbols `{other_symbol}` and `{symbol}`, which Bicep treats as the same name; rename one"
                     )
-                    .at(path)
-                    .expected("names that still differ without hyphens and case")
-                    .help(format!(
-                        "both become the Bicep symbol `{symbol}`; rename one"
-                    )),
-                );
+                });
+                diagnostic.anchor = anchor;
+                diagnostics.push(diagnostic);
             }
             _ => {
-                seen.insert(symbol.to_ascii_lowercase(), name);
+                seen.insert(symbol.to_ascii_lowercase(), (name, symbol));
             }
         }
     }

@@ -27,7 +27,10 @@ impl NameRule {
         let problem = if length < self.min || length > self.max {
             Some(format!("it has {length} characters"))
         } else if let Some(bad) = name.chars().find(|c| !allowed(*c)) {
-            Some(format!("`{}` is not allowed", bad.escape_default()))
+            Some(format!(
+                "`{}` is not allowed",
+                crate::blueprint::diagnostic::shown(&bad.to_string())
+            ))
         } else if self.starts_with_letter && !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
             Some("it must start with a letter".to_string())
         } else if name.starts_with('-') || name.ends_with('-') {
@@ -81,7 +84,7 @@ pub const CONTAINER_NAME: NameRule = NameRule {
     uppercase: false,
     hyphens: true,
     starts_with_letter: false,
-    rule: "Azure accepts 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+    rule: "3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit (Azure's rule)",
 };
 
 pub const QUEUE_NAME: NameRule = NameRule {
@@ -91,7 +94,7 @@ pub const QUEUE_NAME: NameRule = NameRule {
     uppercase: false,
     hyphens: true,
     starts_with_letter: false,
-    rule: "Azure accepts 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+    rule: "3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit (Azure's rule)",
 };
 
 pub const SECRET_NAME: NameRule = NameRule {
@@ -101,8 +104,43 @@ pub const SECRET_NAME: NameRule = NameRule {
     uppercase: true,
     hyphens: true,
     starts_with_letter: true,
-    rule: "Key Vault accepts 1-127 letters, digits and hyphens; bulwark also asks for a leading letter and single hyphens",
+    rule: "1-127 letters, digits and single hyphens, starting with a letter (Key Vault's rule, plus the leading letter)",
 };
+
+/// A name close to `name` that follows `rule`, if there is an obvious one: lowercased,
+/// underscores, spaces and dots turned into hyphens, other characters dropped.
+pub fn suggest(rule: &NameRule, name: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = if rule.uppercase {
+            c
+        } else {
+            c.to_ascii_lowercase()
+        };
+        let c = if matches!(c, '_' | ' ' | '.') && rule.hyphens {
+            '-'
+        } else {
+            c
+        };
+        let allowed = c.is_ascii_lowercase()
+            || c.is_ascii_digit()
+            || (rule.uppercase && c.is_ascii_uppercase())
+            || (rule.hyphens && c == '-' && !out.is_empty() && !out.ends_with('-'));
+        if allowed {
+            out.push(c);
+        }
+    }
+    if rule.starts_with_letter {
+        out = out
+            .trim_start_matches(|c: char| !c.is_ascii_alphabetic())
+            .to_string();
+    }
+    let mut out: String = out.chars().take(rule.max).collect();
+    while out.ends_with('-') {
+        out.pop();
+    }
+    (out != name && rule.check(&out).is_ok()).then_some(out)
+}
 
 /// lowerCamelCase symbol for a component: `order-api` → `orderApi`.
 pub fn component_symbol(name: &str) -> String {
@@ -155,6 +193,27 @@ mod tests {
         assert!(CONTAINER_NAME.check("a--b").is_err());
         assert!(CONTAINER_NAME.check("ab-").is_err());
         assert!(CONTAINER_NAME.check("${x}").is_err());
+    }
+
+    #[test]
+    fn suggestions_follow_the_rule() {
+        assert_eq!(
+            suggest(&CONTAINER_NAME, "Images").as_deref(),
+            Some("images")
+        );
+        assert_eq!(
+            suggest(&COMPONENT_NAME, "order_api").as_deref(),
+            Some("order-api")
+        );
+        assert_eq!(
+            suggest(&COMPONENT_NAME, "${subscription().id}").as_deref(),
+            Some("subscription-id")
+        );
+        assert_eq!(suggest(&CONTAINER_NAME, "ab"), None);
+        assert_eq!(
+            suggest(&ENVIRONMENT_NAME, "pre-prod").as_deref(),
+            Some("preprod")
+        );
     }
 
     #[test]

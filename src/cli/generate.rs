@@ -41,23 +41,27 @@ pub fn run(args: Args) -> u8 {
     match output::write(&args.out, &generated.files, &file.label, args.force) {
         Ok(report) => {
             let out = args.out.display();
-            println!(
-                "{out}: {} written, {} unchanged, {} removed",
+            super::stdout(&format!(
+                "{out}: {} written, {} unchanged, {} removed\n",
                 report.written.len(),
                 report.unchanged.len(),
                 report.removed.len()
-            );
+            ));
             for path in &report.kept {
-                println!("{out}: kept {path}: no longer generated, but edited by hand");
+                super::stdout(&format!(
+                    "{out}: kept {path}: no longer generated, but edited by hand\n"
+                ));
             }
             exit::OK
         }
         Err(error @ OutputError::NotOwned { .. }) => {
-            eprintln!("error: {error}\n  help: move them away, or pass --force to overwrite them");
+            super::stderr(&format!(
+                "error: {error}\n  help: move them away, or pass --force to overwrite them\n"
+            ));
             exit::INVALID
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            super::stderr(&format!("error: {error}\n"));
             exit::IO
         }
     }

@@ -8,7 +8,7 @@ mod validate;
 use bulwark::blueprint::render::{self, Source};
 use bulwark::blueprint::{self, Blueprint, Diagnostic};
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -84,14 +84,14 @@ pub fn load(path: &Path) -> Result<LoadedFile, u8> {
             } else {
                 ""
             };
-            eprintln!(
-                "error: cannot read blueprint {}: {error}{hint}",
+            stderr(&format!(
+                "error: cannot read blueprint {}: {error}{hint}\n",
                 path.display()
-            );
+            ));
             return Err(exit::INVALID);
         }
     };
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let text = render::displayable(&String::from_utf8_lossy(&bytes));
     let name = path.display().to_string();
     match blueprint::load::from_bytes(&bytes) {
         Ok(loaded) => Ok(LoadedFile {
@@ -113,7 +113,7 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], name: &str, text: &str) {
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let source = Source { name, text };
-    eprint!("{}", render::render(diagnostics, Some(&source), color));
+    stderr(&render::render(diagnostics, Some(&source), color));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let mut summary = Vec::new();
@@ -129,7 +129,16 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], name: &str, text: &str) {
             if warnings == 1 { "" } else { "s" }
         ));
     }
-    eprintln!("{name}: {}", summary.join(", "));
+    stderr(&format!("{name}: {}\n", summary.join(", ")));
+}
+
+/// Print to stdout; a closed pipe (`bulwark … | head`) is not an error worth a panic.
+pub fn stdout(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+pub fn stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Validate a loaded blueprint, resolving diagnostics to file positions.

@@ -7,9 +7,9 @@ pub struct Args {}
 
 pub fn run(_: Args) -> u8 {
     let schema = bulwark::blueprint::json_schema();
-    println!(
-        "{}",
+    super::stdout(&format!(
+        "{}\n",
         serde_json::to_string_pretty(&schema).expect("a schema always serializes")
-    );
+    ));
     exit::OK
 }

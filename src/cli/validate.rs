@@ -26,9 +26,9 @@ pub fn run(args: Args) -> u8 {
     if diagnostics.iter().any(|d| d.is_error()) {
         return exit::INVALID;
     }
-    eprintln!(
-        "{name}: valid ({} components)",
+    super::stderr(&format!(
+        "{name}: valid ({} components)\n",
         file.blueprint.components.len()
-    );
+    ));
     exit::OK
 }
