@@ -126,7 +126,7 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
     for component in &blueprint.components {
         validate_component(component, &by_name, &mut diagnostics);
     }
-    validate_secret_inputs(blueprint, &mut diagnostics);
+    validate_secret_inputs(blueprint, &by_name, &mut diagnostics);
     diagnostics
 }
 
@@ -171,6 +171,28 @@ fn validate_component(
                 &naming::QUEUE_NAME,
                 diagnostics,
             );
+            for (index, queue) in storage.queues.iter().enumerate() {
+                if storage.containers.contains(queue) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "ambiguous-part",
+                            format!(
+                                "`{}` is both a blob container and a queue of `{}`",
+                                shown(queue),
+                                shown(&component.name)
+                            ),
+                        )
+                        .at(format!("{path}.queues[{index}]"))
+                        .expected("container and queue names that differ")
+                        .help(format!(
+                            "a connection to `{}.{}` could mean either; rename one, e.g. `{}-queue`",
+                            shown(&component.name),
+                            shown(queue),
+                            shown(queue)
+                        )),
+                    );
+                }
+            }
             if storage.containers.is_empty() && storage.queues.is_empty() {
                 diagnostics.push(
                     Diagnostic::warning(
@@ -460,6 +482,12 @@ fn validate_connection(
         return;
     }
 
+    if let (ComponentSpec::Storage(storage), Some(part)) = (&target.spec, &connection.to.part)
+        && storage.containers.contains(part)
+        && storage.queues.contains(part)
+    {
+        return; // reported once, as `ambiguous-part`, on the storage component
+    }
     let part = match &connection.to.part {
         None => None,
         Some(part_name) => match find_part(target, part_name) {
@@ -622,8 +650,13 @@ fn targetable_kinds() -> Vec<Kind> {
 /// Key Vault references become app settings named after the secret, and secret values arrive
 /// as environment variables named after vault and secret; both must be unambiguous. A
 /// duplicate already reported (the same secret or connection twice) is not reported again.
-fn validate_secret_inputs(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
+fn validate_secret_inputs(
+    blueprint: &Blueprint,
+    by_name: &BTreeMap<&str, &Component>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut inputs: BTreeMap<String, String> = BTreeMap::new();
+    let mut params: BTreeMap<String, String> = BTreeMap::new();
     for component in &blueprint.components {
         let ComponentSpec::KeyVault(vault) = &component.spec else {
             continue;
@@ -645,6 +678,20 @@ fn validate_secret_inputs(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnosti
                     .expected("vault and secret names that differ after upper-casing and replacing hyphens")
                     .help(format!("the other one is `{other}`; rename one of them")),
                 );
+                continue;
+            }
+            let param = naming::secret_param(&component.name, secret);
+            if let Some(other) = params.insert(param.to_ascii_lowercase(), path.clone()) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "ambiguous-secret",
+                        format!("two secrets would both become the Bicep parameter `{param}`"),
+                    )
+                    .at(path.clone())
+                    .expected("vault and secret names that still differ without hyphens and case")
+                    .help(format!("the other one is `{other}`; rename one of them")),
+                );
+                continue;
             }
         }
     }
@@ -662,16 +709,26 @@ fn validate_secret_inputs(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnosti
                 )
             })
             .collect();
+        for reserved in RESERVED_SETTINGS {
+            settings
+                .entry(reserved.to_string())
+                .or_insert_with(|| "bulwark itself".to_string());
+        }
         let mut seen = BTreeSet::new();
         for (index, connection) in web.uses.iter().enumerate() {
             if !seen.insert(&connection.to) {
                 continue;
             }
-            let Some(setting) = crate::plan::connection_setting_name(blueprint, connection) else {
+            let Some(setting) = crate::plan::connection_setting_name(by_name, connection) else {
                 continue;
             };
             let path = format!("components.{}.uses[{index}].to", component.name);
             if let Some(other) = settings.insert(setting.clone(), path.clone()) {
+                let other = if other == "bulwark itself" {
+                    other
+                } else {
+                    format!("`{other}`")
+                };
                 diagnostics.push(
                     Diagnostic::error(
                         "setting-collision",
@@ -683,7 +740,7 @@ fn validate_secret_inputs(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnosti
                     .at(path)
                     .expected("connections and settings whose setting names differ")
                     .help(format!(
-                        "the other one comes from `{other}`; rename the secret, part or setting"
+                        "the other one comes from {other}; rename the secret, part or setting"
                     )),
                 );
             }

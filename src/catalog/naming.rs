@@ -147,6 +147,26 @@ pub fn component_symbol(name: &str) -> String {
     name.to_lower_camel_case()
 }
 
+/// `prefix_name` with hyphens as underscores: `container` + `raw-images` →
+/// `container_raw_images`. Blueprint names never contain `_`, so this never meets a symbol
+/// bulwark declares itself, and two different names never meet each other.
+pub fn part_symbol(prefix: &str, name: &str) -> String {
+    format!("{prefix}_{}", name.to_ascii_lowercase().replace('-', "_"))
+}
+
+/// `scope__principal__role`: the symbol of a role assignment, unique per scope and principal.
+pub fn role_symbol(scope_symbol: &str, principal: &str) -> String {
+    format!("{scope_symbol}__{}__role", principal.replace('-', "_"))
+}
+
+/// The `@secure()` parameter of main.bicep carrying a secret's value: `vaultStripeKeyValue`.
+pub fn secret_param(component: &str, secret: &str) -> String {
+    format!(
+        "{}Value",
+        prefixed_symbol(&component_symbol(component), secret)
+    )
+}
+
 /// `prefix` + PascalCase(name): `container` + `raw-images` → `containerRawImages`.
 pub fn prefixed_symbol(prefix: &str, name: &str) -> String {
     format!("{prefix}{}", name.to_upper_camel_case())

@@ -5,7 +5,7 @@ use super::common::{self, PRIVATE_ENDPOINT_SUBNET_ID, WORKSPACE_ID, param, regio
 use super::{Context, Module, identity_symbol, module_symbol};
 use crate::bicep::{Expr, Item, Param, Property, Resource, Statement, Type, interp, obj, text};
 use crate::blueprint::{ComponentSpec, Ingress, KeyVault, Storage, WebApp};
-use crate::catalog::naming::{self, prefixed_symbol};
+use crate::catalog::naming::{self, part_symbol};
 use crate::catalog::{PartKind, types};
 use crate::plan::{ComponentPlan, RoleAssignment, Scope, SettingValue};
 
@@ -56,17 +56,6 @@ pub fn emit(ctx: &Context, component: &ComponentPlan) -> Module {
     module
 }
 
-/// Role assignments whose scope is this component or one of its parts.
-fn inbound<'a>(
-    ctx: &'a Context,
-    component: &'a ComponentPlan,
-) -> impl Iterator<Item = &'a RoleAssignment> + 'a {
-    ctx.plan
-        .role_assignments
-        .iter()
-        .filter(move |assignment| assignment.scope.component() == Some(component.name.as_str()))
-}
-
 /// Add one principal parameter per distinct principal, then the role assignments.
 fn grant_roles(
     ctx: &Context,
@@ -74,7 +63,10 @@ fn grant_roles(
     module: &mut Module,
     scope_symbol: impl Fn(&Scope) -> String,
 ) {
-    let assignments: Vec<&RoleAssignment> = inbound(ctx, component).collect();
+    let assignments: &[&RoleAssignment] = ctx
+        .inbound
+        .get(component.name.as_str())
+        .map_or(&[], Vec::as_slice);
     let mut principals: Vec<&str> = assignments.iter().map(|a| a.principal.as_str()).collect();
     principals.sort_unstable();
     principals.dedup();
@@ -93,10 +85,7 @@ fn grant_roles(
     }
     for assignment in assignments {
         let scope = scope_symbol(&assignment.scope);
-        let symbol = format!(
-            "{scope}{}Role",
-            naming::prefixed_symbol("", &assignment.principal)
-        );
+        let symbol = naming::role_symbol(&scope, &assignment.principal);
         let what = match &assignment.scope {
             Scope::Part { kind, name, .. } => format!("{kind} {name}"),
             _ => format!("{} {}", component.kind(), component.name),
@@ -192,12 +181,7 @@ fn web_app(ctx: &Context, component: &ComponentPlan, web: &WebApp, module: &mut 
         ),
         Expr::path(&format!(
             "network.outputs.{}",
-            super::infra::subnet_output(
-                component
-                    .integration_subnet
-                    .as_deref()
-                    .unwrap_or(&component.name)
-            )
+            super::infra::integration_subnet_output(&component.name)
         )),
     );
     let settings = connection_settings(component);
@@ -523,7 +507,7 @@ fn storage(ctx: &Context, component: &ComponentPlan, storage: &Storage, module: 
         for container in &storage.containers {
             module.file.push(
                 Resource::new(
-                    prefixed_symbol("container", container),
+                    part_symbol("container", container),
                     types::BLOB_CONTAINER.name,
                     types::BLOB_CONTAINER.api_version,
                 )
@@ -551,7 +535,7 @@ fn storage(ctx: &Context, component: &ComponentPlan, storage: &Storage, module: 
         for queue in &storage.queues {
             module.file.push(
                 Resource::new(
-                    prefixed_symbol("queue", queue),
+                    part_symbol("queue", queue),
                     types::QUEUE.name,
                     types::QUEUE.api_version,
                 )
@@ -569,12 +553,12 @@ fn storage(ctx: &Context, component: &ComponentPlan, storage: &Storage, module: 
             kind: PartKind::Container,
             name,
             ..
-        } => prefixed_symbol("container", name),
+        } => part_symbol("container", name),
         Scope::Part {
             kind: PartKind::Queue,
             name,
             ..
-        } => prefixed_symbol("queue", name),
+        } => part_symbol("queue", name),
         _ => "account".to_string(),
     });
     push_private_endpoints(ctx, component, "account", module);
@@ -629,13 +613,8 @@ fn key_vault(ctx: &Context, component: &ComponentPlan, vault: &KeyVault, module:
         );
     }
     for secret in &vault.secrets {
-        let input = ctx
-            .plan
-            .secret_inputs
-            .iter()
-            .find(|input| input.component == component.name && &input.secret == secret)
-            .expect("every declared secret has an input");
-        let value_param = format!("{}Value", prefixed_symbol("secret", secret));
+        let input = ctx.secret_inputs[&(component.name.as_str(), secret.as_str())];
+        let value_param = format!("{}__value", part_symbol("secret", secret));
         module.param(
             Param::new(&value_param, Type::String)
                 .secure()
@@ -647,7 +626,7 @@ fn key_vault(ctx: &Context, component: &ComponentPlan, vault: &KeyVault, module:
         );
         module.file.push(
             Resource::new(
-                prefixed_symbol("secret", secret),
+                part_symbol("secret", secret),
                 types::KEY_VAULT_SECRET.name,
                 types::KEY_VAULT_SECRET.api_version,
             )
@@ -670,7 +649,7 @@ fn key_vault(ctx: &Context, component: &ComponentPlan, vault: &KeyVault, module:
         );
     }
     grant_roles(ctx, component, module, |scope| match scope {
-        Scope::Part { name, .. } => prefixed_symbol("secret", name),
+        Scope::Part { name, .. } => part_symbol("secret", name),
         _ => "vault".to_string(),
     });
     push_private_endpoints(ctx, component, "vault", module);

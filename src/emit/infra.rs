@@ -120,10 +120,7 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
         ));
         file.push(
             Statement::from(common::role_assignment(
-                format!(
-                    "appInsights{}Role",
-                    prefixed_symbol("", &assignment.principal)
-                ),
+                naming::role_symbol("appInsights", &assignment.principal),
                 "appInsights",
                 &principal,
                 assignment.role,
@@ -139,22 +136,15 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
     ConcernModule { file, args }
 }
 
-pub fn subnet_output(component_or_subnet: &str) -> String {
-    if component_or_subnet == crate::plan::PRIVATE_ENDPOINT_SUBNET {
-        "privateEndpointsSubnetId".to_string()
-    } else {
-        format!(
-            "{}IntegrationSubnetId",
-            naming::component_symbol(component_or_subnet)
-        )
+pub fn subnet_output(subnet: &Subnet) -> String {
+    match &subnet.purpose {
+        SubnetPurpose::PrivateEndpoints => "privateEndpointsSubnetId".to_string(),
+        SubnetPurpose::Integration { component, .. } => integration_subnet_output(component),
     }
 }
 
-fn subnet_name(subnet: &Subnet) -> String {
-    match &subnet.purpose {
-        SubnetPurpose::PrivateEndpoints => subnet.name.clone(),
-        SubnetPurpose::Integration { component, .. } => format!("{component}-integration"),
-    }
+pub fn integration_subnet_output(component: &str) -> String {
+    format!("{}IntegrationSubnetId", naming::component_symbol(component))
 }
 
 fn nsg_rule(
@@ -197,7 +187,7 @@ pub fn network(ctx: &Context) -> ConcernModule {
     let mut file = ctx.module_file();
     let mut subnets = Vec::new();
     for subnet in &ctx.plan.subnets {
-        let name = subnet_name(subnet);
+        let name = subnet.name.clone();
         let nsg_symbol = format!("{}Nsg", naming::component_symbol(&name));
         let deny_all = nsg_rule("deny-all-inbound", 4096, "Deny", "*", "*", "*");
         let (rules, why) = match &subnet.purpose {
@@ -304,18 +294,14 @@ pub fn network(ctx: &Context) -> ConcernModule {
     }
     file.push(output("vnetId", Expr::path("vnet.id")));
     for subnet in &ctx.plan.subnets {
-        let key = match &subnet.purpose {
-            SubnetPurpose::PrivateEndpoints => subnet.name.as_str(),
-            SubnetPurpose::Integration { component, .. } => component.as_str(),
-        };
         file.push(output(
-            &subnet_output(key),
+            &subnet_output(subnet),
             Expr::call(
                 "resourceId",
                 vec![
                     "Microsoft.Network/virtualNetworks/subnets".into(),
                     Expr::path("vnet.name"),
-                    subnet_name(subnet).into(),
+                    subnet.name.clone().into(),
                 ],
             ),
         ));

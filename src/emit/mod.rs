@@ -10,7 +10,7 @@ use crate::bicep::{
     text,
 };
 use crate::catalog::{naming, types};
-use crate::plan::{ComponentPlan, Plan};
+use crate::plan::{ComponentPlan, Plan, RoleAssignment, SecretInput};
 use std::collections::BTreeMap;
 
 pub const GENERATOR: &str = concat!("bulwark ", env!("CARGO_PKG_VERSION"));
@@ -49,6 +49,32 @@ impl Default for Options {
 pub struct Context<'a> {
     pub plan: &'a Plan,
     pub options: &'a Options,
+    /// Role assignments by the component they are scoped to (or one of its parts).
+    inbound: BTreeMap<&'a str, Vec<&'a RoleAssignment>>,
+    /// Secret inputs by (component, secret).
+    secret_inputs: BTreeMap<(&'a str, &'a str), &'a SecretInput>,
+}
+
+impl<'a> Context<'a> {
+    fn new(plan: &'a Plan, options: &'a Options) -> Self {
+        let mut inbound: BTreeMap<&str, Vec<&RoleAssignment>> = BTreeMap::new();
+        for assignment in &plan.role_assignments {
+            if let Some(component) = assignment.scope.component() {
+                inbound.entry(component).or_default().push(assignment);
+            }
+        }
+        let secret_inputs = plan
+            .secret_inputs
+            .iter()
+            .map(|input| ((input.component.as_str(), input.secret.as_str()), input))
+            .collect();
+        Context {
+            plan,
+            options,
+            inbound,
+            secret_inputs,
+        }
+    }
 }
 
 impl Context<'_> {
@@ -167,7 +193,7 @@ fn concern_file(ctx: &Context, concern: &infra::ConcernModule) -> File {
 }
 
 pub fn emit(plan: &Plan, options: &Options) -> FileSet {
-    let ctx = Context { plan, options };
+    let ctx = Context::new(plan, options);
     let mut files = BTreeMap::new();
     let mut main = ctx.module_file();
     main.push(StatementKind::TargetScope("resourceGroup".into()));

@@ -10,6 +10,7 @@ use crate::blueprint::{
 use crate::catalog::facts::{self, Policy, Role};
 use crate::catalog::{self, PartKind, naming, types};
 use network::{Cidr, Request};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -166,6 +167,7 @@ const INTEGRATION_SUBNET_PREFIX: u8 = 26;
 pub fn plan(blueprint: &Blueprint) -> Result<Plan, Vec<Diagnostic>> {
     let mut components: Vec<&Component> = blueprint.components.iter().collect();
     components.sort_by(|a, b| a.name.cmp(&b.name));
+    let lookup = by_name(blueprint);
 
     let address_space =
         network::parse_cidr(&blueprint.network.address_space).map_err(|problem| {
@@ -176,11 +178,9 @@ pub fn plan(blueprint: &Blueprint) -> Result<Plan, Vec<Diagnostic>> {
     let mut component_plans = Vec::new();
     let mut role_assignments = Vec::new();
     for component in &components {
-        component_plans.push(plan_component(blueprint, component));
+        component_plans.push(plan_component(&lookup, component));
         for (index, connection) in component.uses().iter().enumerate() {
-            role_assignments.push(plan_role_assignment(
-                blueprint, component, index, connection,
-            ));
+            role_assignments.push(plan_role_assignment(&lookup, component, index, connection));
         }
         if catalog::kind_spec(component.kind()).compute {
             role_assignments.push(RoleAssignment {
@@ -216,10 +216,7 @@ pub fn plan(blueprint: &Blueprint) -> Result<Plan, Vec<Diagnostic>> {
             vault.secrets.iter().map(|secret| SecretInput {
                 component: component.name.clone(),
                 secret: secret.clone(),
-                param: format!(
-                    "{}Value",
-                    naming::prefixed_symbol(&naming::component_symbol(&component.name), secret)
-                ),
+                param: naming::secret_param(&component.name, secret),
                 variable: naming::setting_name(&[&component.name, secret]),
             })
         })
@@ -248,7 +245,7 @@ fn plan_subnets(space: Cidr, components: &[&Component]) -> Result<Vec<Subnet>, V
         .filter(|c| catalog::kind_spec(c.kind()).compute)
         .collect();
     requests.extend(compute.iter().map(|c| Request {
-        name: c.name.clone(),
+        name: integration_subnet_name(&c.name),
         prefix: INTEGRATION_SUBNET_PREFIX,
     }));
     let layout = network::allocate(space, &requests).map_err(|fits| {
@@ -261,27 +258,32 @@ fn plan_subnets(space: Cidr, components: &[&Component]) -> Result<Vec<Subnet>, V
                 )),
         ]
     })?;
+    // The first request is the private-endpoint subnet, then one per compute component in
+    // order; purposes follow from position, never from names a blueprint could choose.
+    let purposes =
+        std::iter::once(SubnetPurpose::PrivateEndpoints).chain(compute.iter().map(|c| {
+            SubnetPurpose::Integration {
+                component: c.name.clone(),
+                delegation: "Microsoft.Web/serverFarms",
+            }
+        }));
     Ok(layout
         .into_iter()
-        .map(|(name, prefix)| {
-            let purpose = if name == PRIVATE_ENDPOINT_SUBNET {
-                SubnetPurpose::PrivateEndpoints
-            } else {
-                SubnetPurpose::Integration {
-                    component: name.clone(),
-                    delegation: "Microsoft.Web/serverFarms",
-                }
-            };
-            Subnet {
-                name,
-                prefix,
-                purpose,
-            }
+        .zip(purposes)
+        .map(|((name, prefix), purpose)| Subnet {
+            name,
+            prefix,
+            purpose,
         })
         .collect())
 }
 
-fn plan_component(blueprint: &Blueprint, component: &Component) -> ComponentPlan {
+/// The outbound integration subnet of a compute component.
+pub fn integration_subnet_name(component: &str) -> String {
+    format!("{component}-integration")
+}
+
+fn plan_component(components: &ByName<'_>, component: &Component) -> ComponentPlan {
     let endpoint = |resource_type: &'static str, group_id: &'static str| {
         let link = facts::private_link(resource_type, group_id);
         PrivateEndpoint {
@@ -298,8 +300,8 @@ fn plan_component(blueprint: &Blueprint, component: &Component) -> ComponentPlan
             if web.ingress == Ingress::Private {
                 private_endpoints.push(endpoint(types::WEB_SITE.name, "sites"));
             }
-            integration_subnet = Some(component.name.clone());
-            app_settings = plan_app_settings(blueprint, component, web);
+            integration_subnet = Some(integration_subnet_name(&component.name));
+            app_settings = plan_app_settings(components, component, web);
         }
         ComponentSpec::Storage(storage) => {
             if !storage.containers.is_empty() {
@@ -323,7 +325,7 @@ fn plan_component(blueprint: &Blueprint, component: &Component) -> ComponentPlan
 }
 
 fn plan_app_settings(
-    blueprint: &Blueprint,
+    components: &ByName<'_>,
     component: &Component,
     web: &crate::blueprint::WebApp,
 ) -> Vec<AppSetting> {
@@ -346,8 +348,8 @@ fn plan_app_settings(
     ];
     for (index, connection) in web.uses.iter().enumerate() {
         let (Some(name), Some(value)) = (
-            connection_setting_name(blueprint, connection),
-            connection_setting_value(blueprint, connection),
+            connection_setting_name(components, connection),
+            connection_setting_value(components, connection),
         ) else {
             continue;
         };
@@ -393,17 +395,25 @@ fn part_kind(target: &Component, part: &str) -> Option<PartKind> {
     }
 }
 
-fn find<'a>(blueprint: &'a Blueprint, name: &str) -> Option<&'a Component> {
+/// Components by name, built once per blueprint so lookups stay logarithmic.
+pub type ByName<'a> = BTreeMap<&'a str, &'a Component>;
+
+pub fn by_name(blueprint: &Blueprint) -> ByName<'_> {
     blueprint
         .components
         .iter()
-        .find(|component| component.name == name)
+        .map(|component| (component.name.as_str(), component))
+        .collect()
+}
+
+fn find<'a>(components: &ByName<'a>, name: &str) -> Option<&'a Component> {
+    components.get(name).copied()
 }
 
 /// The app setting a connection gives its app: a URL for a container or queue, the vault
 /// URI for a whole vault, or the secret itself (through a Key Vault reference).
-pub fn connection_setting_name(blueprint: &Blueprint, connection: &Connection) -> Option<String> {
-    let target = find(blueprint, &connection.to.component)?;
+pub fn connection_setting_name(components: &ByName<'_>, connection: &Connection) -> Option<String> {
+    let target = find(components, &connection.to.component)?;
     let component = target.name.as_str();
     Some(match (&connection.to.part, target.kind()) {
         (Some(part), _) => match part_kind(target, part)? {
@@ -417,10 +427,10 @@ pub fn connection_setting_name(blueprint: &Blueprint, connection: &Connection) -
 }
 
 fn connection_setting_value(
-    blueprint: &Blueprint,
+    components: &ByName<'_>,
     connection: &Connection,
 ) -> Option<SettingValue> {
-    let target = find(blueprint, &connection.to.component)?;
+    let target = find(components, &connection.to.component)?;
     let component = target.name.clone();
     Some(match &connection.to.part {
         Some(part) => match part_kind(target, part)? {
@@ -442,12 +452,12 @@ fn connection_setting_value(
 }
 
 fn plan_role_assignment(
-    blueprint: &Blueprint,
+    components: &ByName<'_>,
     component: &Component,
     index: usize,
     connection: &Connection,
 ) -> RoleAssignment {
-    let target = find(blueprint, &connection.to.component).expect("validated: the target exists");
+    let target = find(components, &connection.to.component).expect("validated: the target exists");
     let part = connection
         .to
         .part
