@@ -176,6 +176,7 @@ fn render_toml(blueprint: &Blueprint) -> String {
                     let _ = writeln!(out, "secrets = {}", toml_value(&vault.secrets));
                 }
             }
+            other => unreachable!("the synthetic blueprints have no {}", other.kind()),
         }
     }
     out

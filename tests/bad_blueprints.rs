@@ -29,6 +29,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("2:1"),
     ),
     (
+        "app-configuration-free.toml",
+        "bulwark::unsupported-sku",
+        Some("10:7"),
+    ),
+    (
         "app-name-too-long.toml",
         "bulwark::invalid-name",
         Some("3:8"),
@@ -81,6 +86,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("9:16"),
     ),
     (
+        "container-app-resources.toml",
+        "bulwark::invalid-resources",
+        Some("10:10"),
+    ),
+    (
         "container-name-too-short.toml",
         "bulwark::invalid-name",
         Some("8:15"),
@@ -89,6 +99,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         "container-name-uppercase.toml",
         "bulwark::invalid-name",
         Some("8:15"),
+    ),
+    (
+        "cosmos-partition-key.toml",
+        "bulwark::invalid-partition-key",
+        Some("10:10"),
     ),
     (
         "duplicate-component.toml",
@@ -115,6 +130,21 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         "environment-name-hyphen.toml",
         "bulwark::invalid-name",
         Some("4:24"),
+    ),
+    (
+        "event-hubs-basic.toml",
+        "bulwark::unsupported-sku",
+        Some("9:7"),
+    ),
+    (
+        "external-without-vault.toml",
+        "bulwark::unknown-target",
+        Some("9:9"),
+    ),
+    (
+        "function-app-consumption.toml",
+        "bulwark::unsupported-sku",
+        Some("9:7"),
     ),
     (
         "invalid-address-space.toml",
@@ -162,6 +192,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("4:16"),
     ),
     ("not-a-target.toml", "bulwark::not-a-target", Some("9:16")),
+    (
+        "not-sizing-override.toml",
+        "bulwark::not-sizing",
+        Some("11:1"),
+    ),
     ("part-required.toml", "bulwark::part-required", Some("9:16")),
     (
         "quote-injection-component-key.toml",
@@ -172,6 +207,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         "quote-injection-container-name.toml",
         "bulwark::invalid-name",
         Some("8:15"),
+    ),
+    (
+        "registry-read.toml",
+        "bulwark::unsupported-access",
+        Some("9:37"),
     ),
     (
         "reserved-setting.toml",
@@ -189,9 +229,19 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("9:16"),
     ),
     (
+        "service-bus-unknown-queue.toml",
+        "bulwark::unknown-part",
+        Some("9:16"),
+    ),
+    (
         "setting-collision.toml",
         "bulwark::setting-collision",
         Some("10:16"),
+    ),
+    (
+        "sql-admin-object-id.toml",
+        "bulwark::invalid-object-id",
+        Some("8:50"),
     ),
     (
         "unicode-container-name.toml",
@@ -202,6 +252,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         "unknown-access.toml",
         "bulwark::unknown-value",
         Some("9:41"),
+    ),
+    (
+        "unknown-environment-override.toml",
+        "bulwark::unknown-environment",
+        Some("10:30"),
     ),
     ("unknown-field.toml", "bulwark::unknown-field", Some("9:1")),
     ("unknown-kind.toml", "bulwark::unknown-kind", Some("7:8")),

@@ -390,7 +390,7 @@ fn unique_by(names: &[String], key: impl Fn(&str) -> Vec<String>) -> Vec<String>
 struct Candidate {
     target: Target,
     accesses: Vec<Access>,
-    setting: Option<String>,
+    settings: Vec<(String, bulwark::plan::SettingValue)>,
 }
 
 fn assemble(draft: &Draft) -> Blueprint {
@@ -467,14 +467,14 @@ fn assemble(draft: &Draft) -> Blueprint {
             .expect("the catalogue accepts this target")
             .accesses()
             .collect();
-        let setting = bulwark::plan::connection_setting_name(
+        let settings = bulwark::plan::connection_settings(
             &bulwark::plan::by_name(&data_only),
             &Connection::new(target.clone(), accesses[0]),
         );
         candidates.push(Candidate {
             target,
             accesses,
-            setting,
+            settings,
         });
     };
     for (name, spec) in &data {
@@ -506,6 +506,7 @@ fn assemble(draft: &Draft) -> Blueprint {
                 }
             }
             ComponentSpec::WebApp(_) => {}
+            other => unreachable!("the strategy generates no {}", other.kind()),
         }
     }
 
@@ -540,23 +541,28 @@ fn assemble(draft: &Draft) -> Blueprint {
                 let mut targets = BTreeSet::new();
                 // Only what the validator asks for: connections with distinct setting names,
                 // plain settings that are neither reserved nor taken by a connection.
-                let mut setting_names: BTreeSet<String> = blueprint::RESERVED_SETTINGS
-                    .iter()
-                    .map(|reserved| reserved.to_string())
-                    .collect();
+                // A setting two connections to one target share (its identity-based
+                // connection) may repeat with the same value; anything else must not.
+                let mut setting_names: BTreeMap<String, Option<bulwark::plan::SettingValue>> =
+                    blueprint::RESERVED_SETTINGS
+                        .iter()
+                        .map(|reserved| (reserved.to_string(), None))
+                        .collect();
                 if !candidates.is_empty() {
                     for (target, access) in uses {
                         let candidate = target.get(&candidates);
-                        if targets.contains(&candidate.target)
-                            || candidate
-                                .setting
-                                .as_ref()
-                                .is_some_and(|setting| setting_names.contains(setting))
-                        {
+                        let clashes = candidate.settings.iter().any(|(name, value)| {
+                            setting_names
+                                .get(name)
+                                .is_some_and(|existing| existing.as_ref() != Some(value))
+                        });
+                        if targets.contains(&candidate.target) || clashes {
                             continue;
                         }
                         targets.insert(candidate.target.clone());
-                        setting_names.extend(candidate.setting.clone());
+                        for (name, value) in &candidate.settings {
+                            setting_names.insert(name.clone(), Some(value.clone()));
+                        }
                         web = web.uses(
                             candidate.target.to_string().as_str(),
                             *access.get(&candidate.accesses),
@@ -564,7 +570,10 @@ fn assemble(draft: &Draft) -> Blueprint {
                     }
                 }
                 for (name, value) in settings {
-                    if setting_names.insert(name.clone()) {
+                    if !setting_names.contains_key(name)
+                        && !bulwark::plan::is_reserved_setting(name)
+                    {
+                        setting_names.insert(name.clone(), None);
                         web = web.setting(name.as_str(), value.as_str());
                     }
                 }
@@ -754,6 +763,7 @@ fn to_toml(blueprint: &Blueprint) -> String {
             ComponentSpec::KeyVault(vault) => {
                 let _ = writeln!(out, "secrets = {}", toml_list(&vault.secrets));
             }
+            other => unreachable!("the strategy generates no {}", other.kind()),
         }
     }
     out
@@ -1320,6 +1330,7 @@ proptest! {
                         prop_assert!(has("publicNetworkAccess: 'Enabled'"), "{name}");
                     }
                 }
+            other => unreachable!("the strategy generates no {}", other.kind()),
             }
         }
 
@@ -1338,10 +1349,10 @@ proptest! {
         }
         for assignment in &plan.role_assignments {
             prop_assert!(
-                !catalog::PRIVILEGED_ROLES.contains(&assignment.role.name),
+                !catalog::PRIVILEGED_ROLES.contains(&assignment.role.name().as_str()),
                 "{} gets {}",
                 assignment.principal,
-                assignment.role.name
+                assignment.role.name()
             );
         }
 
@@ -1592,13 +1603,14 @@ fn check_network(blueprint: &Blueprint, plan: &Plan, files: &FileSet) -> Result<
     let dns = files.get("modules/dns.bicep").unwrap_or_default();
     for component in &plan.components {
         for endpoint in &component.private_endpoints {
-            prop_assert!(plan.dns_zones.contains(&endpoint.zone));
-            prop_assert!(
-                dns.contains(&format!("name: '{}'", endpoint.zone)),
-                "{}: zone {} is not in dns.bicep",
-                component.name,
-                endpoint.zone
-            );
+            for zone in &endpoint.zones {
+                prop_assert!(plan.dns_zones.contains(zone));
+                prop_assert!(
+                    dns.contains(&format!("name: '{zone}'")),
+                    "{}: zone {zone} is not in dns.bicep",
+                    component.name,
+                );
+            }
         }
     }
     Ok(())

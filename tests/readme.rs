@@ -42,6 +42,25 @@ fn the_access_table_is_generated_from_the_catalogue() {
     );
 }
 
+/// `BULWARK_BLESS=1 cargo test --test readme` rewrites the generated README sections.
+#[test]
+fn the_kinds_table_is_generated_from_the_catalogue() {
+    let path = common::repo().join(README);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let expected = bulwark::catalog::kinds_table_markdown();
+    let current = section(&text, "kinds-table");
+    if current != expected && std::env::var_os("BULWARK_BLESS").is_some() {
+        let mut updated = text.clone();
+        updated.replace_range(section_range(&text, "kinds-table"), &expected);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        current, expected,
+        "README's kinds table is stale: run BULWARK_BLESS=1 cargo test --test readme"
+    );
+}
+
 #[test]
 fn every_checkov_skip_has_a_reason() {
     let text = std::fs::read_to_string(common::repo().join(README)).unwrap();

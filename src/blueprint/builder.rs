@@ -10,7 +10,8 @@
 //!         WebApp::new(Runtime::Node22)
 //!             .ingress(Ingress::Public)
 //!             .uses("media.images", Access::Read)
-//!             .uses("vault.stripe-key", Access::Read),
+//!             .uses("vault.stripe-key", Access::Read)
+//!             .environment("prod", "sku", "P1v3"),
 //!     )
 //!     .component("media", Storage::new().containers(["images"]))
 //!     .component("vault", KeyVault::new().secrets(["stripe-key"]))
@@ -62,23 +63,84 @@ impl BlueprintBuilder {
     }
 }
 
-impl From<WebApp> for ComponentSpec {
-    fn from(value: WebApp) -> Self {
-        ComponentSpec::WebApp(value)
-    }
+macro_rules! into_spec {
+    ($($kind:ident),*) => {$(
+        impl From<$kind> for ComponentSpec {
+            fn from(value: $kind) -> Self {
+                ComponentSpec::$kind(value)
+            }
+        }
+    )*};
 }
+into_spec!(
+    WebApp,
+    FunctionApp,
+    ContainerApp,
+    Storage,
+    KeyVault,
+    ContainerRegistry,
+    SqlDatabase,
+    Postgres,
+    CosmosDb,
+    ServiceBus,
+    EventHubs,
+    Redis,
+    AppConfiguration,
+    OpenAi,
+    AiSearch,
+    External
+);
 
-impl From<Storage> for ComponentSpec {
-    fn from(value: Storage) -> Self {
-        ComponentSpec::Storage(value)
-    }
-}
+/// Builder methods every compute kind shares: settings, connections and sizing per
+/// environment.
+macro_rules! compute_methods {
+    ($($kind:ident),*) => {$(
+        impl $kind {
+            /// A plain, non-secret app setting.
+            pub fn setting(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                self.settings.insert(name.into(), value.into());
+                self
+            }
 
-impl From<KeyVault> for ComponentSpec {
-    fn from(value: KeyVault) -> Self {
-        ComponentSpec::KeyVault(value)
-    }
+            /// Connect to `component` or `component.part` with an access level.
+            pub fn uses(mut self, to: impl Into<Target>, access: Access) -> Self {
+                self.uses.push(Connection::new(to, access));
+                self
+            }
+        }
+    )*};
 }
+compute_methods!(WebApp, FunctionApp, ContainerApp);
+
+/// `.environment("prod", "sku", "P1v3")`: a sizing field's value in one environment.
+macro_rules! sizing_methods {
+    ($($kind:ident),*) => {$(
+        impl $kind {
+            pub fn environment(
+                mut self,
+                environment: impl Into<String>,
+                field: impl Into<String>,
+                value: impl Into<SizingValue>,
+            ) -> Self {
+                self.environments.entry(environment.into()).or_default().insert(field.into(), value.into());
+                self
+            }
+        }
+    )*};
+}
+sizing_methods!(
+    WebApp,
+    FunctionApp,
+    ContainerApp,
+    Storage,
+    SqlDatabase,
+    Postgres,
+    ServiceBus,
+    EventHubs,
+    Redis,
+    AppConfiguration,
+    AiSearch
+);
 
 impl WebApp {
     pub fn new(runtime: Runtime) -> Self {
@@ -86,9 +148,11 @@ impl WebApp {
             runtime,
             ingress: Ingress::default(),
             sku: WebApp::default_sku(),
+            instances: 1,
             health_check_path: None,
             settings: BTreeMap::new(),
             uses: Vec::new(),
+            environments: Overrides::new(),
         }
     }
 
@@ -106,15 +170,61 @@ impl WebApp {
         self.health_check_path = Some(path.into());
         self
     }
+}
 
-    pub fn setting(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.settings.insert(name.into(), value.into());
+impl FunctionApp {
+    pub fn new(runtime: FunctionRuntime) -> Self {
+        FunctionApp {
+            runtime,
+            ingress: Ingress::default(),
+            sku: FunctionApp::default_sku(),
+            maximum_instances: FunctionApp::default_maximum_instances(),
+            settings: BTreeMap::new(),
+            uses: Vec::new(),
+            environments: Overrides::new(),
+        }
+    }
+
+    pub fn ingress(mut self, ingress: Ingress) -> Self {
+        self.ingress = ingress;
         self
     }
 
-    /// Connect to `component` or `component.part` with an access level.
-    pub fn uses(mut self, to: impl Into<Target>, access: Access) -> Self {
-        self.uses.push(Connection::new(to, access));
+    pub fn sku(mut self, sku: impl Into<String>) -> Self {
+        self.sku = sku.into();
+        self
+    }
+}
+
+impl ContainerApp {
+    pub fn new(image: impl Into<String>) -> Self {
+        ContainerApp {
+            image: image.into(),
+            ingress: Ingress::default(),
+            target_port: ContainerApp::default_target_port(),
+            cpu: ContainerApp::default_cpu(),
+            memory: ContainerApp::default_memory(),
+            min_replicas: 0,
+            max_replicas: ContainerApp::default_max_replicas(),
+            environment: ContainerEnvironment::default(),
+            settings: BTreeMap::new(),
+            uses: Vec::new(),
+            environments: Overrides::new(),
+        }
+    }
+
+    pub fn ingress(mut self, ingress: Ingress) -> Self {
+        self.ingress = ingress;
+        self
+    }
+
+    pub fn target_port(mut self, port: u32) -> Self {
+        self.target_port = port;
+        self
+    }
+
+    pub fn dedicated_environment(mut self) -> Self {
+        self.environment = ContainerEnvironment::Dedicated;
         self
     }
 }
@@ -131,6 +241,7 @@ impl Storage {
             containers: Vec::new(),
             queues: Vec::new(),
             replication: Replication::default(),
+            environments: Overrides::new(),
         }
     }
 
@@ -168,3 +279,195 @@ impl KeyVault {
         self
     }
 }
+
+impl ContainerRegistry {
+    pub fn new() -> Self {
+        ContainerRegistry {
+            retention_days: ContainerRegistry::default_retention_days(),
+        }
+    }
+}
+
+impl AdminGroup {
+    pub fn new(name: impl Into<String>, object_id: impl Into<String>) -> Self {
+        AdminGroup {
+            name: name.into(),
+            object_id: object_id.into(),
+        }
+    }
+}
+
+impl SqlDatabase {
+    pub fn new(admin_group: AdminGroup) -> Self {
+        SqlDatabase {
+            admin_group,
+            sku: SqlDatabase::default_sku(),
+            max_size_gb: SqlDatabase::default_max_size_gb(),
+            environments: Overrides::new(),
+        }
+    }
+}
+
+impl Postgres {
+    pub fn new(admin_group: AdminGroup) -> Self {
+        Postgres {
+            admin_group,
+            databases: Vec::new(),
+            version: Postgres::default_version(),
+            sku: Postgres::default_sku(),
+            storage_gb: Postgres::default_storage_gb(),
+            environments: Overrides::new(),
+        }
+    }
+
+    pub fn databases<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.databases.extend(names.into_iter().map(Into::into));
+        self
+    }
+}
+
+impl CosmosDb {
+    pub fn new() -> Self {
+        CosmosDb::default()
+    }
+
+    /// A container in a database, with its partition key path.
+    pub fn container(
+        mut self,
+        database: impl Into<String>,
+        container: impl Into<String>,
+        partition_key: impl Into<String>,
+    ) -> Self {
+        self.databases
+            .entry(database.into())
+            .or_default()
+            .containers
+            .insert(container.into(), partition_key.into());
+        self
+    }
+}
+
+impl ServiceBus {
+    pub fn new() -> Self {
+        ServiceBus {
+            queues: Vec::new(),
+            topics: BTreeMap::new(),
+            capacity: 1,
+            environments: Overrides::new(),
+        }
+    }
+
+    pub fn queues<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.queues.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn topic<S: Into<String>>(
+        mut self,
+        topic: impl Into<String>,
+        subscriptions: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.topics
+            .entry(topic.into())
+            .or_default()
+            .extend(subscriptions.into_iter().map(Into::into));
+        self
+    }
+}
+
+impl EventHubs {
+    pub fn new() -> Self {
+        EventHubs {
+            hubs: Vec::new(),
+            partitions: EventHubs::default_partitions(),
+            sku: EventHubs::default_sku(),
+            capacity: 1,
+            environments: Overrides::new(),
+        }
+    }
+
+    pub fn hubs<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.hubs.extend(names.into_iter().map(Into::into));
+        self
+    }
+}
+
+impl Redis {
+    pub fn new() -> Self {
+        Redis {
+            sku: Redis::default_sku(),
+            environments: Overrides::new(),
+        }
+    }
+}
+
+impl AppConfiguration {
+    pub fn new() -> Self {
+        AppConfiguration {
+            sku: AppConfiguration::default_sku(),
+            environments: Overrides::new(),
+        }
+    }
+}
+
+impl OpenAi {
+    pub fn new() -> Self {
+        OpenAi::default()
+    }
+
+    pub fn deployment(
+        mut self,
+        name: impl Into<String>,
+        model: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        self.deployments.insert(
+            name.into(),
+            OpenAiDeployment {
+                model: model.into(),
+                version: version.into(),
+                sku: OpenAiDeployment::default_sku(),
+                capacity: OpenAiDeployment::default_capacity(),
+            },
+        );
+        self
+    }
+}
+
+impl AiSearch {
+    pub fn new() -> Self {
+        AiSearch {
+            sku: AiSearch::default_sku(),
+            replicas: 1,
+            partitions: 1,
+            environments: Overrides::new(),
+        }
+    }
+}
+
+impl External {
+    pub fn new(url: impl Into<String>, vault: impl Into<String>) -> Self {
+        External {
+            url: url.into(),
+            vault: vault.into(),
+        }
+    }
+}
+
+macro_rules! default_from_new {
+    ($($kind:ident),*) => {$(
+        impl Default for $kind {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    )*};
+}
+default_from_new!(
+    ContainerRegistry,
+    ServiceBus,
+    EventHubs,
+    Redis,
+    AppConfiguration,
+    AiSearch
+);

@@ -302,11 +302,7 @@ fn load_component(
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
     let settings = Spanned::new(body.span(), DeValue::Table(settings));
-    let spec = match kind {
-        Kind::WebApp => deserialize(settings, path, source_map).map(ComponentSpec::WebApp),
-        Kind::Storage => deserialize(settings, path, source_map).map(ComponentSpec::Storage),
-        Kind::KeyVault => deserialize(settings, path, source_map).map(ComponentSpec::KeyVault),
-    };
+    let spec = deserialize_kind(kind, settings, path, source_map);
     match spec {
         Ok(spec) => Some(Component {
             name: name.get_ref().to_string(),
@@ -319,11 +315,46 @@ fn load_component(
     }
 }
 
+fn deserialize_kind(
+    kind: Kind,
+    settings: Spanned<DeValue<'_>>,
+    path: &str,
+    source_map: &SourceMap,
+) -> Result<ComponentSpec, Box<Diagnostic>> {
+    let map = source_map;
+    Ok(match kind {
+        Kind::WebApp => ComponentSpec::WebApp(deserialize(settings, path, map)?),
+        Kind::FunctionApp => ComponentSpec::FunctionApp(deserialize(settings, path, map)?),
+        Kind::ContainerApp => ComponentSpec::ContainerApp(deserialize(settings, path, map)?),
+        Kind::Storage => ComponentSpec::Storage(deserialize(settings, path, map)?),
+        Kind::KeyVault => ComponentSpec::KeyVault(deserialize(settings, path, map)?),
+        Kind::ContainerRegistry => {
+            ComponentSpec::ContainerRegistry(deserialize(settings, path, map)?)
+        }
+        Kind::SqlDatabase => ComponentSpec::SqlDatabase(deserialize(settings, path, map)?),
+        Kind::Postgres => ComponentSpec::Postgres(deserialize(settings, path, map)?),
+        Kind::CosmosDb => ComponentSpec::CosmosDb(deserialize(settings, path, map)?),
+        Kind::ServiceBus => ComponentSpec::ServiceBus(deserialize(settings, path, map)?),
+        Kind::EventHubs => ComponentSpec::EventHubs(deserialize(settings, path, map)?),
+        Kind::Redis => ComponentSpec::Redis(deserialize(settings, path, map)?),
+        Kind::AppConfiguration => {
+            ComponentSpec::AppConfiguration(deserialize(settings, path, map)?)
+        }
+        Kind::OpenAi => ComponentSpec::OpenAi(deserialize(settings, path, map)?),
+        Kind::AiSearch => ComponentSpec::AiSearch(deserialize(settings, path, map)?),
+        Kind::External => ComponentSpec::External(deserialize(settings, path, map)?),
+    })
+}
+
 fn part_placeholder(kind: Kind) -> &'static str {
     match kind {
         Kind::Storage => "container or queue",
         Kind::KeyVault => "secret",
-        Kind::WebApp => "part",
+        Kind::Postgres => "database",
+        Kind::CosmosDb => "database or database/container",
+        Kind::ServiceBus => "queue, topic or topic/subscription",
+        Kind::EventHubs => "event hub",
+        _ => "part",
     }
 }
 

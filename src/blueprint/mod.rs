@@ -2,6 +2,7 @@
 
 mod builder;
 pub mod diagnostic;
+mod kinds;
 pub mod load;
 mod model;
 pub mod render;

@@ -6,6 +6,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+pub use super::kinds::*;
 use std::fmt;
 
 /// A whole application: its settings, environments and components.
@@ -71,8 +73,10 @@ impl Component {
     /// The connections this component makes; only compute kinds make any.
     pub fn uses(&self) -> &[Connection] {
         match &self.spec {
-            ComponentSpec::WebApp(web) => &web.uses,
-            ComponentSpec::Storage(_) | ComponentSpec::KeyVault(_) => &[],
+            ComponentSpec::WebApp(spec) => &spec.uses,
+            ComponentSpec::FunctionApp(spec) => &spec.uses,
+            ComponentSpec::ContainerApp(spec) => &spec.uses,
+            _ => &[],
         }
     }
 }
@@ -83,19 +87,275 @@ impl Component {
 pub enum ComponentSpec {
     /// App Service on Linux with its own plan, identity and VNet integration.
     WebApp(WebApp),
+    /// Azure Functions on a plan with VNet integration and identity-based host storage.
+    FunctionApp(FunctionApp),
+    /// A container app in an internal, VNet-integrated Container Apps environment.
+    ContainerApp(ContainerApp),
     /// A storage account with blob containers and queues.
     Storage(Storage),
     /// A Key Vault in RBAC mode holding named secrets whose values are set at deploy time.
     KeyVault(KeyVault),
+    /// A Premium container registry with admin user and anonymous pull off.
+    ContainerRegistry(ContainerRegistry),
+    /// An Azure SQL logical server with Entra-only auth, and its database.
+    SqlDatabase(SqlDatabase),
+    /// A PostgreSQL flexible server with Entra auth, and its databases.
+    Postgres(Postgres),
+    /// A Cosmos DB for NoSQL account with its databases and containers.
+    CosmosDb(CosmosDb),
+    /// A Premium Service Bus namespace with queues, topics and subscriptions.
+    ServiceBus(ServiceBus),
+    /// An Event Hubs namespace and its hubs.
+    EventHubs(EventHubs),
+    /// Azure Managed Redis with Entra auth and access keys off.
+    Redis(Redis),
+    /// An App Configuration store with local auth off.
+    AppConfiguration(AppConfiguration),
+    /// An Azure OpenAI account with named model deployments.
+    #[serde(rename = "openai")]
+    #[schemars(rename = "openai")]
+    OpenAi(OpenAi),
+    /// An Azure AI Search service with local auth off.
+    AiSearch(AiSearch),
+    /// A third-party service reached over the internet with a secret kept in Key Vault.
+    External(External),
 }
 
 impl ComponentSpec {
     pub fn kind(&self) -> Kind {
         match self {
             ComponentSpec::WebApp(_) => Kind::WebApp,
+            ComponentSpec::FunctionApp(_) => Kind::FunctionApp,
+            ComponentSpec::ContainerApp(_) => Kind::ContainerApp,
             ComponentSpec::Storage(_) => Kind::Storage,
             ComponentSpec::KeyVault(_) => Kind::KeyVault,
+            ComponentSpec::ContainerRegistry(_) => Kind::ContainerRegistry,
+            ComponentSpec::SqlDatabase(_) => Kind::SqlDatabase,
+            ComponentSpec::Postgres(_) => Kind::Postgres,
+            ComponentSpec::CosmosDb(_) => Kind::CosmosDb,
+            ComponentSpec::ServiceBus(_) => Kind::ServiceBus,
+            ComponentSpec::EventHubs(_) => Kind::EventHubs,
+            ComponentSpec::Redis(_) => Kind::Redis,
+            ComponentSpec::AppConfiguration(_) => Kind::AppConfiguration,
+            ComponentSpec::OpenAi(_) => Kind::OpenAi,
+            ComponentSpec::AiSearch(_) => Kind::AiSearch,
+            ComponentSpec::External(_) => Kind::External,
         }
+    }
+
+    /// Per-environment sizing overrides, for kinds that size anything.
+    pub fn overrides(&self) -> Option<&Overrides> {
+        match self {
+            ComponentSpec::WebApp(spec) => Some(&spec.environments),
+            ComponentSpec::FunctionApp(spec) => Some(&spec.environments),
+            ComponentSpec::ContainerApp(spec) => Some(&spec.environments),
+            ComponentSpec::Storage(spec) => Some(&spec.environments),
+            ComponentSpec::SqlDatabase(spec) => Some(&spec.environments),
+            ComponentSpec::Postgres(spec) => Some(&spec.environments),
+            ComponentSpec::ServiceBus(spec) => Some(&spec.environments),
+            ComponentSpec::EventHubs(spec) => Some(&spec.environments),
+            ComponentSpec::Redis(spec) => Some(&spec.environments),
+            ComponentSpec::AppConfiguration(spec) => Some(&spec.environments),
+            ComponentSpec::AiSearch(spec) => Some(&spec.environments),
+            _ => None,
+        }
+    }
+
+    /// The base (all-environment) value of every sizing field.
+    pub fn sizing(&self) -> Vec<(&'static str, SizingValue)> {
+        use SizingValue::{Int, Text};
+        let int = |value: u32| Int(i64::from(value));
+        match self {
+            ComponentSpec::WebApp(spec) => vec![
+                ("sku", Text(spec.sku.clone())),
+                ("instances", int(spec.instances)),
+            ],
+            ComponentSpec::FunctionApp(spec) => {
+                vec![("maximum_instances", int(spec.maximum_instances))]
+            }
+            ComponentSpec::ContainerApp(spec) => vec![
+                ("cpu", Text(spec.cpu.clone())),
+                ("memory", Text(spec.memory.clone())),
+                ("min_replicas", int(spec.min_replicas)),
+                ("max_replicas", int(spec.max_replicas)),
+            ],
+            ComponentSpec::Storage(spec) => {
+                vec![("replication", Text(spec.replication.as_str().to_string()))]
+            }
+            ComponentSpec::SqlDatabase(spec) => vec![
+                ("sku", Text(spec.sku.clone())),
+                ("max_size_gb", int(spec.max_size_gb)),
+            ],
+            ComponentSpec::Postgres(spec) => vec![
+                ("sku", Text(spec.sku.clone())),
+                ("storage_gb", int(spec.storage_gb)),
+                ("version", Text(spec.version.clone())),
+            ],
+            ComponentSpec::ServiceBus(spec) => vec![("capacity", int(spec.capacity))],
+            ComponentSpec::EventHubs(spec) => vec![
+                ("sku", Text(spec.sku.clone())),
+                ("capacity", int(spec.capacity)),
+            ],
+            ComponentSpec::Redis(spec) => vec![("sku", Text(spec.sku.clone()))],
+            ComponentSpec::AppConfiguration(spec) => vec![("sku", Text(spec.sku.clone()))],
+            ComponentSpec::AiSearch(spec) => vec![
+                ("sku", Text(spec.sku.clone())),
+                ("replicas", int(spec.replicas)),
+                ("partitions", int(spec.partitions)),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The named parts a connection can target: containers, queues, secrets, databases, …
+    pub fn parts(&self) -> Vec<Part> {
+        let mut parts = Vec::new();
+        let mut add = |kind: PartKind, names: &mut dyn Iterator<Item = String>, field: &str| {
+            for (index, name) in names.enumerate() {
+                parts.push(Part {
+                    kind,
+                    name,
+                    path: format!("{field}[{index}]"),
+                });
+            }
+        };
+        match self {
+            ComponentSpec::Storage(spec) => {
+                add(
+                    PartKind::Container,
+                    &mut spec.containers.iter().cloned(),
+                    "containers",
+                );
+                add(PartKind::Queue, &mut spec.queues.iter().cloned(), "queues");
+            }
+            ComponentSpec::KeyVault(spec) => add(
+                PartKind::Secret,
+                &mut spec.secrets.iter().cloned(),
+                "secrets",
+            ),
+            ComponentSpec::Postgres(spec) => add(
+                PartKind::Database,
+                &mut spec.databases.iter().cloned(),
+                "databases",
+            ),
+            ComponentSpec::ServiceBus(spec) => {
+                add(PartKind::Queue, &mut spec.queues.iter().cloned(), "queues");
+                for (topic, subscriptions) in &spec.topics {
+                    parts.push(Part {
+                        kind: PartKind::Topic,
+                        name: topic.clone(),
+                        path: format!("topics.{topic}"),
+                    });
+                    for (index, subscription) in subscriptions.iter().enumerate() {
+                        parts.push(Part {
+                            kind: PartKind::Subscription,
+                            name: format!("{topic}/{subscription}"),
+                            path: format!("topics.{topic}[{index}]"),
+                        });
+                    }
+                }
+            }
+            ComponentSpec::EventHubs(spec) => {
+                add(PartKind::EventHub, &mut spec.hubs.iter().cloned(), "hubs")
+            }
+            ComponentSpec::CosmosDb(spec) => {
+                for (database, body) in &spec.databases {
+                    parts.push(Part {
+                        kind: PartKind::Database,
+                        name: database.clone(),
+                        path: format!("databases.{database}"),
+                    });
+                    for container in body.containers.keys() {
+                        parts.push(Part {
+                            kind: PartKind::CosmosContainer,
+                            name: format!("{database}/{container}"),
+                            path: format!("databases.{database}.containers.{container}"),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        parts
+    }
+
+    pub fn part(&self, name: &str) -> Option<Part> {
+        self.parts().into_iter().find(|part| part.name == name)
+    }
+}
+
+/// A named part of a component that a connection can target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub kind: PartKind,
+    /// As a connection names it: `images`, `events/billing`, `shop/orders`.
+    pub name: String,
+    /// Where it is declared, relative to the component.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PartKind {
+    Container,
+    Queue,
+    Secret,
+    Database,
+    CosmosContainer,
+    Topic,
+    Subscription,
+    EventHub,
+}
+
+impl PartKind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            PartKind::Container => "blob container",
+            PartKind::Queue => "queue",
+            PartKind::Secret => "secret",
+            PartKind::Database => "database",
+            PartKind::CosmosContainer => "container",
+            PartKind::Topic => "topic",
+            PartKind::Subscription => "subscription",
+            PartKind::EventHub => "event hub",
+        }
+    }
+}
+
+impl fmt::Display for PartKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.noun())
+    }
+}
+
+/// Per-environment sizing: environment name → field → value.
+pub type Overrides = BTreeMap<String, BTreeMap<String, SizingValue>>;
+
+/// A sizing value: a SKU-like string or a count.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SizingValue {
+    Int(i64),
+    Text(String),
+}
+
+impl fmt::Display for SizingValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SizingValue::Int(value) => write!(f, "{value}"),
+            SizingValue::Text(value) => f.write_str(value),
+        }
+    }
+}
+
+impl From<&str> for SizingValue {
+    fn from(value: &str) -> Self {
+        SizingValue::Text(value.to_string())
+    }
+}
+
+impl From<u32> for SizingValue {
+    fn from(value: u32) -> Self {
+        SizingValue::Int(i64::from(value))
     }
 }
 
@@ -103,18 +363,61 @@ impl ComponentSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     WebApp,
+    FunctionApp,
+    ContainerApp,
     Storage,
     KeyVault,
+    ContainerRegistry,
+    SqlDatabase,
+    Postgres,
+    CosmosDb,
+    ServiceBus,
+    EventHubs,
+    Redis,
+    AppConfiguration,
+    OpenAi,
+    AiSearch,
+    External,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::WebApp, Kind::Storage, Kind::KeyVault];
+    pub const ALL: [Kind; 16] = [
+        Kind::WebApp,
+        Kind::FunctionApp,
+        Kind::ContainerApp,
+        Kind::Storage,
+        Kind::KeyVault,
+        Kind::ContainerRegistry,
+        Kind::SqlDatabase,
+        Kind::Postgres,
+        Kind::CosmosDb,
+        Kind::ServiceBus,
+        Kind::EventHubs,
+        Kind::Redis,
+        Kind::AppConfiguration,
+        Kind::OpenAi,
+        Kind::AiSearch,
+        Kind::External,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::WebApp => "web-app",
+            Kind::FunctionApp => "function-app",
+            Kind::ContainerApp => "container-app",
             Kind::Storage => "storage",
             Kind::KeyVault => "key-vault",
+            Kind::ContainerRegistry => "container-registry",
+            Kind::SqlDatabase => "sql-database",
+            Kind::Postgres => "postgres",
+            Kind::CosmosDb => "cosmos-db",
+            Kind::ServiceBus => "service-bus",
+            Kind::EventHubs => "event-hubs",
+            Kind::Redis => "redis",
+            Kind::AppConfiguration => "app-configuration",
+            Kind::OpenAi => "openai",
+            Kind::AiSearch => "ai-search",
+            Kind::External => "external",
         }
     }
 
@@ -126,133 +429,6 @@ impl Kind {
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WebApp {
-    /// Language runtime and major version.
-    pub runtime: Runtime,
-    /// `private` (default): reachable only through a private endpoint. `public`: reachable
-    /// from the internet over HTTPS with TLS 1.2 or later.
-    #[serde(default)]
-    pub ingress: Ingress,
-    /// App Service plan SKU; only SKUs that support VNet integration and private endpoints.
-    #[serde(default = "WebApp::default_sku")]
-    pub sku: String,
-    /// Path App Service probes to take unhealthy instances out of rotation, e.g. `/healthz`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health_check_path: Option<String>,
-    /// Plain, non-secret app settings. Secrets belong in a key-vault component.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub settings: BTreeMap<String, String>,
-    /// Connections to other components, each with the access it needs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub uses: Vec<Connection>,
-}
-
-impl WebApp {
-    pub const DEFAULT_SKU: &'static str = "P0v3";
-
-    pub(crate) fn default_sku() -> String {
-        Self::DEFAULT_SKU.to_string()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Storage {
-    /// Blob containers to create (private; no anonymous access).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub containers: Vec<String>,
-    /// Storage queues to create.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub queues: Vec<String>,
-    /// Redundancy of the account's data.
-    #[serde(default)]
-    pub replication: Replication,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct KeyVault {
-    /// Secret names. Values never live in the blueprint: each is read from an environment
-    /// variable when the deployment runs (see the generated `.bicepparam` files).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Ingress {
-    #[default]
-    Private,
-    Public,
-}
-
-/// Storage redundancy. ZRS keeps data through a zone outage; GZRS also through a region's.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum Replication {
-    #[serde(rename = "LRS")]
-    Lrs,
-    #[default]
-    #[serde(rename = "ZRS")]
-    Zrs,
-    #[serde(rename = "GRS")]
-    Grs,
-    #[serde(rename = "GZRS")]
-    Gzrs,
-}
-
-impl Replication {
-    pub fn sku_name(self) -> &'static str {
-        match self {
-            Replication::Lrs => "Standard_LRS",
-            Replication::Zrs => "Standard_ZRS",
-            Replication::Grs => "Standard_GRS",
-            Replication::Gzrs => "Standard_GZRS",
-        }
-    }
-}
-
-/// Language runtimes App Service on Linux offers, written `stack:version` in TOML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum Runtime {
-    #[serde(rename = "node:20")]
-    Node20,
-    #[serde(rename = "node:22")]
-    Node22,
-    #[serde(rename = "python:3.11")]
-    Python311,
-    #[serde(rename = "python:3.12")]
-    Python312,
-    #[serde(rename = "python:3.13")]
-    Python313,
-    #[serde(rename = "dotnet:8.0")]
-    Dotnet8,
-    #[serde(rename = "dotnet:9.0")]
-    Dotnet9,
-    #[serde(rename = "java:17")]
-    Java17,
-    #[serde(rename = "java:21")]
-    Java21,
-}
-
-impl Runtime {
-    /// `siteConfig.linuxFxVersion` for this runtime.
-    pub fn linux_fx_version(self) -> &'static str {
-        match self {
-            Runtime::Node20 => "NODE|20-lts",
-            Runtime::Node22 => "NODE|22-lts",
-            Runtime::Python311 => "PYTHON|3.11",
-            Runtime::Python312 => "PYTHON|3.12",
-            Runtime::Python313 => "PYTHON|3.13",
-            Runtime::Dotnet8 => "DOTNETCORE|8.0",
-            Runtime::Dotnet9 => "DOTNETCORE|9.0",
-            Runtime::Java17 => "JAVA|17-java17",
-            Runtime::Java21 => "JAVA|21-java21",
-        }
     }
 }
 
@@ -350,15 +526,21 @@ pub enum Access {
     Send,
     Receive,
     SendReceive,
+    Pull,
+    Push,
+    Use,
 }
 
 impl Access {
-    pub const ALL: [Access; 5] = [
+    pub const ALL: [Access; 8] = [
         Access::Read,
         Access::ReadWrite,
         Access::Send,
         Access::Receive,
         Access::SendReceive,
+        Access::Pull,
+        Access::Push,
+        Access::Use,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -368,6 +550,9 @@ impl Access {
             Access::Send => "send",
             Access::Receive => "receive",
             Access::SendReceive => "send-receive",
+            Access::Pull => "pull",
+            Access::Push => "push",
+            Access::Use => "use",
         }
     }
 
@@ -379,6 +564,9 @@ impl Access {
             Access::Send => "sends to",
             Access::Receive => "receives from",
             Access::SendReceive => "sends to and receives from",
+            Access::Pull => "pulls images from",
+            Access::Push => "pushes images to",
+            Access::Use => "uses",
         }
     }
 }

@@ -2,17 +2,17 @@
 //! the loader's source map turns them into file positions.
 
 use super::diagnostic::{Anchor, Diagnostic, all_of, closest, list, one_of, shown};
-use super::model::{Blueprint, Component, ComponentSpec, Connection, Kind, WebApp};
+use super::model::{
+    AdminGroup, Blueprint, Component, ComponentSpec, Connection, ContainerApp, Ingress, Kind, Part,
+    PartKind, SizingValue,
+};
 use crate::catalog::naming::{self, NameRule};
-use crate::catalog::{self, PartKind};
+use crate::catalog::{self, Allowed};
+use crate::plan::is_reserved_setting;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// App settings bulwark sets itself; a blueprint may not set them by hand.
-pub const RESERVED_SETTINGS: &[&str] = &[
-    "AZURE_CLIENT_ID",
-    "APPLICATIONINSIGHTS_CONNECTION_STRING",
-    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
-];
+pub use crate::plan::settings_reserved as RESERVED_SETTINGS;
 
 /// Words that suggest a plain setting carries a secret.
 const SECRET_WORDS: &[&str] = &[
@@ -124,7 +124,12 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
         .map(|component| (component.name.as_str(), component))
         .collect();
     for component in &blueprint.components {
-        validate_component(component, &by_name, &mut diagnostics);
+        validate_component(
+            component,
+            &blueprint.app.environments,
+            &by_name,
+            &mut diagnostics,
+        );
     }
     validate_secret_inputs(blueprint, &by_name, &mut diagnostics);
     diagnostics
@@ -150,75 +155,226 @@ fn check_name(rule: &NameRule, name: &str, path: String) -> Option<Diagnostic> {
 
 fn validate_component(
     component: &Component,
+    environments: &[String],
     by_name: &BTreeMap<&str, &Component>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let path = format!("components.{}", component.name);
+    validate_parts(component, &path, diagnostics);
+    validate_sizing(component, environments, &path, diagnostics);
     match &component.spec {
-        ComponentSpec::WebApp(web) => validate_web_app(&path, web, diagnostics),
-        ComponentSpec::Storage(storage) => {
-            validate_parts(
-                &path,
-                PartKind::Container,
-                &storage.containers,
-                &naming::CONTAINER_NAME,
-                diagnostics,
-            );
-            validate_parts(
-                &path,
-                PartKind::Queue,
-                &storage.queues,
-                &naming::QUEUE_NAME,
-                diagnostics,
-            );
-            for (index, queue) in storage.queues.iter().enumerate() {
-                if storage.containers.contains(queue) {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "ambiguous-part",
-                            format!(
-                                "`{}` is both a blob container and a queue of `{}`",
-                                shown(queue),
-                                shown(&component.name)
-                            ),
-                        )
-                        .at(format!("{path}.queues[{index}]"))
-                        .expected("container and queue names that differ")
-                        .help(format!(
-                            "a connection to `{}.{}` could mean either; rename one, e.g. `{}-queue`",
-                            shown(&component.name),
-                            shown(queue),
-                            shown(queue)
-                        )),
-                    );
+        ComponentSpec::WebApp(web) => {
+            if web.ingress == Ingress::None {
+                diagnostics.push(
+                    Diagnostic::error("unsupported-ingress", "a web app always serves HTTP")
+                        .at(format!("{path}.ingress"))
+                        .expected("`private` or `public`")
+                        .help("for a background worker without ingress, use a function-app or a container-app"),
+                );
+            }
+            validate_health_check(&path, web.health_check_path.as_deref(), diagnostics);
+            validate_settings(&path, &web.settings, diagnostics);
+        }
+        ComponentSpec::FunctionApp(function) => {
+            if !catalog::FUNCTION_APP_SKUS.contains(&function.sku.as_str()) {
+                let rejected = catalog::FUNCTION_APP_REJECTED
+                    .iter()
+                    .find(|(sku, _)| sku.eq_ignore_ascii_case(&function.sku));
+                let diagnostic = Diagnostic::error(
+                    "unsupported-sku",
+                    format!(
+                        "function app plan `{}` cannot meet the baseline",
+                        shown(&function.sku)
+                    ),
+                )
+                .at(format!("{path}.sku"))
+                .expected(one_of(catalog::FUNCTION_APP_SKUS));
+                diagnostics.push(match rejected {
+                    Some((_, why)) => diagnostic.help(*why),
+                    None => diagnostic.help("Flex Consumption (`FC1`) and Elastic Premium (`EP1`-`EP3`) integrate with a VNet"),
+                });
+            }
+            if !function.is_flex_consumption() {
+                for environment in environments {
+                    let maximum = function
+                        .environments
+                        .get(environment)
+                        .and_then(|o| o.get("maximum_instances"))
+                        .cloned()
+                        .unwrap_or(SizingValue::Int(i64::from(function.maximum_instances)));
+                    if let SizingValue::Int(maximum) = maximum
+                        && maximum > 100
+                    {
+                        diagnostics.push(
+                            Diagnostic::error("out-of-range", format!("Elastic Premium scales to 100 instances, not {maximum} (in `{environment}`)"))
+                                .at(format!("{path}.maximum_instances"))
+                                .expected("1 to 100 on Elastic Premium")
+                                .help("Flex Consumption (`FC1`) scales to 1000"),
+                        );
+                    }
                 }
             }
-            if storage.containers.is_empty() && storage.queues.is_empty() {
+            validate_settings(&path, &function.settings, diagnostics);
+        }
+        ComponentSpec::ContainerApp(app) => {
+            validate_container_app(&path, app, environments, diagnostics)
+        }
+        ComponentSpec::Storage(storage)
+            if storage.containers.is_empty() && storage.queues.is_empty() =>
+        {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "empty-storage",
+                    format!(
+                        "storage `{}` declares no containers or queues",
+                        shown(&component.name)
+                    ),
+                )
+                .at(path.clone())
+                .expected("containers = [\"…\"] or queues = [\"…\"]")
+                .help("without them the account has no private endpoint, so nothing can reach it"),
+            );
+        }
+        ComponentSpec::SqlDatabase(sql) => {
+            validate_admin_group(&path, &sql.admin_group, diagnostics);
+            validate_sql_size(&path, sql, environments, diagnostics);
+        }
+        ComponentSpec::Postgres(postgres) => {
+            validate_admin_group(&path, &postgres.admin_group, diagnostics);
+            if postgres.databases.is_empty() {
                 diagnostics.push(
                     Diagnostic::warning(
-                        "empty-storage",
+                        "no-databases",
                         format!(
-                            "storage `{}` declares no containers or queues",
+                            "postgres `{}` declares no databases",
                             shown(&component.name)
                         ),
                     )
                     .at(path.clone())
-                    .expected("containers = [\"…\"] or queues = [\"…\"]")
-                    .help(
-                        "without them the account has no private endpoint, so nothing can reach it",
-                    ),
+                    .expected("databases = [\"…\"]")
+                    .help("connections name a database, e.g. `to = \"pg.orders\"`"),
                 );
             }
         }
-        ComponentSpec::KeyVault(vault) => {
-            validate_parts(
-                &path,
-                PartKind::Secret,
-                &vault.secrets,
-                &naming::SECRET_NAME,
-                diagnostics,
+        ComponentSpec::CosmosDb(cosmos) => {
+            for (database, body) in &cosmos.databases {
+                for (container, key) in &body.containers {
+                    let valid = key.starts_with('/')
+                        && key.len() > 1
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c));
+                    if !valid {
+                        diagnostics.push(
+                            Diagnostic::error("invalid-partition-key", format!("`{}` is not a partition key path", shown(key)))
+                                .at(format!("{path}.databases.{database}.containers.{container}"))
+                                .expected("a path starting with `/`, e.g. \"/customerId\"")
+                                .help("the partition key is the JSON property that spreads the container's items"),
+                        );
+                    }
+                }
+            }
+        }
+        ComponentSpec::EventHubs(hubs)
+            if hubs.sku == "Premium"
+                || hubs
+                    .environments
+                    .values()
+                    .any(|o| o.get("sku") == Some(&SizingValue::Text("Premium".into()))) =>
+        {
+            validate_event_hubs_premium(&path, hubs, environments, diagnostics);
+            if !(1..=32).contains(&hubs.partitions) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-partitions",
+                        format!("{} partitions is out of range", hubs.partitions),
+                    )
+                    .at(format!("{path}.partitions"))
+                    .expected("1 to 32 partitions")
+                    .help("partitions cap parallel consumers; 2-4 suit most apps"),
+                );
+            }
+        }
+        ComponentSpec::EventHubs(hubs) if !(1..=32).contains(&hubs.partitions) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-partitions",
+                    format!("{} partitions is out of range", hubs.partitions),
+                )
+                .at(format!("{path}.partitions"))
+                .expected("1 to 32 partitions")
+                .help("partitions cap parallel consumers; 2-4 suit most apps"),
             );
         }
+        ComponentSpec::OpenAi(openai) => {
+            for (name, deployment) in &openai.deployments {
+                let deployment_path = format!("{path}.deployments.{name}");
+                diagnostics.extend(
+                    check_name(&naming::DEPLOYMENT_NAME, name, deployment_path.clone()).map(|d| {
+                        Diagnostic {
+                            anchor: Anchor::Key,
+                            ..d
+                        }
+                    }),
+                );
+                for (field, value) in [
+                    ("model", &deployment.model),
+                    ("version", &deployment.version),
+                ] {
+                    if value.is_empty()
+                        || !value
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+                    {
+                        diagnostics.push(
+                            Diagnostic::error("invalid-model", format!("`{}` is not a model {field}", shown(value)))
+                                .at(format!("{deployment_path}.{field}"))
+                                .expected("letters, digits, dots and hyphens, e.g. `gpt-4o-mini` / `2024-07-18`")
+                                .help("use the model name and version Azure OpenAI lists for your region"),
+                        );
+                    }
+                }
+                const SKUS: &[&str] = &[
+                    "Standard",
+                    "GlobalStandard",
+                    "DataZoneStandard",
+                    "ProvisionedManaged",
+                    "GlobalProvisionedManaged",
+                    "DataZoneProvisionedManaged",
+                ];
+                if !SKUS.contains(&deployment.sku.as_str()) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "unknown-value",
+                            format!("`{}` is not a deployment SKU", shown(&deployment.sku)),
+                        )
+                        .at(format!("{deployment_path}.sku"))
+                        .expected(one_of(SKUS))
+                        .help(
+                            closest(&deployment.sku, SKUS.iter().copied()).map_or(
+                                "`Standard` keeps data in the account's region".to_string(),
+                                |near| format!("did you mean `{near}`?"),
+                            ),
+                        ),
+                    );
+                }
+                if !(1..=10_000).contains(&deployment.capacity) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "invalid-capacity",
+                            format!("capacity {} is out of range", deployment.capacity),
+                        )
+                        .at(format!("{deployment_path}.capacity"))
+                        .expected("1 to 10000 (thousands of tokens per minute)")
+                        .help("start small; quota is per region and subscription"),
+                    );
+                }
+            }
+        }
+        ComponentSpec::External(external) => {
+            validate_external(component, external, by_name, &path, diagnostics)
+        }
+        _ => {}
     }
     let mut seen_targets = BTreeSet::new();
     for (index, connection) in component.uses().iter().enumerate() {
@@ -227,11 +383,7 @@ fn validate_component(
             diagnostics.push(
                 Diagnostic::error(
                     "duplicate-connection",
-                    format!(
-                        "`{}` uses `{}` twice",
-                        shown(&component.name),
-                        shown(&connection.to.to_string())
-                    ),
+                    format!("`{}` uses `{}` twice", shown(&component.name), shown(&connection.to.to_string())),
                 )
                 .at(format!("{connection_path}.to"))
                 .expected("one connection per target")
@@ -249,53 +401,106 @@ fn validate_component(
     }
 }
 
-fn validate_web_app(path: &str, web: &WebApp, diagnostics: &mut Vec<Diagnostic>) {
-    if !catalog::APP_SERVICE_SKUS.contains(&web.sku.as_str()) {
-        let rejected = catalog::APP_SERVICE_SKUS_REJECTED
-            .iter()
-            .find(|(sku, _)| sku.eq_ignore_ascii_case(&web.sku));
-        let mut diagnostic = Diagnostic::error(
-            "unsupported-sku",
-            format!(
-                "App Service plan SKU `{}` cannot meet the baseline",
-                shown(&web.sku)
-            ),
-        )
-        .at(format!("{path}.sku"))
-        .expected(one_of(catalog::APP_SERVICE_SKUS));
-        diagnostic = match (
-            rejected,
-            closest(&web.sku, catalog::APP_SERVICE_SKUS.iter().copied()),
-        ) {
-            (Some((_, why)), _) => diagnostic.help(format!(
-                "{why}; `B1` is the smallest SKU that has both, `{}` the default",
-                WebApp::DEFAULT_SKU
-            )),
-            (None, Some(near)) => diagnostic.help(format!(
-                "did you mean `{near}`? (SKU names are case-sensitive)"
-            )),
-            (None, None) => diagnostic
-                .help("private endpoints and VNet integration need Basic, Standard or Premium v3"),
+/// Premium Event Hubs sells processing units in steps of 1, 2, 4, 8 and 16.
+fn validate_event_hubs_premium(
+    path: &str,
+    hubs: &crate::blueprint::EventHubs,
+    environments: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for environment in environments {
+        let value = |field: &str, base: SizingValue| {
+            hubs.environments
+                .get(environment)
+                .and_then(|o| o.get(field))
+                .cloned()
+                .unwrap_or(base)
         };
-        diagnostics.push(diagnostic);
-    }
-    if let Some(health) = &web.health_check_path {
-        let valid = health.starts_with('/')
-            && health.len() <= 512
-            && health.chars().all(|c| c.is_ascii_graphic());
-        if !valid {
+        let sku = value("sku", SizingValue::Text(hubs.sku.clone()));
+        let capacity = value("capacity", SizingValue::Int(i64::from(hubs.capacity)));
+        if let (SizingValue::Text(sku), SizingValue::Int(capacity)) = (&sku, &capacity)
+            && sku == "Premium"
+            && ![1, 2, 4, 8, 16].contains(capacity)
+        {
             diagnostics.push(
-                Diagnostic::error(
-                    "invalid-health-check-path",
-                    format!("`{}` is not a usable health check path", shown(health)),
-                )
-                .at(format!("{path}.health_check_path"))
-                .expected("a URL path starting with `/`, without spaces")
-                .help("e.g. health_check_path = \"/healthz\"; App Service requests it on every instance"),
+                Diagnostic::error("out-of-range", format!("Premium Event Hubs has no capacity {capacity} (in `{environment}`)"))
+                    .at(format!("{path}.capacity"))
+                    .expected("1, 2, 4, 8 or 16 processing units on Premium")
+                    .help("Standard takes 1 to 40 throughput units; Premium sells processing units in steps"),
             );
         }
     }
-    for name in web.settings.keys() {
+}
+
+/// DTU databases take only fixed sizes, up to 2 GB on Basic and 250 GB on S0-S2.
+fn validate_sql_size(
+    path: &str,
+    sql: &crate::blueprint::SqlDatabase,
+    environments: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    const SMALL: &[i64] = &[1, 2, 5, 10, 20, 30, 40, 50, 100, 150, 200, 250];
+    const LARGE: &[i64] = &[
+        1, 2, 5, 10, 20, 30, 40, 50, 100, 150, 200, 250, 300, 400, 500, 750, 1024,
+    ];
+    for environment in environments {
+        let value = |field: &str, base: SizingValue| {
+            sql.environments
+                .get(environment)
+                .and_then(|o| o.get(field))
+                .cloned()
+                .unwrap_or(base)
+        };
+        let sku = value("sku", SizingValue::Text(sql.sku.clone())).to_string();
+        let SizingValue::Int(size) =
+            value("max_size_gb", SizingValue::Int(i64::from(sql.max_size_gb)))
+        else {
+            continue;
+        };
+        let allowed: &[i64] = match sku.as_str() {
+            "Basic" => &[1, 2],
+            "S0" | "S1" | "S2" => SMALL,
+            "S3" | "P1" | "P2" => LARGE,
+            _ => continue,
+        };
+        if !allowed.contains(&size) {
+            let largest = allowed[allowed.len() - 1];
+            diagnostics.push(
+                Diagnostic::error("out-of-range", format!("{sku} databases have no {size} GB size (in `{environment}`)"))
+                    .at(format!("{path}.max_size_gb"))
+                    .expected(one_of(allowed.iter()))
+                    .help(format!("set max_size_gb = {largest} (or smaller) for {sku}; vCore SKUs like GP_S_Gen5_1 take any size")),
+            );
+        }
+    }
+}
+
+fn validate_health_check(path: &str, health: Option<&str>, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(health) = health else { return };
+    let valid = health.starts_with('/')
+        && health.len() <= 512
+        && health.chars().all(|c| c.is_ascii_graphic());
+    if !valid {
+        diagnostics.push(
+            Diagnostic::error(
+                "invalid-health-check-path",
+                format!("`{}` is not a usable health check path", shown(health)),
+            )
+            .at(format!("{path}.health_check_path"))
+            .expected("a URL path starting with `/`, without spaces")
+            .help(
+                "e.g. health_check_path = \"/healthz\"; App Service requests it on every instance",
+            ),
+        );
+    }
+}
+
+fn validate_settings(
+    path: &str,
+    settings: &BTreeMap<String, String>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for name in settings.keys() {
         let setting_path = format!("{path}.settings.{name}");
         if !naming::is_setting_name(name) {
             let fixed: String = name
@@ -323,15 +528,12 @@ fn validate_web_app(path: &str, web: &WebApp, diagnostics: &mut Vec<Diagnostic>)
             } else {
                 diagnostic.help("app settings become environment variables, e.g. `NODE_ENV`")
             });
-        } else if RESERVED_SETTINGS.contains(&name.as_str()) {
+        } else if is_reserved_setting(name) {
             diagnostics.push(
                 Diagnostic::error("reserved-setting", format!("`{name}` is set by bulwark"))
                     .at_key(setting_path)
                     .expected("a setting name bulwark does not generate")
-                    .help(format!(
-                        "bulwark sets {} itself; remove this entry",
-                        all_of(RESERVED_SETTINGS)
-                    )),
+                    .help(format!("bulwark sets {} (and the function host's `AzureWebJobsStorage*`) itself; remove this entry", all_of(RESERVED_SETTINGS))),
             );
         } else if SECRET_WORDS
             .iter()
@@ -347,55 +549,418 @@ fn validate_web_app(path: &str, web: &WebApp, diagnostics: &mut Vec<Diagnostic>)
     }
 }
 
-fn validate_parts(
+fn validate_container_app(
     path: &str,
-    part: PartKind,
-    names: &[String],
-    rule: &NameRule,
+    app: &ContainerApp,
+    environments: &[String],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    for (index, name) in names.iter().enumerate() {
-        diagnostics.extend(check_name(
-            rule,
-            name,
-            format!("{path}.{}[{index}]", part.field()),
-        ));
-    }
-    // Key Vault secret names are case-insensitive; the others are lowercase already.
-    let lowered: Vec<String> = names.iter().map(|name| name.to_ascii_lowercase()).collect();
-    duplicates(
-        lowered.iter().map(String::as_str),
-        |name, index| {
+    if app.ingress == Ingress::Public {
+        diagnostics.push(
             Diagnostic::error(
-                "duplicate-part",
+                "unsupported-ingress",
+                "container apps run in an internal environment",
+            )
+            .at(format!("{path}.ingress"))
+            .expected("`private` (reachable in the VNet) or `none`")
+            .help("for internet traffic put a web-app with ingress = \"public\" in front of it"),
+        );
+    }
+    let image_ok = !app.image.is_empty()
+        && app.image.len() <= 512
+        && app
+            .image
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "./:-_@".contains(c));
+    if !image_ok {
+        diagnostics.push(
+            Diagnostic::error(
+                "invalid-image",
+                format!("`{}` is not a container image reference", shown(&app.image)),
+            )
+            .at(format!("{path}.image"))
+            .expected("`registry/repository:tag` or `…@sha256:digest`")
+            .help("e.g. image = \"myregistry.azurecr.io/api:1.4.2\""),
+        );
+    }
+    if !(1..=65_535).contains(&app.target_port) {
+        diagnostics.push(
+            Diagnostic::error("invalid-port", format!("{} is not a port", app.target_port))
+                .at(format!("{path}.target_port"))
+                .expected("1 to 65535")
+                .help("the port the container listens on, e.g. 8080"),
+        );
+    }
+    // cpu/memory must be a Consumption-profile pair and replicas an ordered range, in every
+    // environment after overrides.
+    for environment in environments {
+        let value = |field: &str, base: SizingValue| {
+            app.environments
+                .get(environment)
+                .and_then(|o| o.get(field))
+                .cloned()
+                .unwrap_or(base)
+        };
+        let cpu = value("cpu", SizingValue::Text(app.cpu.clone())).to_string();
+        let memory = value("memory", SizingValue::Text(app.memory.clone())).to_string();
+        let cpu_index = catalog::CONTAINER_APP_CPU.iter().position(|c| *c == cpu);
+        let memory_index = catalog::CONTAINER_APP_MEMORY
+            .iter()
+            .position(|m| *m == memory);
+        if let (Some(cpu_index), Some(memory_index)) = (cpu_index, memory_index)
+            && cpu_index != memory_index
+        {
+            diagnostics.push(
+                Diagnostic::error("invalid-resources", format!("{cpu} vCPU with {memory} is not a Consumption profile size in `{environment}`"))
+                    .at(format!("{path}.memory"))
+                    .expected(format!("memory = \"{}\" for {cpu} vCPU", catalog::CONTAINER_APP_MEMORY[cpu_index]))
+                    .help("on the Consumption profile memory is twice the vCPUs, in Gi"),
+            );
+        }
+        let min = value(
+            "min_replicas",
+            SizingValue::Int(i64::from(app.min_replicas)),
+        );
+        let max = value(
+            "max_replicas",
+            SizingValue::Int(i64::from(app.max_replicas)),
+        );
+        if let (SizingValue::Int(min), SizingValue::Int(max)) = (&min, &max)
+            && min > max
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-replicas",
+                    format!("min_replicas {min} is above max_replicas {max} in `{environment}`"),
+                )
+                .at(format!("{path}.min_replicas"))
+                .expected(format!("at most {max}"))
+                .help("min_replicas = 0 lets the app scale to zero when idle"),
+            );
+        }
+    }
+}
+
+fn validate_admin_group(path: &str, group: &AdminGroup, diagnostics: &mut Vec<Diagnostic>) {
+    if group.name.trim().is_empty()
+        || group.name.chars().any(|c| c.is_control())
+        || group.name.len() > 128
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                "invalid-admin-group",
+                "the admin group needs its display name",
+            )
+            .at(format!("{path}.admin_group.name"))
+            .expected("the Entra group's display name")
+            .help("the group whose members administer the server; keep it small"),
+        );
+    }
+    if !is_guid(&group.object_id) {
+        diagnostics.push(
+            Diagnostic::error(
+                "invalid-object-id",
+                format!("`{}` is not an object id", shown(&group.object_id)),
+            )
+            .at(format!("{path}.admin_group.object_id"))
+            .expected("a GUID like 00000000-0000-0000-0000-000000000000")
+            .help("`az ad group show --group <name> --query id -o tsv` prints it"),
+        );
+    }
+}
+
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn validate_external(
+    component: &Component,
+    external: &crate::blueprint::External,
+    by_name: &BTreeMap<&str, &Component>,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let host = external
+        .url
+        .strip_prefix("https://")
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let url_ok = matches!(host, Some(host) if !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c)))
+        && !external
+            .url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
+    if !url_ok {
+        diagnostics.push(
+            Diagnostic::error(
+                "invalid-url",
+                format!("`{}` is not an https URL", shown(&external.url)),
+            )
+            .at(format!("{path}.url"))
+            .expected("`https://host/…`")
+            .help("bulwark only wires external services over TLS"),
+        );
+    }
+    match by_name.get(external.vault.as_str()) {
+        Some(vault) if vault.kind() == Kind::KeyVault => {
+            if vault.spec.part(&component.name).is_some() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "setting-collision",
+                        format!(
+                            "vault `{}` already declares a secret `{}`",
+                            vault.name, component.name
+                        ),
+                    )
+                    .at(format!("{path}.vault"))
+                    .expected("an external whose name is not a secret of its vault")
+                    .help("the external's secret is named after the external; rename one of them"),
+                );
+            }
+        }
+        Some(other) => diagnostics.push(
+            Diagnostic::error(
+                "not-a-vault",
+                format!("`{}` is a {}, not a key-vault", other.name, other.kind()),
+            )
+            .at(format!("{path}.vault"))
+            .expected("a key-vault component")
+            .help("the external's secret lives in a key-vault component of this blueprint"),
+        ),
+        None => {
+            let vaults: Vec<&str> = by_name
+                .values()
+                .filter(|c| c.kind() == Kind::KeyVault)
+                .map(|c| c.name.as_str())
+                .collect();
+            let diagnostic = Diagnostic::error(
+                "unknown-target",
+                format!("`{}` is not a component", shown(&external.vault)),
+            )
+            .at(format!("{path}.vault"))
+            .expected(if vaults.is_empty() {
+                "a key-vault component (there is none yet)".to_string()
+            } else {
+                one_of(&vaults)
+            });
+            diagnostics.push(match closest(&external.vault, vaults.iter().copied()) {
+                Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                None => diagnostic.help("declare one: [components.vault] kind = \"key-vault\""),
+            });
+        }
+    }
+}
+
+/// Part names: each follows its kind's rule, and no two parts of a component share a name.
+fn validate_parts(component: &Component, path: &str, diagnostics: &mut Vec<Diagnostic>) {
+    let parts = component.spec.parts();
+    for part in &parts {
+        let rule = naming::part_rule(component.kind(), part.kind);
+        let last = part.name.rsplit('/').next().unwrap_or(&part.name);
+        let part_path = format!("{path}.{}", part.path);
+        if let Some(diagnostic) = check_name(rule, last, part_path) {
+            let keyed = matches!(part.kind, PartKind::Topic | PartKind::CosmosContainer)
+                || (part.kind == PartKind::Database && component.kind() == Kind::CosmosDb);
+            diagnostics.push(if keyed {
+                Diagnostic {
+                    anchor: Anchor::Key,
+                    ..diagnostic
+                }
+            } else {
+                diagnostic
+            });
+        }
+    }
+    let mut seen: BTreeMap<String, &Part> = BTreeMap::new();
+    for part in &parts {
+        // Key Vault secret names are case-insensitive; the others are lowercase already.
+        match seen.get(&part.name.to_ascii_lowercase()) {
+            Some(first) if first.kind == part.kind => diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-part",
+                    format!("{} `{}` is declared twice", part.kind, shown(&part.name)),
+                )
+                .at(format!("{path}.{}", part.path))
+                .expected(format!("unique {} names", part.kind))
+                .help(if part.kind == PartKind::Secret {
+                    format!(
+                        "remove the second `{}`; Key Vault compares secret names without case",
+                        shown(&part.name)
+                    )
+                } else {
+                    format!("remove the second `{}`", shown(&part.name))
+                }),
+            ),
+            Some(first) => diagnostics.push(
+                Diagnostic::error(
+                    "ambiguous-part",
+                    format!(
+                        "`{}` is both a {} and a {} of `{}`",
+                        shown(&part.name),
+                        first.kind,
+                        part.kind,
+                        shown(&component.name)
+                    ),
+                )
+                .at(format!("{path}.{}", part.path))
+                .expected(format!(
+                    "{} and {} names that differ",
+                    first.kind, part.kind
+                ))
+                .help(format!(
+                    "a connection to `{}.{}` could mean either; rename one, e.g. `{}-{}`",
+                    shown(&component.name),
+                    shown(&part.name),
+                    shown(&part.name),
+                    part.kind.noun().rsplit(' ').next().unwrap_or("part")
+                )),
+            ),
+            None => {
+                seen.insert(part.name.to_ascii_lowercase(), part);
+            }
+        }
+    }
+}
+
+/// Sizing fields: base values and per-environment overrides take only allowed values, and
+/// overrides name declared environments and sizing fields of the kind.
+fn validate_sizing(
+    component: &Component,
+    environments: &[String],
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let spec = catalog::kind_spec(component.kind());
+    for (field, value) in component.spec.sizing() {
+        if let Some(sizing) = spec.sizing_spec(field) {
+            diagnostics.extend(check_sizing(
+                sizing,
+                &value,
+                format!("{path}.{field}"),
+                component.kind(),
+            ));
+        }
+    }
+    let Some(overrides) = component.spec.overrides() else {
+        return;
+    };
+    for (environment, fields) in overrides {
+        let env_path = format!("{path}.environments.{environment}");
+        if !environments.contains(environment) {
+            let diagnostic = Diagnostic::error(
+                "unknown-environment",
+                format!("`{}` is not an environment of the app", shown(environment)),
+            )
+            .at_key(env_path.clone())
+            .expected(one_of(environments));
+            diagnostics.push(
+                match closest(environment, environments.iter().map(String::as_str)) {
+                    Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                    None => {
+                        diagnostic.help("add it to [app] environments, or remove these overrides")
+                    }
+                },
+            );
+            continue;
+        }
+        for (field, value) in fields {
+            let field_path = format!("{env_path}.{field}");
+            match spec.sizing_spec(field) {
+                Some(sizing) => {
+                    diagnostics.extend(check_sizing(sizing, value, field_path, component.kind()))
+                }
+                None => {
+                    let fields: Vec<&str> = spec.sizing.iter().map(|s| s.field).collect();
+                    let diagnostic = Diagnostic::error(
+                        "not-sizing",
+                        format!(
+                            "`{}` cannot differ per environment for a {}",
+                            shown(field),
+                            component.kind()
+                        ),
+                    )
+                    .at_key(field_path)
+                    .expected(if fields.is_empty() {
+                        "nothing: this kind has no sizing".to_string()
+                    } else {
+                        one_of(&fields)
+                    });
+                    diagnostics.push(match closest(field, fields.iter().copied()) {
+                        Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                        None => diagnostic.help("only sizing (SKUs, capacity, replicas) varies by environment; everything else is the same everywhere"),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn check_sizing(
+    spec: &catalog::SizingSpec,
+    value: &SizingValue,
+    path: String,
+    kind: Kind,
+) -> Option<Diagnostic> {
+    let field = spec.field;
+    match (&spec.allowed, value) {
+        (Allowed::Text(allowed), SizingValue::Text(text)) => {
+            if allowed.contains(&text.as_str()) {
+                return None;
+            }
+            let diagnostic = Diagnostic::error(
+                "unsupported-sku",
                 format!(
-                    "{} `{}` is declared twice",
-                    part.noun(),
-                    shown(&names[index])
+                    "`{}` is not a {} a {kind} can use",
+                    shown(text),
+                    if field == "sku" { "SKU" } else { field }
                 ),
             )
-            .at(format!("{path}.{}[{index}]", part.field()))
-            .expected(format!("unique {} names", part.noun()))
-            .help(if part == PartKind::Secret {
-                format!("remove the second `{name}`; Key Vault compares secret names without case")
-            } else {
-                format!("remove the second `{name}`")
+            .at(path)
+            .expected(one_of(*allowed));
+            Some(match spec.rejected.iter().find(|(bad, _)| bad.eq_ignore_ascii_case(text)) {
+                Some((_, why)) => diagnostic.help(format!("{why}; `{}` is the smallest that meets the baseline", allowed[0])),
+                None => match closest(text, allowed.iter().copied()) {
+                    Some(near) => diagnostic.help(format!("did you mean `{near}`? (values are case-sensitive)")),
+                    None => diagnostic.help(format!("bulwark offers only values that meet the baseline; `{}` is the smallest", allowed[0])),
+                },
             })
-        },
-        diagnostics,
-    );
-    symbol_collisions(
-        names.iter().enumerate().map(|(index, name)| {
-            (
-                name.as_str(),
-                naming::prefixed_symbol("x", name),
-                format!("{path}.{}[{index}]", part.field()),
-            )
-        }),
-        &format!("{} names", part.noun()),
-        Anchor::Value,
-        diagnostics,
-    );
+        }
+        (Allowed::Range(min, max), SizingValue::Int(number)) => (number < min || number > max)
+            .then(|| {
+                Diagnostic::error("out-of-range", format!("{field} {number} is out of range"))
+                    .at(path)
+                    .expected(format!("{min} to {max}"))
+                    .help(format!(
+                        "{field} sizes the {kind}; start small and raise it per environment"
+                    ))
+            }),
+        (Allowed::Values(allowed), SizingValue::Int(number)) => {
+            (!allowed.contains(number)).then(|| {
+                Diagnostic::error("out-of-range", format!("{field} {number} is not offered"))
+                    .at(path)
+                    .expected(one_of(allowed.iter()))
+                    .help(format!(
+                        "Azure offers a {kind}'s {field} only in these steps"
+                    ))
+            })
+        }
+        (Allowed::Text(_), SizingValue::Int(_)) => Some(
+            Diagnostic::error("wrong-type", format!("`{field}` must be a string"))
+                .at(path)
+                .expected("a string in double quotes")
+                .help("write it in double quotes"),
+        ),
+        (_, SizingValue::Text(_)) => Some(
+            Diagnostic::error("wrong-type", format!("`{field}` must be a number"))
+                .at(path)
+                .expected("a number without quotes")
+                .help("write the number without quotes"),
+        ),
+    }
 }
 
 fn validate_connection(
@@ -407,13 +972,20 @@ fn validate_connection(
 ) {
     let to_path = format!("{path}.to");
     let target_name = connection.to.component.as_str();
-    if target_name.is_empty() || connection.to.part.as_deref() == Some("") {
+    if target_name.is_empty()
+        || connection
+            .to
+            .part
+            .as_deref()
+            .is_some_and(|part| part.is_empty() || part.ends_with('/'))
+    {
         let example = by_name
             .values()
             .find_map(|c| {
-                declared_parts(c)
+                c.spec
+                    .parts()
                     .first()
-                    .map(|part| format!("{}.{part}", c.name))
+                    .map(|part| format!("{}.{}", c.name, part.name))
             })
             .unwrap_or_else(|| "media.images".to_string());
         diagnostics.push(
@@ -436,7 +1008,7 @@ fn validate_connection(
             .copied()
             .filter(|name| *name != component.name)
             .collect();
-        let mut diagnostic = Diagnostic::error(
+        let diagnostic = Diagnostic::error(
             "unknown-target",
             format!(
                 "`{}` uses `{}`, which is not a component",
@@ -446,14 +1018,13 @@ fn validate_connection(
         )
         .at(to_path)
         .expected(one_of(&names));
-        diagnostic = match closest(target_name, names.iter().copied()) {
+        diagnostics.push(match closest(target_name, names.iter().copied()) {
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
             None => diagnostic.help(format!(
                 "declare it as [components.{}] with a `kind`",
                 shown(target_name)
             )),
-        };
-        diagnostics.push(diagnostic);
+        });
         return;
     };
     if target.name == component.name {
@@ -471,61 +1042,67 @@ fn validate_connection(
     let spec = catalog::kind_spec(target.kind());
     if spec.targets.is_empty() {
         diagnostics.push(
-            Diagnostic::error(
-                "not-a-target",
-                format!("a {} cannot be the target of a connection", target.kind()),
-            )
-            .at(to_path)
-            .expected(format!("a component of kind {}", list(targetable_kinds())))
-            .help("connections grant data-plane roles; calling another app is a network route, not a role"),
+            Diagnostic::error("not-a-target", format!("a {} cannot be the target of a connection", target.kind()))
+                .at(to_path)
+                .expected(format!("a component of kind {}", list(targetable_kinds())))
+                .help("connections grant data-plane roles; calling another app is a network route, not a role"),
         );
         return;
     }
-
-    if let (ComponentSpec::Storage(storage), Some(part)) = (&target.spec, &connection.to.part)
-        && storage.containers.contains(part)
-        && storage.queues.contains(part)
-    {
-        return; // reported once, as `ambiguous-part`, on the storage component
-    }
+    let parts = target.spec.parts();
     let part = match &connection.to.part {
         None => None,
-        Some(part_name) => match find_part(target, part_name) {
-            Some(kind) => Some(kind),
-            None => {
-                diagnostics.push(unknown_part(target, part_name, to_path));
-                return;
+        Some(part_name) => {
+            let matching: Vec<&Part> = parts
+                .iter()
+                .filter(|part| part.name == *part_name)
+                .collect();
+            match matching.as_slice() {
+                [] => {
+                    diagnostics.push(unknown_part(target, part_name, to_path));
+                    return;
+                }
+                [part] => Some(part.kind),
+                _ => return, // reported once, as `ambiguous-part`, on the target
             }
-        },
+        }
     };
     let Some(target_spec) = spec.target(part) else {
-        let parts: Vec<String> = spec
-            .targets
-            .iter()
-            .filter_map(|t| t.part)
-            .map(|p| p.noun().to_string())
-            .collect();
-        let declared: Vec<String> = declared_parts(target)
-            .iter()
-            .map(|n| format!("{}.{n}", target.name))
-            .collect();
-        diagnostics.push(
-            Diagnostic::error(
-                "part-required",
+        let message = match part {
+            Some(part) => format!(
+                "a connection cannot name a {part} of {} `{}`",
+                target.kind(),
+                target.name
+            ),
+            None => {
+                let nouns: Vec<&str> = spec
+                    .targets
+                    .iter()
+                    .filter_map(|t| t.part)
+                    .map(|p| p.noun())
+                    .collect();
                 format!(
                     "a connection to {} `{}` must name one {}",
                     target.kind(),
                     target.name,
-                    parts.join(" or ")
-                ),
-            )
-            .at(to_path)
-            .expected(if declared.is_empty() {
-                format!("`{}.<name>` (it declares none yet)", target.name)
-            } else {
-                one_of(&declared)
-            })
-            .help("bulwark scopes each role to the one resource a connection names, never to the whole account"),
+                    nouns.join(" or ")
+                )
+            }
+        };
+        let allowed: Vec<String> = parts
+            .iter()
+            .filter(|p| spec.target(Some(p.kind)).is_some())
+            .map(|p| format!("{}.{}", target.name, p.name))
+            .collect();
+        diagnostics.push(
+            Diagnostic::error("part-required", message)
+                .at(to_path)
+                .expected(if allowed.is_empty() {
+                    format!("`{}.<name>` (it declares none yet)", target.name)
+                } else {
+                    one_of(&allowed)
+                })
+                .help("bulwark scopes each role to the one resource a connection names, never to the whole account"),
         );
         return;
     };
@@ -535,41 +1112,44 @@ fn validate_connection(
             Some(part) => format!("a {part}"),
             None => format!("a {}", target.kind()),
         };
-        let mut diagnostic = Diagnostic::error(
+        let diagnostic = Diagnostic::error(
             "unsupported-access",
             format!("{what} does not support access `{}`", connection.access),
         )
         .at(format!("{path}.access"))
         .expected(one_of(&supported));
-        diagnostic = match closest(connection.access.as_str(), supported.iter().copied()) {
-            Some(near) => diagnostic.help(format!(
-                "did you mean `{near}`? The README's access table lists the role behind each level"
-            )),
+        diagnostics.push(match closest(connection.access.as_str(), supported.iter().copied()) {
+            Some(near) => diagnostic.help(format!("did you mean `{near}`? The README's access table lists the role behind each level")),
             None => diagnostic.help(format!(
                 "`{}` is {what}; the README's access table lists the role behind each level",
                 connection.to
             )),
-        };
-        diagnostics.push(diagnostic);
+        });
     }
 }
 
 fn unknown_part(target: &Component, part_name: &str, to_path: String) -> Diagnostic {
-    let declared = declared_parts(target);
+    let spec = catalog::kind_spec(target.kind());
+    let declared: Vec<String> = target
+        .spec
+        .parts()
+        .into_iter()
+        .filter(|p| spec.target(Some(p.kind)).is_some())
+        .map(|p| p.name)
+        .collect();
+    let nouns = part_nouns(target.kind());
     let diagnostic = Diagnostic::error(
         "unknown-part",
         format!(
-            "`{}` declares no {} named `{}`",
+            "`{}` declares no {nouns} named `{}`",
             target.name,
-            part_nouns(target.kind()),
             shown(part_name)
         ),
     )
     .at(to_path)
     .expected(if declared.is_empty() {
         format!(
-            "a {} that `{}` declares (it declares none)",
-            part_nouns(target.kind()),
+            "a {nouns} that `{}` declares (it declares none)",
             target.name
         )
     } else {
@@ -579,55 +1159,18 @@ fn unknown_part(target: &Component, part_name: &str, to_path: String) -> Diagnos
                 .map(|name| format!("{}.{name}", target.name)),
         )
     });
+    let add = format!(
+        "add `{}` to the {} of `{}`",
+        shown(part_name),
+        part_fields(target.kind()),
+        target.name
+    );
     match closest(part_name, declared.iter().map(String::as_str)) {
         Some(near) => diagnostic.help(format!("did you mean `{}.{near}`?", target.name)),
-        None => diagnostic.help(format!(
-            "add `{}` to the {} of component `{}`",
-            shown(part_name),
-            part_fields(target.kind()),
-            target.name
-        )),
-    }
-}
-
-fn find_part(target: &Component, name: &str) -> Option<PartKind> {
-    match &target.spec {
-        ComponentSpec::Storage(storage) => {
-            if storage.containers.iter().any(|c| c == name) {
-                Some(PartKind::Container)
-            } else if storage.queues.iter().any(|q| q == name) {
-                Some(PartKind::Queue)
-            } else {
-                None
-            }
+        None if spec.target(None).is_some() => {
+            diagnostic.help(format!("{add}, or connect to `{}` as a whole", target.name))
         }
-        ComponentSpec::KeyVault(vault) => vault
-            .secrets
-            .iter()
-            .any(|s| s == name)
-            .then_some(PartKind::Secret),
-        ComponentSpec::WebApp(_) => None,
-    }
-}
-
-fn declared_parts(target: &Component) -> Vec<String> {
-    match &target.spec {
-        ComponentSpec::Storage(storage) => storage
-            .containers
-            .iter()
-            .chain(&storage.queues)
-            .cloned()
-            .collect(),
-        ComponentSpec::KeyVault(vault) => vault.secrets.clone(),
-        ComponentSpec::WebApp(_) => Vec::new(),
-    }
-}
-
-fn part_nouns(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Storage => "container or queue",
-        Kind::KeyVault => "secret",
-        Kind::WebApp => "part",
+        None => diagnostic.help(add),
     }
 }
 
@@ -635,7 +1178,23 @@ fn part_fields(kind: Kind) -> &'static str {
     match kind {
         Kind::Storage => "`containers` (or `queues`)",
         Kind::KeyVault => "`secrets`",
-        Kind::WebApp => "`settings`",
+        Kind::Postgres => "`databases`",
+        Kind::CosmosDb => "`databases`",
+        Kind::ServiceBus => "`queues` (or `topics`)",
+        Kind::EventHubs => "`hubs`",
+        _ => "declarations",
+    }
+}
+
+fn part_nouns(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Storage => "container or queue",
+        Kind::KeyVault => "secret",
+        Kind::Postgres => "database",
+        Kind::CosmosDb => "database or database/container",
+        Kind::ServiceBus => "queue, topic or topic/subscription",
+        Kind::EventHubs => "event hub",
+        _ => "part",
     }
 }
 
@@ -647,9 +1206,10 @@ fn targetable_kinds() -> Vec<Kind> {
         .collect()
 }
 
-/// Key Vault references become app settings named after the secret, and secret values arrive
-/// as environment variables named after vault and secret; both must be unambiguous. A
-/// duplicate already reported (the same secret or connection twice) is not reported again.
+/// Secret values arrive as environment variables and `@secure()` parameters named after
+/// vault and secret, and each connection's settings must not collide; all must be
+/// unambiguous. A duplicate already reported (the same secret or connection twice) is not
+/// reported again.
 fn validate_secret_inputs(
     blueprint: &Blueprint,
     by_name: &BTreeMap<&str, &Component>,
@@ -657,92 +1217,122 @@ fn validate_secret_inputs(
 ) {
     let mut inputs: BTreeMap<String, String> = BTreeMap::new();
     let mut params: BTreeMap<String, String> = BTreeMap::new();
+    let mut vault_secrets: Vec<(&str, String, String)> = Vec::new();
     for component in &blueprint.components {
-        let ComponentSpec::KeyVault(vault) = &component.spec else {
-            continue;
-        };
-        let mut seen = BTreeSet::new();
-        for (index, secret) in vault.secrets.iter().enumerate() {
-            if !seen.insert(secret.to_ascii_lowercase()) {
-                continue;
-            }
-            let variable = naming::setting_name(&[&component.name, secret]);
-            let path = format!("components.{}.secrets[{index}]", component.name);
-            if let Some(other) = inputs.insert(variable.clone(), path.clone()) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "ambiguous-secret",
-                        format!("two secrets would both be read from environment variable `{variable}`"),
-                    )
-                    .at(path)
-                    .expected("vault and secret names that differ after upper-casing and replacing hyphens")
-                    .help(format!("the other one is `{other}`; rename one of them")),
-                );
-                continue;
-            }
-            let param = naming::secret_param(&component.name, secret);
-            if let Some(other) = params.insert(param.to_ascii_lowercase(), path.clone()) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "ambiguous-secret",
-                        format!("two secrets would both become the Bicep parameter `{param}`"),
-                    )
-                    .at(path.clone())
-                    .expected("vault and secret names that still differ without hyphens and case")
-                    .help(format!("the other one is `{other}`; rename one of them")),
-                );
-                continue;
+        if let ComponentSpec::KeyVault(vault) = &component.spec {
+            let mut seen = BTreeSet::new();
+            for (index, secret) in vault.secrets.iter().enumerate() {
+                if seen.insert(secret.to_ascii_lowercase()) {
+                    vault_secrets.push((
+                        &component.name,
+                        secret.clone(),
+                        format!("components.{}.secrets[{index}]", component.name),
+                    ));
+                }
             }
         }
     }
     for component in &blueprint.components {
-        let ComponentSpec::WebApp(web) = &component.spec else {
+        if let ComponentSpec::External(external) = &component.spec
+            && by_name
+                .get(external.vault.as_str())
+                .is_some_and(|vault| vault.kind() == Kind::KeyVault)
+        {
+            vault_secrets.push((
+                &external.vault,
+                component.name.clone(),
+                format!("components.{}", component.name),
+            ));
+        }
+    }
+    for (vault, secret, path) in vault_secrets {
+        let variable = naming::setting_name(&[vault, &secret]);
+        if let Some(other) = inputs.insert(variable.clone(), path.clone()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "ambiguous-secret",
+                    format!(
+                        "two secrets would both be read from environment variable `{variable}`"
+                    ),
+                )
+                .at(path)
+                .expected(
+                    "vault and secret names that differ after upper-casing and replacing hyphens",
+                )
+                .help(format!("the other one is `{other}`; rename one of them")),
+            );
             continue;
+        }
+        let param = naming::secret_param(vault, &secret);
+        if let Some(other) = params.insert(param.to_ascii_lowercase(), path.clone()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "ambiguous-secret",
+                    format!("two secrets would both become the Bicep parameter `{param}`"),
+                )
+                .at(path)
+                .expected("vault and secret names that still differ without hyphens and case")
+                .help(format!("the other one is `{other}`; rename one of them")),
+            );
+        }
+    }
+    for component in &blueprint.components {
+        let plain = match &component.spec {
+            ComponentSpec::WebApp(spec) => &spec.settings,
+            ComponentSpec::FunctionApp(spec) => &spec.settings,
+            ComponentSpec::ContainerApp(spec) => &spec.settings,
+            _ => continue,
         };
-        let mut settings: BTreeMap<String, String> = web
-            .settings
+        let mut settings: BTreeMap<String, (String, Option<crate::plan::SettingValue>)> = plain
             .keys()
             .map(|k| {
                 (
                     k.clone(),
-                    format!("components.{}.settings.{k}", component.name),
+                    (
+                        format!("`components.{}.settings.{k}`", component.name),
+                        None,
+                    ),
                 )
             })
             .collect();
         for reserved in RESERVED_SETTINGS {
             settings
                 .entry(reserved.to_string())
-                .or_insert_with(|| "bulwark itself".to_string());
+                .or_insert_with(|| ("bulwark itself".to_string(), None));
         }
         let mut seen = BTreeSet::new();
-        for (index, connection) in web.uses.iter().enumerate() {
+        for (index, connection) in component.uses().iter().enumerate() {
             if !seen.insert(&connection.to) {
                 continue;
             }
-            let Some(setting) = crate::plan::connection_setting_name(by_name, connection) else {
-                continue;
-            };
             let path = format!("components.{}.uses[{index}].to", component.name);
-            if let Some(other) = settings.insert(setting.clone(), path.clone()) {
-                let other = if other == "bulwark itself" {
-                    other
-                } else {
-                    format!("`{other}`")
+            for (setting, value) in crate::plan::connection_settings(by_name, connection) {
+                let clash = match settings.get(&setting) {
+                    // Two connections to one target share its identity-based settings.
+                    Some((_, Some(existing))) if *existing == value => None,
+                    Some((other, _)) => Some(other.clone()),
+                    None => None,
                 };
-                diagnostics.push(
-                    Diagnostic::error(
-                        "setting-collision",
-                        format!(
-                            "two settings of `{}` would be named `{setting}`",
-                            component.name
-                        ),
-                    )
-                    .at(path)
-                    .expected("connections and settings whose setting names differ")
-                    .help(format!(
-                        "the other one comes from {other}; rename the secret, part or setting"
-                    )),
-                );
+                if let Some(other) = clash
+                    .or_else(|| is_reserved_setting(&setting).then(|| "bulwark itself".to_string()))
+                {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "setting-collision",
+                            format!(
+                                "two settings of `{}` would be named `{setting}`",
+                                component.name
+                            ),
+                        )
+                        .at(path.clone())
+                        .expected("connections and settings whose setting names differ")
+                        .help(format!(
+                            "the other one comes from {other}; rename the secret, part or setting"
+                        )),
+                    );
+                    break;
+                }
+                settings.insert(setting, (format!("`{path}`"), Some(value)));
             }
         }
     }

@@ -149,6 +149,16 @@ pub fn private_link(resource_type: &str, group_id: &str) -> &'static PrivateLink
         })
 }
 
+/// A private-link fact by its service name, where a resource type and group id alone are
+/// ambiguous (Azure Managed Redis shares both with Redis Enterprise but not its zone).
+pub fn private_link_for_service(service: &str) -> &'static PrivateLink {
+    FACTS
+        .private_links
+        .iter()
+        .find(|link| link.service == service)
+        .unwrap_or_else(|| panic!("bulwark bug: no private endpoint fact for {service}"))
+}
+
 pub fn diagnostic_support(resource_type: &str) -> Option<&'static DiagnosticSupport> {
     FACTS.diagnostics.get(resource_type)
 }

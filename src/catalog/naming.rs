@@ -11,6 +11,7 @@ pub struct NameRule {
     pub max: usize,
     pub uppercase: bool,
     pub hyphens: bool,
+    pub underscores: bool,
     pub starts_with_letter: bool,
     pub rule: &'static str,
 }
@@ -23,6 +24,7 @@ impl NameRule {
                 || c.is_ascii_digit()
                 || (self.uppercase && c.is_ascii_uppercase())
                 || (self.hyphens && c == '-')
+                || (self.underscores && c == '_')
         };
         let problem = if length < self.min || length > self.max {
             Some(format!("it has {length} characters"))
@@ -53,6 +55,7 @@ pub const APP_NAME: NameRule = NameRule {
     max: 16,
     uppercase: false,
     hyphens: true,
+    underscores: false,
     starts_with_letter: true,
     rule: "2-16 lowercase letters, digits and single hyphens, starting with a letter (it is part of every resource name)",
 };
@@ -63,6 +66,7 @@ pub const COMPONENT_NAME: NameRule = NameRule {
     max: 20,
     uppercase: false,
     hyphens: true,
+    underscores: false,
     starts_with_letter: true,
     rule: "2-20 lowercase letters, digits and single hyphens, starting with a letter (it is part of Azure resource names)",
 };
@@ -73,6 +77,7 @@ pub const ENVIRONMENT_NAME: NameRule = NameRule {
     max: 12,
     uppercase: false,
     hyphens: false,
+    underscores: false,
     starts_with_letter: true,
     rule: "1-12 lowercase letters and digits, starting with a letter (it names a parameter file and resources)",
 };
@@ -83,6 +88,7 @@ pub const CONTAINER_NAME: NameRule = NameRule {
     max: 63,
     uppercase: false,
     hyphens: true,
+    underscores: false,
     starts_with_letter: false,
     rule: "3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit (Azure's rule)",
 };
@@ -93,6 +99,7 @@ pub const QUEUE_NAME: NameRule = NameRule {
     max: 63,
     uppercase: false,
     hyphens: true,
+    underscores: false,
     starts_with_letter: false,
     rule: "3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit (Azure's rule)",
 };
@@ -103,9 +110,70 @@ pub const SECRET_NAME: NameRule = NameRule {
     max: 127,
     uppercase: true,
     hyphens: true,
+    underscores: false,
     starts_with_letter: true,
     rule: "1-127 letters, digits and single hyphens, starting with a letter (Key Vault's rule, plus the leading letter)",
 };
+
+pub const POSTGRES_DATABASE_NAME: NameRule = NameRule {
+    what: "database name",
+    min: 1,
+    max: 63,
+    uppercase: false,
+    hyphens: false,
+    underscores: true,
+    starts_with_letter: true,
+    rule: "1-63 lowercase letters, digits and underscores, starting with a letter (usable in SQL without quoting)",
+};
+
+pub const COSMOS_NAME: NameRule = NameRule {
+    what: "Cosmos DB name",
+    min: 1,
+    max: 63,
+    uppercase: false,
+    hyphens: true,
+    underscores: false,
+    starts_with_letter: false,
+    rule: "1-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+};
+
+pub const MESSAGING_NAME: NameRule = NameRule {
+    what: "messaging entity name",
+    min: 1,
+    max: 50,
+    uppercase: false,
+    hyphens: true,
+    underscores: false,
+    starts_with_letter: false,
+    rule: "1-50 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+};
+
+pub const DEPLOYMENT_NAME: NameRule = NameRule {
+    what: "deployment name",
+    min: 2,
+    max: 64,
+    uppercase: false,
+    hyphens: true,
+    underscores: false,
+    starts_with_letter: true,
+    rule: "2-64 lowercase letters, digits and single hyphens, starting with a letter",
+};
+
+/// The rule for the names of a part kind of a component kind.
+pub fn part_rule(
+    kind: crate::blueprint::Kind,
+    part: crate::blueprint::PartKind,
+) -> &'static NameRule {
+    use crate::blueprint::{Kind, PartKind};
+    match (kind, part) {
+        (Kind::Storage, PartKind::Container) => &CONTAINER_NAME,
+        (Kind::Storage, PartKind::Queue) => &QUEUE_NAME,
+        (_, PartKind::Secret) => &SECRET_NAME,
+        (Kind::Postgres, _) => &POSTGRES_DATABASE_NAME,
+        (_, PartKind::Database | PartKind::CosmosContainer) => &COSMOS_NAME,
+        _ => &MESSAGING_NAME,
+    }
+}
 
 /// A name close to `name` that follows `rule`, if there is an obvious one: lowercased,
 /// underscores, spaces and dots turned into hyphens, other characters dropped.
@@ -136,7 +204,7 @@ pub fn suggest(rule: &NameRule, name: &str) -> Option<String> {
             .to_string();
     }
     let mut out: String = out.chars().take(rule.max).collect();
-    while out.ends_with('-') {
+    while out.ends_with(['-', '_']) {
         out.pop();
     }
     (out != name && rule.check(&out).is_ok()).then_some(out)

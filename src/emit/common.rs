@@ -1,10 +1,12 @@
-//! Pieces every module uses: standard parameters, diagnostic settings, private endpoints and
-//! role assignments, each built the same way wherever it appears.
+//! Pieces every module uses: standard parameters, names, diagnostic settings, private
+//! endpoints and role assignments, each built the same way wherever it appears.
 
-use crate::bicep::{Expr, Item, Param, Property, Resource, Type, interp, obj, text};
-use crate::catalog::facts::{self, Role};
+use super::{Context, Module, identity_symbol};
+use crate::bicep::{Expr, Item, Param, Property, Resource, Statement, Type, interp, obj, text};
+use crate::catalog::naming;
 use crate::catalog::types::{self, ResourceType};
-use crate::plan::PrivateEndpoint;
+use crate::catalog::{Role, facts};
+use crate::plan::{ComponentPlan, PrivateEndpoint, RoleAssignment, Scope};
 
 pub const WORKSPACE_ID: &str = "workspaceId";
 pub const PRIVATE_ENDPOINT_SUBNET_ID: &str = "privateEndpointSubnetId";
@@ -29,12 +31,75 @@ pub fn workspace_param() -> Param {
     )
 }
 
+/// The parameters every component module takes: location, tags, environment, workspace,
+/// and the private-endpoint subnet and DNS zones when the component has endpoints.
+pub fn standard_params(component: &ComponentPlan, module: &mut Module) {
+    module.param(location_param(), Expr::ident("location"));
+    module.param(tags_param(), Expr::ident("tags"));
+    module.param(
+        param(
+            "environmentName",
+            Type::String,
+            "Environment being deployed.",
+        ),
+        Expr::ident("environmentName"),
+    );
+    module.param(
+        workspace_param(),
+        Expr::path("monitoring.outputs.workspaceId"),
+    );
+    if component.private_endpoints.is_empty() {
+        return;
+    }
+    module.param(
+        param(
+            PRIVATE_ENDPOINT_SUBNET_ID,
+            Type::String,
+            "Subnet that holds private endpoints.",
+        ),
+        Expr::path("network.outputs.privateEndpointsSubnetId"),
+    );
+    for endpoint in &component.private_endpoints {
+        for zone in &endpoint.zones {
+            let name = zone_param(zone);
+            if !module.has_param(&name) {
+                module.param(
+                    param(&name, Type::String, &format!("Private DNS zone {zone}.")),
+                    Expr::path(&format!("dns.outputs.{name}")),
+                );
+            }
+        }
+    }
+}
+
 /// The first properties of every regional resource.
 pub fn regional(resource: Resource, name: Expr) -> Resource {
     resource
         .prop("name", name)
         .prop("location", Expr::ident("location"))
         .prop("tags", Expr::ident("tags"))
+}
+
+/// `'<prefix>${environmentName}'`: names unique within the resource group.
+pub fn env_suffixed(prefix: impl Into<String>) -> Expr {
+    Expr::interp([text(prefix), interp(Expr::ident("environmentName"))])
+}
+
+/// `'<prefix>${uniqueString(resourceGroup().id, '<component>')}'`: names that must be
+/// globally unique, with a readable prefix and 13 characters of hash.
+pub fn unique_name(prefix: impl Into<String>, component: &str) -> Expr {
+    Expr::interp([
+        text(prefix),
+        interp(Expr::call(
+            "uniqueString",
+            vec![Expr::path("resourceGroup().id"), component.into()],
+        )),
+    ])
+}
+
+/// A lowercase alphanumeric prefix of at most `max` characters, for names without hyphens.
+pub fn compact_prefix(ctx: &Context, abbreviation: &str, component: &str, max: usize) -> String {
+    naming::compact(&[abbreviation, &ctx.plan.app, component], max)
 }
 
 /// A diagnostic setting sending what `resource_type` supports to the workspace, or `None`
@@ -79,29 +144,37 @@ pub fn diagnostic_setting(
     )
 }
 
-/// Parameter holding the resource id of the private DNS zone a group id registers in.
-pub fn dns_zone_param_name(group_id: &str) -> String {
-    crate::catalog::naming::prefixed_symbol(&group_id.to_lowercase(), "dns-zone-id")
+/// Add the diagnostic setting of a resource in the module, if its type has one.
+pub fn push_diagnostics(module: &mut Module, scope_symbol: &str, resource_type: ResourceType) {
+    if let Some(setting) =
+        diagnostic_setting(scope_symbol, resource_type, Expr::ident(WORKSPACE_ID))
+    {
+        module.push(setting);
+    }
 }
 
-/// A private endpoint for one group id of `target_symbol`, and its DNS zone group.
-pub fn private_endpoint(
-    target_symbol: &str,
-    endpoint: &PrivateEndpoint,
-    name_prefix: &str,
-) -> [Resource; 2] {
-    let symbol = format!("{}PrivateEndpoint", endpoint.group_id.to_lowercase());
-    let pe = Resource::new(
-        &symbol,
-        types::PRIVATE_ENDPOINT.name,
-        types::PRIVATE_ENDPOINT.api_version,
-    );
+/// The module parameter (and dns.bicep output) carrying a private DNS zone's id:
+/// `privatelink.blob.core.windows.net` → `blobCoreWindowsNetZoneId`.
+pub fn zone_param(zone: &str) -> String {
+    let trimmed = zone.trim_start_matches("privatelink.");
+    format!(
+        "{}ZoneId",
+        naming::component_symbol(&trimmed.replace('.', "-"))
+    )
+}
+
+/// A private endpoint for one group id of a resource in the module, and its DNS zone group
+/// registering it in every zone the group needs.
+pub fn private_endpoint(endpoint: &PrivateEndpoint, name_prefix: &str) -> [Resource; 2] {
+    let group = endpoint.group_id.to_lowercase();
+    let symbol = format!("{group}PrivateEndpoint");
     let pe = regional(
-        pe,
-        Expr::interp([
-            text(format!("pe-{name_prefix}-{}-", endpoint.group_id)),
-            interp(Expr::ident("environmentName")),
-        ]),
+        Resource::new(
+            &symbol,
+            types::PRIVATE_ENDPOINT.name,
+            types::PRIVATE_ENDPOINT.api_version,
+        ),
+        env_suffixed(format!("pe-{name_prefix}-{group}-")),
     )
     .prop(
         "properties",
@@ -119,7 +192,7 @@ pub fn private_endpoint(
                         obj([
                             (
                                 "privateLinkServiceId",
-                                Expr::path(&format!("{target_symbol}.id")),
+                                Expr::path(&format!("{}.id", endpoint.target)),
                             ),
                             ("groupIds", Expr::array([Item::from(endpoint.group_id)])),
                         ]),
@@ -128,6 +201,15 @@ pub fn private_endpoint(
             ),
         ]),
     );
+    let configs = endpoint.zones.iter().map(|zone| {
+        Item::from(obj([
+            ("name", zone.replace('.', "-").into()),
+            (
+                "properties",
+                obj([("privateDnsZoneId", Expr::ident(zone_param(zone)))]),
+            ),
+        ]))
+    });
     let zone_group = Resource::new(
         format!("{symbol}DnsZoneGroup"),
         types::PRIVATE_DNS_ZONE_GROUP.name,
@@ -137,21 +219,29 @@ pub fn private_endpoint(
     .prop("name", "default")
     .prop(
         "properties",
-        obj([(
-            "privateDnsZoneConfigs",
-            Expr::array([Item::from(obj([
-                ("name", endpoint.zone.replace('.', "-").into()),
-                (
-                    "properties",
-                    obj([(
-                        "privateDnsZoneId",
-                        Expr::ident(dns_zone_param_name(endpoint.group_id)),
-                    )]),
-                ),
-            ]))]),
-        )]),
+        obj([("privateDnsZoneConfigs", Expr::array(configs))]),
     );
     [pe, zone_group]
+}
+
+/// Every private endpoint of the component, each with its zone group.
+pub fn push_private_endpoints(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
+    let prefix = format!("{}-{}", ctx.plan.app, component.name);
+    for endpoint in &component.private_endpoints {
+        let [pe, group] = private_endpoint(endpoint, &prefix);
+        module.push(Statement::from(pe).with_comment(format!(
+            "Private endpoint for {} ({}), registered in {}",
+            endpoint.group_id,
+            component.name,
+            endpoint.zones.join(", ")
+        )));
+        module.push(group);
+    }
+}
+
+/// `<principal>PrincipalId`, the module parameter carrying a compute identity's principal.
+pub fn principal_param(component: &str) -> String {
+    format!("{}PrincipalId", naming::component_symbol(component))
 }
 
 /// A role assignment named `guid(scope, principal, role)` so redeploying never duplicates it.
@@ -159,7 +249,8 @@ pub fn role_assignment(
     symbol: String,
     scope_symbol: &str,
     principal_param: &str,
-    role: &Role,
+    role_definition: Expr,
+    role_key: Expr,
 ) -> Resource {
     Resource::new(
         symbol,
@@ -173,7 +264,7 @@ pub fn role_assignment(
             vec![
                 Expr::path(&format!("{scope_symbol}.id")),
                 Expr::ident(principal_param),
-                role.guid.into(),
+                role_key,
             ],
         ),
     )
@@ -183,24 +274,212 @@ pub fn role_assignment(
         obj([
             ("principalId", Expr::ident(principal_param)),
             ("principalType", "ServicePrincipal".into()),
-            (
-                "roleDefinitionId",
-                Expr::call(
-                    "subscriptionResourceId",
-                    vec![
-                        "Microsoft.Authorization/roleDefinitions".into(),
-                        role.guid.into(),
-                    ],
-                ),
-            ),
+            ("roleDefinitionId", role_definition),
         ]),
     )
 }
 
-/// `<principal>PrincipalId`, the module parameter carrying a compute identity's principal.
-pub fn principal_param(component: &str) -> String {
-    format!(
-        "{}PrincipalId",
-        crate::catalog::naming::component_symbol(component)
+/// `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '<guid>')`.
+pub fn built_in_role(guid: &str) -> Expr {
+    Expr::call(
+        "subscriptionResourceId",
+        vec![
+            "Microsoft.Authorization/roleDefinitions".into(),
+            guid.into(),
+        ],
     )
+}
+
+/// Role assignments whose scope is this component or one of its parts.
+pub fn inbound<'a>(ctx: &'a Context<'_>, component: &ComponentPlan) -> &'a [&'a RoleAssignment] {
+    ctx.inbound
+        .get(component.name.as_str())
+        .map_or(&[], Vec::as_slice)
+}
+
+/// One principal parameter per distinct principal with a role on this component.
+pub fn principal_params(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
+    let mut principals: Vec<&str> = inbound(ctx, component)
+        .iter()
+        .map(|a| a.principal.as_str())
+        .collect();
+    principals.sort_unstable();
+    principals.dedup();
+    for principal in principals {
+        module.param(
+            param(
+                &principal_param(principal),
+                Type::String,
+                &format!("Principal id of the managed identity of {principal}."),
+            ),
+            Expr::path(&format!(
+                "{}.properties.principalId",
+                identity_symbol(principal)
+            )),
+        );
+    }
+}
+
+/// `container_images__web__storage_blob_data_reader`: unique per scope, principal and role.
+pub fn role_symbol(scope_symbol: &str, principal: &str, role: &Role) -> String {
+    let words: Vec<String> = role
+        .name()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    format!(
+        "{scope_symbol}__{}__{}",
+        principal.replace('-', "_"),
+        words.join("_")
+    )
+}
+
+/// The comment above a role assignment: who, what, which role, and the blueprint line.
+pub fn role_comment(component: &ComponentPlan, assignment: &RoleAssignment) -> String {
+    let what = match &assignment.scope {
+        Scope::Part { kind, name, .. } => format!("{kind} {name}"),
+        _ => format!("{} {}", component.kind(), component.name),
+    };
+    let access = assignment.access.map(|a| a.verb()).unwrap_or("uses");
+    format!(
+        "{} {access} {what}: {} ({})",
+        assignment.principal,
+        assignment.role.name(),
+        assignment.because
+    )
+}
+
+/// Azure RBAC role assignments on the component, each scoped to the symbol `scope_symbol`
+/// returns for it. Other grant mechanisms (Cosmos DB, Redis, databases) are the kind's own.
+pub fn grant_arm_roles(
+    ctx: &Context,
+    component: &ComponentPlan,
+    module: &mut Module,
+    scope_symbol: impl Fn(&Scope) -> String,
+) {
+    for assignment in inbound(ctx, component) {
+        let Role::Arm(name) = assignment.role else {
+            continue;
+        };
+        let guid = facts::role(name).guid;
+        let scope = scope_symbol(&assignment.scope);
+        module.push(
+            Statement::from(role_assignment(
+                role_symbol(&scope, &assignment.principal, &assignment.role),
+                &scope,
+                &principal_param(&assignment.principal),
+                built_in_role(guid),
+                guid.into(),
+            ))
+            .with_comment(role_comment(component, assignment)),
+        );
+    }
+}
+
+/// Module parameters of a compute component's identity.
+pub fn identity_params(component: &ComponentPlan, module: &mut Module) {
+    let identity = identity_symbol(&component.name);
+    module.param(
+        param(
+            "identityId",
+            Type::String,
+            "Resource id of the app's user-assigned identity.",
+        ),
+        Expr::path(&format!("{identity}.id")),
+    );
+    module.param(
+        param(
+            "identityClientId",
+            Type::String,
+            "Client id of the app's user-assigned identity.",
+        ),
+        Expr::path(&format!("{identity}.properties.clientId")),
+    );
+}
+
+/// `identity: { type: 'UserAssigned', userAssignedIdentities: { '${identityId}': {} } }`.
+pub fn user_assigned_identity() -> Expr {
+    obj([
+        ("type", "UserAssigned".into()),
+        (
+            "userAssignedIdentities",
+            Expr::object([Property::interpolated(
+                [interp(Expr::ident("identityId"))],
+                obj([]),
+            )]),
+        ),
+    ])
+}
+
+/// The value main.bicep passes for a connection setting of `app`. Key Vault references are
+/// the caller's: App Service and Container Apps spell them differently.
+pub fn setting_expr(app: &ComponentPlan, value: &crate::plan::SettingValue) -> Expr {
+    use crate::plan::SettingValue;
+    match value {
+        SettingValue::Literal(text) => Expr::str(text.as_str()),
+        SettingValue::IdentityClientId => Expr::path(&format!(
+            "{}.properties.clientId",
+            identity_symbol(&app.name)
+        )),
+        SettingValue::IdentityName => Expr::path(&format!("{}.name", identity_symbol(&app.name))),
+        SettingValue::Output {
+            component,
+            output,
+            suffix,
+        } => {
+            let value = Expr::path(&format!(
+                "{}.outputs.{output}",
+                super::module_symbol(component)
+            ));
+            if suffix.is_empty() {
+                value
+            } else {
+                Expr::interp([interp(value), text(suffix.as_str())])
+            }
+        }
+        SettingValue::SecretReference { vault, secret } => Expr::interp([
+            text("@Microsoft.KeyVault(VaultName="),
+            interp(Expr::path(&format!(
+                "{}.outputs.name",
+                super::module_symbol(vault)
+            ))),
+            text(format!(";SecretName={secret})")),
+        ]),
+    }
+}
+
+/// `'<prefix><value>'`: a literal when the value is one, an interpolation when it is a
+/// parameter.
+pub fn prefixed(prefix: &str, value: Expr) -> Expr {
+    use crate::bicep::StrPart;
+    match value {
+        Expr::Str(parts) => {
+            let mut all = vec![StrPart::Text(prefix.to_string())];
+            all.extend(parts);
+            // Merge adjacent literal text so the printer emits one plain string.
+            let mut merged: Vec<StrPart> = Vec::new();
+            for part in all {
+                match (merged.last_mut(), part) {
+                    (Some(StrPart::Text(last)), StrPart::Text(next)) => last.push_str(&next),
+                    (_, part) => merged.push(part),
+                }
+            }
+            Expr::Str(merged)
+        }
+        other => Expr::interp([text(prefix), interp(other)]),
+    }
+}
+
+/// [`push_diagnostics`] for a concern module's file.
+pub fn push_diagnostics_file(
+    file: &mut crate::bicep::File,
+    scope_symbol: &str,
+    resource_type: ResourceType,
+) {
+    if let Some(setting) =
+        diagnostic_setting(scope_symbol, resource_type, Expr::ident(WORKSPACE_ID))
+    {
+        file.push(setting);
+    }
 }

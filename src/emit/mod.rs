@@ -2,15 +2,16 @@
 //! `.bicepparam` per environment and `bicepconfig.json`.
 
 mod common;
-mod components;
 mod infra;
+mod kinds;
 
 use crate::bicep::{
     self, Expr, File, Param, ParamFile, Property, Resource, Statement, StatementKind, Type, interp,
     text,
 };
+use crate::blueprint::SizingValue;
 use crate::catalog::{naming, types};
-use crate::plan::{ComponentPlan, Plan, RoleAssignment, SecretInput};
+use crate::plan::{ComponentPlan, Plan, RoleAssignment, SecretInput, Sized};
 use std::collections::BTreeMap;
 
 pub const GENERATOR: &str = concat!("bulwark ", env!("CARGO_PKG_VERSION"));
@@ -90,8 +91,9 @@ impl Context<'_> {
     }
 }
 
-/// A component module: its file, and the parameters it takes with the value main.bicep
-/// passes for each, kept together so the two can never disagree.
+/// A component module: its file, the parameters it takes with the value main.bicep passes
+/// for each (kept together so the two can never disagree), and what it adds to main.bicep
+/// and the parameter files.
 pub struct Module {
     pub path: String,
     pub symbol: String,
@@ -99,6 +101,20 @@ pub struct Module {
     pub file: File,
     params: Vec<(Param, Expr)>,
     outputs: Vec<Statement>,
+    /// Parameters of main.bicep whose value differs per environment.
+    main_params: Vec<MainParam>,
+    /// Outputs of main.bicep, e.g. a public app's URL.
+    main_outputs: Vec<(String, Expr)>,
+    /// Other files the component needs, e.g. a database grant script.
+    extra_files: Vec<(String, String)>,
+}
+
+/// A parameter of main.bicep set per environment in the `.bicepparam` files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MainParam {
+    pub name: String,
+    pub description: String,
+    pub values: BTreeMap<String, SizingValue>,
 }
 
 impl Module {
@@ -117,14 +133,26 @@ impl Module {
             file,
             params: Vec::new(),
             outputs: Vec::new(),
+            main_params: Vec::new(),
+            main_outputs: Vec::new(),
+            extra_files: Vec::new(),
         }
     }
 
-    fn param(&mut self, param: Param, value: Expr) {
+    /// A module parameter and the value main.bicep passes for it.
+    pub fn param(&mut self, param: Param, value: Expr) {
         self.params.push((param, value));
     }
 
-    fn output(&mut self, name: &str, value: Expr) {
+    pub fn has_param(&self, name: &str) -> bool {
+        self.params.iter().any(|(param, _)| param.name == name)
+    }
+
+    pub fn push(&mut self, statement: impl Into<Statement>) {
+        self.file.push(statement);
+    }
+
+    pub fn output(&mut self, name: &str, value: Expr) {
         self.outputs.push(
             StatementKind::Output {
                 name: name.to_string(),
@@ -133,6 +161,62 @@ impl Module {
             }
             .into(),
         );
+    }
+
+    pub fn main_output(&mut self, name: String, value: Expr) {
+        self.main_outputs.push((name, value));
+    }
+
+    pub fn extra_file(&mut self, path: String, text: String) {
+        self.extra_files.push((path, text));
+    }
+
+    /// A sizing field of the component: a literal when every environment agrees, otherwise a
+    /// module parameter fed by a main.bicep parameter that each `.bicepparam` sets.
+    pub fn sized(&mut self, component: &ComponentPlan, field: &str) -> Expr {
+        match component.sizing.get(field) {
+            Some(sized) => {
+                let sized = sized.clone();
+                self.sized_as(component, field, &sized)
+            }
+            None => panic!(
+                "bulwark bug: {} has no sizing field {field}",
+                component.kind()
+            ),
+        }
+    }
+
+    /// Like [`Module::sized`] for a value derived from sizing fields (a tier from a SKU).
+    pub fn sized_as(&mut self, component: &ComponentPlan, name: &str, sized: &Sized) -> Expr {
+        match sized {
+            Sized::Uniform(value) => sizing_literal(value),
+            Sized::PerEnvironment(values) => {
+                let main_name = format!("{}_{name}", naming::component_symbol(&component.name));
+                let ty = match values.values().next() {
+                    Some(SizingValue::Int(_)) => Type::Int,
+                    _ => Type::String,
+                };
+                if !self.has_param(name) {
+                    self.param(
+                        Param::new(name, ty).description(format!(
+                            "{name} of {} in the environment being deployed.",
+                            component.name
+                        )),
+                        Expr::ident(&main_name),
+                    );
+                    self.main_params.push(MainParam {
+                        name: main_name,
+                        description: format!(
+                            "{name} of {} ({}), set per environment.",
+                            component.name,
+                            component.path()
+                        ),
+                        values: values.clone(),
+                    });
+                }
+                Expr::ident(name)
+            }
+        }
     }
 
     /// The finished module file: parameters first, then resources, then outputs.
@@ -149,6 +233,13 @@ impl Module {
         file.statements.extend(self.file.statements.iter().cloned());
         file.statements.extend(self.outputs.iter().cloned());
         file
+    }
+}
+
+pub fn sizing_literal(value: &SizingValue) -> Expr {
+    match value {
+        SizingValue::Int(number) => Expr::Int(*number),
+        SizingValue::Text(text) => Expr::str(text.as_str()),
     }
 }
 
@@ -272,7 +363,7 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         (
             "network",
             infra::network(&ctx),
-            "VNet, subnets and their NSGs",
+            "VNet, subnets, their NSGs and the NAT gateway for egress",
         ),
     ];
     if !plan.dns_zones.is_empty() {
@@ -282,13 +373,25 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             "Private DNS zones linked to the VNet",
         ));
     }
+    if plan.shared_container_environment {
+        concerns.push((
+            "containerApps",
+            infra::shared_container_environment(&ctx),
+            "The app's internal Container Apps environment",
+        ));
+        concerns.push((
+            "containerAppsDns",
+            infra::container_apps_dns(&ctx),
+            "DNS for the environment's apps, inside the VNet",
+        ));
+    }
     concerns.push((
         "policies",
         infra::policy(&ctx),
         "Built-in policy assignments guarding the baseline (audit)",
     ));
     for (name, concern, what) in &concerns {
-        let path = format!("modules/{name}.bicep");
+        let path = format!("modules/{}.bicep", heck::ToKebabCase::to_kebab_case(*name));
         main.push(
             Statement::from(module_call(
                 name,
@@ -301,9 +404,28 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         files.insert(path, bicep::print_file(&concern_file(&ctx, concern)));
     }
 
-    let mut outputs = Vec::new();
-    for component in &plan.components {
-        let module = components::emit(&ctx, component);
+    // A dedicated Container Apps environment calls the DNS module from its component's
+    // module, so the file exists whenever any container app does.
+    let any_container_app = plan
+        .components
+        .iter()
+        .any(|c| c.kind() == crate::blueprint::Kind::ContainerApp);
+    if any_container_app && !plan.shared_container_environment {
+        files.insert(
+            "modules/container-apps-dns.bicep".to_string(),
+            bicep::print_file(&concern_file(&ctx, &infra::container_apps_dns(&ctx))),
+        );
+    }
+    let modules: Vec<(Module, &ComponentPlan)> = plan
+        .components
+        .iter()
+        .filter_map(|component| kinds::emit(&ctx, component).map(|module| (module, component)))
+        .collect();
+    let main_params: Vec<&MainParam> = modules
+        .iter()
+        .flat_map(|(module, _)| &module.main_params)
+        .collect();
+    for (module, component) in &modules {
         main.push(
             Statement::from(module_call(
                 &module.symbol,
@@ -318,22 +440,41 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
                 component.path()
             )),
         );
-        if let crate::blueprint::ComponentSpec::WebApp(web) = &component.spec
-            && web.ingress == crate::blueprint::Ingress::Public
-        {
-            outputs.push(StatementKind::Output {
-                name: format!("{}Url", naming::component_symbol(&component.name)),
+        files.insert(module.path.clone(), bicep::print_file(&module.finish()));
+        for (path, text) in &module.extra_files {
+            files.insert(path.clone(), text.clone());
+        }
+    }
+    for (module, _) in &modules {
+        for (name, value) in &module.main_outputs {
+            main.push(StatementKind::Output {
+                name: name.clone(),
                 ty: Type::String,
-                value: Expr::interp([
-                    text("https://"),
-                    interp(Expr::path(&format!("{}.outputs.hostName", module.symbol))),
-                ]),
+                value: value.clone(),
             });
         }
-        files.insert(module.path.clone(), bicep::print_file(&module.finish()));
     }
-    for output in outputs {
-        main.push(output);
+    // Parameters set per environment go with the other parameters, before the variables.
+    let position = main
+        .statements
+        .iter()
+        .position(|statement| matches!(statement.kind, StatementKind::Var { .. }))
+        .unwrap_or(main.statements.len());
+    for (offset, param) in main_params.iter().enumerate() {
+        let ty = match param.values.values().next() {
+            Some(SizingValue::Int(_)) => Type::Int,
+            _ => Type::String,
+        };
+        let mut allowed: Vec<&SizingValue> = param.values.values().collect();
+        allowed.sort();
+        allowed.dedup();
+        main.statements.insert(
+            position + offset,
+            Param::new(&param.name, ty)
+                .description(param.description.clone())
+                .allowed(allowed.into_iter().map(sizing_literal).collect())
+                .into(),
+        );
     }
     files.insert("main.bicep".into(), bicep::print_file(&main));
 
@@ -342,6 +483,12 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             "environmentName".to_string(),
             Expr::str(environment.as_str()),
         )];
+        for param in &main_params {
+            assignments.push((
+                param.name.clone(),
+                sizing_literal(&param.values[environment]),
+            ));
+        }
         for input in &plan.secret_inputs {
             assignments.push((
                 input.param.clone(),

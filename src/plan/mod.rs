@@ -1,14 +1,22 @@
 //! Expansion of a valid blueprint into a plan: the Azure resources, identities, role
-//! assignments, subnets, private endpoints, DNS zones and policy assignments it implies, each
-//! with the blueprint path that caused it.
+//! assignments, subnets, private endpoints, DNS zones, sizing, database grants and policy
+//! assignments it implies, each with the blueprint path that caused it.
 
 pub mod network;
+mod settings;
+mod sizing;
+
+pub use settings::{
+    RESERVED_SETTINGS as settings_reserved, SettingValue, connection_settings, is_reserved_setting,
+};
+pub use sizing::{Sized, resolve_sizing};
 
 use crate::blueprint::{
-    Access, Blueprint, Component, ComponentSpec, Connection, Diagnostic, Ingress, Kind,
+    Access, Blueprint, Component, ComponentSpec, ContainerEnvironment, Diagnostic, Ingress, Kind,
+    PartKind,
 };
-use crate::catalog::facts::{self, Policy, Role};
-use crate::catalog::{self, PartKind, naming, types};
+use crate::catalog::facts::{self, Policy};
+use crate::catalog::{self, Role, naming, types};
 use network::{Cidr, Request};
 use std::collections::BTreeMap;
 
@@ -22,10 +30,23 @@ pub struct Plan {
     pub dns_zones: Vec<&'static str>,
     /// Sorted by name.
     pub components: Vec<ComponentPlan>,
-    /// Sorted by scope, then principal.
+    /// Sorted by scope, then principal, then role.
     pub role_assignments: Vec<RoleAssignment>,
+    /// Grants run inside SQL Database and PostgreSQL by the generated scripts.
+    pub database_grants: Vec<DatabaseGrant>,
     pub policies: Vec<PolicyAssignment>,
     pub secret_inputs: Vec<SecretInput>,
+    /// Whether the app's shared Container Apps environment exists.
+    pub shared_container_environment: bool,
+}
+
+impl Plan {
+    pub fn component(&self, name: &str) -> Option<&ComponentPlan> {
+        self.components
+            .binary_search_by(|c| c.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.components[i])
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,10 +54,14 @@ pub struct ComponentPlan {
     pub name: String,
     pub spec: ComponentSpec,
     pub private_endpoints: Vec<PrivateEndpoint>,
-    /// Compute only: settings in the order they are written.
+    /// Compute only: settings from connections and the blueprint, in the order written.
     pub app_settings: Vec<AppSetting>,
-    /// Compute only: the subnet its outbound traffic leaves through.
-    pub integration_subnet: Option<String>,
+    /// Compute only: the subnet its outbound traffic (or its environment) lives in.
+    pub subnet: Option<String>,
+    /// Sizing fields, each the same everywhere or varying by environment.
+    pub sizing: BTreeMap<&'static str, Sized>,
+    /// Key Vault only: secrets of `external` components kept in this vault.
+    pub external_secrets: Vec<String>,
 }
 
 impl ComponentPlan {
@@ -51,13 +76,29 @@ impl ComponentPlan {
     pub fn path(&self) -> String {
         format!("components.{}", self.name)
     }
+
+    /// Secrets the vault holds: declared ones, then those of external services.
+    pub fn vault_secrets(&self) -> Vec<String> {
+        match &self.spec {
+            ComponentSpec::KeyVault(vault) => vault
+                .secrets
+                .iter()
+                .chain(&self.external_secrets)
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
+/// A private endpoint on one resource of a component's module.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrivateEndpoint {
+    /// The module's symbol for the resource it connects to, e.g. `account`, `hostStorage`.
+    pub target: &'static str,
     pub resource_type: &'static str,
     pub group_id: &'static str,
-    pub zone: &'static str,
+    pub zones: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,8 +127,29 @@ pub struct RoleAssignment {
     pub principal: String,
     pub scope: Scope,
     pub access: Option<Access>,
-    pub role: &'static Role,
+    pub role: Role,
     /// The blueprint path that caused it.
+    pub because: String,
+}
+
+impl RoleAssignment {
+    /// The role definition GUID, for built-in Azure RBAC and Cosmos DB data roles.
+    pub fn role_guid(&self) -> Option<&'static str> {
+        match self.role {
+            Role::Arm(name) | Role::CosmosData(name) => Some(facts::role(name).guid),
+            _ => None,
+        }
+    }
+}
+
+/// A grant the generated database script makes to an app's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseGrant {
+    pub server: String,
+    pub database: String,
+    pub principal: String,
+    pub access: Access,
+    pub roles: &'static [&'static str],
     pub because: String,
 }
 
@@ -96,30 +158,7 @@ pub struct AppSetting {
     pub name: String,
     pub value: SettingValue,
     /// The blueprint path that caused it, and what it is for.
-    pub because: Option<(String, String)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SettingValue {
-    Literal(String),
-    IdentityClientId,
-    AppInsightsConnectionString,
-    AppInsightsAuthentication,
-    BlobContainerUrl {
-        component: String,
-        container: String,
-    },
-    QueueUrl {
-        component: String,
-        queue: String,
-    },
-    VaultUri {
-        component: String,
-    },
-    SecretReference {
-        component: String,
-        secret: String,
-    },
+    pub because: (String, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +176,21 @@ pub enum SubnetPurpose {
         component: String,
         delegation: &'static str,
     },
+    /// A Container Apps environment: the app's shared one (`component: None`) or a
+    /// component's dedicated one.
+    ContainerEnvironment {
+        component: Option<String>,
+    },
+}
+
+impl SubnetPurpose {
+    pub fn delegation(&self) -> Option<&'static str> {
+        match self {
+            SubnetPurpose::PrivateEndpoints => None,
+            SubnetPurpose::Integration { delegation, .. } => Some(delegation),
+            SubnetPurpose::ContainerEnvironment { .. } => Some(CONTAINER_APPS_DELEGATION),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -158,9 +212,26 @@ pub struct SecretInput {
 }
 
 pub const PRIVATE_ENDPOINT_SUBNET: &str = "private-endpoints";
+pub const CONTAINER_APPS_SUBNET: &str = "container-apps";
 const PRIVATE_ENDPOINT_SUBNET_PREFIX: u8 = 24;
-/// App Service integration subnets: /28 is the minimum, /26 what Microsoft recommends.
+/// App Service and Functions integration subnets: /28 is the minimum, /26 what Microsoft
+/// recommends so the plan can scale out.
 const INTEGRATION_SUBNET_PREFIX: u8 = 26;
+/// Workload-profiles Container Apps environments need at least a /27.
+const CONTAINER_ENVIRONMENT_SUBNET_PREFIX: u8 = 27;
+const APP_SERVICE_DELEGATION: &str = "Microsoft.Web/serverFarms";
+const CONTAINER_APPS_DELEGATION: &str = "Microsoft.App/environments";
+
+/// Components by name, built once per blueprint so lookups stay logarithmic.
+pub type ByName<'a> = BTreeMap<&'a str, &'a Component>;
+
+pub fn by_name(blueprint: &Blueprint) -> ByName<'_> {
+    blueprint
+        .components
+        .iter()
+        .map(|component| (component.name.as_str(), component))
+        .collect()
+}
 
 /// Expand a blueprint that passed validation. Fails only on what expansion itself discovers
 /// (an address space too small for the subnets).
@@ -174,25 +245,72 @@ pub fn plan(blueprint: &Blueprint) -> Result<Plan, Vec<Diagnostic>> {
             vec![Diagnostic::error("invalid-address-space", problem).at("network.address_space")]
         })?;
     let subnets = plan_subnets(address_space, &components)?;
+    let shared_container_environment = components.iter().any(|c| {
+        matches!(&c.spec, ComponentSpec::ContainerApp(app) if app.environment == ContainerEnvironment::Shared)
+    });
+
+    let mut external_secrets: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for component in &components {
+        if let ComponentSpec::External(external) = &component.spec {
+            external_secrets
+                .entry(external.vault.as_str())
+                .or_default()
+                .push(component.name.clone());
+        }
+    }
 
     let mut component_plans = Vec::new();
     let mut role_assignments = Vec::new();
+    let mut database_grants = Vec::new();
     for component in &components {
-        component_plans.push(plan_component(&lookup, component));
+        let mut plan = plan_component(&lookup, blueprint, component);
+        plan.external_secrets = external_secrets
+            .get(component.name.as_str())
+            .cloned()
+            .unwrap_or_default();
+        component_plans.push(plan);
         for (index, connection) in component.uses().iter().enumerate() {
-            role_assignments.push(plan_role_assignment(&lookup, component, index, connection));
+            let because = format!("components.{}.uses[{index}]", component.name);
+            let target = lookup[connection.to.component.as_str()];
+            let grant = grant_for(target, connection.to.part.as_deref(), connection.access);
+            for role in grant.roles {
+                if let Role::Database(roles) = role {
+                    let database = match &target.spec {
+                        ComponentSpec::SqlDatabase(_) => target.name.clone(),
+                        _ => connection.to.part.clone().unwrap_or_default(),
+                    };
+                    database_grants.push(DatabaseGrant {
+                        server: target.name.clone(),
+                        database,
+                        principal: component.name.clone(),
+                        access: connection.access,
+                        roles,
+                        because: because.clone(),
+                    });
+                    continue;
+                }
+                role_assignments.push(RoleAssignment {
+                    principal: component.name.clone(),
+                    scope: scope_for(target, connection.to.part.as_deref()),
+                    access: Some(connection.access),
+                    role: *role,
+                    because: because.clone(),
+                });
+            }
         }
         if catalog::kind_spec(component.kind()).compute {
             role_assignments.push(RoleAssignment {
                 principal: component.name.clone(),
                 scope: Scope::ApplicationInsights,
                 access: None,
-                role: facts::role("Monitoring Metrics Publisher"),
+                role: Role::Arm("Monitoring Metrics Publisher"),
                 because: format!("components.{}", component.name),
             });
         }
     }
-    role_assignments.sort_by(|a, b| (&a.scope, &a.principal).cmp(&(&b.scope, &b.principal)));
+    role_assignments.sort_by(|a, b| {
+        (&a.scope, &a.principal, a.role.name()).cmp(&(&b.scope, &b.principal, b.role.name()))
+    });
 
     let mut dns_zones: Vec<&'static str> = component_plans
         .iter()
@@ -200,25 +318,24 @@ pub fn plan(blueprint: &Blueprint) -> Result<Plan, Vec<Diagnostic>> {
             component
                 .private_endpoints
                 .iter()
-                .map(|endpoint| endpoint.zone)
+                .flat_map(|endpoint| endpoint.zones.iter().copied())
         })
         .collect();
     dns_zones.sort_unstable();
     dns_zones.dedup();
 
-    let secret_inputs = components
+    let secret_inputs = component_plans
         .iter()
-        .filter_map(|component| match &component.spec {
-            ComponentSpec::KeyVault(vault) => Some((component, vault)),
-            _ => None,
-        })
-        .flat_map(|(component, vault)| {
-            vault.secrets.iter().map(|secret| SecretInput {
-                component: component.name.clone(),
-                secret: secret.clone(),
-                param: naming::secret_param(&component.name, secret),
-                variable: naming::setting_name(&[&component.name, secret]),
-            })
+        .flat_map(|component| {
+            component
+                .vault_secrets()
+                .into_iter()
+                .map(|secret| SecretInput {
+                    component: component.name.clone(),
+                    param: naming::secret_param(&component.name, &secret),
+                    variable: naming::setting_name(&[&component.name, &secret]),
+                    secret,
+                })
         })
         .collect();
 
@@ -231,46 +348,122 @@ pub fn plan(blueprint: &Blueprint) -> Result<Plan, Vec<Diagnostic>> {
         policies: plan_policies(blueprint),
         components: component_plans,
         role_assignments,
+        database_grants,
         secret_inputs,
+        shared_container_environment,
     })
 }
 
+/// The grant the catalogue gives for a validated connection.
+fn grant_for(target: &Component, part: Option<&str>, access: Access) -> &'static catalog::Grant {
+    let part_kind = part
+        .and_then(|part| target.spec.part(part))
+        .map(|part| part.kind);
+    catalog::kind_spec(target.kind())
+        .target(part_kind)
+        .and_then(|spec| spec.grant(access))
+        .expect("validated: the target supports the access level")
+}
+
+/// Where a connection's role applies. An external service's role applies to its secret,
+/// which lives in its vault.
+fn scope_for(target: &Component, part: Option<&str>) -> Scope {
+    if let ComponentSpec::External(external) = &target.spec {
+        return Scope::Part {
+            component: external.vault.clone(),
+            kind: PartKind::Secret,
+            name: target.name.clone(),
+        };
+    }
+    match part.and_then(|name| target.spec.part(name)) {
+        Some(part) => Scope::Part {
+            component: target.name.clone(),
+            kind: part.kind,
+            name: part.name,
+        },
+        None => Scope::Component(target.name.clone()),
+    }
+}
+
 fn plan_subnets(space: Cidr, components: &[&Component]) -> Result<Vec<Subnet>, Vec<Diagnostic>> {
-    let mut requests = vec![Request {
-        name: PRIVATE_ENDPOINT_SUBNET.into(),
-        prefix: PRIVATE_ENDPOINT_SUBNET_PREFIX,
-    }];
-    let compute: Vec<&&Component> = components
-        .iter()
-        .filter(|c| catalog::kind_spec(c.kind()).compute)
-        .collect();
-    requests.extend(compute.iter().map(|c| Request {
-        name: integration_subnet_name(&c.name),
-        prefix: INTEGRATION_SUBNET_PREFIX,
-    }));
-    let layout = network::allocate(space, &requests).map_err(|fits| {
+    let mut layout: Vec<(Request, SubnetPurpose)> = vec![(
+        Request {
+            name: PRIVATE_ENDPOINT_SUBNET.into(),
+            prefix: PRIVATE_ENDPOINT_SUBNET_PREFIX,
+        },
+        SubnetPurpose::PrivateEndpoints,
+    )];
+    let shared = components.iter().any(
+        |c| matches!(&c.spec, ComponentSpec::ContainerApp(app) if app.environment == ContainerEnvironment::Shared),
+    );
+    if shared {
+        layout.push((
+            Request {
+                name: CONTAINER_APPS_SUBNET.into(),
+                prefix: CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
+            },
+            SubnetPurpose::ContainerEnvironment { component: None },
+        ));
+    }
+    for component in components {
+        let (prefix, purpose) = match &component.spec {
+            ComponentSpec::WebApp(_) => (
+                INTEGRATION_SUBNET_PREFIX,
+                SubnetPurpose::Integration {
+                    component: component.name.clone(),
+                    delegation: APP_SERVICE_DELEGATION,
+                },
+            ),
+            ComponentSpec::FunctionApp(function) => (
+                INTEGRATION_SUBNET_PREFIX,
+                SubnetPurpose::Integration {
+                    component: component.name.clone(),
+                    // Flex Consumption integrates through a Container Apps-style subnet.
+                    delegation: if function.is_flex_consumption() {
+                        CONTAINER_APPS_DELEGATION
+                    } else {
+                        APP_SERVICE_DELEGATION
+                    },
+                },
+            ),
+            ComponentSpec::ContainerApp(app)
+                if app.environment == ContainerEnvironment::Dedicated =>
+            {
+                (
+                    CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
+                    SubnetPurpose::ContainerEnvironment {
+                        component: Some(component.name.clone()),
+                    },
+                )
+            }
+            _ => continue,
+        };
+        layout.push((
+            Request {
+                name: subnet_name(&purpose),
+                prefix,
+            },
+            purpose,
+        ));
+    }
+    let requests: Vec<Request> = layout.iter().map(|(request, _)| request.clone()).collect();
+    let blocks = network::allocate(space, &requests).map_err(|fits| {
         vec![
-            Diagnostic::error("address-space-too-small", format!("address space {space} is too small for {} subnets", requests.len()))
-                .at("network.address_space")
-                .expected(format!("a /{fits} or larger"))
-                .help(format!(
-                    "bulwark needs a /{PRIVATE_ENDPOINT_SUBNET_PREFIX} for private endpoints and a /{INTEGRATION_SUBNET_PREFIX} per compute component"
-                )),
+            Diagnostic::error(
+                "address-space-too-small",
+                format!("address space {space} is too small for {} subnets", requests.len()),
+            )
+            .at("network.address_space")
+            .expected(format!("a /{fits} or larger"))
+            .help(format!(
+                "bulwark needs a /{PRIVATE_ENDPOINT_SUBNET_PREFIX} for private endpoints, a /{INTEGRATION_SUBNET_PREFIX} per web or function app and a /{CONTAINER_ENVIRONMENT_SUBNET_PREFIX} per Container Apps environment"
+            )),
         ]
     })?;
-    // The first request is the private-endpoint subnet, then one per compute component in
-    // order; purposes follow from position, never from names a blueprint could choose.
-    let purposes =
-        std::iter::once(SubnetPurpose::PrivateEndpoints).chain(compute.iter().map(|c| {
-            SubnetPurpose::Integration {
-                component: c.name.clone(),
-                delegation: "Microsoft.Web/serverFarms",
-            }
-        }));
-    Ok(layout
+    Ok(blocks
         .into_iter()
-        .zip(purposes)
-        .map(|((name, prefix), purpose)| Subnet {
+        .zip(layout)
+        .map(|((name, prefix), (_, purpose))| Subnet {
             name,
             prefix,
             purpose,
@@ -278,209 +471,149 @@ fn plan_subnets(space: Cidr, components: &[&Component]) -> Result<Vec<Subnet>, V
         .collect())
 }
 
-/// The outbound integration subnet of a compute component.
-pub fn integration_subnet_name(component: &str) -> String {
-    format!("{component}-integration")
+/// Subnet names follow from their purpose, never from a name alone, so a component called
+/// `private-endpoints` cannot take the endpoints' subnet.
+pub fn subnet_name(purpose: &SubnetPurpose) -> String {
+    match purpose {
+        SubnetPurpose::PrivateEndpoints => PRIVATE_ENDPOINT_SUBNET.to_string(),
+        SubnetPurpose::Integration { component, .. } => format!("{component}-integration"),
+        SubnetPurpose::ContainerEnvironment { component: None } => {
+            CONTAINER_APPS_SUBNET.to_string()
+        }
+        SubnetPurpose::ContainerEnvironment {
+            component: Some(component),
+        } => format!("{component}-environment"),
+    }
 }
 
-fn plan_component(components: &ByName<'_>, component: &Component) -> ComponentPlan {
-    let endpoint = |resource_type: &'static str, group_id: &'static str| {
-        let link = facts::private_link(resource_type, group_id);
-        PrivateEndpoint {
-            resource_type,
-            group_id,
-            zone: link.zones[0],
-        }
-    };
+fn endpoint(
+    target: &'static str,
+    resource_type: &'static str,
+    group_id: &'static str,
+) -> PrivateEndpoint {
+    let link = facts::private_link(resource_type, group_id);
+    PrivateEndpoint {
+        target,
+        resource_type,
+        group_id,
+        zones: link.zones.clone(),
+    }
+}
+
+fn plan_component(
+    lookup: &ByName<'_>,
+    blueprint: &Blueprint,
+    component: &Component,
+) -> ComponentPlan {
     let mut private_endpoints = Vec::new();
-    let mut app_settings = Vec::new();
-    let mut integration_subnet = None;
+    let mut subnet = None;
     match &component.spec {
         ComponentSpec::WebApp(web) => {
             if web.ingress == Ingress::Private {
-                private_endpoints.push(endpoint(types::WEB_SITE.name, "sites"));
+                private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
             }
-            integration_subnet = Some(integration_subnet_name(&component.name));
-            app_settings = plan_app_settings(components, component, web);
+            subnet = Some(format!("{}-integration", component.name));
+        }
+        ComponentSpec::FunctionApp(function) => {
+            for group in ["blob", "queue", "table"] {
+                private_endpoints.push(endpoint("hostStorage", types::STORAGE_ACCOUNT.name, group));
+            }
+            if function.ingress == Ingress::Private {
+                private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
+            }
+            subnet = Some(format!("{}-integration", component.name));
+        }
+        ComponentSpec::ContainerApp(app) => {
+            subnet = Some(match app.environment {
+                ContainerEnvironment::Shared => CONTAINER_APPS_SUBNET.to_string(),
+                ContainerEnvironment::Dedicated => format!("{}-environment", component.name),
+            });
         }
         ComponentSpec::Storage(storage) => {
             if !storage.containers.is_empty() {
-                private_endpoints.push(endpoint(types::STORAGE_ACCOUNT.name, "blob"));
+                private_endpoints.push(endpoint("account", types::STORAGE_ACCOUNT.name, "blob"));
             }
             if !storage.queues.is_empty() {
-                private_endpoints.push(endpoint(types::STORAGE_ACCOUNT.name, "queue"));
+                private_endpoints.push(endpoint("account", types::STORAGE_ACCOUNT.name, "queue"));
             }
         }
         ComponentSpec::KeyVault(_) => {
-            private_endpoints.push(endpoint(types::KEY_VAULT.name, "vault"))
+            private_endpoints.push(endpoint("vault", types::KEY_VAULT.name, "vault"))
         }
+        ComponentSpec::ContainerRegistry(_) => {
+            private_endpoints.push(endpoint(
+                "registry",
+                types::CONTAINER_REGISTRY.name,
+                "registry",
+            ));
+        }
+        ComponentSpec::SqlDatabase(_) => {
+            private_endpoints.push(endpoint("server", types::SQL_SERVER.name, "sqlServer"))
+        }
+        ComponentSpec::Postgres(_) => {
+            private_endpoints.push(endpoint(
+                "server",
+                types::POSTGRES_SERVER.name,
+                "postgresqlServer",
+            ));
+        }
+        ComponentSpec::CosmosDb(_) => {
+            private_endpoints.push(endpoint("account", types::COSMOS_ACCOUNT.name, "Sql"))
+        }
+        ComponentSpec::ServiceBus(_) => {
+            private_endpoints.push(endpoint(
+                "namespace",
+                types::SERVICE_BUS_NAMESPACE.name,
+                "namespace",
+            ));
+        }
+        ComponentSpec::EventHubs(_) => {
+            private_endpoints.push(endpoint(
+                "namespace",
+                types::EVENT_HUBS_NAMESPACE.name,
+                "namespace",
+            ));
+        }
+        ComponentSpec::Redis(_) => {
+            let link = facts::private_link_for_service("Azure Managed Redis");
+            private_endpoints.push(PrivateEndpoint {
+                target: "cluster",
+                resource_type: link.resource_type,
+                group_id: link.group_id,
+                zones: link.zones.clone(),
+            });
+        }
+        ComponentSpec::AppConfiguration(_) => {
+            private_endpoints.push(endpoint(
+                "store",
+                types::APP_CONFIGURATION_STORE.name,
+                "configurationStores",
+            ));
+        }
+        ComponentSpec::OpenAi(_) => {
+            private_endpoints.push(endpoint(
+                "account",
+                types::COGNITIVE_SERVICES_ACCOUNT.name,
+                "account",
+            ));
+        }
+        ComponentSpec::AiSearch(_) => {
+            private_endpoints.push(endpoint(
+                "service",
+                types::SEARCH_SERVICE.name,
+                "searchService",
+            ));
+        }
+        ComponentSpec::External(_) => {}
     }
     ComponentPlan {
         name: component.name.clone(),
         spec: component.spec.clone(),
         private_endpoints,
-        app_settings,
-        integration_subnet,
-    }
-}
-
-fn plan_app_settings(
-    components: &ByName<'_>,
-    component: &Component,
-    web: &crate::blueprint::WebApp,
-) -> Vec<AppSetting> {
-    let mut settings = vec![
-        AppSetting {
-            name: "AZURE_CLIENT_ID".into(),
-            value: SettingValue::IdentityClientId,
-            because: None,
-        },
-        AppSetting {
-            name: "APPLICATIONINSIGHTS_CONNECTION_STRING".into(),
-            value: SettingValue::AppInsightsConnectionString,
-            because: None,
-        },
-        AppSetting {
-            name: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING".into(),
-            value: SettingValue::AppInsightsAuthentication,
-            because: None,
-        },
-    ];
-    for (index, connection) in web.uses.iter().enumerate() {
-        let (Some(name), Some(value)) = (
-            connection_setting_name(components, connection),
-            connection_setting_value(components, connection),
-        ) else {
-            continue;
-        };
-        settings.push(AppSetting {
-            name,
-            value,
-            because: Some((
-                format!("components.{}.uses[{index}]", component.name),
-                format!(
-                    "{} {} {}",
-                    component.name,
-                    connection.access.verb(),
-                    connection.to
-                ),
-            )),
-        });
-    }
-    for (name, value) in &web.settings {
-        settings.push(AppSetting {
-            name: name.clone(),
-            value: SettingValue::Literal(value.clone()),
-            because: Some((
-                format!("components.{}.settings.{name}", component.name),
-                "plain setting from the blueprint".to_string(),
-            )),
-        });
-    }
-    settings
-}
-
-fn part_kind(target: &Component, part: &str) -> Option<PartKind> {
-    match &target.spec {
-        ComponentSpec::Storage(storage) if storage.containers.iter().any(|c| c == part) => {
-            Some(PartKind::Container)
-        }
-        ComponentSpec::Storage(storage) if storage.queues.iter().any(|q| q == part) => {
-            Some(PartKind::Queue)
-        }
-        ComponentSpec::KeyVault(vault) if vault.secrets.iter().any(|s| s == part) => {
-            Some(PartKind::Secret)
-        }
-        _ => None,
-    }
-}
-
-/// Components by name, built once per blueprint so lookups stay logarithmic.
-pub type ByName<'a> = BTreeMap<&'a str, &'a Component>;
-
-pub fn by_name(blueprint: &Blueprint) -> ByName<'_> {
-    blueprint
-        .components
-        .iter()
-        .map(|component| (component.name.as_str(), component))
-        .collect()
-}
-
-fn find<'a>(components: &ByName<'a>, name: &str) -> Option<&'a Component> {
-    components.get(name).copied()
-}
-
-/// The app setting a connection gives its app: a URL for a container or queue, the vault
-/// URI for a whole vault, or the secret itself (through a Key Vault reference).
-pub fn connection_setting_name(components: &ByName<'_>, connection: &Connection) -> Option<String> {
-    let target = find(components, &connection.to.component)?;
-    let component = target.name.as_str();
-    Some(match (&connection.to.part, target.kind()) {
-        (Some(part), _) => match part_kind(target, part)? {
-            PartKind::Container => naming::setting_name(&[component, part, "url"]),
-            PartKind::Queue => naming::setting_name(&[component, part, "queue", "url"]),
-            PartKind::Secret => naming::setting_name(&[part]),
-        },
-        (None, Kind::KeyVault) => naming::setting_name(&[component, "uri"]),
-        (None, _) => return None,
-    })
-}
-
-fn connection_setting_value(
-    components: &ByName<'_>,
-    connection: &Connection,
-) -> Option<SettingValue> {
-    let target = find(components, &connection.to.component)?;
-    let component = target.name.clone();
-    Some(match &connection.to.part {
-        Some(part) => match part_kind(target, part)? {
-            PartKind::Container => SettingValue::BlobContainerUrl {
-                component,
-                container: part.clone(),
-            },
-            PartKind::Queue => SettingValue::QueueUrl {
-                component,
-                queue: part.clone(),
-            },
-            PartKind::Secret => SettingValue::SecretReference {
-                component,
-                secret: part.clone(),
-            },
-        },
-        None => SettingValue::VaultUri { component },
-    })
-}
-
-fn plan_role_assignment(
-    components: &ByName<'_>,
-    component: &Component,
-    index: usize,
-    connection: &Connection,
-) -> RoleAssignment {
-    let target = find(components, &connection.to.component).expect("validated: the target exists");
-    let part = connection
-        .to
-        .part
-        .as_deref()
-        .and_then(|part| part_kind(target, part));
-    let grant = catalog::kind_spec(target.kind())
-        .target(part)
-        .and_then(|spec| spec.grant(connection.access))
-        .expect("validated: the target supports the access level");
-    let scope = match (part, &connection.to.part) {
-        (Some(kind), Some(name)) => Scope::Part {
-            component: target.name.clone(),
-            kind,
-            name: name.clone(),
-        },
-        _ => Scope::Component(target.name.clone()),
-    };
-    RoleAssignment {
-        principal: component.name.clone(),
-        scope,
-        access: Some(connection.access),
-        role: facts::role(grant.role),
-        because: format!("components.{}.uses[{index}]", component.name),
+        app_settings: settings::app_settings(lookup, component),
+        subnet,
+        sizing: sizing::resolve_sizing(&blueprint.app.environments, &component.spec),
+        external_secrets: Vec::new(),
     }
 }
 
@@ -497,6 +630,17 @@ fn plan_policies(blueprint: &Blueprint) -> Vec<PolicyAssignment> {
             )
         })
         .collect();
+    let ingress_of = |kind: Kind| {
+        blueprint
+            .components
+            .iter()
+            .filter(move |c| c.kind() == kind)
+            .map(|c| match &c.spec {
+                ComponentSpec::WebApp(web) => web.ingress,
+                ComponentSpec::FunctionApp(function) => function.ingress,
+                _ => Ingress::Private,
+            })
+    };
     for kind in kinds {
         let because = format!("{kind} components");
         guids.extend(
@@ -505,19 +649,19 @@ fn plan_policies(blueprint: &Blueprint) -> Vec<PolicyAssignment> {
                 .iter()
                 .map(|guid| (*guid, because.clone())),
         );
-        let all_private = blueprint
-            .components
-            .iter()
-            .all(|component| match &component.spec {
-                ComponentSpec::WebApp(web) => web.ingress == Ingress::Private,
-                _ => true,
-            });
+        // A public app is non-compliant by design; the policy would only be noise then.
+        let all_private = ingress_of(kind).all(|ingress| ingress != Ingress::Public);
         if kind == Kind::WebApp && all_private {
             guids.push((catalog::WEB_APP_PRIVATE_POLICY, because.clone()));
         }
+        if kind == Kind::FunctionApp && all_private {
+            guids.push((catalog::FUNCTION_APP_PRIVATE_POLICY, because.clone()));
+        }
     }
+    let mut seen = std::collections::BTreeSet::new();
     guids
         .into_iter()
+        .filter(|(guid, _)| seen.insert(*guid))
         .map(|(guid, because)| PolicyAssignment {
             name: format!("{}-{}", blueprint.app.name, &guid[..8]),
             policy: facts::policy(guid),

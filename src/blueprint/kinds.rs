@@ -1,0 +1,557 @@
+//! The settings of each component kind, as written under `[components.<name>]`.
+//!
+//! Sizing fields (SKUs, capacity, replicas, …) have inexpensive defaults that meet the
+//! baseline and can be overridden per environment in `[components.<name>.environments.<env>]`;
+//! the catalogue lists which fields each kind sizes and which values are allowed.
+
+use super::model::{Connection, Overrides};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// Who can reach a compute component.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ingress {
+    /// Reachable only inside the VNet, through a private endpoint (or the environment's
+    /// internal load balancer for container apps).
+    #[default]
+    Private,
+    /// Reachable from the internet over HTTPS with TLS 1.2 or later.
+    Public,
+    /// No inbound traffic at all (background workers).
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebApp {
+    /// Language runtime and major version.
+    pub runtime: Runtime,
+    /// `private` (default) or `public`.
+    #[serde(default)]
+    pub ingress: Ingress,
+    /// App Service plan SKU; only SKUs with VNet integration and private endpoints.
+    #[serde(default = "WebApp::default_sku")]
+    pub sku: String,
+    /// Instances of the plan.
+    #[serde(default = "one")]
+    pub instances: u32,
+    /// Path App Service probes to take unhealthy instances out of rotation, e.g. `/healthz`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_path: Option<String>,
+    /// Plain, non-secret app settings. Secrets belong in a key-vault component.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
+    /// Connections to other components, each with the access it needs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<Connection>,
+    /// Sizing per environment, e.g. `prod = { sku = "P1v3", instances = 2 }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+impl WebApp {
+    pub const DEFAULT_SKU: &'static str = "P0v3";
+
+    pub(crate) fn default_sku() -> String {
+        Self::DEFAULT_SKU.to_string()
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Language runtimes App Service on Linux offers, written `stack:version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Runtime {
+    #[serde(rename = "node:20")]
+    Node20,
+    #[serde(rename = "node:22")]
+    Node22,
+    #[serde(rename = "python:3.11")]
+    Python311,
+    #[serde(rename = "python:3.12")]
+    Python312,
+    #[serde(rename = "python:3.13")]
+    Python313,
+    #[serde(rename = "dotnet:8.0")]
+    Dotnet8,
+    #[serde(rename = "dotnet:9.0")]
+    Dotnet9,
+    #[serde(rename = "java:17")]
+    Java17,
+    #[serde(rename = "java:21")]
+    Java21,
+}
+
+impl Runtime {
+    /// `siteConfig.linuxFxVersion` for this runtime.
+    pub fn linux_fx_version(self) -> &'static str {
+        match self {
+            Runtime::Node20 => "NODE|20-lts",
+            Runtime::Node22 => "NODE|22-lts",
+            Runtime::Python311 => "PYTHON|3.11",
+            Runtime::Python312 => "PYTHON|3.12",
+            Runtime::Python313 => "PYTHON|3.13",
+            Runtime::Dotnet8 => "DOTNETCORE|8.0",
+            Runtime::Dotnet9 => "DOTNETCORE|9.0",
+            Runtime::Java17 => "JAVA|17-java17",
+            Runtime::Java21 => "JAVA|21-java21",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionApp {
+    /// Functions worker runtime and version.
+    pub runtime: FunctionRuntime,
+    /// `private` (default) or `public`.
+    #[serde(default)]
+    pub ingress: Ingress,
+    /// Hosting plan: `FC1` (Flex Consumption, default) or Elastic Premium `EP1`-`EP3`; both
+    /// integrate with the VNet. Fixed for all environments.
+    #[serde(default = "FunctionApp::default_sku")]
+    pub sku: String,
+    /// Upper bound on instances the platform may scale out to.
+    #[serde(default = "FunctionApp::default_maximum_instances")]
+    pub maximum_instances: u32,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<Connection>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+impl FunctionApp {
+    pub const DEFAULT_SKU: &'static str = "FC1";
+
+    pub(crate) fn default_sku() -> String {
+        Self::DEFAULT_SKU.to_string()
+    }
+
+    pub(crate) fn default_maximum_instances() -> u32 {
+        40
+    }
+
+    pub fn is_flex_consumption(&self) -> bool {
+        self.sku == "FC1"
+    }
+}
+
+/// Azure Functions runtimes, written `stack:version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum FunctionRuntime {
+    #[serde(rename = "node:20")]
+    Node20,
+    #[serde(rename = "node:22")]
+    Node22,
+    #[serde(rename = "python:3.11")]
+    Python311,
+    #[serde(rename = "python:3.12")]
+    Python312,
+    #[serde(rename = "dotnet-isolated:8.0")]
+    DotnetIsolated8,
+    #[serde(rename = "dotnet-isolated:9.0")]
+    DotnetIsolated9,
+    #[serde(rename = "java:17")]
+    Java17,
+    #[serde(rename = "java:21")]
+    Java21,
+    #[serde(rename = "powershell:7.4")]
+    PowerShell74,
+}
+
+impl FunctionRuntime {
+    /// The runtime name and version as Flex Consumption's `functionAppConfig.runtime` and
+    /// `FUNCTIONS_WORKER_RUNTIME` spell them.
+    pub fn name_and_version(self) -> (&'static str, &'static str) {
+        match self {
+            FunctionRuntime::Node20 => ("node", "20"),
+            FunctionRuntime::Node22 => ("node", "22"),
+            FunctionRuntime::Python311 => ("python", "3.11"),
+            FunctionRuntime::Python312 => ("python", "3.12"),
+            FunctionRuntime::DotnetIsolated8 => ("dotnet-isolated", "8.0"),
+            FunctionRuntime::DotnetIsolated9 => ("dotnet-isolated", "9.0"),
+            FunctionRuntime::Java17 => ("java", "17"),
+            FunctionRuntime::Java21 => ("java", "21"),
+            FunctionRuntime::PowerShell74 => ("powershell", "7.4"),
+        }
+    }
+
+    /// `siteConfig.linuxFxVersion` on an Elastic Premium plan.
+    pub fn linux_fx_version(self) -> &'static str {
+        match self {
+            FunctionRuntime::Node20 => "Node|20",
+            FunctionRuntime::Node22 => "Node|22",
+            FunctionRuntime::Python311 => "Python|3.11",
+            FunctionRuntime::Python312 => "Python|3.12",
+            FunctionRuntime::DotnetIsolated8 => "DOTNET-ISOLATED|8.0",
+            FunctionRuntime::DotnetIsolated9 => "DOTNET-ISOLATED|9.0",
+            FunctionRuntime::Java17 => "Java|17",
+            FunctionRuntime::Java21 => "Java|21",
+            FunctionRuntime::PowerShell74 => "PowerShell|7.4",
+        }
+    }
+}
+
+/// Which Container Apps environment a container app runs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContainerEnvironment {
+    /// The app's one internal, VNet-integrated environment (default).
+    #[default]
+    Shared,
+    /// An environment of its own, with its own subnet.
+    Dedicated,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerApp {
+    /// Container image, e.g. `myregistry.azurecr.io/api:1.4.2`. Images from a
+    /// container-registry component are pulled with the app's identity (add a `pull`
+    /// connection to it).
+    pub image: String,
+    /// `private` (default): reachable inside the VNet; `none`: no ingress (workers).
+    #[serde(default)]
+    pub ingress: Ingress,
+    /// Port the container listens on.
+    #[serde(default = "ContainerApp::default_target_port")]
+    pub target_port: u32,
+    /// vCPUs per replica, e.g. `"0.5"`.
+    #[serde(default = "ContainerApp::default_cpu")]
+    pub cpu: String,
+    /// Memory per replica, e.g. `"1Gi"` (twice the vCPUs, in Gi).
+    #[serde(default = "ContainerApp::default_memory")]
+    pub memory: String,
+    #[serde(default)]
+    pub min_replicas: u32,
+    #[serde(default = "ContainerApp::default_max_replicas")]
+    pub max_replicas: u32,
+    /// `shared` (default) or `dedicated`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub environment: ContainerEnvironment,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<Connection>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+impl ContainerApp {
+    pub(crate) fn default_target_port() -> u32 {
+        8080
+    }
+
+    pub(crate) fn default_cpu() -> String {
+        "0.5".to_string()
+    }
+
+    pub(crate) fn default_memory() -> String {
+        "1Gi".to_string()
+    }
+
+    pub(crate) fn default_max_replicas() -> u32 {
+        3
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// Blob containers to create (private; no anonymous access).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<String>,
+    /// Storage queues to create.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<String>,
+    /// Redundancy of the account's data.
+    #[serde(default)]
+    pub replication: Replication,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+/// Storage redundancy. ZRS keeps data through a zone outage; GZRS also through a region's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Replication {
+    #[serde(rename = "LRS")]
+    Lrs,
+    #[default]
+    #[serde(rename = "ZRS")]
+    Zrs,
+    #[serde(rename = "GRS")]
+    Grs,
+    #[serde(rename = "GZRS")]
+    Gzrs,
+}
+
+impl Replication {
+    pub const ALL: [&'static str; 4] = ["LRS", "ZRS", "GRS", "GZRS"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Replication::Lrs => "LRS",
+            Replication::Zrs => "ZRS",
+            Replication::Grs => "GRS",
+            Replication::Gzrs => "GZRS",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyVault {
+    /// Secret names. Values never live in the blueprint: each is read from an environment
+    /// variable when the deployment runs (see the generated `.bicepparam` files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerRegistry {
+    /// Days untagged manifests are kept before they are purged.
+    #[serde(default = "ContainerRegistry::default_retention_days")]
+    pub retention_days: u32,
+}
+
+impl ContainerRegistry {
+    pub(crate) fn default_retention_days() -> u32 {
+        7
+    }
+}
+
+/// A Microsoft Entra group that administers a database server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminGroup {
+    /// The group's display name.
+    pub name: String,
+    /// The group's object id (a GUID).
+    pub object_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqlDatabase {
+    /// The Entra group that administers the logical server; SQL logins are disabled.
+    pub admin_group: AdminGroup,
+    /// Database SKU, e.g. `GP_S_Gen5_1` (serverless, default), `S0`, `GP_Gen5_2`.
+    #[serde(default = "SqlDatabase::default_sku")]
+    pub sku: String,
+    /// Maximum size in GB.
+    #[serde(default = "SqlDatabase::default_max_size_gb")]
+    pub max_size_gb: u32,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+impl SqlDatabase {
+    pub(crate) fn default_sku() -> String {
+        "GP_S_Gen5_1".to_string()
+    }
+
+    pub(crate) fn default_max_size_gb() -> u32 {
+        32
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Postgres {
+    /// The Entra group that administers the server; password authentication is disabled.
+    pub admin_group: AdminGroup,
+    /// Databases to create; connections name one (`<server>.<database>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<String>,
+    /// PostgreSQL major version.
+    #[serde(default = "Postgres::default_version")]
+    pub version: String,
+    /// Compute SKU, e.g. `Standard_B1ms` (Burstable, default) or `Standard_D2ds_v5`.
+    #[serde(default = "Postgres::default_sku")]
+    pub sku: String,
+    /// Storage in GB.
+    #[serde(default = "Postgres::default_storage_gb")]
+    pub storage_gb: u32,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+impl Postgres {
+    pub(crate) fn default_version() -> String {
+        "16".to_string()
+    }
+
+    pub(crate) fn default_sku() -> String {
+        "Standard_B1ms".to_string()
+    }
+
+    pub(crate) fn default_storage_gb() -> u32 {
+        32
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CosmosDb {
+    /// Databases and their containers: `databases.<db>.containers.<container> = "/partitionKey"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub databases: BTreeMap<String, CosmosDatabase>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CosmosDatabase {
+    /// Container name → partition key path, e.g. `orders = "/customerId"`.
+    #[serde(default)]
+    pub containers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceBus {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<String>,
+    /// Topic name → its subscriptions, e.g. `events = ["billing", "audit"]`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topics: BTreeMap<String, Vec<String>>,
+    /// Premium messaging units (1, 2, 4, 8 or 16); Premium is the tier with private endpoints.
+    #[serde(default = "one")]
+    pub capacity: u32,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventHubs {
+    /// Event hubs to create.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hubs: Vec<String>,
+    /// Partitions per hub.
+    #[serde(default = "EventHubs::default_partitions")]
+    pub partitions: u32,
+    /// `Standard` (default) or `Premium`; Basic has no private endpoints.
+    #[serde(default = "EventHubs::default_sku")]
+    pub sku: String,
+    /// Throughput (Standard) or processing (Premium) units.
+    #[serde(default = "one")]
+    pub capacity: u32,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+impl EventHubs {
+    pub(crate) fn default_partitions() -> u32 {
+        2
+    }
+
+    pub(crate) fn default_sku() -> String {
+        "Standard".to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redis {
+    /// Azure Managed Redis SKU, e.g. `Balanced_B0` (default), `Balanced_B1`, `MemoryOptimized_M10`.
+    #[serde(default = "Redis::default_sku")]
+    pub sku: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+impl Redis {
+    pub(crate) fn default_sku() -> String {
+        "Balanced_B0".to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfiguration {
+    /// `standard` (default) or `premium`; the free tier has no private endpoints.
+    #[serde(default = "AppConfiguration::default_sku")]
+    pub sku: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+impl AppConfiguration {
+    pub(crate) fn default_sku() -> String {
+        "standard".to_string()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenAi {
+    /// Model deployments by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deployments: BTreeMap<String, OpenAiDeployment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenAiDeployment {
+    /// Model name, e.g. `gpt-4o-mini`.
+    pub model: String,
+    /// Model version, e.g. `2024-07-18`.
+    pub version: String,
+    /// Deployment SKU: `Standard` (default), `GlobalStandard`, `DataZoneStandard`, …
+    #[serde(default = "OpenAiDeployment::default_sku")]
+    pub sku: String,
+    /// Capacity in thousands of tokens per minute.
+    #[serde(default = "OpenAiDeployment::default_capacity")]
+    pub capacity: u32,
+}
+
+impl OpenAiDeployment {
+    pub(crate) fn default_sku() -> String {
+        "Standard".to_string()
+    }
+
+    pub(crate) fn default_capacity() -> u32 {
+        10
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiSearch {
+    /// `basic` (default) or a `standard*` tier; free has no private endpoints.
+    #[serde(default = "AiSearch::default_sku")]
+    pub sku: String,
+    #[serde(default = "one")]
+    pub replicas: u32,
+    #[serde(default = "one")]
+    pub partitions: u32,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: Overrides,
+}
+
+impl AiSearch {
+    pub(crate) fn default_sku() -> String {
+        "basic".to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct External {
+    /// The service's base URL (https).
+    pub url: String,
+    /// The key-vault component that keeps the service's secret; the secret is named after
+    /// this component and set from an environment variable at deploy time.
+    pub vault: String,
+}

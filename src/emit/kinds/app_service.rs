@@ -1,0 +1,168 @@
+//! What web apps and function apps share: App Service hardening, telemetry with Entra ID,
+//! app settings from connections, and basic-auth publishing off.
+
+use super::common::{identity_params, param, setting_expr};
+use crate::bicep::{Expr, Item, Property, Resource, Statement, Type, interp, obj, text};
+use crate::catalog::types;
+use crate::emit::{Module, infra};
+use crate::plan::ComponentPlan;
+
+/// Identity, telemetry, integration subnet and app-settings parameters of an App Service app.
+pub fn params(component: &ComponentPlan, module: &mut Module) {
+    identity_params(component, module);
+    module.param(
+        param(
+            "appInsightsName",
+            Type::String,
+            "Application Insights component that receives telemetry.",
+        ),
+        Expr::path("monitoring.outputs.appInsightsName"),
+    );
+    module.param(
+        param(
+            "integrationSubnetId",
+            Type::String,
+            "Delegated subnet for outbound VNet integration.",
+        ),
+        Expr::path(&format!(
+            "network.outputs.{}",
+            infra::integration_subnet_output(&component.name)
+        )),
+    );
+    module.param(
+        param(
+            "appSettings",
+            Type::Array,
+            "Settings from the app's connections and the blueprint, as name/value pairs.",
+        ),
+        app_settings(component),
+    );
+}
+
+/// The app settings main.bicep passes: connection endpoints, Key Vault references and the
+/// blueprint's plain settings, each with the blueprint path that caused it.
+pub fn app_settings(component: &ComponentPlan) -> Expr {
+    Expr::array(component.app_settings.iter().map(|setting| {
+        let (path, purpose) = &setting.because;
+        Item::from(obj([
+            ("name", setting.name.as_str().into()),
+            ("value", setting_expr(component, &setting.value)),
+        ]))
+        .with_comment(format!("{purpose} ({path})"))
+    }))
+}
+
+/// `existing` Application Insights, so its connection string never passes through outputs.
+pub fn app_insights(module: &mut Module) {
+    module.push(
+        Statement::from(
+            Resource::new(
+                "appInsights",
+                types::APP_INSIGHTS.name,
+                types::APP_INSIGHTS.api_version,
+            )
+            .existing()
+            .prop("name", Expr::ident("appInsightsName")),
+        )
+        .with_comment(
+            "Telemetry goes to the app's workspace-based Application Insights with Entra ID auth",
+        ),
+    );
+}
+
+/// The settings every App Service app gets first: its identity and Entra-authenticated
+/// telemetry, then `extra` (host settings), then the module's `appSettings` parameter.
+pub fn all_settings(extra: Vec<Item>) -> Expr {
+    let mut items = vec![
+        Item::from(obj([
+            ("name", "AZURE_CLIENT_ID".into()),
+            ("value", Expr::ident("identityClientId")),
+        ])),
+        Item::from(obj([
+            ("name", "APPLICATIONINSIGHTS_CONNECTION_STRING".into()),
+            (
+                "value",
+                Expr::path("appInsights.properties.ConnectionString"),
+            ),
+        ])),
+        Item::from(obj([
+            ("name", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING".into()),
+            (
+                "value",
+                Expr::interp([
+                    text("Authorization=AAD;ClientId="),
+                    interp(Expr::ident("identityClientId")),
+                ]),
+            ),
+        ])),
+    ];
+    items.extend(extra);
+    Expr::call(
+        "concat",
+        vec![Expr::array(items), Expr::ident("appSettings")],
+    )
+}
+
+/// Transport and access hardening of `siteConfig`, before kind-specific properties.
+pub fn site_config(health_check_path: Option<&str>) -> Vec<Property> {
+    let mut config = vec![
+        Property::new("http20Enabled", true),
+        Property::new("minTlsVersion", "1.2"),
+        Property::new("scmMinTlsVersion", "1.2"),
+        Property::new("ftpsState", "Disabled"),
+        Property::new("remoteDebuggingEnabled", false),
+        Property::new("httpLoggingEnabled", true),
+        Property::new("detailedErrorLoggingEnabled", true),
+        Property::new("requestTracingEnabled", true),
+    ];
+    if let Some(path) = health_check_path {
+        config.push(Property::new("healthCheckPath", path));
+    }
+    config
+}
+
+/// Site properties every App Service app has, before `siteConfig`.
+pub fn site_properties(public: bool) -> Vec<Property> {
+    vec![
+        Property::new("serverFarmId", Expr::path("plan.id")),
+        Property::new("httpsOnly", true),
+        Property::new(
+            "publicNetworkAccess",
+            if public { "Enabled" } else { "Disabled" },
+        ),
+        Property::new("clientAffinityEnabled", false),
+        Property::new("keyVaultReferenceIdentity", Expr::ident("identityId")),
+        Property::new("virtualNetworkSubnetId", Expr::ident("integrationSubnetId")),
+        Property::new("outboundVnetRouting", obj([("allTraffic", true.into())])),
+    ]
+}
+
+pub fn exposure_comment(public: bool) -> &'static str {
+    if public {
+        "Public ingress (blueprint: ingress = \"public\"): HTTPS only, TLS 1.2+"
+    } else {
+        "Private ingress: reachable only through its private endpoint"
+    }
+}
+
+/// FTP and SCM basic-auth publishing off: deployments authenticate with Entra ID.
+pub fn publishing_policies(module: &mut Module) {
+    for (symbol, policy) in [("ftpPublishing", "ftp"), ("scmPublishing", "scm")] {
+        module.push(
+            Statement::from(
+                Resource::new(
+                    symbol,
+                    types::WEB_PUBLISHING_CREDENTIALS.name,
+                    types::WEB_PUBLISHING_CREDENTIALS.api_version,
+                )
+                .prop("parent", Expr::ident("site"))
+                .prop("name", policy)
+                .prop("properties", obj([("allow", false.into())])),
+            )
+            .with_comment(format!(
+                "No basic-auth {} publishing: deploy with Entra ID",
+                policy.to_uppercase()
+            )),
+        );
+    }
+}

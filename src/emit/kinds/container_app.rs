@@ -1,0 +1,340 @@
+//! `container-app`: a container app in an internal, VNet-integrated Container Apps environment
+//! (the app's shared one, or a dedicated one created here), with its own identity for image
+//! pulls, Key Vault secrets and telemetry.
+
+use super::app_service;
+use super::common::{
+    env_suffixed, identity_params, param, push_diagnostics, setting_expr, user_assigned_identity,
+};
+use crate::bicep::{self, Expr, Item, Property, Resource, Statement, Type, interp, obj, text};
+use crate::blueprint::{Access, ComponentSpec, ContainerApp, ContainerEnvironment, Ingress, Kind};
+use crate::catalog::{naming, types};
+use crate::emit::{Context, Module, infra, module_symbol};
+use crate::plan::{ComponentPlan, SettingValue};
+
+pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
+    let ComponentSpec::ContainerApp(spec) = &component.spec else {
+        unreachable!("container_app::emit is called for container-app components only")
+    };
+    identity_params(component, module);
+    module.param(
+        param(
+            "appInsightsName",
+            Type::String,
+            "Application Insights component that receives telemetry.",
+        ),
+        Expr::path("monitoring.outputs.appInsightsName"),
+    );
+    app_service::app_insights(module);
+    let environment_id = match spec.environment {
+        ContainerEnvironment::Shared => {
+            module.param(
+                param(
+                    "environmentId",
+                    Type::String,
+                    "The app's shared, internal Container Apps environment.",
+                ),
+                Expr::path("containerApps.outputs.environmentId"),
+            );
+            Expr::ident("environmentId")
+        }
+        ContainerEnvironment::Dedicated => {
+            dedicated_environment(ctx, component, module);
+            Expr::path("environment.id")
+        }
+    };
+
+    let (secrets, secret_env) = key_vault_secrets(component, module);
+    module.param(
+        param("env", Type::Array, "Environment variables from the app's connections and the blueprint, as name/value pairs."),
+        plain_env(component),
+    );
+    let registries = registries(ctx, spec, module);
+
+    let mut configuration = vec![Property::new("activeRevisionsMode", "Single")];
+    if spec.ingress != Ingress::None {
+        configuration.push(
+            Property::new(
+                "ingress",
+                obj([
+                    ("external", true.into()),
+                    ("targetPort", spec.target_port.into()),
+                    ("transport", "auto".into()),
+                    ("allowInsecure", false.into()),
+                ]),
+            )
+            .with_comment("`external` on an internal environment: reachable from the VNet, never from the internet. HTTPS only"),
+        );
+    }
+    if !secrets.is_empty() {
+        configuration.push(Property::new("secrets", Expr::array(secrets)));
+    }
+    if !registries.is_empty() {
+        configuration.push(Property::new("registries", Expr::array(registries)));
+    }
+
+    let cpu = module.sized(component, "cpu");
+    let memory = module.sized(component, "memory");
+    let min_replicas = module.sized(component, "min_replicas");
+    let max_replicas = module.sized(component, "max_replicas");
+    let container = obj([
+        ("name", component.name.as_str().into()),
+        ("image", spec.image.as_str().into()),
+        (
+            "env",
+            Expr::call(
+                "concat",
+                vec![Expr::array(standard_env(secret_env)), Expr::ident("env")],
+            ),
+        ),
+        // vCPUs are a number; json() turns the catalogue's text ('0.5') into one.
+        (
+            "resources",
+            obj([("cpu", Expr::call("json", vec![cpu])), ("memory", memory)]),
+        ),
+    ]);
+    let app = regional_app(&component.name)
+        .prop("identity", user_assigned_identity())
+        .prop(
+            "properties",
+            obj([
+                ("environmentId", environment_id),
+                ("workloadProfileName", "Consumption".into()),
+                ("configuration", Expr::Object(configuration)),
+                (
+                    "template",
+                    obj([
+                        ("containers", Expr::array([Item::from(container)])),
+                        (
+                            "scale",
+                            obj([("minReplicas", min_replicas), ("maxReplicas", max_replicas)]),
+                        ),
+                    ]),
+                ),
+            ]),
+        );
+    let exposure = match spec.ingress {
+        Ingress::None => "No ingress (blueprint: ingress = \"none\"): a background worker",
+        _ => {
+            "Private ingress: HTTPS through the environment's internal load balancer, inside the VNet only"
+        }
+    };
+    module.push(Statement::from(app).with_comment(exposure));
+    push_diagnostics(module, "app", types::CONTAINER_APP);
+    if spec.ingress != Ingress::None {
+        module.output(
+            "fqdn",
+            Expr::path("app.properties.configuration.ingress.fqdn"),
+        );
+    }
+}
+
+/// `take('ca-<name>-<environment>', 32)`: container app names are at most 32 characters. The
+/// literal part is at most 24, so a cut falls inside the environment name (letters and digits)
+/// and never leaves a trailing hyphen.
+fn regional_app(name: &str) -> Resource {
+    super::common::regional(
+        Resource::new(
+            "app",
+            types::CONTAINER_APP.name,
+            types::CONTAINER_APP.api_version,
+        ),
+        Expr::call(
+            "take",
+            vec![env_suffixed(format!("ca-{name}-")), Expr::Int(32)],
+        ),
+    )
+}
+
+/// An environment of the component's own, on its own subnet, with its diagnostics and the
+/// private DNS zone that resolves its apps inside the VNet.
+fn dedicated_environment(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
+    module.param(
+        param(
+            "infrastructureSubnetId",
+            Type::String,
+            "Subnet delegated to the app's dedicated environment.",
+        ),
+        Expr::path(&format!(
+            "network.outputs.{}",
+            infra::environment_subnet_output(&component.name)
+        )),
+    );
+    module.param(
+        param(
+            "vnetId",
+            Type::String,
+            "VNet the environment's DNS zone resolves for.",
+        ),
+        Expr::path("network.outputs.vnetId"),
+    );
+    module.push(
+        Statement::from(infra::container_apps_environment(
+            "environment",
+            env_suffixed(format!("cae-{}-{}-", ctx.plan.app, component.name)),
+        ))
+        .with_comment("A dedicated environment (blueprint: environment = \"dedicated\"), internal: reachable only inside the VNet"),
+    );
+    push_diagnostics(module, "environment", types::CONTAINER_APPS_ENVIRONMENT);
+    module.push(
+        Statement::from(
+            bicep::Module::new("environmentDns", "./container-apps-dns.bicep")
+                .prop("name", format!("{}-{}-dns", ctx.plan.app, component.name))
+                .prop(
+                    "params",
+                    obj([
+                        ("tags", Expr::ident("tags")),
+                        ("vnetId", Expr::ident("vnetId")),
+                        ("defaultDomain", Expr::path("environment.properties.defaultDomain")),
+                        ("staticIp", Expr::path("environment.properties.staticIp")),
+                    ]),
+                ),
+        )
+        .with_comment("DNS for the environment's apps, inside the VNet (a module: the zone is named after the environment's domain)"),
+    );
+}
+
+/// Key Vault references become Container Apps secrets the app's identity reads from the vault,
+/// one module parameter per vault for its URI. Returns the secrets and their env entries.
+fn key_vault_secrets(component: &ComponentPlan, module: &mut Module) -> (Vec<Item>, Vec<Item>) {
+    let mut secrets = Vec::new();
+    let mut env = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for setting in &component.app_settings {
+        let SettingValue::SecretReference { vault, secret } = &setting.value else {
+            continue;
+        };
+        let vault_param = format!("{}VaultUri", naming::component_symbol(vault));
+        if !module.has_param(&vault_param) {
+            module.param(
+                param(
+                    &vault_param,
+                    Type::String,
+                    &format!("URI of key vault {vault}, which holds the app's secrets."),
+                ),
+                Expr::path(&format!("{}.outputs.vaultUri", module_symbol(vault))),
+            );
+        }
+        let name = secret_name(vault, secret);
+        let (path, purpose) = &setting.because;
+        if !seen.contains(&name) {
+            seen.push(name.clone());
+            secrets.push(
+                Item::from(obj([
+                    ("name", name.as_str().into()),
+                    (
+                        "keyVaultUrl",
+                        Expr::interp([
+                            interp(Expr::ident(&vault_param)),
+                            text(format!("secrets/{secret}")),
+                        ]),
+                    ),
+                    ("identity", Expr::ident("identityId")),
+                ]))
+                .with_comment(format!(
+                    "{purpose} ({path}): read from Key Vault with the app's identity"
+                )),
+            );
+        }
+        env.push(Item::from(obj([
+            ("name", setting.name.as_str().into()),
+            ("secretRef", name.as_str().into()),
+        ])));
+    }
+    (secrets, env)
+}
+
+/// A Container Apps secret name (lowercase letters, digits and hyphens) unique per vault and
+/// secret.
+fn secret_name(vault: &str, secret: &str) -> String {
+    format!("{vault}-{secret}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// The non-secret settings main.bicep passes, each with the blueprint path that caused it.
+fn plain_env(component: &ComponentPlan) -> Expr {
+    Expr::array(
+        component
+            .app_settings
+            .iter()
+            .filter(|s| !matches!(s.value, SettingValue::SecretReference { .. }))
+            .map(|setting| {
+                let (path, purpose) = &setting.because;
+                Item::from(obj([
+                    ("name", setting.name.as_str().into()),
+                    ("value", setting_expr(component, &setting.value)),
+                ]))
+                .with_comment(format!("{purpose} ({path})"))
+            }),
+    )
+}
+
+/// The identity and Entra-authenticated telemetry every app gets, then its Key Vault secrets.
+fn standard_env(secret_env: Vec<Item>) -> Vec<Item> {
+    let mut items = vec![
+        Item::from(obj([
+            ("name", "AZURE_CLIENT_ID".into()),
+            ("value", Expr::ident("identityClientId")),
+        ])),
+        Item::from(obj([
+            ("name", "APPLICATIONINSIGHTS_CONNECTION_STRING".into()),
+            (
+                "value",
+                Expr::path("appInsights.properties.ConnectionString"),
+            ),
+        ])),
+        Item::from(obj([
+            ("name", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING".into()),
+            (
+                "value",
+                Expr::interp([
+                    text("Authorization=AAD;ClientId="),
+                    interp(Expr::ident("identityClientId")),
+                ]),
+            ),
+        ])),
+    ];
+    items.extend(secret_env);
+    items
+}
+
+/// Registries the app pulls from with its identity: one per `pull` (or `push`, whose AcrPush
+/// role also pulls) connection to a container-registry component.
+fn registries(ctx: &Context, spec: &ContainerApp, module: &mut Module) -> Vec<Item> {
+    let mut registries = Vec::new();
+    for connection in spec
+        .uses
+        .iter()
+        .filter(|c| matches!(c.access, Access::Pull | Access::Push))
+    {
+        let target = &connection.to.component;
+        if ctx.plan.component(target).map(ComponentPlan::kind) != Some(Kind::ContainerRegistry) {
+            continue;
+        }
+        let login_param = format!("{}LoginServer", naming::component_symbol(target));
+        if module.has_param(&login_param) {
+            continue;
+        }
+        module.param(
+            param(
+                &login_param,
+                Type::String,
+                &format!("Login server of registry {target}."),
+            ),
+            Expr::path(&format!("{}.outputs.loginServer", module_symbol(target))),
+        );
+        registries.push(
+            Item::from(obj([("server", Expr::ident(&login_param)), ("identity", Expr::ident("identityId"))]))
+                .with_comment(format!("Images from {target} are pulled with the app's identity (AcrPull), never a password")),
+        );
+    }
+    registries
+}

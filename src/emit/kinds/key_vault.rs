@@ -1,0 +1,111 @@
+//! `key-vault`: a vault in RBAC mode with purge protection, holding the declared secrets and
+//! those of `external` components, each set at deploy time from an environment variable.
+
+use super::common::{
+    compact_prefix, grant_arm_roles, param, principal_params, push_diagnostics,
+    push_private_endpoints, regional, unique_name,
+};
+use crate::bicep::{Expr, Param, Resource, Statement, Type, obj};
+use crate::catalog::naming::part_symbol;
+use crate::catalog::types;
+use crate::emit::{Context, Module};
+use crate::plan::{ComponentPlan, Scope};
+
+pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
+    principal_params(ctx, component, module);
+    let secrets = component.vault_secrets();
+    if !secrets.is_empty() {
+        module.param(
+            param(
+                "secretExpiry",
+                Type::Int,
+                "Expiry of the secrets this deployment sets, as Unix time.",
+            ),
+            Expr::ident("secretExpiry"),
+        );
+    }
+    let prefix = compact_prefix(ctx, "kv", &component.name, 11);
+    module.push(
+        Statement::from(
+            regional(
+                Resource::new("vault", types::KEY_VAULT.name, types::KEY_VAULT.api_version),
+                unique_name(prefix, &component.name),
+            )
+            .prop(
+                "properties",
+                obj([
+                    ("tenantId", Expr::path("subscription().tenantId")),
+                    (
+                        "sku",
+                        obj([("family", "A".into()), ("name", "standard".into())]),
+                    ),
+                    ("enableRbacAuthorization", true.into()),
+                    ("enablePurgeProtection", true.into()),
+                    ("enableSoftDelete", true.into()),
+                    ("softDeleteRetentionInDays", 90i64.into()),
+                    ("publicNetworkAccess", "Disabled".into()),
+                    (
+                        "networkAcls",
+                        obj([
+                            ("defaultAction", "Deny".into()),
+                            ("bypass", "AzureServices".into()),
+                        ]),
+                    ),
+                ]),
+            ),
+        )
+        .with_comment(
+            "RBAC authorization, purge protection, 90-day soft delete, private network access only",
+        ),
+    );
+    push_diagnostics(module, "vault", types::KEY_VAULT);
+    for secret in &secrets {
+        let input = ctx.secret_inputs[&(component.name.as_str(), secret.as_str())];
+        let value_param = format!("{}__value", part_symbol("secret", secret));
+        module.param(
+            Param::new(&value_param, Type::String)
+                .secure()
+                .description(format!(
+                    "Value of secret {secret}, read from environment variable {} at deploy time.",
+                    input.variable
+                )),
+            Expr::ident(&input.param),
+        );
+        let mut resource = Statement::from(
+            Resource::new(
+                part_symbol("secret", secret),
+                types::KEY_VAULT_SECRET.name,
+                types::KEY_VAULT_SECRET.api_version,
+            )
+            .prop("parent", Expr::ident("vault"))
+            .prop("name", secret.as_str())
+            .prop(
+                "properties",
+                obj([
+                    ("value", Expr::ident(&value_param)),
+                    ("contentType", "text/plain".into()),
+                    (
+                        "attributes",
+                        obj([
+                            ("enabled", true.into()),
+                            ("exp", Expr::ident("secretExpiry")),
+                        ]),
+                    ),
+                ]),
+            ),
+        );
+        if component.external_secrets.contains(secret) {
+            resource = resource.with_comment(format!(
+                "The secret of external service {secret} (components.{secret})"
+            ));
+        }
+        module.push(resource);
+    }
+    grant_arm_roles(ctx, component, module, |scope| match scope {
+        Scope::Part { name, .. } => part_symbol("secret", name),
+        _ => "vault".to_string(),
+    });
+    push_private_endpoints(ctx, component, module);
+    module.output("name", Expr::path("vault.name"));
+    module.output("vaultUri", Expr::path("vault.properties.vaultUri"));
+}
