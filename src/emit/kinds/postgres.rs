@@ -37,7 +37,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let name = &component.name;
 
     let sku = module.sized(component, "sku");
-    let sku_tier = (&component.sizing["sku"])
+    let sku_tier = component.sizing["sku"]
         .map(|value| SizingValue::Text(tier(&value.to_string()).to_string()));
     let sku_tier = module.sized_as(component, "sku_tier", &sku_tier);
     let version = module.sized(component, "version");

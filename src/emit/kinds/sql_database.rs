@@ -231,7 +231,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     }
     sku_object.push(Property::new("capacity", capacity));
 
-    let max_size = (&component.sizing["max_size_gb"]).map(|value| match value {
+    let max_size = component.sizing["max_size_gb"].map(|value| match value {
         SizingValue::Int(gb) => SizingValue::Int(gb * BYTES_PER_GB),
         other => other.clone(),
     });
