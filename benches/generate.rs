@@ -273,8 +273,13 @@ fn bench_write(c: &mut Criterion) {
         b.iter_batched(
             || tempfile::tempdir().expect("a temporary directory"),
             |dir| {
-                let report = output::write(dir.path(), black_box(files), "bulwark.toml", false)
-                    .expect("writing into an empty directory");
+                let report = output::write(
+                    dir.path(),
+                    black_box(files),
+                    &output::Manifest::for_files(files, "bulwark.toml", &Default::default()),
+                    false,
+                )
+                .expect("writing into an empty directory");
                 debug_assert_eq!(report.written.len(), files.files.len());
                 dir
             },

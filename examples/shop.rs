@@ -48,7 +48,7 @@ fn main() -> std::process::ExitCode {
     match bulwark::output::write(
         std::path::Path::new(&out),
         &generated.files,
-        "shop.toml",
+        &generated.manifest,
         false,
     ) {
         Ok(report) => {

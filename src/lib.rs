@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod emit;
 pub mod output;
 pub mod plan;
+pub mod scaffold;
 
 pub use blueprint::{Blueprint, Diagnostic};
 pub use emit::{FileSet, Options};
@@ -23,8 +24,11 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, V
     }
     let plan = plan::plan(blueprint)?;
     let files = emit::emit(&plan, options);
+    let manifest =
+        output::Manifest::for_files(&files, &options.blueprint_label, &blueprint.libraries);
     Ok(Generated {
         files,
+        manifest,
         plan,
         warnings: diagnostics,
     })
@@ -34,6 +38,8 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, V
 #[derive(Debug, Clone)]
 pub struct Generated {
     pub files: FileSet,
+    /// The manifest written beside the files: what bulwark owns, from which versions.
+    pub manifest: output::Manifest,
     pub plan: plan::Plan,
     pub warnings: Vec<Diagnostic>,
 }

@@ -177,6 +177,31 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("7:8"),
     ),
     ("latin1-encoding.toml", "bulwark::not-utf8", Some("2:15")),
+    (
+        "library-bad-preset-value.toml",
+        "bulwark::unknown-value",
+        Some("12:11"),
+    ),
+    (
+        "library-missing.toml",
+        "bulwark::library-unavailable",
+        Some("3:21"),
+    ),
+    (
+        "library-preset-conflict.toml",
+        "bulwark::preset-conflict",
+        Some("11:10"),
+    ),
+    (
+        "library-unknown-preset.toml",
+        "bulwark::unknown-preset",
+        Some("11:10"),
+    ),
+    (
+        "library-version.toml",
+        "bulwark::library-version",
+        Some("3:56"),
+    ),
     ("missing-access.toml", "bulwark::missing-field", Some("9:9")),
     ("missing-app.toml", "bulwark::missing-app", Some("1:1")),
     ("missing-kind.toml", "bulwark::missing-kind", Some("6:13")),

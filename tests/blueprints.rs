@@ -3,7 +3,6 @@
 
 mod common;
 
-use bulwark::output::Manifest;
 use std::path::PathBuf;
 
 fn shipped_blueprints() -> Vec<PathBuf> {
@@ -24,8 +23,8 @@ fn shipped_blueprints() -> Vec<PathBuf> {
 fn every_output_tree_matches_its_snapshot() {
     for path in shipped_blueprints() {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let label = path.file_name().unwrap().to_string_lossy().into_owned();
-        let files = common::generate_file(&path);
+        let generated = common::generate_full(&path);
+        let files = generated.files;
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(
             common::repo()
@@ -38,7 +37,7 @@ fn every_output_tree_matches_its_snapshot() {
             for (file, text) in &files.files {
                 insta::assert_snapshot!(file.replace('/', "__"), text);
             }
-            let manifest = Manifest::for_files(&files, &label).render();
+            let manifest = generated.manifest.render();
             insta::assert_snapshot!("bulwark-manifest.json", manifest);
         });
     }

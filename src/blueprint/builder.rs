@@ -36,9 +36,11 @@ impl Blueprint {
                 app: App {
                     name: name.into(),
                     environments: environments.into_iter().map(Into::into).collect(),
+                    defaults: None,
                 },
                 network: Network::default(),
                 components: Vec::new(),
+                libraries: BTreeMap::new(),
             },
         }
     }

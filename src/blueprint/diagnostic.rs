@@ -120,6 +120,23 @@ impl SourceMap {
             .cloned()
     }
 
+    /// Like [`SourceMap::path_at`], also saying whether `span` is the key or the value.
+    pub fn locate(&self, span: &Range<usize>) -> Option<(String, Anchor)> {
+        self.entries
+            .iter()
+            .filter_map(|(path, (key, value))| {
+                if key.as_ref() == Some(span) {
+                    Some((path, Anchor::Key))
+                } else if value == span {
+                    Some((path, Anchor::Value))
+                } else {
+                    None
+                }
+            })
+            .max_by_key(|(path, _)| path.len())
+            .map(|(path, anchor)| (path.clone(), anchor))
+    }
+
     pub fn key_span(&self, path: &str) -> Option<Range<usize>> {
         self.entries.get(path).and_then(|(key, _)| key.clone())
     }

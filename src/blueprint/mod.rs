@@ -3,6 +3,7 @@
 mod builder;
 pub mod diagnostic;
 mod kinds;
+pub mod library;
 pub mod load;
 mod model;
 pub mod render;

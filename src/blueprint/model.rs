@@ -18,6 +18,9 @@ pub struct Blueprint {
     pub network: Network,
     /// In declaration order; generation sorts by name, so order never changes the output.
     pub components: Vec<Component>,
+    /// Blueprint libraries it was resolved against: name → version (for the manifest).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub libraries: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -28,6 +31,10 @@ pub struct App {
     pub name: String,
     /// Environments to generate a parameter file for, e.g. `["dev", "prod"]`.
     pub environments: Vec<String>,
+    /// A library (declared in `[libraries]`) whose organisation defaults apply, e.g. its
+    /// address space; the blueprint's own values win.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

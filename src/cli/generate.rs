@@ -38,7 +38,7 @@ pub fn run(args: Args) -> u8 {
         &name,
         &file.text,
     );
-    match output::write(&args.out, &generated.files, &file.label, args.force) {
+    match output::write(&args.out, &generated.files, &generated.manifest, args.force) {
         Ok(report) => {
             let out = args.out.display();
             super::stdout(&format!(

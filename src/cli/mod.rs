@@ -1,7 +1,10 @@
 //! Commands, one file each, and what they share: loading a blueprint file and printing
 //! diagnostics.
 
+mod check;
 mod generate;
+mod lib;
+mod new;
 mod schema;
 mod validate;
 
@@ -15,13 +18,15 @@ use std::process::ExitCode;
 /// Exit codes, the same for every command.
 pub mod exit {
     pub const OK: u8 = 0;
+    /// `check` found generated files out of date.
+    pub const DRIFT: u8 = 1;
     /// The blueprint is invalid, or the command line is wrong.
     pub const INVALID: u8 = 2;
     /// Reading or writing files failed.
     pub const IO: u8 = 3;
 }
 
-const AFTER_HELP: &str = "Exit codes: 0 success, 2 invalid blueprint or usage, 3 could not read or write files.\n\nStart with `bulwark generate blueprints/shop.toml --out infra` in a checkout, or see the README.";
+const AFTER_HELP: &str = "Exit codes: 0 success, 1 `check` found drift, 2 invalid blueprint or usage, 3 could not read or write files.\n\nStart with `bulwark generate blueprints/shop.toml --out infra` in a checkout, or see the README.";
 
 #[derive(Parser)]
 #[command(name = "bulwark", version, about = "Turn a typed blueprint of an Azure application into hardened Bicep.", after_help = AFTER_HELP)]
@@ -33,6 +38,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Generate(generate::Args),
+    Check(check::Args),
+    New(new::Args),
+    #[command(subcommand)]
+    Lib(lib::Command),
     Validate(validate::Args),
     Schema(schema::Args),
 }
@@ -51,6 +60,9 @@ pub fn run() -> ExitCode {
     };
     let code = match cli.command {
         Command::Generate(args) => generate::run(args),
+        Command::Check(args) => check::run(args),
+        Command::New(args) => new::run(args),
+        Command::Lib(command) => lib::run(command),
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
     };
@@ -93,7 +105,11 @@ pub fn load(path: &Path) -> Result<LoadedFile, u8> {
     };
     let text = render::displayable(&String::from_utf8_lossy(&bytes));
     let name = path.display().to_string();
-    match blueprint::load::from_bytes(&bytes) {
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match blueprint::load::from_bytes_in(&bytes, base) {
         Ok(loaded) => Ok(LoadedFile {
             blueprint: loaded.blueprint,
             source_map: loaded.source_map,

@@ -2,6 +2,10 @@
 //! their hashes, so a later run can replace its own files, remove the ones it no longer
 //! generates and refuse to overwrite anything it did not write.
 
+mod check;
+
+pub use check::{ChangedFile, Drift, check, normalize, unified_diff};
+
 use crate::emit::{FileSet, GENERATOR};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -17,15 +21,23 @@ pub const MANIFEST: &str = ".bulwark-manifest.json";
 pub struct Manifest {
     pub generator: String,
     pub blueprint: String,
+    /// Blueprint libraries the output came from: name → version.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub libraries: BTreeMap<String, String>,
     /// Path → `sha256:<hex>` of the content as generated (LF line endings).
     pub files: BTreeMap<String, String>,
 }
 
 impl Manifest {
-    pub fn for_files(files: &FileSet, blueprint_label: &str) -> Self {
+    pub fn for_files(
+        files: &FileSet,
+        blueprint_label: &str,
+        libraries: &BTreeMap<String, String>,
+    ) -> Self {
         Manifest {
             generator: GENERATOR.to_string(),
             blueprint: blueprint_label.to_string(),
+            libraries: libraries.clone(),
             files: files
                 .files
                 .iter()
@@ -123,7 +135,7 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
 pub fn write(
     dir: &Path,
     files: &FileSet,
-    blueprint_label: &str,
+    manifest: &Manifest,
     force: bool,
 ) -> Result<WriteReport, OutputError> {
     let previous = Manifest::read(dir)?;
@@ -192,7 +204,7 @@ pub fn write(
             }
         }
     }
-    let manifest = Manifest::for_files(files, blueprint_label).render();
+    let manifest = manifest.render();
     let manifest_path = dir.join(MANIFEST);
     fs::create_dir_all(dir).map_err(io_error(dir))?;
     let temp = staging_path(&manifest_path);

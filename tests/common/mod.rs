@@ -10,8 +10,13 @@ pub fn repo() -> PathBuf {
 
 /// Load a blueprint file and generate it the way the CLI does (header names the file).
 pub fn generate_file(path: &Path) -> FileSet {
+    generate_full(path).files
+}
+
+/// Load and generate a blueprint file, keeping the manifest and the plan.
+pub fn generate_full(path: &Path) -> bulwark::Generated {
     let text = std::fs::read_to_string(path).unwrap();
-    let loaded = bulwark::blueprint::load::from_str(&text)
+    let loaded = bulwark::blueprint::load::from_str_in(&text, path.parent().unwrap())
         .unwrap_or_else(|d| panic!("{} does not load: {d:#?}", path.display()));
     let label = path.file_name().unwrap().to_string_lossy().into_owned();
     bulwark::generate(
@@ -21,7 +26,6 @@ pub fn generate_file(path: &Path) -> FileSet {
         },
     )
     .unwrap_or_else(|d| panic!("{} does not generate: {d:#?}", path.display()))
-    .files
 }
 
 /// Syntax errors the independent tree-sitter Bicep grammar finds: `line:col: kind` for every

@@ -6,7 +6,10 @@
 //! its errors (unknown field, wrong type, unknown variant) point at the exact text too.
 
 use super::diagnostic::{Diagnostic, SourceMap, closest, list, one_of, shown};
-use super::model::{App, Blueprint, Component, ComponentSpec, Kind, Network};
+use std::path::Path;
+
+mod resolve;
+use super::model::{App, Blueprint, Component, ComponentSpec, Kind};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -18,14 +21,20 @@ pub struct Loaded {
     pub source_map: SourceMap,
 }
 
-const TOP_LEVEL_KEYS: [&str; 3] = ["app", "network", "components"];
+const TOP_LEVEL_KEYS: [&str; 4] = ["app", "network", "components", "libraries"];
 
 const MINIMAL_EXAMPLE: &str = "a blueprint starts with\n  [app]\n  name = \"shop\"\n  environments = [\"dev\"]\n\nthen one [components.<name>] table per component, with a `kind`";
 
 /// Load a blueprint from raw bytes; anything that is not UTF-8 is a diagnostic, not a panic.
+/// Libraries are looked up relative to the current directory.
 pub fn from_bytes(bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
+    from_bytes_in(bytes, Path::new("."))
+}
+
+/// [`from_bytes`] for a blueprint in directory `base`, which its library paths are relative to.
+pub fn from_bytes_in(bytes: &[u8], base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => from_str(text),
+        Ok(text) => from_str_in(text, base),
         Err(error) => {
             let at = error.valid_up_to();
             let byte = bytes.get(at).copied().unwrap_or_default();
@@ -53,6 +62,10 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Loaded, Vec<Diagnostic>> {
 }
 
 pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
+    from_str_in(text, Path::new("."))
+}
+
+pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     if text.trim().is_empty() {
         return Err(vec![
             Diagnostic::error("empty", "the blueprint is empty")
@@ -64,50 +77,63 @@ pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     let root = DeTable::parse(text).map_err(|error| vec![toml_syntax_error(&error, text)])?;
     let mut source_map = SourceMap::default();
     record_table(&mut source_map, "", root.get_ref());
+    let table = root.get_ref();
+    let entry = |name: &str| {
+        table
+            .iter()
+            .find(|(key, _)| key.get_ref() == name)
+            .map(|(_, value)| value)
+    };
 
     let mut diagnostics = Vec::new();
-    let mut app = None;
-    let mut network = Network::default();
-    let mut components = Vec::new();
-    let mut saw_components = false;
-
-    for (key, value) in root.get_ref().iter() {
-        match key.get_ref().as_ref() {
-            "app" => {
-                app = table_section::<App>(value, "app", &source_map)
-                    .map_err(|d| diagnostics.push(*d))
-                    .ok();
-            }
-            "network" => {
-                if let Ok(parsed) = table_section::<Network>(value, "network", &source_map)
-                    .map_err(|d| diagnostics.push(*d))
-                {
-                    network = parsed;
-                }
-            }
-            "components" => {
-                saw_components = true;
-                load_components(value, &source_map, &mut components, &mut diagnostics);
-            }
-            other => {
-                let diagnostic = Diagnostic::error(
-                    "unknown-table",
-                    format!("unknown top-level key `{}`", shown(other)),
-                )
-                .with_span(key.span())
-                .expected(one_of(TOP_LEVEL_KEYS));
-                diagnostics.push(match closest(other, TOP_LEVEL_KEYS) {
-                    Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
-                    None => diagnostic.help("a blueprint has an [app] table, an optional [network] table and [components.<name>] tables"),
-                });
-            }
+    for (key, _) in table.iter() {
+        let other = key.get_ref().as_ref();
+        if TOP_LEVEL_KEYS.contains(&other) {
+            continue;
         }
+        let diagnostic = Diagnostic::error(
+            "unknown-table",
+            format!("unknown top-level key `{}`", shown(other)),
+        )
+        .with_span(key.span())
+        .expected(one_of(TOP_LEVEL_KEYS));
+        diagnostics.push(match closest(other, TOP_LEVEL_KEYS) {
+            Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+            None => diagnostic.help(
+                "a blueprint has an [app] table, optional [libraries] and [network] tables, and [components.<name>] tables",
+            ),
+        });
     }
 
-    if app.is_none()
-        && !diagnostics.iter().any(|d| d.path.as_deref() == Some("app"))
-        && !root.get_ref().iter().any(|(key, _)| key.get_ref() == "app")
-    {
+    let libraries = match entry("libraries") {
+        Some(value) => resolve::libraries(value, base, &mut diagnostics),
+        None => resolve::Libraries::default(),
+    };
+    let app = entry("app").and_then(|value| {
+        table_section::<App>(value, "app", &source_map)
+            .map_err(|d| diagnostics.push(*d))
+            .ok()
+    });
+    let defaults = app
+        .as_ref()
+        .and_then(|app| app.defaults.as_deref())
+        .and_then(|name| {
+            let span = source_map.value_span("app.defaults").unwrap_or(0..0);
+            resolve::defaults(name, span, &libraries, &mut diagnostics)
+        });
+    let network = resolve::network(entry("network"), defaults, &source_map, &mut diagnostics);
+    let mut components = Vec::new();
+    if let Some(value) = entry("components") {
+        load_components(
+            value,
+            &source_map,
+            &libraries,
+            &mut components,
+            &mut diagnostics,
+        );
+    }
+
+    if app.is_none() && entry("app").is_none() {
         diagnostics.push(
             Diagnostic::error("missing-app", "the blueprint has no [app] table")
                 .with_span(0..0)
@@ -115,7 +141,7 @@ pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
                 .help(MINIMAL_EXAMPLE),
         );
     }
-    if !saw_components && diagnostics.is_empty() {
+    if entry("components").is_none() && diagnostics.is_empty() {
         diagnostics.push(
             Diagnostic::error("no-components", "the blueprint declares no components")
                 .with_span(0..0)
@@ -128,14 +154,22 @@ pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     }
 
     match app {
-        Some(app) if diagnostics.is_empty() => Ok(Loaded {
-            blueprint: Blueprint {
-                app,
-                network,
-                components,
-            },
-            source_map,
-        }),
+        Some(app) if diagnostics.is_empty() => {
+            let libraries = libraries
+                .loaded
+                .values()
+                .map(|l| (l.name().to_string(), l.version().to_string()))
+                .collect();
+            Ok(Loaded {
+                blueprint: Blueprint {
+                    app,
+                    network,
+                    components,
+                    libraries,
+                },
+                source_map,
+            })
+        }
         _ => {
             diagnostics.sort_by_key(|d| d.span.as_ref().map(|s| s.start));
             Err(diagnostics)
@@ -191,6 +225,7 @@ fn type_name(value: &DeValue<'_>) -> &'static str {
 fn load_components(
     value: &Spanned<DeValue<'_>>,
     source_map: &SourceMap,
+    libraries: &resolve::Libraries,
     components: &mut Vec<Component>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -208,7 +243,9 @@ fn load_components(
     };
     for (name, body) in table.iter() {
         let path = format!("components.{}", name.get_ref());
-        if let Some(component) = load_component(name, body, &path, source_map, diagnostics) {
+        if let Some(component) =
+            load_component(name, body, &path, source_map, libraries, diagnostics)
+        {
             components.push(component);
         }
     }
@@ -219,6 +256,7 @@ fn load_component(
     body: &Spanned<DeValue<'_>>,
     path: &str,
     source_map: &SourceMap,
+    libraries: &resolve::Libraries,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Component> {
     let shown_name = shown(name.get_ref());
@@ -296,20 +334,27 @@ fn load_component(
         return None;
     }
 
-    let settings: DeTable<'_> = table
-        .iter()
-        .filter(|(key, _)| key.get_ref() != "kind")
-        .map(|(key, value)| (key.clone(), value.clone()))
-        .collect();
-    let settings = Spanned::new(body.span(), DeValue::Table(settings));
-    let spec = deserialize_kind(kind, settings, path, source_map);
+    let spec = match table.iter().find(|(key, _)| key.get_ref() == "preset") {
+        Some((_, preset)) => {
+            resolve::preset_component(kind, table, preset, path, source_map, libraries)
+        }
+        None => {
+            let settings: DeTable<'_> = table
+                .iter()
+                .filter(|(key, _)| key.get_ref() != "kind")
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect();
+            let settings = Spanned::new(body.span(), DeValue::Table(settings));
+            deserialize_kind(kind, settings, path, source_map).map_err(Some)
+        }
+    };
     match spec {
         Ok(spec) => Some(Component {
             name: name.get_ref().to_string(),
             spec,
         }),
         Err(diagnostic) => {
-            diagnostics.push(*diagnostic);
+            diagnostics.extend(diagnostic.map(|d| *d));
             None
         }
     }
@@ -321,28 +366,46 @@ fn deserialize_kind(
     path: &str,
     source_map: &SourceMap,
 ) -> Result<ComponentSpec, Box<Diagnostic>> {
-    let map = source_map;
+    let locate = |span: &std::ops::Range<usize>| Located {
+        path: source_map
+            .path_at(span)
+            .filter(|p| p.starts_with(path))
+            .unwrap_or_else(|| path.to_string()),
+        span: span.clone(),
+        note: None,
+    };
+    deserialize_kind_located(kind, settings, path, &locate)
+}
+
+pub(super) fn deserialize_kind_located(
+    kind: Kind,
+    settings: Spanned<DeValue<'_>>,
+    path: &str,
+    map: &dyn Fn(&std::ops::Range<usize>) -> Located,
+) -> Result<ComponentSpec, Box<Diagnostic>> {
     Ok(match kind {
-        Kind::WebApp => ComponentSpec::WebApp(deserialize(settings, path, map)?),
-        Kind::FunctionApp => ComponentSpec::FunctionApp(deserialize(settings, path, map)?),
-        Kind::ContainerApp => ComponentSpec::ContainerApp(deserialize(settings, path, map)?),
-        Kind::Storage => ComponentSpec::Storage(deserialize(settings, path, map)?),
-        Kind::KeyVault => ComponentSpec::KeyVault(deserialize(settings, path, map)?),
+        Kind::WebApp => ComponentSpec::WebApp(deserialize_located(settings, path, map)?),
+        Kind::FunctionApp => ComponentSpec::FunctionApp(deserialize_located(settings, path, map)?),
+        Kind::ContainerApp => {
+            ComponentSpec::ContainerApp(deserialize_located(settings, path, map)?)
+        }
+        Kind::Storage => ComponentSpec::Storage(deserialize_located(settings, path, map)?),
+        Kind::KeyVault => ComponentSpec::KeyVault(deserialize_located(settings, path, map)?),
         Kind::ContainerRegistry => {
-            ComponentSpec::ContainerRegistry(deserialize(settings, path, map)?)
+            ComponentSpec::ContainerRegistry(deserialize_located(settings, path, map)?)
         }
-        Kind::SqlDatabase => ComponentSpec::SqlDatabase(deserialize(settings, path, map)?),
-        Kind::Postgres => ComponentSpec::Postgres(deserialize(settings, path, map)?),
-        Kind::CosmosDb => ComponentSpec::CosmosDb(deserialize(settings, path, map)?),
-        Kind::ServiceBus => ComponentSpec::ServiceBus(deserialize(settings, path, map)?),
-        Kind::EventHubs => ComponentSpec::EventHubs(deserialize(settings, path, map)?),
-        Kind::Redis => ComponentSpec::Redis(deserialize(settings, path, map)?),
+        Kind::SqlDatabase => ComponentSpec::SqlDatabase(deserialize_located(settings, path, map)?),
+        Kind::Postgres => ComponentSpec::Postgres(deserialize_located(settings, path, map)?),
+        Kind::CosmosDb => ComponentSpec::CosmosDb(deserialize_located(settings, path, map)?),
+        Kind::ServiceBus => ComponentSpec::ServiceBus(deserialize_located(settings, path, map)?),
+        Kind::EventHubs => ComponentSpec::EventHubs(deserialize_located(settings, path, map)?),
+        Kind::Redis => ComponentSpec::Redis(deserialize_located(settings, path, map)?),
         Kind::AppConfiguration => {
-            ComponentSpec::AppConfiguration(deserialize(settings, path, map)?)
+            ComponentSpec::AppConfiguration(deserialize_located(settings, path, map)?)
         }
-        Kind::OpenAi => ComponentSpec::OpenAi(deserialize(settings, path, map)?),
-        Kind::AiSearch => ComponentSpec::AiSearch(deserialize(settings, path, map)?),
-        Kind::External => ComponentSpec::External(deserialize(settings, path, map)?),
+        Kind::OpenAi => ComponentSpec::OpenAi(deserialize_located(settings, path, map)?),
+        Kind::AiSearch => ComponentSpec::AiSearch(deserialize_located(settings, path, map)?),
+        Kind::External => ComponentSpec::External(deserialize_located(settings, path, map)?),
     })
 }
 
@@ -358,24 +421,50 @@ fn part_placeholder(kind: Kind) -> &'static str {
     }
 }
 
+/// Where a deserialization error points: the field's path, its span in the blueprint and,
+/// when the value came from a library, which one.
+pub(super) struct Located {
+    path: String,
+    span: std::ops::Range<usize>,
+    note: Option<String>,
+}
+
 fn deserialize<T: DeserializeOwned>(
     value: Spanned<DeValue<'_>>,
     path: &str,
     source_map: &SourceMap,
 ) -> Result<T, Box<Diagnostic>> {
+    let locate = |span: &std::ops::Range<usize>| Located {
+        // Name the field the error is about, not just the table it is in.
+        path: source_map
+            .path_at(span)
+            .filter(|p| p.starts_with(path))
+            .unwrap_or_else(|| path.to_string()),
+        span: span.clone(),
+        note: None,
+    };
+    deserialize_located(value, path, &locate)
+}
+
+pub(super) fn deserialize_located<T: DeserializeOwned>(
+    value: Spanned<DeValue<'_>>,
+    path: &str,
+    locate: &dyn Fn(&std::ops::Range<usize>) -> Located,
+) -> Result<T, Box<Diagnostic>> {
     let whole = value.span();
     T::deserialize(ValueDeserializer::from(value)).map_err(|error| {
         let message = error.message().trim().to_string();
-        let span = error.span().unwrap_or(whole);
-        // Name the field the error is about, not just the table it is in.
-        let at = source_map
-            .path_at(&span)
-            .filter(|p| p.starts_with(path))
-            .unwrap_or_else(|| path.to_string());
-        let mut diagnostic =
-            Diagnostic::error("invalid-value", format!("in `{at}`: {message}")).with_span(span);
+        let located = locate(&error.span().unwrap_or(whole));
+        let at = located.path;
+        let mut diagnostic = Diagnostic::error("invalid-value", format!("in `{at}`: {message}"))
+            .with_span(located.span);
         diagnostic.path = Some(at.clone());
-        Box::new(describe_serde_error(diagnostic, &message, &at))
+        let mut diagnostic = describe_serde_error(diagnostic, &message, &at);
+        if let Some(note) = located.note {
+            diagnostic.message = format!("{} ({note})", diagnostic.message);
+        }
+        let _ = path;
+        Box::new(diagnostic)
     })
 }
 

@@ -1,0 +1,151 @@
+use super::{diagnostics_for, exit, load, print_diagnostics};
+use bulwark::output;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Regenerate in memory and compare with the files on disk: a hand edit, a blueprint edit
+/// without regeneration, a missing or orphaned file, or a new bulwark or library version is
+/// drift. Exits 0 in sync, 1 on drift, 2 on an invalid blueprint or usage.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The blueprint file.
+    #[arg(default_value_os_t = super::default_blueprint())]
+    blueprint: PathBuf,
+    /// The directory `bulwark generate` wrote.
+    #[arg(long, short, default_value = "infra")]
+    out: PathBuf,
+    /// `text` (default) or `json` for machines.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+pub fn run(args: Args) -> u8 {
+    let file = match load(&args.blueprint) {
+        Ok(file) => file,
+        Err(code) => return code,
+    };
+    let name = args.blueprint.display().to_string();
+    let options = bulwark::Options {
+        blueprint_label: file.label.clone(),
+    };
+    let generated = match bulwark::generate(&file.blueprint, &options) {
+        Ok(generated) => generated,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics_for(&file, diagnostics), &name, &file.text);
+            return exit::INVALID;
+        }
+    };
+    let drift = match output::check(&args.out, &generated.files, &generated.manifest) {
+        Ok(drift) => drift,
+        Err(error) => {
+            super::stderr(&format!("error: {error}\n"));
+            return exit::IO;
+        }
+    };
+    let out = args.out.display().to_string();
+    let fix = format!(
+        "bulwark generate {} --out {}",
+        shell_word(&name),
+        shell_word(&out)
+    );
+    if args.format == Format::Json {
+        let report = serde_json::json!({
+            "in_sync": drift.in_sync(),
+            "blueprint": name,
+            "out": out,
+            "changed": drift.changed,
+            "missing": drift.missing,
+            "orphaned": drift.orphaned,
+            "manifest": drift.manifest,
+            "fix": if drift.in_sync() { None } else { Some(&fix) },
+        });
+        super::stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).expect("a report serializes")
+        ));
+        return if drift.in_sync() {
+            exit::OK
+        } else {
+            exit::DRIFT
+        };
+    }
+    if drift.in_sync() {
+        super::stdout(&format!(
+            "{out} is in sync with {name} ({} files)\n",
+            generated.files.files.len()
+        ));
+        return exit::OK;
+    }
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut text = String::new();
+    for changed in &drift.changed {
+        text.push_str(&format!("changed: {out}/{}\n", changed.path));
+        text.push_str(&colorize(&changed.diff, color));
+    }
+    for path in &drift.missing {
+        text.push_str(&format!("missing: {out}/{path}\n"));
+    }
+    for path in &drift.orphaned {
+        text.push_str(&format!(
+            "orphaned: {out}/{path} (bulwark no longer generates it)\n"
+        ));
+    }
+    if let Some(reason) = &drift.manifest {
+        text.push_str(&format!("manifest: {out}/{}: {reason}\n", output::MANIFEST));
+    }
+    text.push_str(&format!(
+        "{out} has drifted from {name}: {} changed, {} missing, {} orphaned{}\n",
+        drift.changed.len(),
+        drift.missing.len(),
+        drift.orphaned.len(),
+        if drift.manifest.is_some() {
+            ", manifest out of date"
+        } else {
+            ""
+        }
+    ));
+    text.push_str(&format!("fix: {fix}\n"));
+    super::stdout(&text);
+    exit::DRIFT
+}
+
+fn colorize(diff: &str, color: bool) -> String {
+    if !color {
+        return diff.to_string();
+    }
+    diff.lines()
+        .map(|line| {
+            let code = if line.starts_with("+++") || line.starts_with("---") {
+                "1"
+            } else if line.starts_with('+') {
+                "32"
+            } else if line.starts_with('-') {
+                "31"
+            } else if line.starts_with("@@") {
+                "36"
+            } else {
+                return format!("{line}\n");
+            };
+            format!("\x1b[{code}m{line}\x1b[0m\n")
+        })
+        .collect()
+}
+
+/// A path as a shell word, quoted when it needs to be, for the fix command.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}

@@ -1,0 +1,165 @@
+use super::exit;
+use bulwark::blueprint::library::Library;
+use std::path::{Path, PathBuf};
+
+/// Browse blueprint libraries: what a blueprint imports, or what a library offers.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// List the libraries a blueprint imports (or one library), with their presets and templates.
+    List(Source),
+    /// Show a library, or one preset of it (`<library>/<preset>`) as TOML.
+    Show {
+        /// `<library>` or `<library>/<preset>`.
+        name: String,
+        #[command(flatten)]
+        source: Source,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct Source {
+    /// The blueprint whose [libraries] to read.
+    #[arg(default_value_os_t = super::default_blueprint())]
+    blueprint: PathBuf,
+    /// A library folder to read instead of a blueprint's.
+    #[arg(long)]
+    library: Option<PathBuf>,
+}
+
+/// The libraries of a blueprint's [libraries] table (or the one given), opened.
+fn libraries(source: &Source) -> Result<Vec<Library>, u8> {
+    if let Some(path) = &source.library {
+        return Library::open(path)
+            .map(|library| vec![library])
+            .map_err(|error| {
+                super::stderr(&format!("error: {error}\n"));
+                exit::INVALID
+            });
+    }
+    let file = super::load(&source.blueprint)?;
+    let base = source
+        .blueprint
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let table: toml::Table = toml::from_str(&file.text).unwrap_or_default();
+    let mut opened = Vec::new();
+    for (_, entry) in table
+        .get("libraries")
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flatten()
+    {
+        let Some(path) = entry.get("path").and_then(toml::Value::as_str) else {
+            continue;
+        };
+        match Library::open(&base.join(path)) {
+            Ok(library) => opened.push(library),
+            Err(error) => {
+                super::stderr(&format!("error: {error}\n"));
+                return Err(exit::INVALID);
+            }
+        }
+    }
+    Ok(opened)
+}
+
+pub fn run(command: Command) -> u8 {
+    match command {
+        Command::List(source) => {
+            let libraries = match libraries(&source) {
+                Ok(libraries) => libraries,
+                Err(code) => return code,
+            };
+            if libraries.is_empty() {
+                super::stdout(&format!(
+                    "{} imports no libraries\n",
+                    source.blueprint.display()
+                ));
+                return exit::OK;
+            }
+            let mut text = String::new();
+            for library in &libraries {
+                let info = &library.manifest.library;
+                text.push_str(&format!(
+                    "{} {} ({})\n",
+                    info.name,
+                    info.version,
+                    library.root.display()
+                ));
+                if let Some(description) = &info.description {
+                    text.push_str(&format!("  {description}\n"));
+                }
+                if !library.manifest.defaults.is_empty() {
+                    let keys: Vec<&str> = library
+                        .manifest
+                        .defaults
+                        .keys()
+                        .map(String::as_str)
+                        .collect();
+                    text.push_str(&format!("  defaults: {}\n", keys.join(", ")));
+                }
+                for (name, preset) in &library.manifest.presets {
+                    let kind = preset
+                        .get("kind")
+                        .and_then(toml::Value::as_str)
+                        .unwrap_or("?");
+                    text.push_str(&format!("  preset   {}/{name} ({kind})\n", info.name));
+                }
+                for (name, template) in &library.manifest.templates {
+                    let description = template.description.as_deref().unwrap_or(&template.file);
+                    text.push_str(&format!("  template {}/{name}: {description}\n", info.name));
+                }
+            }
+            super::stdout(&text);
+            exit::OK
+        }
+        Command::Show { name, source } => {
+            let libraries = match libraries(&source) {
+                Ok(libraries) => libraries,
+                Err(code) => return code,
+            };
+            let (library_name, preset) = match name.split_once('/') {
+                Some((library, preset)) => (library, Some(preset)),
+                None => (name.as_str(), None),
+            };
+            let Some(library) = libraries.iter().find(|l| l.name() == library_name) else {
+                let names: Vec<&str> = libraries.iter().map(Library::name).collect();
+                super::stderr(&format!(
+                    "error: no library `{library_name}`\n  help: known: {}\n",
+                    names.join(", ")
+                ));
+                return exit::INVALID;
+            };
+            match preset {
+                None => {
+                    super::stdout(&library.text);
+                    exit::OK
+                }
+                Some(preset) => match library.manifest.presets.get(preset) {
+                    Some(table) => {
+                        super::stdout(&format!(
+                            "# {library_name}/{preset} ({})\n{}",
+                            library.preset_location(preset),
+                            toml::to_string(table).unwrap_or_default()
+                        ));
+                        exit::OK
+                    }
+                    None => {
+                        let names: Vec<&str> = library
+                            .manifest
+                            .presets
+                            .keys()
+                            .map(String::as_str)
+                            .collect();
+                        super::stderr(&format!(
+                            "error: library `{library_name}` has no preset `{preset}`\n  help: its presets: {}\n",
+                            names.join(", ")
+                        ));
+                        exit::INVALID
+                    }
+                },
+            }
+        }
+    }
+}

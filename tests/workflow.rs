@@ -1,0 +1,395 @@
+//! The everyday workflow end to end, through the binary: `new`, `check`, libraries and the CI
+//! workflow `new` writes.
+
+mod common;
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn bulwark(dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("bulwark").unwrap();
+    command.env("NO_COLOR", "1").current_dir(dir);
+    command
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let output = bulwark(dir).args(args).output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn scaffold(template: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("app");
+    let created = run(dir.path(), &["new", "app", "--template", template]);
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    (dir, project)
+}
+
+#[test]
+fn new_works_for_every_built_in_template_and_check_then_passes() {
+    let listed = run(Path::new("."), &["new", "--list"]);
+    assert_eq!(listed.code, 0);
+    let names: Vec<String> = listed
+        .stdout
+        .lines()
+        .map(|line| line.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert!(names.len() >= 3, "{}", listed.stdout);
+    for name in names {
+        let (_dir, project) = scaffold(&name);
+        for file in [
+            "bulwark.toml",
+            "infra/main.bicep",
+            "infra/.bulwark-manifest.json",
+            ".github/workflows/infra.yml",
+            "README.md",
+        ] {
+            assert!(project.join(file).is_file(), "{name}: {file}");
+        }
+        let checked = run(&project, &["check"]);
+        assert_eq!(
+            checked.code, 0,
+            "{name}: {}{}",
+            checked.stdout, checked.stderr
+        );
+        assert!(checked.stdout.contains("in sync"), "{}", checked.stdout);
+        let text = fs::read_to_string(project.join("bulwark.toml")).unwrap();
+        assert!(
+            text.contains("name = \"app\""),
+            "the app takes the directory's name"
+        );
+    }
+}
+
+#[test]
+fn new_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("README.md"), "mine\n").unwrap();
+    let refused = run(dir.path(), &["new", "."]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("never overwrites"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("README.md")).unwrap(),
+        "mine\n"
+    );
+    assert!(
+        !dir.path().join("bulwark.toml").exists(),
+        "nothing is written when new refuses"
+    );
+}
+
+fn drift(project: &Path) -> Run {
+    let result = run(project, &["check"]);
+    assert_eq!(result.code, 1, "{}{}", result.stdout, result.stderr);
+    assert!(
+        result
+            .stdout
+            .trim_end()
+            .ends_with("fix: bulwark generate bulwark.toml --out infra"),
+        "{}",
+        result.stdout
+    );
+    result
+}
+
+#[test]
+fn a_hand_edit_is_drift_with_a_unified_diff() {
+    let (_dir, project) = scaffold("shop");
+    let module = project.join("infra/modules/storage-media.bicep");
+    let text = fs::read_to_string(&module)
+        .unwrap()
+        .replace("allowSharedKeyAccess: false", "allowSharedKeyAccess: true");
+    fs::write(&module, text).unwrap();
+    let result = drift(&project);
+    assert!(
+        result
+            .stdout
+            .contains("changed: infra/modules/storage-media.bicep"),
+        "{}",
+        result.stdout
+    );
+    assert!(
+        result
+            .stdout
+            .contains("-    allowSharedKeyAccess: true\n+    allowSharedKeyAccess: false"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn a_deleted_file_is_missing() {
+    let (_dir, project) = scaffold("shop");
+    fs::remove_file(project.join("infra/main.dev.bicepparam")).unwrap();
+    let result = drift(&project);
+    assert!(
+        result.stdout.contains("missing: infra/main.dev.bicepparam"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn a_removed_component_leaves_an_orphan() {
+    let (_dir, project) = scaffold("shop");
+    let blueprint = project.join("bulwark.toml");
+    let text = fs::read_to_string(&blueprint)
+        .unwrap()
+        .replace("  { to = \"vault.stripe-key\", access = \"read\" },\n", "")
+        .replace(
+            "[components.vault]\nkind = \"key-vault\"\nsecrets = [\"stripe-key\"]\n",
+            "",
+        );
+    fs::write(&blueprint, text).unwrap();
+    let result = drift(&project);
+    assert!(
+        result
+            .stdout
+            .contains("orphaned: infra/modules/key-vault-vault.bicep"),
+        "{}",
+        result.stdout
+    );
+    assert!(
+        result.stdout.contains("changed: infra/main.bicep"),
+        "a blueprint edit changes main.bicep: {}",
+        result.stdout
+    );
+    assert_eq!(run(&project, &["generate"]).code, 0);
+    assert_eq!(run(&project, &["check"]).code, 0, "generate is the fix");
+}
+
+#[test]
+fn an_edited_blueprint_is_drift() {
+    let (_dir, project) = scaffold("shop");
+    let blueprint = project.join("bulwark.toml");
+    let text = fs::read_to_string(&blueprint).unwrap().replace(
+        "queues = [\"orders\"]",
+        "queues = [\"orders\", \"returns\"]",
+    );
+    fs::write(&blueprint, text).unwrap();
+    let result = drift(&project);
+    assert!(
+        result
+            .stdout
+            .contains("changed: infra/modules/storage-media.bicep"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn windows_line_endings_are_not_drift() {
+    let (_dir, project) = scaffold("shop");
+    let main = project.join("infra/main.bicep");
+    let text = fs::read_to_string(&main).unwrap().replace('\n', "\r\n");
+    fs::write(&main, text).unwrap();
+    assert_eq!(run(&project, &["check"]).code, 0);
+}
+
+#[test]
+fn check_on_an_invalid_blueprint_exits_2() {
+    let (_dir, project) = scaffold("shop");
+    fs::write(project.join("bulwark.toml"), "[app]\nname = \"Shop\"\n").unwrap();
+    let result = run(&project, &["check"]);
+    assert_eq!(result.code, 2, "{}", result.stderr);
+}
+
+#[test]
+fn check_speaks_json() {
+    let (_dir, project) = scaffold("shop");
+    fs::remove_file(project.join("infra/bicepconfig.json")).unwrap();
+    let result = run(&project, &["check", "--format", "json"]);
+    assert_eq!(result.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
+    assert_eq!(report["in_sync"], false);
+    assert_eq!(report["missing"][0], "bicepconfig.json");
+    assert_eq!(report["fix"], "bulwark generate bulwark.toml --out infra");
+}
+
+/// A copy of the sample library beside a project that uses it.
+fn project_with_library() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("platform");
+    fs::create_dir_all(library.join("templates")).unwrap();
+    let source = common::repo().join("tests/libraries/platform");
+    fs::copy(
+        source.join("bulwark-library.toml"),
+        library.join("bulwark-library.toml"),
+    )
+    .unwrap();
+    fs::copy(
+        source.join("templates/starter.toml"),
+        library.join("templates/starter.toml"),
+    )
+    .unwrap();
+    let created = run(
+        dir.path(),
+        &[
+            "new",
+            "app",
+            "--template",
+            "platform/starter",
+            "--library",
+            "platform",
+        ],
+    );
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let project = dir.path().join("app");
+    (dir, project, library)
+}
+
+#[test]
+fn a_library_template_scaffolds_a_project_that_uses_the_library() {
+    let (_dir, project, _library) = project_with_library();
+    let text = fs::read_to_string(project.join("bulwark.toml")).unwrap();
+    assert!(
+        text.contains("platform = { path = \"../platform\", version = \"1.4\" }"),
+        "{text}"
+    );
+    assert_eq!(run(&project, &["check"]).code, 0);
+    let manifest = fs::read_to_string(project.join("infra/.bulwark-manifest.json")).unwrap();
+    assert!(manifest.contains("\"platform\": \"1.4.0\""), "{manifest}");
+}
+
+#[test]
+fn a_library_version_change_is_drift() {
+    let (_dir, project, library) = project_with_library();
+    let manifest = library.join("bulwark-library.toml");
+    let text = fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("version = \"1.4.0\"", "version = \"1.4.1\"");
+    fs::write(&manifest, text).unwrap();
+    let result = drift(&project);
+    assert!(
+        result
+            .stdout
+            .contains("library platform is now 1.4.1 (was 1.4.0)"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn a_library_preset_change_is_drift_in_the_bicep() {
+    let (_dir, project, library) = project_with_library();
+    let manifest = library.join("bulwark-library.toml");
+    let text = fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("sku = \"P0v3\"", "sku = \"P1v3\"");
+    fs::write(&manifest, text).unwrap();
+    let result = drift(&project);
+    assert!(
+        result
+            .stdout
+            .contains("changed: infra/modules/web-app-web.bicep"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn lib_list_and_show_browse_a_library() {
+    let (_dir, project, _library) = project_with_library();
+    let listed = run(&project, &["lib", "list"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(
+        listed.stdout.contains("platform 1.4.0"),
+        "{}",
+        listed.stdout
+    );
+    assert!(
+        listed
+            .stdout
+            .contains("preset   platform/web-standard (web-app)"),
+        "{}",
+        listed.stdout
+    );
+    assert!(
+        listed.stdout.contains("template platform/starter"),
+        "{}",
+        listed.stdout
+    );
+    let shown = run(&project, &["lib", "show", "platform/web-standard"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(
+        shown.stdout.contains("runtime = \"node:22\""),
+        "{}",
+        shown.stdout
+    );
+    let missing = run(&project, &["lib", "show", "platform/nope"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("web-standard"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn the_ci_workflow_is_pinned_least_privilege_yaml() {
+    let (_dir, project) = scaffold("shop");
+    let text = fs::read_to_string(project.join(".github/workflows/infra.yml")).unwrap();
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("valid YAML");
+    let workflow = &docs[0];
+    assert_eq!(workflow["permissions"]["contents"].as_str(), Some("read"));
+    assert!(
+        workflow["permissions"]["id-token"].is_badvalue(),
+        "no id-token at the top level"
+    );
+    let jobs = workflow["jobs"].as_hash().unwrap();
+    assert!(jobs.len() >= 3);
+    for (name, job) in jobs {
+        let steps = job["steps"].as_vec().unwrap();
+        let logs_in = steps.iter().any(|step| {
+            step["uses"]
+                .as_str()
+                .is_some_and(|uses| uses.starts_with("azure/login@"))
+        });
+        let permissions = job["permissions"].as_hash().unwrap();
+        assert_eq!(
+            job["permissions"]["contents"].as_str(),
+            Some("read"),
+            "{name:?}"
+        );
+        if logs_in {
+            assert_eq!(
+                job["permissions"]["id-token"].as_str(),
+                Some("write"),
+                "{name:?} logs in with OIDC"
+            );
+            assert_eq!(permissions.len(), 2, "{name:?} asks for nothing else");
+        } else {
+            assert_eq!(permissions.len(), 1, "{name:?} needs no token");
+        }
+        for step in steps {
+            if let Some(uses) = step["uses"].as_str() {
+                let (_, reference) = uses.split_once('@').unwrap();
+                assert!(
+                    reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()),
+                    "{uses} is not pinned to a commit"
+                );
+            }
+        }
+    }
+    assert!(text.contains("bulwark check bulwark.toml --out infra"));
+    assert!(
+        text.contains("VAULT_STRIPE_KEY: ${{ secrets.VAULT_STRIPE_KEY }}"),
+        "secret values come from GitHub secrets"
+    );
+    assert!(text.contains("az deployment group what-if"));
+}
