@@ -276,7 +276,12 @@ fn bench_write(c: &mut Criterion) {
                 let report = output::write(
                     dir.path(),
                     black_box(files),
-                    &output::Manifest::for_files(files, "bulwark.toml", &Default::default()),
+                    &output::Manifest::for_files(
+                        files,
+                        "bulwark.toml",
+                        &Default::default(),
+                        Default::default(),
+                    ),
                     false,
                 )
                 .expect("writing into an empty directory");

@@ -29,6 +29,7 @@ pub fn blueprint() -> Blueprint {
 pub fn options() -> bulwark::Options {
     bulwark::Options {
         blueprint_label: "shop.toml".to_string(),
+        ..bulwark::Options::default()
     }
 }
 

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod emit;
 pub mod output;
 pub mod plan;
+pub mod report;
 pub mod scaffold;
 
 pub use blueprint::{Blueprint, Diagnostic};
@@ -18,20 +19,42 @@ pub use emit::{FileSet, Options};
 /// Validate, plan and emit. Warnings are returned alongside the files; any error stops
 /// generation before a single file exists.
 pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, Vec<Diagnostic>> {
-    let diagnostics = blueprint::validate(blueprint);
+    let diagnostics = blueprint::validate_on(blueprint, options.today);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
-    let plan = plan::plan(blueprint)?;
+    let plan = plan::plan(blueprint, &options.previous_address_plan)?;
     let files = emit::emit(&plan, options);
-    let manifest =
-        output::Manifest::for_files(&files, &options.blueprint_label, &blueprint.libraries);
+    let manifest = output::Manifest::for_files(
+        &files,
+        &options.blueprint_label,
+        &blueprint.libraries,
+        plan.address_record(),
+    );
     Ok(Generated {
         files,
         manifest,
         plan,
         warnings: diagnostics,
     })
+}
+
+/// The file the security report is written to, next to the Bicep.
+pub const REPORT_FILE: &str = "SECURITY.md";
+
+/// Add the security report (citing lines of `source`) to a generation's files and manifest.
+pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &report::Source) {
+    let report = report::build(blueprint, &generated.plan, source.label, Some(source));
+    generated
+        .files
+        .files
+        .insert(REPORT_FILE.to_string(), report.render_markdown());
+    generated.manifest = output::Manifest::for_files(
+        &generated.files,
+        &generated.manifest.blueprint,
+        &blueprint.libraries,
+        generated.plan.address_record(),
+    );
 }
 
 /// What a successful generation produced.

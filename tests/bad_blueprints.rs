@@ -14,6 +14,122 @@ use std::path::{Path, PathBuf};
 /// that diagnostic points (`line:col`), or `None` where the whole file is the problem.
 const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     (
+        "waiver-expired.toml",
+        "bulwark::expired-waiver",
+        Some("20:11"),
+    ),
+    (
+        "waiver-unknown-control.toml",
+        "bulwark::unknown-value",
+        Some("17:11"),
+    ),
+    (
+        "waiver-wrong-kind.toml",
+        "bulwark::control-not-waivable",
+        Some("17:11"),
+    ),
+    (
+        "waiver-public-without-ranges.toml",
+        "bulwark::public-access-without-ranges",
+        Some("17:11"),
+    ),
+    (
+        "waiver-private-range.toml",
+        "bulwark::private-range-in-allow-from",
+        Some("21:15"),
+    ),
+    (
+        "waiver-bad-date.toml",
+        "bulwark::invalid-value",
+        Some("20:11"),
+    ),
+    (
+        "waiver-without-reason.toml",
+        "bulwark::waiver-without-reason",
+        Some("19:10"),
+    ),
+    (
+        "direct-ingress-without-waiver.toml",
+        "bulwark::direct-ingress-without-waiver",
+        Some("10:11"),
+    ),
+    (
+        "missing-required-tag.toml",
+        "bulwark::missing-required-tag",
+        Some("7:27"),
+    ),
+    ("reserved-tag.toml", "bulwark::reserved-tag", Some("7:1")),
+    (
+        "retention-with-central-workspace.toml",
+        "bulwark::setting-of-central-workspace",
+        Some("8:18"),
+    ),
+    (
+        "governance-unknown-environment.toml",
+        "bulwark::unknown-environment",
+        Some("6:26"),
+    ),
+    (
+        "network-central-zone-missing.toml",
+        "bulwark::missing-dns-zone",
+        Some("8:1"),
+    ),
+    (
+        "network-dns-zone-mismatch.toml",
+        "bulwark::dns-zone-mismatch",
+        Some("8:51"),
+    ),
+    (
+        "network-dns-zones-without-central.toml",
+        "bulwark::dns-zones-without-central-dns",
+        Some("7:1"),
+    ),
+    (
+        "network-existing-and-address-space.toml",
+        "bulwark::address-space-with-existing-network",
+        Some("7:17"),
+    ),
+    (
+        "network-existing-bad-id.toml",
+        "bulwark::invalid-resource-id",
+        Some("7:24"),
+    ),
+    (
+        "network-existing-ranges-overlap.toml",
+        "bulwark::overlapping-address-ranges",
+        Some("7:193"),
+    ),
+    (
+        "network-mixed-modes.toml",
+        "bulwark::mixed-network-modes",
+        Some("7:1"),
+    ),
+    (
+        "network-peer-existing.toml",
+        "bulwark::peering-with-existing-network",
+        Some("7:13"),
+    ),
+    (
+        "network-pin-outside.toml",
+        "bulwark::subnet-outside-address-space",
+        Some("10:19"),
+    ),
+    (
+        "network-pin-too-small.toml",
+        "bulwark::subnet-too-small",
+        Some("7:19"),
+    ),
+    (
+        "network-pins-overlap.toml",
+        "bulwark::overlapping-subnets",
+        Some("8:19"),
+    ),
+    (
+        "network-unknown-subnet-pin.toml",
+        "bulwark::unknown-subnet",
+        Some("7:1"),
+    ),
+    (
         "address-space-too-small.toml",
         "bulwark::address-space-too-small",
         Some("7:17"),
@@ -21,7 +137,7 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     (
         "ambiguous-secret.toml",
         "bulwark::ambiguous-secret",
-        Some("8:12"),
+        Some("12:12"),
     ),
     (
         "app-array-of-tables.toml",

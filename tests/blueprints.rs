@@ -39,8 +39,28 @@ fn every_output_tree_matches_its_snapshot() {
             }
             let manifest = generated.manifest.render();
             insta::assert_snapshot!("bulwark-manifest.json", manifest);
+            insta::assert_snapshot!("SECURITY.md", security_report(&path));
         });
     }
+}
+
+/// The security report `generate` writes next to the Bicep, citing the blueprint's lines.
+fn security_report(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let loaded = bulwark::blueprint::load::from_str_in(&text, path.parent().unwrap()).unwrap();
+    let label = path.file_name().unwrap().to_string_lossy().into_owned();
+    let options = bulwark::Options {
+        blueprint_label: label.clone(),
+        ..bulwark::Options::default()
+    };
+    let generated = bulwark::generate(&loaded.blueprint, &options).unwrap();
+    let source = bulwark::report::Source {
+        label: &label,
+        text: &text,
+        map: &loaded.source_map,
+    };
+    bulwark::report::build(&loaded.blueprint, &generated.plan, &label, Some(&source))
+        .render_markdown()
 }
 
 #[test]

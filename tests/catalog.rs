@@ -368,7 +368,7 @@ fn every_connection_gets_its_narrowest_role_on_exactly_what_it_names() {
             .filter(|d| d.is_error())
             .collect();
         assert!(errors.is_empty(), "{kind} {to} {access}: {errors:#?}");
-        let plan = plan::plan(&blueprint).unwrap();
+        let plan = plan::plan(&blueprint, &Default::default()).unwrap();
         let roles: Vec<&plan::RoleAssignment> = plan
             .role_assignments
             .iter()

@@ -29,7 +29,7 @@ fn generate_writes_the_tree_and_its_manifest_then_is_idempotent() {
         .success();
     let stdout = String::from_utf8(first.get_output().stdout.clone()).unwrap();
     assert!(
-        stdout.contains("11 written, 0 unchanged, 0 removed"),
+        stdout.contains("13 written, 0 unchanged, 0 removed"),
         "{stdout}"
     );
     for file in [
@@ -38,6 +38,8 @@ fn generate_writes_the_tree_and_its_manifest_then_is_idempotent() {
         "main.prod.bicepparam",
         "bicepconfig.json",
         "modules/storage-media.bicep",
+        "modules/front-door.bicep",
+        "SECURITY.md",
         ".bulwark-manifest.json",
     ] {
         assert!(dir.path().join("infra").join(file).is_file(), "{file}");
@@ -47,7 +49,7 @@ fn generate_writes_the_tree_and_its_manifest_then_is_idempotent() {
     )
     .unwrap();
     assert_eq!(manifest["blueprint"], "bulwark.toml");
-    assert_eq!(manifest["files"].as_object().unwrap().len(), 11);
+    assert_eq!(manifest["files"].as_object().unwrap().len(), 13);
 
     let second = bulwark()
         .current_dir(dir.path())
@@ -55,7 +57,7 @@ fn generate_writes_the_tree_and_its_manifest_then_is_idempotent() {
         .assert()
         .success();
     let stdout = String::from_utf8(second.get_output().stdout.clone()).unwrap();
-    assert!(stdout.contains("0 written, 11 unchanged"), "{stdout}");
+    assert!(stdout.contains("0 written, 13 unchanged"), "{stdout}");
     let leftovers: Vec<_> = walk(&dir.path().join("infra"))
         .into_iter()
         .filter(|p| p.contains("bulwark-tmp"))

@@ -1,11 +1,15 @@
 //! Property tests.
 //!
-//! The first half generates random *valid* blueprints through the builder API and checks
-//! what every generation must guarantee: it succeeds, its Bicep parses, it is deterministic,
-//! user text stays inside string literals, the security baseline holds, the address plan is
-//! sound and the files are wired together consistently. The second half throws random bytes,
-//! random text and mutated copies of `blueprints/shop.toml` at the loader and checks that
-//! nothing on the path to generated files panics.
+//! The first half generates random *valid* blueprints through the builder API, random mixes
+//! of all sixteen component kinds with random connections (any target and access level the
+//! catalogue allows) and per-environment sizing, and checks what every generation must
+//! guarantee: it succeeds, its Bicep parses, it is deterministic, user text stays inside
+//! string literals, the security baseline holds, the files are wired together consistently,
+//! and the network is private (the "Private networking" properties: disjoint subnets inside
+//! the address space, an NSG on every subnet, public access off and a private endpoint per
+//! sub-service, zone groups wired to linked zones, stable subnet ranges). The second half
+//! throws random bytes, random text and mutated copies of `blueprints/shop.toml` at the
+//! loader and checks that nothing on the path to generated files panics.
 //!
 //! Failure persistence is off so a failing run leaves no files behind; proptest prints the
 //! minimal failing input, and `to_toml` below turns a blueprint into a file for the CLI. The
@@ -16,12 +20,15 @@ mod common;
 
 use bulwark::blueprint::render::{self, Source};
 use bulwark::blueprint::{
-    self, Access, Blueprint, ComponentSpec, Connection, Ingress, KeyVault, Replication, Runtime,
-    Storage, Target, WebApp, load,
+    self, Access, AdminGroup, AiSearch, AppConfiguration, Blueprint, ComponentSpec, Connection,
+    ContainerApp, ContainerRegistry, CosmosDb, EventHubs, External, FunctionApp, FunctionRuntime,
+    Ingress, KeyVault, OpenAi, Overrides, Postgres, Redis, Runtime, ServiceBus, SizingValue,
+    SqlDatabase, Storage, Target, WebApp, load,
 };
 use bulwark::catalog::naming::{self, NameRule};
-use bulwark::catalog::{self, PartKind};
+use bulwark::catalog::{self, Allowed, Role};
 use bulwark::plan::Plan;
+use bulwark::plan::network::Cidr;
 use bulwark::{Diagnostic, FileSet, Options};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -35,6 +42,8 @@ use std::fmt::Write as _;
 
 /// Cases per property over generated blueprints: each case generates a whole file set.
 const BLUEPRINT_CASES: u32 = 64;
+/// Components per generated blueprint, at most (of all sixteen kinds).
+const MAX_COMPONENTS: usize = 12;
 /// Cases per loader fuzz property: loading is cheap, so these run more.
 const FUZZ_CASES: u32 = 1024;
 
@@ -173,11 +182,55 @@ const RUNTIMES: &[Runtime] = &[
     Runtime::Java21,
 ];
 
-const REPLICATIONS: &[Replication] = &[
-    Replication::Lrs,
-    Replication::Zrs,
-    Replication::Grs,
-    Replication::Gzrs,
+const FUNCTION_RUNTIMES: &[FunctionRuntime] = &[
+    FunctionRuntime::Node20,
+    FunctionRuntime::Node22,
+    FunctionRuntime::Python311,
+    FunctionRuntime::Python312,
+    FunctionRuntime::DotnetIsolated8,
+    FunctionRuntime::DotnetIsolated9,
+    FunctionRuntime::Java17,
+    FunctionRuntime::Java21,
+    FunctionRuntime::PowerShell74,
+];
+
+/// Azure OpenAI deployment SKUs the validator accepts.
+const OPENAI_SKUS: &[&str] = &[
+    "Standard",
+    "GlobalStandard",
+    "DataZoneStandard",
+    "ProvisionedManaged",
+    "GlobalProvisionedManaged",
+    "DataZoneProvisionedManaged",
+];
+
+/// Names of the parts of the newer kinds (databases, messaging entities, deployments) that sit
+/// next to symbols and outputs their modules declare.
+const TRICKY_PART_NAMES: &[&str] = &[
+    "namespace",
+    "server",
+    "database",
+    "account",
+    "cluster",
+    "store",
+    "service",
+    "events",
+    "diagnostics",
+    "private-endpoint",
+    "role",
+    "default",
+    "x",
+    "1",
+    "a1-b2",
+];
+
+const TRICKY_POSTGRES_DATABASES: &[&str] = &["analytics", "server", "database", "a", "a_b", "x1"];
+
+const PUBLIC_IMAGES: &[&str] = &[
+    "mcr.microsoft.com/k8se/quickstart:latest",
+    "mcr.microsoft.com/azuredocs/containerapps-helloworld:latest",
+    "docker.io/library/nginx:1.27",
+    "ghcr.io/example/worker@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 ];
 
 fn name(
@@ -272,77 +325,399 @@ fn health_check_path() -> BoxedStrategy<String> {
     .boxed()
 }
 
+fn messaging_name() -> BoxedStrategy<String> {
+    name(
+        naming::MESSAGING_NAME,
+        "[a-z0-9]{1,8}(-[a-z0-9]{1,5}){0,2}",
+        TRICKY_PART_NAMES,
+    )
+}
+
+fn cosmos_name() -> BoxedStrategy<String> {
+    name(
+        naming::COSMOS_NAME,
+        "[a-z0-9]{1,8}(-[a-z0-9]{1,5}){0,2}",
+        TRICKY_PART_NAMES,
+    )
+}
+
+fn postgres_database_name() -> BoxedStrategy<String> {
+    name(
+        naming::POSTGRES_DATABASE_NAME,
+        "[a-z][a-z0-9_]{0,10}",
+        TRICKY_POSTGRES_DATABASES,
+    )
+}
+
+fn deployment_name() -> BoxedStrategy<String> {
+    name(
+        naming::DEPLOYMENT_NAME,
+        "[a-z][a-z0-9]{1,8}(-[a-z0-9]{1,5}){0,2}",
+        &["chat", "gpt-4o", "account", "deployment", "embeddings"],
+    )
+}
+
+/// Partition key paths the validator accepts.
+fn partition_key() -> BoxedStrategy<String> {
+    prop_oneof![
+        1 => select(&["/id", "/customerId", "/a/b", "/_x-y"][..]).prop_map(String::from),
+        2 => "/[A-Za-z0-9_/-]{1,12}",
+    ]
+    .boxed()
+}
+
+/// `repository:tag` in a registry of the blueprint.
+fn image_path() -> BoxedStrategy<String> {
+    "[a-z0-9]{1,8}(/[a-z0-9._-]{1,8}){0,1}:[a-z0-9._-]{1,8}".boxed()
+}
+
+fn public_image() -> BoxedStrategy<String> {
+    select(PUBLIC_IMAGES).prop_map(String::from).boxed()
+}
+
+/// https URLs the validator accepts: a plain host, then any path, quotes and `${` included.
+fn external_url() -> BoxedStrategy<String> {
+    (
+        "[a-z0-9]{1,10}(\\.[a-z0-9-]{1,8}){1,2}(:[0-9]{2,4})?",
+        prop_oneof![
+            2 => Just(String::new()),
+            1 => select(&["/v1", "/it's/${x}", "/a\\b", "/'${subscription().id}'"][..])
+                .prop_map(String::from),
+            1 => "/[!-~]{0,16}",
+        ],
+    )
+        .prop_map(|(host, path)| format!("https://{host}{path}"))
+        .boxed()
+}
 // ---------------------------------------------------------------------------------------------
-// Blueprint drafts: raw random material, turned into a valid blueprint by `assemble`, which
-// drops whatever would break a rule (duplicates, collisions) and resolves connections.
+// Blueprint drafts: raw random material for every component kind, turned into a valid
+// blueprint by `assemble`, which drops whatever would break a rule (duplicates, collisions),
+// resolves connections against the targets the catalogue allows and fixes sizing values that
+// must agree with each other.
 // ---------------------------------------------------------------------------------------------
+
+/// Material every compute kind shares: plain settings and (target, access) picks, resolved
+/// against the targets the blueprint declares.
+#[derive(Debug, Clone)]
+struct AppDraft {
+    settings: Vec<(String, String)>,
+    uses: Vec<(Index, Index)>,
+}
+
+#[derive(Debug, Clone)]
+struct AdminDraft {
+    name: String,
+    object_id: String,
+}
+
+#[derive(Debug, Clone)]
+struct DeploymentDraft {
+    name: String,
+    model: String,
+    version: String,
+    sku: &'static str,
+    capacity: u32,
+}
 
 #[derive(Debug, Clone)]
 enum DraftSpec {
     Web {
         runtime: Runtime,
         public: bool,
-        sku: &'static str,
         health_check_path: Option<String>,
-        settings: Vec<(String, String)>,
-        /// (target, access) picks, resolved against the targets the blueprint declares.
-        uses: Vec<(Index, Index)>,
+        app: AppDraft,
+    },
+    Function {
+        runtime: FunctionRuntime,
+        ingress: Ingress,
+        sku: &'static str,
+        app: AppDraft,
+    },
+    Container {
+        /// Pulled from a registry component of the blueprint (with a `pull` connection) when
+        /// there is one; otherwise `public_image`.
+        from_registry: Option<(Index, String)>,
+        public_image: String,
+        worker: bool,
+        target_port: u32,
+        dedicated: bool,
+        app: AppDraft,
     },
     Storage {
         containers: Vec<String>,
         queues: Vec<String>,
-        replication: Replication,
     },
     Vault {
         secrets: Vec<String>,
     },
+    Registry {
+        retention_days: u32,
+    },
+    Sql {
+        admin: AdminDraft,
+    },
+    Postgres {
+        admin: AdminDraft,
+        databases: Vec<String>,
+    },
+    Cosmos {
+        databases: Vec<(String, Vec<(String, String)>)>,
+    },
+    ServiceBus {
+        queues: Vec<String>,
+        topics: Vec<(String, Vec<String>)>,
+    },
+    EventHubs {
+        hubs: Vec<String>,
+        partitions: u32,
+    },
+    Redis,
+    AppConfiguration,
+    OpenAi {
+        deployments: Vec<DeploymentDraft>,
+    },
+    AiSearch,
+    External {
+        url: String,
+        vault: Index,
+    },
+}
+
+impl DraftSpec {
+    fn is_compute(&self) -> bool {
+        matches!(
+            self,
+            DraftSpec::Web { .. } | DraftSpec::Function { .. } | DraftSpec::Container { .. }
+        )
+    }
+}
+
+/// A component draft with its sizing picks: base values (field, value) and per-environment
+/// overrides (environment, field, value), each picked from the catalogue's allowed values.
+#[derive(Debug, Clone)]
+struct DraftComponent {
+    name: String,
+    spec: DraftSpec,
+    base: Vec<(Index, Index)>,
+    overrides: Vec<(Index, Index, Index)>,
 }
 
 #[derive(Debug, Clone)]
 struct Draft {
     app: String,
     environments: Vec<String>,
-    /// Raw prefix length and base address, fitted to the number of web apps.
+    /// Raw prefix length and base address, fitted to the number of compute components.
     address_space: Option<(u8, u32)>,
-    components: Vec<(String, DraftSpec)>,
+    components: Vec<DraftComponent>,
+}
+
+fn app_draft() -> impl Strategy<Value = AppDraft> {
+    (
+        prop::collection::vec((setting_name(), user_text()), 0..4),
+        prop::collection::vec((any::<Index>(), any::<Index>()), 0..5),
+    )
+        .prop_map(|(settings, uses)| AppDraft { settings, uses })
 }
 
 fn web_draft() -> impl Strategy<Value = DraftSpec> {
     (
         select(RUNTIMES),
         any::<bool>(),
-        select(catalog::APP_SERVICE_SKUS),
         prop::option::of(health_check_path()),
-        prop::collection::vec((setting_name(), user_text()), 0..4),
-        prop::collection::vec((any::<Index>(), any::<Index>()), 0..5),
+        app_draft(),
+    )
+        .prop_map(|(runtime, public, health_check_path, app)| DraftSpec::Web {
+            runtime,
+            public,
+            health_check_path,
+            app,
+        })
+}
+
+fn function_draft() -> impl Strategy<Value = DraftSpec> {
+    (
+        select(FUNCTION_RUNTIMES),
+        select(&[Ingress::Private, Ingress::Public, Ingress::None][..]),
+        select(catalog::FUNCTION_APP_SKUS),
+        app_draft(),
+    )
+        .prop_map(|(runtime, ingress, sku, app)| DraftSpec::Function {
+            runtime,
+            ingress,
+            sku,
+            app,
+        })
+}
+
+fn container_draft() -> impl Strategy<Value = DraftSpec> {
+    (
+        prop::option::of((any::<Index>(), image_path())),
+        public_image(),
+        any::<bool>(),
+        prop_oneof![Just(8080u32), Just(80), Just(443), 1..=65_535u32],
+        any::<bool>(),
+        app_draft(),
     )
         .prop_map(
-            |(runtime, public, sku, health_check_path, settings, uses)| DraftSpec::Web {
-                runtime,
-                public,
-                sku,
-                health_check_path,
-                settings,
-                uses,
+            |(from_registry, public_image, worker, target_port, dedicated, app)| {
+                DraftSpec::Container {
+                    from_registry,
+                    public_image,
+                    worker,
+                    target_port,
+                    dedicated,
+                    app,
+                }
             },
         )
+}
+
+/// A compute component on its own: what property 5 appends (a container app then gets a
+/// dedicated environment, so the shared one never appears because of it).
+fn compute_draft() -> impl Strategy<Value = DraftSpec> {
+    prop_oneof![web_draft(), function_draft(), container_draft()]
 }
 
 fn storage_draft() -> impl Strategy<Value = DraftSpec> {
     (
         prop::collection::vec(container_name(), 0..4),
         prop::collection::vec(queue_name(), 0..4),
-        select(REPLICATIONS),
     )
-        .prop_map(|(containers, queues, replication)| DraftSpec::Storage {
-            containers,
-            queues,
-            replication,
-        })
+        .prop_map(|(containers, queues)| DraftSpec::Storage { containers, queues })
 }
 
 fn vault_draft() -> impl Strategy<Value = DraftSpec> {
     prop::collection::vec(secret_name(), 0..4).prop_map(|secrets| DraftSpec::Vault { secrets })
+}
+
+fn admin_draft() -> impl Strategy<Value = AdminDraft> {
+    (
+        prop_oneof![
+            2 => select(&["sql-admins", "Platform DBAs", "it's ${admin}", "a\\b", "é 🦀"][..])
+                .prop_map(String::from),
+            1 => user_text(),
+        ]
+        // The validator's rule: a display name, no control characters, at most 128 bytes.
+        .prop_filter("a display name", |name| {
+            !name.trim().is_empty() && !name.chars().any(char::is_control) && name.len() <= 128
+        }),
+        "[0-9a-fA-F]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-fA-F]{12}",
+    )
+        .prop_map(|(name, object_id)| AdminDraft { name, object_id })
+}
+
+fn cosmos_draft() -> impl Strategy<Value = DraftSpec> {
+    prop::collection::vec(
+        (
+            cosmos_name(),
+            prop::collection::vec((cosmos_name(), partition_key()), 0..3),
+        ),
+        0..3,
+    )
+    .prop_map(|databases| DraftSpec::Cosmos { databases })
+}
+
+fn service_bus_draft() -> impl Strategy<Value = DraftSpec> {
+    (
+        prop::collection::vec(messaging_name(), 0..3),
+        prop::collection::vec(
+            (
+                messaging_name(),
+                prop::collection::vec(messaging_name(), 0..3),
+            ),
+            0..3,
+        ),
+    )
+        .prop_map(|(queues, topics)| DraftSpec::ServiceBus { queues, topics })
+}
+
+fn openai_draft() -> impl Strategy<Value = DraftSpec> {
+    prop::collection::vec(
+        (
+            deployment_name(),
+            prop_oneof![
+                Just("gpt-4o-mini".to_string()),
+                Just("text-embedding-3-large".to_string()),
+                "[a-z0-9][a-z0-9.-]{0,12}",
+            ],
+            prop_oneof![
+                Just("2024-07-18".to_string()),
+                Just("1".to_string()),
+                "[0-9a-z][0-9a-z.-]{0,10}",
+            ],
+            select(OPENAI_SKUS),
+            prop_oneof![Just(10u32), 1..=10_000u32],
+        )
+            .prop_map(|(name, model, version, sku, capacity)| DeploymentDraft {
+                name,
+                model,
+                version,
+                sku,
+                capacity,
+            }),
+        0..3,
+    )
+    .prop_map(|deployments| DraftSpec::OpenAi { deployments })
+}
+
+fn external_draft() -> impl Strategy<Value = DraftSpec> {
+    (external_url(), any::<Index>()).prop_map(|(url, vault)| DraftSpec::External { url, vault })
+}
+
+/// Every kind, compute kinds and the common data kinds more often than the rest.
+fn component_draft() -> BoxedStrategy<DraftSpec> {
+    prop::strategy::Union::new_weighted(vec![
+        (3, web_draft().boxed()),
+        (2, function_draft().boxed()),
+        (2, container_draft().boxed()),
+        (3, storage_draft().boxed()),
+        (3, vault_draft().boxed()),
+        (
+            1,
+            (1..=90u32)
+                .prop_map(|retention_days| DraftSpec::Registry { retention_days })
+                .boxed(),
+        ),
+        (
+            1,
+            admin_draft()
+                .prop_map(|admin| DraftSpec::Sql { admin })
+                .boxed(),
+        ),
+        (
+            1,
+            (
+                admin_draft(),
+                prop::collection::vec(postgres_database_name(), 0..3),
+            )
+                .prop_map(|(admin, databases)| DraftSpec::Postgres { admin, databases })
+                .boxed(),
+        ),
+        (1, cosmos_draft().boxed()),
+        (1, service_bus_draft().boxed()),
+        (
+            1,
+            (prop::collection::vec(messaging_name(), 0..3), 1..=32u32)
+                .prop_map(|(hubs, partitions)| DraftSpec::EventHubs { hubs, partitions })
+                .boxed(),
+        ),
+        (1, Just(DraftSpec::Redis).boxed()),
+        (1, Just(DraftSpec::AppConfiguration).boxed()),
+        (1, openai_draft().boxed()),
+        (1, Just(DraftSpec::AiSearch).boxed()),
+        (2, external_draft().boxed()),
+    ])
+    .boxed()
+}
+
+/// Base sizing picks (field, value) and per-environment ones (environment, field, value).
+type SizingPicks = (Vec<(Index, Index)>, Vec<(Index, Index, Index)>);
+
+fn sizing_picks() -> impl Strategy<Value = SizingPicks> {
+    (
+        prop::collection::vec((any::<Index>(), any::<Index>()), 0..3),
+        prop::collection::vec((any::<Index>(), any::<Index>(), any::<Index>()), 0..3),
+    )
 }
 
 fn draft() -> impl Strategy<Value = Draft> {
@@ -353,18 +728,23 @@ fn draft() -> impl Strategy<Value = Draft> {
             .prop_shuffle(),
         prop::option::of((any::<u8>(), any::<u32>())),
         prop::collection::vec(
-            (
-                component_name(),
-                prop_oneof![web_draft(), storage_draft(), vault_draft()],
-            ),
-            1..=12,
+            (component_name(), component_draft(), sizing_picks()),
+            1..=MAX_COMPONENTS,
         ),
     )
         .prop_map(|(app, environments, address_space, components)| Draft {
             app,
             environments,
             address_space,
-            components,
+            components: components
+                .into_iter()
+                .map(|(name, spec, (base, overrides))| DraftComponent {
+                    name,
+                    spec,
+                    base,
+                    overrides,
+                })
+                .collect(),
         })
 }
 
@@ -385,220 +765,647 @@ fn unique_by(names: &[String], key: impl Fn(&str) -> Vec<String>) -> Vec<String>
         .collect()
 }
 
-/// A target a web app may connect to, the accesses the catalogue allows on it, and the app
-/// setting the connection adds.
+/// Keep the names in order that are new, and not in `taken`.
+fn fresh(names: &[String], taken: &BTreeSet<String>) -> Vec<String> {
+    unique_by(names, |name| vec![name.to_string()])
+        .into_iter()
+        .filter(|name| !taken.contains(name))
+        .collect()
+}
+
+/// One value the catalogue allows for a sizing field.
+fn sizing_value(spec: &catalog::SizingSpec, pick: Index) -> SizingValue {
+    match spec.allowed {
+        Allowed::Text(values) => SizingValue::Text(pick.get(values).to_string()),
+        Allowed::Range(min, max) => {
+            let span = usize::try_from(max - min + 1).expect("a small range");
+            SizingValue::Int(min + pick.index(span) as i64)
+        }
+        Allowed::Values(values) => SizingValue::Int(*pick.get(values)),
+    }
+}
+
+/// `spec` with base sizing values and per-environment overrides picked from the catalogue's
+/// sizing fields for `kind`. Fields are set by their serde names, which are the catalogue's.
+fn sized<T: serde::Serialize + serde::de::DeserializeOwned>(
+    spec: T,
+    kind: blueprint::Kind,
+    environments: &[String],
+    component: &DraftComponent,
+) -> T {
+    let sizing = catalog::kind_spec(kind).sizing;
+    if sizing.is_empty() {
+        return spec;
+    }
+    let json = |value: SizingValue| match value {
+        SizingValue::Int(number) => serde_json::Value::from(number),
+        SizingValue::Text(text) => serde_json::Value::from(text),
+    };
+    let mut value = serde_json::to_value(&spec).expect("kinds serialize");
+    let object = value.as_object_mut().expect("kinds are tables");
+    for (field, pick) in &component.base {
+        let field = field.get(sizing);
+        object.insert(field.field.to_string(), json(sizing_value(field, *pick)));
+    }
+    let mut overrides = serde_json::Map::new();
+    for (environment, field, pick) in &component.overrides {
+        let field = field.get(sizing);
+        let fields = overrides
+            .entry(environment.get(environments).clone())
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        fields
+            .as_object_mut()
+            .expect("a table")
+            .insert(field.field.to_string(), json(sizing_value(field, *pick)));
+    }
+    object.insert("environments".into(), serde_json::Value::Object(overrides));
+    serde_json::from_value(value).expect("catalogue values deserialize")
+}
+
+/// A sizing field's value in one environment: its override, else the base value.
+fn effective(
+    overrides: &Overrides,
+    environment: &str,
+    field: &str,
+    base: SizingValue,
+) -> SizingValue {
+    overrides
+        .get(environment)
+        .and_then(|fields| fields.get(field))
+        .cloned()
+        .unwrap_or(base)
+}
+
+fn set_override(overrides: &mut Overrides, environment: &str, field: &str, value: SizingValue) {
+    overrides
+        .entry(environment.to_string())
+        .or_default()
+        .insert(field.to_string(), value);
+}
+
+fn int(value: &SizingValue) -> i64 {
+    match value {
+        SizingValue::Int(number) => *number,
+        SizingValue::Text(text) => panic!("`{text}` is not a count"),
+    }
+}
+
+/// DTU databases take only fixed sizes (see validate_sql_size).
+fn sql_sizes(sku: &str) -> Option<&'static [i64]> {
+    const SMALL: &[i64] = &[1, 2, 5, 10, 20, 30, 40, 50, 100, 150, 200, 250];
+    const LARGE: &[i64] = &[
+        1, 2, 5, 10, 20, 30, 40, 50, 100, 150, 200, 250, 300, 400, 500, 750, 1024,
+    ];
+    match sku {
+        "Basic" => Some(&[1, 2]),
+        "S0" | "S1" | "S2" => Some(SMALL),
+        "S3" | "P1" | "P2" => Some(LARGE),
+        _ => None,
+    }
+}
+
+const PREMIUM_EVENT_HUBS_CAPACITY: &[i64] = &[1, 2, 4, 8, 16];
+
+/// The sizing rules that tie fields together, applied in every environment.
+fn fix_sizing(spec: &mut ComponentSpec, environments: &[String]) {
+    match spec {
+        ComponentSpec::FunctionApp(function) if !function.is_flex_consumption() => {
+            // Elastic Premium scales to 100 instances.
+            let clamp = |n: i64| if n > 100 { 1 + (n - 1) % 100 } else { n };
+            function.maximum_instances =
+                u32::try_from(clamp(i64::from(function.maximum_instances))).expect("small");
+            for fields in function.environments.values_mut() {
+                if let Some(SizingValue::Int(n)) = fields.get_mut("maximum_instances") {
+                    *n = clamp(*n);
+                }
+            }
+        }
+        ComponentSpec::ContainerApp(app) => {
+            // Memory is twice the vCPUs; replicas are an ordered range.
+            let memory_for = |cpu: &str| {
+                let at = catalog::CONTAINER_APP_CPU
+                    .iter()
+                    .position(|c| *c == cpu)
+                    .expect("a catalogue vCPU value");
+                catalog::CONTAINER_APP_MEMORY[at].to_string()
+            };
+            app.memory = memory_for(&app.cpu);
+            app.max_replicas = app.max_replicas.max(app.min_replicas.min(300)).max(1);
+            for environment in environments {
+                let cpu = effective(
+                    &app.environments,
+                    environment,
+                    "cpu",
+                    app.cpu.as_str().into(),
+                );
+                let memory = memory_for(&cpu.to_string());
+                let base_memory = SizingValue::from(app.memory.as_str());
+                if effective(&app.environments, environment, "memory", base_memory)
+                    != SizingValue::Text(memory.clone())
+                {
+                    set_override(
+                        &mut app.environments,
+                        environment,
+                        "memory",
+                        memory.as_str().into(),
+                    );
+                }
+                let min = int(&effective(
+                    &app.environments,
+                    environment,
+                    "min_replicas",
+                    app.min_replicas.into(),
+                ));
+                let max = int(&effective(
+                    &app.environments,
+                    environment,
+                    "max_replicas",
+                    app.max_replicas.into(),
+                ));
+                if min > max {
+                    set_override(
+                        &mut app.environments,
+                        environment,
+                        "min_replicas",
+                        SizingValue::Int(max),
+                    );
+                }
+            }
+        }
+        ComponentSpec::SqlDatabase(sql) => {
+            if let Some(sizes) = sql_sizes(&sql.sku) {
+                let at = sizes.len() - 1 - (sql.max_size_gb as usize % sizes.len());
+                sql.max_size_gb = u32::try_from(sizes[at]).expect("small");
+            }
+            for environment in environments {
+                let sku = effective(
+                    &sql.environments,
+                    environment,
+                    "sku",
+                    sql.sku.as_str().into(),
+                );
+                let size = int(&effective(
+                    &sql.environments,
+                    environment,
+                    "max_size_gb",
+                    sql.max_size_gb.into(),
+                ));
+                if let Some(sizes) = sql_sizes(&sku.to_string())
+                    && !sizes.contains(&size)
+                {
+                    let fitting = sizes[size as usize % sizes.len()];
+                    set_override(
+                        &mut sql.environments,
+                        environment,
+                        "max_size_gb",
+                        SizingValue::Int(fitting),
+                    );
+                }
+            }
+        }
+        ComponentSpec::EventHubs(hubs) => {
+            // Premium sells processing units in steps.
+            let step = |n: i64| {
+                *PREMIUM_EVENT_HUBS_CAPACITY
+                    .iter()
+                    .rev()
+                    .find(|step| **step <= n)
+                    .expect("capacity is at least 1")
+            };
+            if hubs.sku == "Premium" {
+                hubs.capacity = u32::try_from(step(i64::from(hubs.capacity))).expect("small");
+            }
+            for environment in environments {
+                let sku = effective(
+                    &hubs.environments,
+                    environment,
+                    "sku",
+                    hubs.sku.as_str().into(),
+                );
+                let capacity = int(&effective(
+                    &hubs.environments,
+                    environment,
+                    "capacity",
+                    hubs.capacity.into(),
+                ));
+                if sku.to_string() == "Premium" && !PREMIUM_EVENT_HUBS_CAPACITY.contains(&capacity)
+                {
+                    set_override(
+                        &mut hubs.environments,
+                        environment,
+                        "capacity",
+                        SizingValue::Int(step(capacity)),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A target a compute component may connect to and the accesses the catalogue allows on it.
 struct Candidate {
     target: Target,
+    kind: blueprint::Kind,
     accesses: Vec<Access>,
-    settings: Vec<(String, bulwark::plan::SettingValue)>,
+}
+
+/// Every target the blueprint's data components offer: for each component, the component
+/// itself and each part it declares, wherever the catalogue has a target spec for it.
+fn candidates(data: &Blueprint) -> Vec<Candidate> {
+    let mut candidates = Vec::new();
+    for component in &data.components {
+        let spec = catalog::kind_spec(component.kind());
+        let wholes = spec.target(None).map(|target| (None, target));
+        let parts = component.spec.parts().into_iter().filter_map(|part| {
+            spec.target(Some(part.kind))
+                .map(|target| (Some(part.name), target))
+        });
+        for (part, target) in wholes.into_iter().chain(parts) {
+            candidates.push(Candidate {
+                target: Target {
+                    component: component.name.clone(),
+                    part,
+                },
+                kind: component.kind(),
+                accesses: target.accesses().collect(),
+            });
+        }
+    }
+    candidates
+}
+
+/// Connections and plain settings of a compute component: only what the validator accepts,
+/// i.e. one connection per target, and setting names that stay distinct. A setting two
+/// connections to one target share (its identity-based connection) may repeat with the same
+/// value; anything else must not, and nothing may take a reserved name.
+fn wire(
+    draft: &AppDraft,
+    first: Option<(Target, Access)>,
+    data: &bulwark::plan::ByName<'_>,
+    candidates: &[Candidate],
+) -> (Vec<Connection>, BTreeMap<String, String>) {
+    let mut setting_names: BTreeMap<String, Option<bulwark::plan::SettingValue>> =
+        blueprint::RESERVED_SETTINGS
+            .iter()
+            .map(|reserved| (reserved.to_string(), None))
+            .collect();
+    let mut connections: Vec<Connection> = Vec::new();
+    let picks = draft
+        .uses
+        .iter()
+        .filter(|_| !candidates.is_empty())
+        .map(|(target, access)| {
+            let candidate = target.get(candidates);
+            (candidate.target.clone(), *access.get(&candidate.accesses))
+        });
+    for (target, access) in first.into_iter().chain(picks) {
+        if connections.iter().any(|c| c.to == target) {
+            continue;
+        }
+        let connection = Connection::new(target, access);
+        let settings = bulwark::plan::connection_settings(data, &connection);
+        let clashes = settings.iter().any(|(name, value)| {
+            bulwark::plan::is_reserved_setting(name)
+                || setting_names
+                    .get(name)
+                    .is_some_and(|existing| existing.as_ref() != Some(value))
+        });
+        if clashes {
+            continue;
+        }
+        for (name, value) in settings {
+            setting_names.insert(name, Some(value));
+        }
+        connections.push(connection);
+    }
+    let mut settings = BTreeMap::new();
+    for (name, value) in &draft.settings {
+        if !setting_names.contains_key(name) && !bulwark::plan::is_reserved_setting(name) {
+            setting_names.insert(name.clone(), None);
+            settings.insert(name.clone(), value.clone());
+        }
+    }
+    (connections, settings)
+}
+
+/// A compute component from its draft, wired to the blueprint's data components.
+fn compute_spec(
+    draft: &DraftSpec,
+    data: &Blueprint,
+    candidates: &[Candidate],
+    dedicated_only: bool,
+) -> ComponentSpec {
+    let lookup = bulwark::plan::by_name(data);
+    match draft {
+        DraftSpec::Web {
+            runtime,
+            public,
+            health_check_path,
+            app,
+        } => {
+            let (uses, settings) = wire(app, None, &lookup, candidates);
+            let mut web = WebApp::new(*runtime).ingress(if *public {
+                Ingress::Public
+            } else {
+                Ingress::Private
+            });
+            web.health_check_path = health_check_path.clone();
+            web.uses = uses;
+            web.settings = settings;
+            web.into()
+        }
+        DraftSpec::Function {
+            runtime,
+            ingress,
+            sku,
+            app,
+        } => {
+            let (uses, settings) = wire(app, None, &lookup, candidates);
+            let mut function = FunctionApp::new(*runtime).ingress(*ingress).sku(*sku);
+            function.uses = uses;
+            function.settings = settings;
+            function.into()
+        }
+        DraftSpec::Container {
+            from_registry,
+            public_image,
+            worker,
+            target_port,
+            dedicated,
+            app,
+        } => {
+            let registries: Vec<&Candidate> = candidates
+                .iter()
+                .filter(|c| c.kind == blueprint::Kind::ContainerRegistry)
+                .collect();
+            let pull = from_registry
+                .as_ref()
+                .filter(|_| !registries.is_empty())
+                .map(|(pick, path)| (pick.get(&registries).target.clone(), path));
+            let image = match &pull {
+                Some((registry, path)) => format!("{}.azurecr.io/{path}", registry.component),
+                None => public_image.clone(),
+            };
+            let first = pull.map(|(registry, _)| (registry, Access::Pull));
+            let (uses, settings) = wire(app, first, &lookup, candidates);
+            let mut container = ContainerApp::new(image)
+                .ingress(if *worker {
+                    Ingress::None
+                } else {
+                    Ingress::Private
+                })
+                .target_port(*target_port);
+            if *dedicated || dedicated_only {
+                container = container.dedicated_environment();
+            }
+            container.uses = uses;
+            container.settings = settings;
+            container.into()
+        }
+        other => unreachable!("not a compute draft: {other:?}"),
+    }
+}
+
+fn admin_group(admin: &AdminDraft) -> AdminGroup {
+    AdminGroup::new(admin.name.as_str(), admin.object_id.as_str())
+}
+
+/// Secret names: unique without case (Key Vault's rule) and as part symbols.
+fn vault_secrets(secrets: &[String]) -> Vec<String> {
+    unique_by(secrets, |secret| {
+        vec![
+            secret.to_ascii_lowercase(),
+            naming::prefixed_symbol("x", secret).to_ascii_lowercase(),
+        ]
+    })
+}
+
+/// A data component from its draft; `None` when it cannot be made valid (an external service
+/// without a key vault to keep its secret, or whose secret would clash with another).
+fn data_spec(
+    name: &str,
+    draft: &DraftSpec,
+    vaults: &[String],
+    secrets: &mut SecretInputs,
+) -> Option<ComponentSpec> {
+    let part_symbol = |name: &str| vec![naming::prefixed_symbol("x", name).to_ascii_lowercase()];
+    Some(match draft {
+        DraftSpec::Storage { containers, queues } => {
+            let containers = unique_by(containers, part_symbol);
+            // A queue named like a container makes `storage.name` ambiguous (see
+            // regression_a_queue_named_like_a_container_can_be_used).
+            let queues: Vec<String> = unique_by(queues, part_symbol)
+                .into_iter()
+                .filter(|queue| !containers.contains(queue))
+                .collect();
+            Storage::new().containers(containers).queues(queues).into()
+        }
+        DraftSpec::Vault { secrets: names } => {
+            let kept: Vec<String> = vault_secrets(names)
+                .into_iter()
+                .filter(|secret| secrets.add(name, secret))
+                .collect();
+            KeyVault::new().secrets(kept).into()
+        }
+        DraftSpec::Registry { retention_days } => {
+            let mut registry = ContainerRegistry::new();
+            registry.retention_days = *retention_days;
+            registry.into()
+        }
+        DraftSpec::Sql { admin } => SqlDatabase::new(admin_group(admin)).into(),
+        DraftSpec::Postgres { admin, databases } => Postgres::new(admin_group(admin))
+            .databases(fresh(databases, &BTreeSet::new()))
+            .into(),
+        DraftSpec::Cosmos { databases } => {
+            let mut cosmos = CosmosDb::new();
+            let mut seen = BTreeSet::new();
+            for (database, containers) in databases {
+                if !seen.insert(database.clone()) {
+                    continue;
+                }
+                cosmos.databases.entry(database.clone()).or_default();
+                for (container, key) in containers {
+                    cosmos = cosmos.container(database.as_str(), container.as_str(), key.as_str());
+                }
+            }
+            cosmos.into()
+        }
+        DraftSpec::ServiceBus { queues, topics } => {
+            let queues = fresh(queues, &BTreeSet::new());
+            let taken: BTreeSet<String> = queues.iter().cloned().collect();
+            let mut bus = ServiceBus::new().queues(queues);
+            for (topic, subscriptions) in topics {
+                if taken.contains(topic) || bus.topics.contains_key(topic) {
+                    continue;
+                }
+                bus = bus.topic(topic.as_str(), fresh(subscriptions, &BTreeSet::new()));
+            }
+            bus.into()
+        }
+        DraftSpec::EventHubs { hubs, partitions } => {
+            let mut event_hubs = EventHubs::new().hubs(fresh(hubs, &BTreeSet::new()));
+            event_hubs.partitions = *partitions;
+            event_hubs.into()
+        }
+        DraftSpec::Redis => Redis::new().into(),
+        DraftSpec::AppConfiguration => AppConfiguration::new().into(),
+        DraftSpec::OpenAi { deployments } => {
+            let mut openai = OpenAi::new();
+            for deployment in deployments {
+                if openai.deployments.contains_key(&deployment.name) {
+                    continue;
+                }
+                openai = openai.deployment(
+                    deployment.name.as_str(),
+                    deployment.model.as_str(),
+                    deployment.version.as_str(),
+                );
+                let added = openai
+                    .deployments
+                    .get_mut(&deployment.name)
+                    .expect("just added");
+                added.sku = deployment.sku.to_string();
+                added.capacity = deployment.capacity;
+            }
+            openai.into()
+        }
+        DraftSpec::AiSearch => AiSearch::new().into(),
+        DraftSpec::External { url, vault } => {
+            if vaults.is_empty() {
+                return None;
+            }
+            let vault = vault.get(vaults);
+            // The external's secret is named after it, in its vault.
+            if !secrets.add(vault, name) {
+                return None;
+            }
+            External::new(url.as_str(), vault.as_str()).into()
+        }
+        compute => unreachable!("not a data draft: {compute:?}"),
+    })
+}
+
+/// The secrets of every vault: each must arrive in its own environment variable and
+/// `@secure()` parameter, and a vault's secret names differ without case.
+#[derive(Default)]
+struct SecretInputs {
+    variables: BTreeSet<String>,
+    params: BTreeSet<String>,
+    names: BTreeSet<(String, String)>,
+}
+
+impl SecretInputs {
+    fn add(&mut self, vault: &str, secret: &str) -> bool {
+        let variable = naming::setting_name(&[vault, secret]);
+        let param = naming::secret_param(vault, secret).to_ascii_lowercase();
+        let name = (vault.to_string(), secret.to_ascii_lowercase());
+        if self.variables.contains(&variable)
+            || self.params.contains(&param)
+            || self.names.contains(&name)
+        {
+            return false;
+        }
+        self.variables.insert(variable);
+        self.params.insert(param);
+        self.names.insert(name);
+        true
+    }
 }
 
 fn assemble(draft: &Draft) -> Blueprint {
     // Component names: unique, and unique as (case-insensitive) Bicep symbols.
     let mut seen = BTreeSet::new();
-    let components: Vec<(String, DraftSpec)> = draft
+    let components: Vec<&DraftComponent> = draft
         .components
         .iter()
-        .filter(|(name, _)| seen.insert(naming::component_symbol(name).to_ascii_lowercase()))
-        .cloned()
+        .filter(|c| seen.insert(naming::component_symbol(&c.name).to_ascii_lowercase()))
         .collect();
+    let environments = &draft.environments;
 
-    // Data components first, so connections can be resolved against them.
-    let part_symbol = |name: &str| vec![naming::prefixed_symbol("x", name).to_ascii_lowercase()];
-    let mut variables = BTreeSet::new();
-    let mut data: Vec<(String, ComponentSpec)> = Vec::new();
-    for (name, spec) in &components {
-        match spec {
-            DraftSpec::Storage {
-                containers,
-                queues,
-                replication,
-            } => {
-                let containers = unique_by(containers, part_symbol);
-                // A queue named like a container makes `storage.name` ambiguous (see
-                // regression_a_queue_named_like_a_container_can_be_used).
-                let queues: Vec<String> = unique_by(queues, part_symbol)
-                    .into_iter()
-                    .filter(|queue| !containers.contains(queue))
-                    .collect();
-                data.push((
-                    name.clone(),
-                    ComponentSpec::Storage(
-                        Storage::new()
-                            .containers(containers)
-                            .queues(queues)
-                            .replication(*replication),
-                    ),
-                ));
-            }
-            DraftSpec::Vault { secrets } => {
-                let secrets: Vec<String> = unique_by(secrets, |secret| {
-                    vec![
-                        secret.to_ascii_lowercase(),
-                        naming::prefixed_symbol("x", secret).to_ascii_lowercase(),
-                    ]
-                })
-                .into_iter()
-                // Secret values arrive in environment variables that must stay unambiguous.
-                .filter(|secret| variables.insert(naming::setting_name(&[name, secret])))
-                .collect();
-                data.push((
-                    name.clone(),
-                    ComponentSpec::KeyVault(KeyVault::new().secrets(secrets)),
-                ));
-            }
-            DraftSpec::Web { .. } => {}
-        }
+    // Data components first, so connections can be resolved against them: vaults, then the
+    // external services that keep their secrets in them, then the rest.
+    let vaults: Vec<String> = components
+        .iter()
+        .filter(|c| matches!(c.spec, DraftSpec::Vault { .. }))
+        .map(|c| c.name.clone())
+        .collect();
+    let mut secrets = SecretInputs::default();
+    let mut data: BTreeMap<&str, ComponentSpec> = BTreeMap::new();
+    let order = |c: &&&DraftComponent| match c.spec {
+        DraftSpec::Vault { .. } => 0,
+        DraftSpec::External { .. } => 1,
+        _ => 2,
+    };
+    let mut data_drafts: Vec<&&DraftComponent> =
+        components.iter().filter(|c| !c.spec.is_compute()).collect();
+    data_drafts.sort_by_key(order);
+    for component in data_drafts {
+        // An external service without a vault to keep its secret becomes an (empty) vault.
+        let spec = data_spec(&component.name, &component.spec, &vaults, &mut secrets)
+            .unwrap_or_else(|| KeyVault::new().into());
+        data.insert(&component.name, finish(spec, component, environments));
     }
-
-    let mut data_only = Blueprint::builder(draft.app.as_str(), ["x"]);
+    let mut data_only = Blueprint::builder(draft.app.as_str(), environments.iter().cloned());
     for (name, spec) in &data {
-        data_only = data_only.component(name.as_str(), spec.clone());
+        data_only = data_only.component(*name, spec.clone());
     }
     let data_only = data_only.build();
-    let mut candidates = Vec::new();
-    let mut candidate = |component: &str, kind, part: Option<(PartKind, &str)>| {
-        let target = Target {
-            component: component.to_string(),
-            part: part.map(|(_, name)| name.to_string()),
-        };
-        let accesses: Vec<Access> = catalog::kind_spec(kind)
-            .target(part.map(|(kind, _)| kind))
-            .expect("the catalogue accepts this target")
-            .accesses()
-            .collect();
-        let settings = bulwark::plan::connection_settings(
-            &bulwark::plan::by_name(&data_only),
-            &Connection::new(target.clone(), accesses[0]),
-        );
-        candidates.push(Candidate {
-            target,
-            accesses,
-            settings,
-        });
-    };
-    for (name, spec) in &data {
-        match spec {
-            ComponentSpec::Storage(storage) => {
-                for container in &storage.containers {
-                    candidate(
-                        name,
-                        blueprint::Kind::Storage,
-                        Some((PartKind::Container, container)),
-                    );
-                }
-                for queue in &storage.queues {
-                    candidate(
-                        name,
-                        blueprint::Kind::Storage,
-                        Some((PartKind::Queue, queue)),
-                    );
-                }
-            }
-            ComponentSpec::KeyVault(vault) => {
-                candidate(name, blueprint::Kind::KeyVault, None);
-                for secret in &vault.secrets {
-                    candidate(
-                        name,
-                        blueprint::Kind::KeyVault,
-                        Some((PartKind::Secret, secret)),
-                    );
-                }
-            }
-            ComponentSpec::WebApp(_) => {}
-            other => unreachable!("the strategy generates no {}", other.kind()),
-        }
-    }
+    let candidates = candidates(&data_only);
 
-    let web_count = components
-        .iter()
-        .filter(|(_, spec)| matches!(spec, DraftSpec::Web { .. }))
-        .count();
-    let mut builder = Blueprint::builder(draft.app.as_str(), draft.environments.iter().cloned());
+    let compute = components.iter().filter(|c| c.spec.is_compute()).count();
+    let mut builder = Blueprint::builder(draft.app.as_str(), environments.iter().cloned());
     if let Some((raw_prefix, raw_base)) = draft.address_space {
-        builder = builder.address_space(fitting_address_space(web_count, raw_prefix, raw_base));
+        builder = builder.address_space(fitting_address_space(compute, raw_prefix, raw_base));
     }
-    for (name, spec) in &components {
-        builder = match spec {
-            DraftSpec::Web {
-                runtime,
-                public,
-                sku,
-                health_check_path,
-                settings,
-                uses,
-            } => {
-                let mut web = WebApp::new(*runtime)
-                    .ingress(if *public {
-                        Ingress::Public
-                    } else {
-                        Ingress::Private
-                    })
-                    .sku(*sku);
-                if let Some(path) = health_check_path {
-                    web = web.health_check_path(path.as_str());
-                }
-                let mut targets = BTreeSet::new();
-                // Only what the validator asks for: connections with distinct setting names,
-                // plain settings that are neither reserved nor taken by a connection.
-                // A setting two connections to one target share (its identity-based
-                // connection) may repeat with the same value; anything else must not.
-                let mut setting_names: BTreeMap<String, Option<bulwark::plan::SettingValue>> =
-                    blueprint::RESERVED_SETTINGS
-                        .iter()
-                        .map(|reserved| (reserved.to_string(), None))
-                        .collect();
-                if !candidates.is_empty() {
-                    for (target, access) in uses {
-                        let candidate = target.get(&candidates);
-                        let clashes = candidate.settings.iter().any(|(name, value)| {
-                            setting_names
-                                .get(name)
-                                .is_some_and(|existing| existing.as_ref() != Some(value))
-                        });
-                        if targets.contains(&candidate.target) || clashes {
-                            continue;
-                        }
-                        targets.insert(candidate.target.clone());
-                        for (name, value) in &candidate.settings {
-                            setting_names.insert(name.clone(), Some(value.clone()));
-                        }
-                        web = web.uses(
-                            candidate.target.to_string().as_str(),
-                            *access.get(&candidate.accesses),
-                        );
-                    }
-                }
-                for (name, value) in settings {
-                    if !setting_names.contains_key(name)
-                        && !bulwark::plan::is_reserved_setting(name)
-                    {
-                        setting_names.insert(name.clone(), None);
-                        web = web.setting(name.as_str(), value.as_str());
-                    }
-                }
-                builder.component(name.as_str(), web)
-            }
-            DraftSpec::Storage { .. } | DraftSpec::Vault { .. } => {
-                let spec = data
-                    .iter()
-                    .find(|(data_name, _)| data_name == name)
-                    .map(|(_, spec)| spec.clone())
-                    .expect("every data component was assembled");
-                builder.component(name.as_str(), spec)
-            }
+    for component in components {
+        let spec = if component.spec.is_compute() {
+            let spec = compute_spec(&component.spec, &data_only, &candidates, false);
+            finish(spec, component, environments)
+        } else {
+            data[component.name.as_str()].clone()
         };
+        builder = builder.component(component.name.as_str(), spec);
     }
     builder.build()
 }
 
-/// An address space with room for the private-endpoint /24 and a /26 per web app.
-fn fitting_address_space(web_apps: usize, raw_prefix: u8, raw_base: u32) -> String {
-    let needed = 256 + 64 * web_apps as u64;
+/// Sizing picks applied to a component's spec, then the rules that tie fields together.
+fn finish(spec: ComponentSpec, draft: &DraftComponent, environments: &[String]) -> ComponentSpec {
+    let kind = spec.kind();
+    let mut spec = match spec {
+        ComponentSpec::WebApp(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::FunctionApp(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::ContainerApp(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::Storage(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::SqlDatabase(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::Postgres(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::ServiceBus(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::EventHubs(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::Redis(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::AppConfiguration(s) => sized(s, kind, environments, draft).into(),
+        ComponentSpec::AiSearch(s) => sized(s, kind, environments, draft).into(),
+        unsized_kind => {
+            assert!(
+                catalog::kind_spec(kind).sizing.is_empty(),
+                "{kind} has sizing fields the strategy does not set"
+            );
+            unsized_kind
+        }
+    };
+    fix_sizing(&mut spec, environments);
+    spec
+}
+
+/// An address space with room to spare: the private-endpoint /24, a /26 slot for the
+/// shared Container Apps environment and a /26 slot per compute component, plus one more
+/// (property 5 appends a compute component), doubled.
+fn fitting_address_space(compute: usize, raw_prefix: u8, raw_base: u32) -> String {
+    let needed = 2 * (256 + 64 * (compute as u64 + 2));
     let largest_prefix = (8..=24u8)
         .rev()
         .find(|prefix| 1u64 << (32 - prefix) >= needed)
-        .expect("twelve web apps fit in a /8");
+        .expect("the components fit in a /8");
     let prefix = 8 + raw_prefix % (largest_prefix - 8 + 1);
     let base = raw_base & (u32::MAX << (32 - prefix));
     let [a, b, c, d] = base.to_be_bytes();
@@ -607,6 +1414,42 @@ fn fitting_address_space(web_apps: usize, raw_prefix: u8, raw_base: u32) -> Stri
 
 fn valid_blueprint() -> impl Strategy<Value = Blueprint> {
     draft().prop_map(|draft| assemble(&draft))
+}
+
+/// `blueprint` and the same blueprint with one more compute component at the end: a fresh
+/// name, no connections (a container app in a dedicated environment).
+fn blueprint_and_one_more() -> impl Strategy<Value = (Blueprint, Blueprint)> {
+    (
+        valid_blueprint(),
+        component_name(),
+        compute_draft(),
+        sizing_picks(),
+    )
+        .prop_map(|(blueprint, name, spec, (base, overrides))| {
+            let taken: BTreeSet<String> = blueprint
+                .components
+                .iter()
+                .map(|c| naming::component_symbol(&c.name).to_ascii_lowercase())
+                .collect();
+            let name = std::iter::once(name)
+                .chain((0..).map(|n| format!("added{n}")))
+                .find(|name| !taken.contains(&naming::component_symbol(name).to_ascii_lowercase()))
+                .expect("a fresh name");
+            let draft = DraftComponent {
+                name: name.clone(),
+                spec,
+                base,
+                overrides,
+            };
+            // Nothing to connect to, so no connections; a container app gets a dedicated
+            // environment (the last argument).
+            let empty = Blueprint::builder(blueprint.app.name.as_str(), ["x"]).build();
+            let spec = compute_spec(&draft.spec, &empty, &[], true);
+            let spec = finish(spec, &draft, &blueprint.app.environments);
+            let mut more = blueprint.clone();
+            more.components.push(blueprint::Component { name, spec });
+            (blueprint, more)
+        })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -631,27 +1474,109 @@ fn generate(blueprint: &Blueprint) -> Result<bulwark::Generated, TestCaseError> 
     })
 }
 
-fn webs(blueprint: &Blueprint) -> impl Iterator<Item = (&str, &WebApp)> {
-    blueprint
-        .components
-        .iter()
-        .filter_map(|component| match &component.spec {
-            ComponentSpec::WebApp(web) => Some((component.name.as_str(), web)),
-            _ => None,
+fn is_compute(kind: blueprint::Kind) -> bool {
+    catalog::kind_spec(kind).compute
+}
+
+/// A compute component's ingress and plain settings, whatever its kind.
+struct ComputeView<'a> {
+    name: &'a str,
+    kind: blueprint::Kind,
+    ingress: Ingress,
+    settings: &'a BTreeMap<String, String>,
+    uses: &'a [Connection],
+}
+
+fn computes(blueprint: &Blueprint) -> impl Iterator<Item = ComputeView<'_>> {
+    blueprint.components.iter().filter_map(|component| {
+        let (ingress, settings) = match &component.spec {
+            ComponentSpec::WebApp(spec) => (spec.ingress, &spec.settings),
+            ComponentSpec::FunctionApp(spec) => (spec.ingress, &spec.settings),
+            ComponentSpec::ContainerApp(spec) => (spec.ingress, &spec.settings),
+            _ => return None,
+        };
+        Some(ComputeView {
+            name: component.name.as_str(),
+            kind: component.kind(),
+            ingress,
+            settings,
+            uses: component.uses(),
         })
+    })
+}
+
+/// Free text a blueprint carries into generated files, and the file it must appear in as a
+/// string literal: plain settings and external URLs (main.bicep passes them to the apps),
+/// database admin group names (the server's module).
+fn free_text(blueprint: &Blueprint) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for app in computes(blueprint) {
+        for (setting, value) in app.settings {
+            out.push((
+                format!("{}.{setting}", app.name),
+                "main.bicep".to_string(),
+                value.clone(),
+            ));
+        }
+    }
+    for component in &blueprint.components {
+        let path = module_path(component.kind(), &component.name);
+        match &component.spec {
+            ComponentSpec::SqlDatabase(sql) => {
+                out.push((component.name.clone(), path, sql.admin_group.name.clone()))
+            }
+            ComponentSpec::Postgres(pg) => {
+                out.push((component.name.clone(), path, pg.admin_group.name.clone()))
+            }
+            ComponentSpec::External(external) => {
+                let used = computes(blueprint).any(|app| {
+                    app.uses
+                        .iter()
+                        .any(|connection| connection.to.component == component.name)
+                });
+                if used {
+                    out.push((
+                        component.name.clone(),
+                        "main.bicep".to_string(),
+                        external.url.clone(),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The same blueprint with every free-text value replaced by a harmless one.
 fn defanged(blueprint: &Blueprint) -> Blueprint {
     let mut copy = blueprint.clone();
     for component in &mut copy.components {
-        if let ComponentSpec::WebApp(web) = &mut component.spec {
-            for value in web.settings.values_mut() {
-                *value = "x".to_string();
+        let settings = match &mut component.spec {
+            ComponentSpec::WebApp(web) => {
+                if let Some(path) = &mut web.health_check_path {
+                    *path = "/x".to_string();
+                }
+                &mut web.settings
             }
-            if let Some(path) = &mut web.health_check_path {
-                *path = "/x".to_string();
+            ComponentSpec::FunctionApp(function) => &mut function.settings,
+            ComponentSpec::ContainerApp(app) => &mut app.settings,
+            ComponentSpec::SqlDatabase(sql) => {
+                sql.admin_group.name = "admins".to_string();
+                continue;
             }
+            ComponentSpec::Postgres(pg) => {
+                pg.admin_group.name = "admins".to_string();
+                continue;
+            }
+            ComponentSpec::External(external) => {
+                external.url = "https://example.com".to_string();
+                continue;
+            }
+            _ => continue,
+        };
+        for value in settings.values_mut() {
+            *value = "x".to_string();
         }
     }
     copy
@@ -687,88 +1612,44 @@ fn toml_string(text: &str) -> String {
     out
 }
 
-fn serde_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .expect("enums serialize as strings")
-}
-
-fn toml_list<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
-    let items: Vec<String> = items.into_iter().map(|item| toml_string(item)).collect();
-    format!("[{}]", items.join(", "))
-}
-
-/// The blueprint as a TOML file `bulwark generate` accepts, for reports and the round trip.
+/// The blueprint as a TOML file `bulwark generate` accepts, for reports and the round trip:
+/// `[app]`, `[network]` when it is not the default, and one `[components.<name>]` table per
+/// component, each serialized from the model's own serde form (so every kind and field is
+/// written the way the loader reads it).
 fn to_toml(blueprint: &Blueprint) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "[app]\nname = {}\nenvironments = {}",
+        "[app]\nname = {}\nenvironments = [{}]",
         toml_string(&blueprint.app.name),
-        toml_list(&blueprint.app.environments)
+        blueprint
+            .app
+            .environments
+            .iter()
+            .map(|environment| toml_string(environment))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if blueprint.network != blueprint::Network::default() {
-        let _ = writeln!(
-            out,
-            "\n[network]\naddress_space = {}",
-            toml_string(&blueprint.network.address_space)
+        let mut document = toml::Table::new();
+        document.insert(
+            "network".into(),
+            toml::Value::try_from(&blueprint.network).expect("the network serializes"),
         );
+        let _ = write!(out, "\n{}", toml::to_string(&document).expect("TOML"));
     }
     for component in &blueprint.components {
-        let _ = writeln!(
-            out,
-            "\n[components.{}]\nkind = {}",
-            component.name,
-            toml_string(component.kind().as_str())
+        let mut components = toml::Table::new();
+        components.insert(
+            component.name.clone(),
+            toml::Value::try_from(&component.spec).expect("components serialize"),
         );
-        match &component.spec {
-            ComponentSpec::WebApp(web) => {
-                let _ = writeln!(out, "runtime = {}", toml_string(&serde_name(&web.runtime)));
-                let _ = writeln!(out, "ingress = {}", toml_string(&serde_name(&web.ingress)));
-                let _ = writeln!(out, "sku = {}", toml_string(&web.sku));
-                if let Some(path) = &web.health_check_path {
-                    let _ = writeln!(out, "health_check_path = {}", toml_string(path));
-                }
-                if !web.settings.is_empty() {
-                    let settings: Vec<String> = web
-                        .settings
-                        .iter()
-                        .map(|(name, value)| format!("{name} = {}", toml_string(value)))
-                        .collect();
-                    let _ = writeln!(out, "settings = {{ {} }}", settings.join(", "));
-                }
-                if !web.uses.is_empty() {
-                    let _ = writeln!(out, "uses = [");
-                    for connection in &web.uses {
-                        let _ = writeln!(
-                            out,
-                            "  {{ to = {}, access = {} }},",
-                            toml_string(&connection.to.to_string()),
-                            toml_string(connection.access.as_str())
-                        );
-                    }
-                    let _ = writeln!(out, "]");
-                }
-            }
-            ComponentSpec::Storage(storage) => {
-                let _ = writeln!(out, "containers = {}", toml_list(&storage.containers));
-                let _ = writeln!(out, "queues = {}", toml_list(&storage.queues));
-                let _ = writeln!(
-                    out,
-                    "replication = {}",
-                    toml_string(&serde_name(&storage.replication))
-                );
-            }
-            ComponentSpec::KeyVault(vault) => {
-                let _ = writeln!(out, "secrets = {}", toml_list(&vault.secrets));
-            }
-            other => unreachable!("the strategy generates no {}", other.kind()),
-        }
+        let mut document = toml::Table::new();
+        document.insert("components".into(), toml::Value::Table(components));
+        let _ = write!(out, "\n{}", toml::to_string(&document).expect("TOML"));
     }
     out
 }
-
 // ---------------------------------------------------------------------------------------------
 // A small Bicep lexer with Bicep's own string rules (the tree-sitter grammar accepts raw line
 // breaks and unknown escapes inside strings, so it cannot judge escaping on its own).
@@ -848,22 +1729,26 @@ impl Lexer<'_> {
         let mut depth = 0usize;
         while let Some(c) = self.peek(0) {
             match c {
+                // Comment text is not code: the skeleton keeps the markers only, so text a
+                // comment quotes (an admin group's name) is judged by where the comment ends.
                 '/' if self.peek(1) == Some('/') => {
+                    self.out.skeleton.push_str("//");
                     while self.peek(0).is_some_and(|c| c != '\n') {
-                        self.advance_copying();
+                        self.pos += 1;
                     }
                 }
                 '/' if self.peek(1) == Some('*') => {
+                    self.out.skeleton.push_str("/*");
                     while self.peek(0).is_some()
                         && !(self.peek(0) == Some('*') && self.peek(1) == Some('/'))
                     {
-                        self.advance_copying();
+                        self.pos += 1;
                     }
                     if self.peek(0).is_none() {
                         self.error("unterminated block comment");
                     } else {
-                        self.advance_copying();
-                        self.advance_copying();
+                        self.pos += 2;
+                        self.out.skeleton.push_str("*/");
                     }
                 }
                 '\'' => self.string(),
@@ -1131,6 +2016,292 @@ const PRIVILEGED_ROLE_GUIDS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A top-level `resource` (or `module`) statement of a generated file, read from the
+/// printer's layout: header line, body lines indented by two spaces per level, `}` at column 0.
+#[derive(Debug)]
+struct Block<'a> {
+    symbol: &'a str,
+    /// The resource type without its API version (a module's path for modules).
+    ty: &'a str,
+    /// The body between the header and the closing line.
+    body: Vec<&'a str>,
+}
+
+fn blocks<'a>(text: &'a str, keyword: &str) -> Vec<Block<'a>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let prefix = format!("{keyword} ");
+    for (at, line) in lines.iter().enumerate() {
+        let Some(rest) = line.strip_prefix(&prefix) else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let symbol = words.next().unwrap_or_default();
+        let ty = words
+            .next()
+            .unwrap_or_default()
+            .trim_matches('\'')
+            .split('@')
+            .next()
+            .unwrap_or_default();
+        let body = lines[at + 1..]
+            .iter()
+            .take_while(|line| !line.starts_with('}'))
+            .copied()
+            .collect();
+        out.push(Block { symbol, ty, body });
+    }
+    out
+}
+
+fn resources(text: &str) -> Vec<Block<'_>> {
+    blocks(text, "resource")
+}
+
+/// The scalar properties of an object's lines as (dotted path, value as written). Keys nest by
+/// indentation (two spaces a level, `base` for the outermost keys); array items are `[]`.
+fn properties(lines: &[&str], base: usize) -> Vec<(String, String)> {
+    let is_key = |key: &str| {
+        !key.is_empty()
+            && (key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || (key.len() > 1 && key.starts_with('\'') && key.ends_with('\'')))
+    };
+    let mut stack: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for line in lines {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.is_empty() || trimmed.starts_with("//") || indent < base {
+            continue;
+        }
+        let depth = (indent - base) / 2;
+        stack.truncate(depth);
+        if matches!(trimmed, "}" | "]" | "})" | "])") {
+            continue;
+        }
+        let (key, value) = match trimmed.split_once(": ") {
+            Some((key, value)) if is_key(key) => (key.trim_matches('\'').to_string(), value),
+            _ => ("[]".to_string(), trimmed),
+        };
+        if matches!(value, "{" | "[") {
+            stack.push(key);
+        } else {
+            let mut path = stack.clone();
+            path.push(key);
+            out.push((path.join("."), value.to_string()));
+        }
+    }
+    out
+}
+
+fn property<'b>(properties: &'b [(String, String)], path: &str) -> Vec<&'b str> {
+    properties
+        .iter()
+        .filter(|(p, _)| p == path)
+        .map(|(_, value)| value.as_str())
+        .collect()
+}
+
+/// The items of the array `key: [` found at `indent` in `lines`, each as its inner lines.
+fn array_items<'a>(lines: &[&'a str], key: &str, indent: usize) -> Vec<Vec<&'a str>> {
+    let opener = format!("{}{key}: [", " ".repeat(indent));
+    let Some(start) = lines.iter().position(|line| *line == opener) else {
+        return Vec::new();
+    };
+    let item_open = format!("{}{{", " ".repeat(indent + 2));
+    let item_close = format!("{}}}", " ".repeat(indent + 2));
+    let close = format!("{}]", " ".repeat(indent));
+    let mut items = Vec::new();
+    let mut current: Option<Vec<&str>> = None;
+    for line in &lines[start + 1..] {
+        if *line == close {
+            break;
+        }
+        if *line == item_open {
+            current = Some(Vec::new());
+        } else if *line == item_close {
+            items.extend(current.take());
+        } else if let Some(item) = &mut current {
+            item.push(line);
+        }
+    }
+    items
+}
+
+/// One subnet as network.bicep declares it: inline in a VNet's `subnets` array or as a
+/// `virtualNetworks/subnets` resource of its own.
+#[derive(Debug)]
+struct SubnetObject {
+    name: String,
+    /// `networkSecurityGroup.id` as written.
+    nsg: Option<String>,
+    address_prefix: Option<String>,
+}
+
+fn subnet_objects(network: &str) -> Vec<SubnetObject> {
+    let mut out = Vec::new();
+    let object = |props: Vec<(String, String)>| {
+        let first = |path: &str| property(&props, path).first().map(|v| v.to_string());
+        SubnetObject {
+            name: first("name")
+                .unwrap_or_default()
+                .trim_matches('\'')
+                .to_string(),
+            nsg: first("properties.networkSecurityGroup.id"),
+            address_prefix: first("properties.addressPrefix"),
+        }
+    };
+    for block in resources(network) {
+        match block.ty {
+            "Microsoft.Network/virtualNetworks" => {
+                for item in array_items(&block.body, "subnets", 4) {
+                    out.push(object(properties(&item, 8)));
+                }
+            }
+            "Microsoft.Network/virtualNetworks/subnets" => {
+                out.push(object(properties(&block.body, 2)));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `output name type = value` declarations: name → value.
+fn output_values(text: &str) -> BTreeMap<&str, &str> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("output ")?;
+            let (head, value) = rest.split_once(" = ")?;
+            Some((head.split_whitespace().next()?, value))
+        })
+        .collect()
+}
+
+/// A private endpoint a module declares, with the zone ids its zone group points at.
+#[derive(Debug)]
+struct EndpointObject<'a> {
+    symbol: &'a str,
+    group_ids: Vec<String>,
+    target: Option<String>,
+    subnet: Option<String>,
+    /// `privateDnsZoneId` values (module parameters) of the zone groups whose parent it is.
+    zone_ids: Vec<String>,
+}
+
+fn endpoint_objects(module: &str) -> Vec<EndpointObject<'_>> {
+    let blocks = resources(module);
+    let mut endpoints: Vec<EndpointObject> = blocks
+        .iter()
+        .filter(|block| block.ty == "Microsoft.Network/privateEndpoints")
+        .map(|block| {
+            let props = properties(&block.body, 2);
+            let connection = "properties.privateLinkServiceConnections.[].properties";
+            EndpointObject {
+                symbol: block.symbol,
+                group_ids: property(&props, &format!("{connection}.groupIds.[]"))
+                    .iter()
+                    .map(|id| id.trim_matches('\'').to_string())
+                    .collect(),
+                target: property(&props, &format!("{connection}.privateLinkServiceId"))
+                    .first()
+                    .map(|id| id.trim_end_matches(".id").to_string()),
+                subnet: property(&props, "properties.subnet.id")
+                    .first()
+                    .map(|id| id.to_string()),
+                zone_ids: Vec::new(),
+            }
+        })
+        .collect();
+    for block in blocks
+        .iter()
+        .filter(|block| block.ty == "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
+    {
+        let props = properties(&block.body, 2);
+        let parent = property(&props, "parent");
+        let zones = property(
+            &props,
+            "properties.privateDnsZoneConfigs.[].properties.privateDnsZoneId",
+        );
+        if let Some(endpoint) = endpoints
+            .iter_mut()
+            .find(|endpoint| parent.contains(&endpoint.symbol))
+        {
+            endpoint
+                .zone_ids
+                .extend(zones.iter().map(|zone| zone.to_string()));
+        }
+    }
+    endpoints
+}
+
+/// Replace every CIDR string literal (`'a.b.c.d/n'`) with `'<cidr>'`.
+fn mask_cidrs(text: &str) -> String {
+    let is_cidr = |s: &str| {
+        let Some((address, prefix)) = s.split_once('/') else {
+            return false;
+        };
+        let octets: Vec<&str> = address.split('.').collect();
+        octets.len() == 4
+            && octets
+                .iter()
+                .all(|o| !o.is_empty() && o.len() <= 3 && o.chars().all(|c| c.is_ascii_digit()))
+            && !prefix.is_empty()
+            && prefix.len() <= 2
+            && prefix.chars().all(|c| c.is_ascii_digit())
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\'') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        if let Some(end) = rest.find('\'')
+            && is_cidr(&rest[..end])
+        {
+            out.push_str("<cidr>'");
+            rest = &rest[end + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Hardened network-exposure values by resource type, from the facts table: the path of
+/// `publicNetworkAccess` (and of a Container Apps environment's `internal` switch) and the
+/// value it must have.
+fn exposure_facts() -> BTreeMap<&'static str, Vec<(&'static str, &'static str)>> {
+    const HARDENING: &str = include_str!("../src/catalog/facts/hardening.tsv");
+    let mut facts: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for line in HARDENING.lines().skip(1) {
+        let columns: Vec<&str> = line.split('\t').collect();
+        let [ty, path, value, ..] = columns[..] else {
+            continue;
+        };
+        let last = path.rsplit('.').next().unwrap_or_default();
+        if last == "publicNetworkAccess"
+            || (ty == "Microsoft.App/managedEnvironments" && path.ends_with(".internal"))
+        {
+            facts.entry(ty).or_default().push((path, value));
+        }
+    }
+    facts
+}
+
+/// The first line where two texts differ, for failure messages.
+fn first_difference(a: &str, b: &str) -> String {
+    let (a_lines, b_lines): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let at = a_lines
+        .iter()
+        .zip(&b_lines)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a_lines.len().min(b_lines.len()));
+    format!(
+        "line {}: `{}` became `{}`",
+        at + 1,
+        a_lines.get(at).unwrap_or(&"<end>"),
+        b_lines.get(at).unwrap_or(&"<end>")
+    )
+}
 // ---------------------------------------------------------------------------------------------
 // Properties over generated blueprints
 // ---------------------------------------------------------------------------------------------
@@ -1144,6 +2315,9 @@ fn tricky_names_follow_the_naming_rules() {
         (naming::CONTAINER_NAME, TRICKY_STORAGE_PARTS),
         (naming::QUEUE_NAME, TRICKY_STORAGE_PARTS),
         (naming::SECRET_NAME, TRICKY_SECRETS),
+        (naming::MESSAGING_NAME, TRICKY_PART_NAMES),
+        (naming::COSMOS_NAME, TRICKY_PART_NAMES),
+        (naming::POSTGRES_DATABASE_NAME, TRICKY_POSTGRES_DATABASES),
     ];
     for (rule, names) in lists {
         for name in names {
@@ -1177,16 +2351,79 @@ fn the_literal_rules_round_trip_through_the_lexer() {
         lex("var x = '//a\\n//' // c\n").masked,
         "var x = '/_a\\n/_' // c\n"
     );
+    assert_eq!(
+        lex("// it's ${x}\nvar y = 1 /* '' */\n").skeleton,
+        "//\nvar y = 1 /**/\n"
+    );
     assert!(tree_sitter_errors("var x = '\\n//'\n").is_empty());
     assert!(!common::bicep_syntax_errors("var x = '\\n//'\n").is_empty());
     assert!(!lex("var x = 'a\nb'").errors.is_empty());
     assert!(!lex("var x = 'a\\qb'").errors.is_empty());
 }
 
+#[test]
+fn the_file_readers_follow_the_printer() {
+    let text = r#"resource pe 'Microsoft.Network/privateEndpoints@2025-05-01' = {
+  name: 'pe'
+  properties: {
+    subnet: {
+      id: subnetId
+    }
+    privateLinkServiceConnections: [
+      {
+        name: 'blob'
+        properties: {
+          privateLinkServiceId: account.id
+          groupIds: [
+            'blob'
+          ]
+        }
+      }
+    ]
+  }
+}
+
+resource zones 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2025-05-01' = {
+  parent: pe
+  name: 'default'
+  properties: {
+    privateDnsZoneConfigs: [
+      {
+        name: 'z'
+        properties: {
+          privateDnsZoneId: blobZoneId
+        }
+      }
+    ]
+  }
+}
+"#;
+    let endpoints = endpoint_objects(text);
+    assert_eq!(endpoints.len(), 1);
+    assert_eq!(endpoints[0].group_ids, ["blob"]);
+    assert_eq!(endpoints[0].target.as_deref(), Some("account"));
+    assert_eq!(endpoints[0].subnet.as_deref(), Some("subnetId"));
+    assert_eq!(endpoints[0].zone_ids, ["blobZoneId"]);
+    assert_eq!(
+        mask_cidrs("addressPrefix: '10.0.1.0/26' // '10.0.0.0/16'\nx: '10.0.0.1'\n"),
+        "addressPrefix: '<cidr>' // '<cidr>'\nx: '10.0.0.1'\n"
+    );
+    let facts = exposure_facts();
+    assert_eq!(
+        facts["Microsoft.DBforPostgreSQL/flexibleServers"],
+        [("properties.network.publicNetworkAccess", "'Disabled'")]
+    );
+    assert!(
+        facts["Microsoft.App/managedEnvironments"]
+            .contains(&("properties.vnetConfiguration.internal", "true"))
+    );
+}
+
 proptest! {
     #![proptest_config(config(BLUEPRINT_CASES))]
 
-    /// The strategy only produces blueprints the validator accepts (warnings are fine).
+    /// The strategy only produces blueprints the validator accepts (warnings are fine), with
+    /// components of every kind among them over a run.
     #[test]
     fn generated_blueprints_are_valid(blueprint in valid_blueprint()) {
         let errors = errors(&blueprint::validate(&blueprint));
@@ -1203,48 +2440,85 @@ proptest! {
         }
     }
 
-    /// Same blueprint, same files; and the order of components never matters.
+    /// Same blueprint, same files. Subnet slots follow the declaration order of compute
+    /// components, so reordering the components may move subnet ranges and nothing else;
+    /// reordering only the other components changes nothing at all.
     #[test]
     fn generation_is_deterministic_and_ignores_component_order(
-        (blueprint, shuffled) in valid_blueprint().prop_flat_map(|blueprint| {
+        (blueprint, shuffled, data_shuffled) in valid_blueprint().prop_flat_map(|blueprint| {
             let components = blueprint.components.clone();
-            (Just(blueprint), Just(components).prop_shuffle())
+            let data: Vec<usize> = (0..components.len())
+                .filter(|at| !is_compute(components[*at].kind()))
+                .collect();
+            (Just(blueprint), Just(components).prop_shuffle(), Just(data).prop_shuffle())
         })
     ) {
         let first = generate(&blueprint)?;
         let second = generate(&blueprint)?;
         prop_assert_eq!(&first.files, &second.files);
         prop_assert_eq!(&first.plan, &second.plan);
+
         let mut reordered = blueprint.clone();
         reordered.components = shuffled;
         let third = generate(&reordered)?;
+        prop_assert_eq!(
+            first.files.paths().collect::<Vec<_>>(),
+            third.files.paths().collect::<Vec<_>>()
+        );
         for (path, text) in &first.files.files {
-            prop_assert_eq!(Some(text.as_str()), third.files.get(path), "{}", path);
+            let other = file(&third.files, path)?;
+            let (masked, other_masked) = (mask_cidrs(text), mask_cidrs(other));
+            prop_assert!(
+                masked == other_masked,
+                "{path} differs beyond subnet ranges after reordering components: {}\n{}",
+                first_difference(&masked, &other_masked),
+                to_toml(&reordered)
+            );
         }
-        prop_assert_eq!(&first.files, &third.files);
+
+        // The non-compute components take each other's places; compute ones stay put.
+        let mut data_reordered = blueprint.clone();
+        let slots: Vec<usize> = (0..blueprint.components.len())
+            .filter(|at| !is_compute(blueprint.components[*at].kind()))
+            .collect();
+        for (slot, from) in slots.iter().zip(&data_shuffled) {
+            data_reordered.components[*slot] = blueprint.components[*from].clone();
+        }
+        let fourth = generate(&data_reordered)?;
+        for (path, text) in &first.files.files {
+            let other = file(&fourth.files, path)?;
+            prop_assert!(
+                text == other,
+                "{path} changed when only non-compute components were reordered: {}\n{}",
+                first_difference(text, other),
+                to_toml(&data_reordered)
+            );
+        }
+        prop_assert_eq!(&first.files, &fourth.files);
+        prop_assert_eq!(&first.plan, &fourth.plan);
     }
 
-    /// Plain setting values (and health check paths) appear only as correctly escaped string
-    /// literals: replacing them all with `x` changes string literal text and nothing else.
+    /// Free text (setting values, external URLs, admin group names) appears only as correctly
+    /// escaped string literals: replacing it all with harmless text changes string literal
+    /// text (and comments) and nothing else.
     #[test]
     fn user_strings_never_escape_their_quotes(blueprint in valid_blueprint()) {
         let generated = generate(&blueprint)?;
         let main = file(&generated.files, "main.bicep")?;
-        let lexed_main = lex(main);
         let tree_sitter = tree_sitter_errors(main);
         prop_assert!(tree_sitter.is_empty(), "main.bicep: {tree_sitter:#?}");
-        prop_assert!(lexed_main.errors.is_empty(), "{:?}", lexed_main.errors);
-        for (name, web) in webs(&blueprint) {
-            for (setting, value) in &web.settings {
-                let literal = bicep_literal(value);
-                prop_assert!(
-                    lexed_main
-                        .strings
-                        .iter()
-                        .any(|s| s.raw == literal && s.value.as_deref() == Some(value.as_str())),
-                    "{name}.{setting}: main.bicep has no literal {literal}"
-                );
-            }
+        for (what, path, value) in free_text(&blueprint) {
+            let lexed = lex(file(&generated.files, &path)?);
+            prop_assert!(lexed.errors.is_empty(), "{path}: {:?}", lexed.errors);
+            let literal = bicep_literal(&value);
+            prop_assert!(
+                lexed
+                    .strings
+                    .iter()
+                    .any(|s| s.raw == literal && s.value.as_deref() == Some(value.as_str())),
+                "{what}: {path} has no literal {literal}\n{}",
+                to_toml(&blueprint)
+            );
         }
 
         let plain = generate(&defanged(&blueprint))?;
@@ -1253,7 +2527,7 @@ proptest! {
             plain.files.paths().collect::<Vec<_>>()
         );
         for (path, text) in &generated.files.files {
-            if path.ends_with(".json") {
+            if !(path.ends_with(".bicep") || path.ends_with(".bicepparam")) {
                 continue;
             }
             let hostile = lex(text);
@@ -1273,102 +2547,23 @@ proptest! {
             );
             prop_assert!(
                 hostile.skeleton == harmless.skeleton,
-                "{path}: user text changed code outside string literals"
+                "{path}: user text changed code outside string literals\n{}",
+                to_toml(&blueprint)
             );
         }
     }
 
-    /// The security baseline: network isolation, Entra-only auth, TLS, no keys, narrow roles.
+    /// The security baseline: Entra-only auth, TLS, no keys, narrow roles, one identity per
+    /// compute component.
     #[test]
     fn the_security_baseline_holds(blueprint in valid_blueprint()) {
         let generated = generate(&blueprint)?;
-        let files = &generated.files;
-        let plan = &generated.plan;
-        for component in &blueprint.components {
-            let text = file(files, &module_path(component.kind(), &component.name))?;
-            let has = |needle: &str| text.contains(needle);
-            let name = &component.name;
-            match &component.spec {
-                ComponentSpec::Storage(_) => {
-                    prop_assert!(has("publicNetworkAccess: 'Disabled'"), "{name}");
-                    prop_assert!(!has("publicNetworkAccess: 'Enabled'"), "{name}");
-                    prop_assert!(has("allowSharedKeyAccess: false"), "{name}");
-                }
-                ComponentSpec::KeyVault(_) => {
-                    prop_assert!(has("publicNetworkAccess: 'Disabled'"), "{name}");
-                    prop_assert!(!has("publicNetworkAccess: 'Enabled'"), "{name}");
-                    prop_assert!(has("enableRbacAuthorization: true"), "{name}");
-                    prop_assert!(has("enablePurgeProtection: true"), "{name}");
-                }
-                ComponentSpec::WebApp(web) => {
-                    prop_assert!(has("httpsOnly: true"), "{name}");
-                    prop_assert!(has("minTlsVersion: '1.2'"), "{name}");
-                    prop_assert!(has("ftpsState: 'Disabled'"), "{name}");
-                    prop_assert_eq!(
-                        text.matches("'Microsoft.Web/sites/basicPublishingCredentialsPolicies@")
-                            .count(),
-                        2,
-                        "{}",
-                        name
-                    );
-                    prop_assert!(has("name: 'ftp'") && has("name: 'scm'"), "{name}");
-                    prop_assert_eq!(text.matches("allow: false").count(), 2, "{}", name);
-                    let planned = plan
-                        .components
-                        .iter()
-                        .find(|c| &c.name == name)
-                        .expect("every component is planned");
-                    if web.ingress == Ingress::Private {
-                        prop_assert!(has("publicNetworkAccess: 'Disabled'"), "{name}");
-                        prop_assert!(!has("publicNetworkAccess: 'Enabled'"), "{name}");
-                        prop_assert!(has("'Microsoft.Network/privateEndpoints@"), "{name}");
-                        prop_assert!(
-                            planned.private_endpoints.iter().any(|pe| pe.group_id == "sites"),
-                            "{name}"
-                        );
-                    } else {
-                        prop_assert!(has("publicNetworkAccess: 'Enabled'"), "{name}");
-                    }
-                }
-            other => unreachable!("the strategy generates no {}", other.kind()),
-            }
-        }
-
-        for (path, text) in &files.files {
-            let skeleton = lex(text).skeleton.to_ascii_lowercase();
-            prop_assert!(!skeleton.contains("listkeys"), "{path} calls listKeys");
-            for line in text.lines().filter(|line| line.starts_with("output ")) {
-                prop_assert!(
-                    !line.to_ascii_lowercase().contains("connectionstring"),
-                    "{path} outputs a connection string: {line}"
-                );
-            }
-            for (role, guid) in PRIVILEGED_ROLE_GUIDS {
-                prop_assert!(!text.contains(guid), "{path} assigns {role}");
-            }
-        }
-        for assignment in &plan.role_assignments {
-            prop_assert!(
-                !catalog::PRIVILEGED_ROLES.contains(&assignment.role.name().as_str()),
-                "{} gets {}",
-                assignment.principal,
-                assignment.role.name()
-            );
-        }
-
-        let connections: usize = webs(&blueprint).map(|(_, web)| web.uses.len()).sum();
-        let web_apps = webs(&blueprint).count();
-        prop_assert_eq!(plan.role_assignments.len(), connections + web_apps);
-        let emitted: usize = files
-            .files
-            .values()
-            .map(|text| text.matches("'Microsoft.Authorization/roleAssignments@").count())
-            .sum();
-        prop_assert_eq!(emitted, connections + web_apps);
+        check_baseline(&blueprint, &generated)?;
     }
 
-    /// Subnets fit the address space without overlapping, each has an NSG, each web app
-    /// integrates through its own delegated subnet, and every private endpoint's zone exists.
+    /// Each compute component reaches the VNet through its own subnet (a shared container
+    /// app through the shared environment's), the subnets fit and have NSGs, and every
+    /// private endpoint's zone exists.
     #[test]
     fn the_network_plan_is_sound(blueprint in valid_blueprint()) {
         let generated = generate(&blueprint)?;
@@ -1385,8 +2580,9 @@ proptest! {
         check_wiring(&generated.files)?;
     }
 
-    /// A web app's settings have distinct names: no connection replaces a setting bulwark
-    /// sets itself (AZURE_CLIENT_ID, the Application Insights ones) or another connection's.
+    /// A compute component's settings have distinct names: no connection replaces a setting
+    /// bulwark sets itself (AZURE_CLIENT_ID, the Application Insights ones) or another
+    /// connection's.
     #[test]
     fn app_setting_names_are_distinct(blueprint in valid_blueprint()) {
         let generated = generate(&blueprint)?;
@@ -1406,6 +2602,69 @@ proptest! {
             blueprint
         };
         prop_assert_eq!(sorted(&loaded.blueprint), sorted(&blueprint), "{}", text);
+    }
+
+    // Private networking (issue "Private networking").
+
+    /// Property 1: in every environment the subnets are pairwise disjoint and each lies
+    /// inside one of the environment's address ranges.
+    #[test]
+    fn subnets_are_disjoint_and_inside_the_address_space(blueprint in valid_blueprint()) {
+        let generated = generate(&blueprint)?;
+        check_address_plan(&blueprint, &generated.plan)?;
+    }
+
+    /// Property 2: every subnet network.bicep declares has a network security group of its
+    /// own.
+    #[test]
+    fn every_subnet_has_a_network_security_group(blueprint in valid_blueprint()) {
+        let generated = generate(&blueprint)?;
+        check_subnet_nsgs(&blueprint, &generated.plan, &generated.files)?;
+    }
+
+    /// Property 3: every data-plane resource has public network access disabled, in its
+    /// type's own spelling, and a private endpoint for each sub-service in use.
+    #[test]
+    fn data_services_are_private_with_an_endpoint_per_sub_service(blueprint in valid_blueprint()) {
+        let generated = generate(&blueprint)?;
+        check_private_access(&blueprint, &generated.plan, &generated.files)?;
+    }
+
+    /// Property 4: every endpoint has a zone group pointing at the zones of its group id,
+    /// wired from main.bicep to the DNS module's output for that zone, and every zone is
+    /// linked to the VNet.
+    #[test]
+    fn every_endpoint_registers_in_its_zone(blueprint in valid_blueprint()) {
+        let generated = generate(&blueprint)?;
+        check_zones(&blueprint, &generated.plan, &generated.files)?;
+    }
+
+    /// Property 5: adding a compute component at the end of the blueprint leaves every
+    /// existing subnet where it was, in every environment.
+    #[test]
+    fn adding_a_component_keeps_existing_subnet_ranges(
+        (blueprint, more) in blueprint_and_one_more()
+    ) {
+        let errors = errors(&blueprint::validate(&more));
+        prop_assert!(errors.is_empty(), "{errors:#?}\n{}", to_toml(&more));
+        let before = generate(&blueprint)?;
+        let after = generate(&more)?;
+        for subnet in &before.plan.subnets {
+            let kept = after.plan.subnets.iter().find(|s| s.name == subnet.name);
+            prop_assert!(kept.is_some(), "subnet {} is gone\n{}", subnet.name, to_toml(&more));
+            let kept = kept.expect("checked");
+            for environment in &blueprint.app.environments {
+                prop_assert_eq!(
+                    subnet.prefix_in(environment),
+                    kept.prefix_in(environment),
+                    "subnet {} moved in {} when {} was added\n{}",
+                    &subnet.name,
+                    environment,
+                    &more.components.last().expect("one more").name,
+                    to_toml(&more)
+                );
+            }
+        }
     }
 }
 
@@ -1496,108 +2755,383 @@ fn check_app_settings(blueprint: &Blueprint, plan: &Plan) -> Result<(), TestCase
     Ok(())
 }
 
-fn check_network(blueprint: &Blueprint, plan: &Plan, files: &FileSet) -> Result<(), TestCaseError> {
-    for (index, subnet) in plan.subnets.iter().enumerate() {
-        prop_assert!(
-            plan.address_space.contains(subnet.prefix),
-            "{} ({}) is outside {}",
-            subnet.name,
-            subnet.prefix,
-            plan.address_space
-        );
-        for other in &plan.subnets[index + 1..] {
+/// Literal values per kind that show its baseline: Entra-only auth, keys off, TLS 1.2.
+fn hardened_values(spec: &ComponentSpec) -> &'static [&'static str] {
+    match spec {
+        ComponentSpec::WebApp(_) => &[
+            "httpsOnly: true",
+            "minTlsVersion: '1.2'",
+            "ftpsState: 'Disabled'",
+            "remoteDebuggingEnabled: false",
+        ],
+        ComponentSpec::FunctionApp(_) => &[
+            "httpsOnly: true",
+            "minTlsVersion: '1.2'",
+            "allowSharedKeyAccess: false",
+            "minimumTlsVersion: 'TLS1_2'",
+        ],
+        ComponentSpec::ContainerApp(app) if app.ingress != Ingress::None => {
+            &["allowInsecure: false"]
+        }
+        ComponentSpec::ContainerApp(_) => &[],
+        ComponentSpec::Storage(_) => &[
+            "allowSharedKeyAccess: false",
+            "minimumTlsVersion: 'TLS1_2'",
+            "allowBlobPublicAccess: false",
+        ],
+        ComponentSpec::KeyVault(_) => &[
+            "enableRbacAuthorization: true",
+            "enablePurgeProtection: true",
+        ],
+        ComponentSpec::ContainerRegistry(_) => {
+            &["adminUserEnabled: false", "anonymousPullEnabled: false"]
+        }
+        ComponentSpec::SqlDatabase(_) => &[
+            "azureADOnlyAuthentication: true",
+            "minimalTlsVersion: '1.2'",
+        ],
+        ComponentSpec::Postgres(_) => {
+            &["activeDirectoryAuth: 'Enabled'", "passwordAuth: 'Disabled'"]
+        }
+        ComponentSpec::CosmosDb(_) => &[
+            "disableLocalAuth: true",
+            "disableKeyBasedMetadataWriteAccess: true",
+            "minimalTlsVersion: 'Tls12'",
+        ],
+        ComponentSpec::ServiceBus(_) | ComponentSpec::EventHubs(_) => {
+            &["disableLocalAuth: true", "minimumTlsVersion: '1.2'"]
+        }
+        ComponentSpec::Redis(_) => &[
+            "accessKeysAuthentication: 'Disabled'",
+            "minimumTlsVersion: '1.2'",
+        ],
+        ComponentSpec::AppConfiguration(_)
+        | ComponentSpec::OpenAi(_)
+        | ComponentSpec::AiSearch(_) => &["disableLocalAuth: true"],
+        ComponentSpec::External(_) => &[],
+    }
+}
+
+fn check_baseline(
+    blueprint: &Blueprint,
+    generated: &bulwark::Generated,
+) -> Result<(), TestCaseError> {
+    let files = &generated.files;
+    let plan = &generated.plan;
+    for component in &blueprint.components {
+        let path = module_path(component.kind(), &component.name);
+        let name = &component.name;
+        if component.kind() == blueprint::Kind::External {
             prop_assert!(
-                !subnet.prefix.overlaps(other.prefix),
-                "{} ({}) overlaps {} ({})",
-                subnet.name,
-                subnet.prefix,
-                other.name,
-                other.prefix
+                files.get(&path).is_none(),
+                "{name}: an external deploys nothing"
             );
+            continue;
+        }
+        let text = file(files, &path)?;
+        let has = |needle: &str| text.contains(needle);
+        for value in hardened_values(&component.spec) {
+            prop_assert!(has(value), "{name} lacks `{value}`\n{}", to_toml(blueprint));
+        }
+        if matches!(
+            component.kind(),
+            blueprint::Kind::WebApp | blueprint::Kind::FunctionApp
+        ) {
+            prop_assert_eq!(
+                text.matches("'Microsoft.Web/sites/basicPublishingCredentialsPolicies@")
+                    .count(),
+                2,
+                "{}",
+                name
+            );
+            prop_assert!(has("name: 'ftp'") && has("name: 'scm'"), "{name}");
+            prop_assert_eq!(text.matches("allow: false").count(), 2, "{}", name);
+        }
+        if is_compute(component.kind()) {
+            // Its own identity, declared in main.bicep and passed to its module only.
+            let identity = format!("{}Identity.id", naming::component_symbol(name));
+            let main = file(files, "main.bicep")?;
+            let passed: Vec<ModuleCall> = module_calls(main)
+                .into_iter()
+                .filter(|call| call.params.get("identityId") == Some(&identity))
+                .collect();
+            prop_assert_eq!(passed.len(), 1, "{} identity goes to {:?}", name, passed);
+            prop_assert_eq!(&passed[0].path, &path);
         }
     }
 
-    let network = file(files, "modules/network.bicep")?;
-    let lines: Vec<&str> = network.lines().collect();
-    let nsgs: BTreeSet<&str> = declarations(network)
-        .into_iter()
-        .filter(|(keyword, _)| *keyword == "resource")
-        .map(|(_, name)| name)
-        .filter(|name| {
-            lines.iter().any(|line| {
-                line.starts_with(&format!(
-                    "resource {name} 'Microsoft.Network/networkSecurityGroups@"
-                ))
-            })
-        })
-        .collect();
-    prop_assert_eq!(
-        network.matches("networkSecurityGroup: {").count(),
-        plan.subnets.len()
-    );
-    for subnet in &plan.subnets {
-        let prefix_line = format!("addressPrefix: '{}'", subnet.prefix);
-        let at = lines.iter().position(|line| line.trim() == prefix_line);
+    for (path, text) in &files.files {
+        if !(path.ends_with(".bicep") || path.ends_with(".bicepparam")) {
+            continue;
+        }
+        let skeleton = lex(text).skeleton.to_ascii_lowercase();
+        prop_assert!(!skeleton.contains("listkeys"), "{path} calls listKeys");
+        for line in text.lines().filter(|line| line.starts_with("output ")) {
+            prop_assert!(
+                !line.to_ascii_lowercase().contains("connectionstring"),
+                "{path} outputs a connection string: {line}"
+            );
+        }
+        for (role, guid) in PRIVILEGED_ROLE_GUIDS {
+            prop_assert!(!text.contains(guid), "{path} assigns {role}");
+        }
+        prop_assert!(!text.contains("db_owner"), "{path} grants db_owner");
+    }
+    for (path, text) in files
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".sql"))
+    {
+        // Grant scripts mention db_owner only in the comment that says it is never granted.
+        let granted = text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("--"))
+            .any(|line| line.contains("db_owner"));
+        prop_assert!(!granted, "{path} grants db_owner");
+    }
+    for assignment in &plan.role_assignments {
         prop_assert!(
-            at.is_some(),
-            "network.bicep has no subnet {}",
-            subnet.prefix
+            !catalog::PRIVILEGED_ROLES.contains(&assignment.role.name().as_str()),
+            "{} gets {}",
+            assignment.principal,
+            assignment.role.name()
         );
-        let at = at.expect("checked");
-        let indent = lines[at].len() - lines[at].trim_start().len();
-        let block: Vec<&str> = lines[at..]
-            .iter()
-            .take_while(|line| line.len() - line.trim_start().len() >= indent)
-            .copied()
-            .collect();
-        let nsg = block
-            .windows(2)
-            .find(|pair| pair[0].trim() == "networkSecurityGroup: {")
-            .and_then(|pair| pair[1].trim().strip_prefix("id: "))
-            .and_then(|id| id.strip_suffix(".id"));
-        prop_assert!(
-            nsg.is_some_and(|nsg| nsgs.contains(nsg)),
-            "subnet {} has no network security group of its own",
-            subnet.prefix
-        );
+        prop_assert!(!assignment.role.name().ends_with("Data Owner"));
     }
 
-    // Output name → subnet name, from `output x string = resourceId(…, vnet.name, 'subnet')`.
-    let mut subnet_outputs: BTreeMap<&str, &str> = BTreeMap::new();
-    for line in network.lines().filter(|line| line.starts_with("output ")) {
-        let name = line.split_whitespace().nth(1).unwrap_or_default();
-        if let Some(subnet) = line
-            .strip_suffix("')")
-            .and_then(|rest| rest.rsplit_once(", '"))
-            .map(|(_, subnet)| subnet)
-        {
-            let previous = subnet_outputs.insert(name, subnet);
+    // Each connection grants exactly the catalogue's roles for its access level, each carried
+    // out the way its kind authorizes: RBAC (and a custom role), Cosmos DB data-plane role
+    // assignments, Redis access policies, database grant scripts.
+    let by_name = bulwark::plan::by_name(blueprint);
+    let (mut arm, mut cosmos, mut redis, mut database) = (0, 0, 0, 0);
+    for app in computes(blueprint) {
+        for connection in app.uses {
+            let target = by_name[connection.to.component.as_str()];
+            let part = connection
+                .to
+                .part
+                .as_deref()
+                .and_then(|part| target.spec.part(part))
+                .map(|part| part.kind);
+            let grant = catalog::kind_spec(target.kind())
+                .target(part)
+                .and_then(|spec| spec.grant(connection.access))
+                .expect("a validated connection");
+            for role in grant.roles {
+                match role {
+                    Role::Arm(_) | Role::Custom(_) => arm += 1,
+                    Role::CosmosData(_) => cosmos += 1,
+                    Role::RedisAccessPolicy(_) => redis += 1,
+                    Role::Database(_) => database += 1,
+                }
+            }
+        }
+    }
+    let compute = computes(blueprint).count();
+    let function_apps = computes(blueprint)
+        .filter(|app| app.kind == blueprint::Kind::FunctionApp)
+        .count();
+    prop_assert_eq!(plan.role_assignments.len(), arm + cosmos + redis + compute);
+    prop_assert_eq!(plan.database_grants.len(), database);
+    let count = |needle: &str| -> usize {
+        files
+            .files
+            .values()
+            .map(|text| text.matches(needle).count())
+            .sum()
+    };
+    // Every compute identity publishes telemetry, and a function app's identity works its own
+    // host storage (blob, queue and table).
+    prop_assert_eq!(
+        count("'Microsoft.Authorization/roleAssignments@"),
+        arm + compute + 3 * function_apps,
+        "{}",
+        to_toml(blueprint)
+    );
+    prop_assert_eq!(count("/sqlRoleAssignments@"), cosmos);
+    prop_assert_eq!(count("/accessPolicyAssignments@"), redis);
+    Ok(())
+}
+
+/// Property 1: in every environment, subnets are pairwise disjoint and each inside one of
+/// its ranges.
+fn check_address_plan(blueprint: &Blueprint, plan: &Plan) -> Result<(), TestCaseError> {
+    for environment in &plan.environments {
+        let ranges: Vec<Cidr> = plan.address_ranges_in(environment);
+        prop_assert!(!ranges.is_empty(), "{environment} has no address range");
+        for (index, subnet) in plan.subnets.iter().enumerate() {
+            let prefix = subnet.prefix_in(environment);
             prop_assert!(
-                previous.is_none(),
-                "network.bicep has two outputs named `{name}` (subnets {} and {subnet})\n{}",
-                previous.unwrap_or_default(),
+                ranges.iter().any(|range| range.contains(prefix)),
+                "{environment}: {} ({prefix}) is outside {ranges:?}\n{}",
+                subnet.name,
                 to_toml(blueprint)
             );
+            for other in &plan.subnets[index + 1..] {
+                let other_prefix = other.prefix_in(environment);
+                prop_assert!(
+                    !prefix.overlaps(other_prefix),
+                    "{environment}: {} ({prefix}) overlaps {} ({other_prefix})\n{}",
+                    subnet.name,
+                    other.name,
+                    to_toml(blueprint)
+                );
+            }
         }
     }
-    let calls = module_calls(file(files, "main.bicep")?);
-    for (name, _) in webs(blueprint) {
-        let call = calls
-            .iter()
-            .find(|call| call.path == module_path(blueprint::Kind::WebApp, name));
-        prop_assert!(call.is_some(), "main.bicep does not deploy {name}");
-        let argument = call
-            .expect("checked")
-            .params
-            .get("integrationSubnetId")
-            .and_then(|value| value.strip_prefix("network.outputs."));
-        let subnet = argument.and_then(|output| subnet_outputs.get(output));
-        let expected = format!("{name}-integration");
+    Ok(())
+}
+
+/// Property 2: every subnet object of network.bicep names a network security group declared
+/// there, each its own, and the subnets are the plan's.
+fn check_subnet_nsgs(
+    blueprint: &Blueprint,
+    plan: &Plan,
+    files: &FileSet,
+) -> Result<(), TestCaseError> {
+    let network = file(files, "modules/network.bicep")?;
+    let nsgs: BTreeSet<&str> = resources(network)
+        .into_iter()
+        .filter(|block| block.ty == "Microsoft.Network/networkSecurityGroups")
+        .map(|block| block.symbol)
+        .collect();
+    let subnets = subnet_objects(network);
+    let mut names: Vec<&str> = subnets.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    let mut planned: Vec<&str> = plan.subnets.iter().map(|s| s.name.as_str()).collect();
+    planned.sort_unstable();
+    prop_assert_eq!(
+        &names,
+        &planned,
+        "network.bicep declares other subnets than planned"
+    );
+    let mut used = BTreeSet::new();
+    for subnet in &subnets {
+        let nsg = subnet.nsg.as_deref().and_then(|id| id.strip_suffix(".id"));
         prop_assert!(
-            subnet == Some(&expected.as_str()),
-            "web app {name} integrates through {subnet:?} (output {argument:?}), not {expected}\n{}",
+            nsg.is_some_and(|nsg| nsgs.contains(nsg)),
+            "subnet {} has no network security group ({:?})\n{}",
+            subnet.name,
+            subnet.nsg,
             to_toml(blueprint)
         );
+        prop_assert!(
+            used.insert(nsg.expect("checked")),
+            "subnet {} shares its network security group",
+            subnet.name
+        );
+    }
+    Ok(())
+}
+
+/// The subnet a module call's `param` argument names, through network.bicep's outputs.
+fn subnet_of<'a>(
+    call: &ModuleCall,
+    param: &str,
+    subnet_outputs: &BTreeMap<&str, &'a str>,
+) -> Option<&'a str> {
+    let output = call.params.get(param)?.strip_prefix("network.outputs.")?;
+    subnet_outputs.get(output).copied()
+}
+
+/// network.bicep's subnet id outputs: output name → subnet name, from
+/// `resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, '<subnet>')`.
+fn subnet_outputs(network: &str) -> BTreeMap<&str, &str> {
+    output_values(network)
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let subnet = value
+                .strip_suffix("')")
+                .and_then(|rest| rest.rsplit_once(", '"))
+                .map(|(_, subnet)| subnet)?;
+            Some((name, subnet))
+        })
+        .collect()
+}
+
+fn check_network(blueprint: &Blueprint, plan: &Plan, files: &FileSet) -> Result<(), TestCaseError> {
+    check_address_plan(blueprint, plan)?;
+    check_subnet_nsgs(blueprint, plan, files)?;
+    let network = file(files, "modules/network.bicep")?;
+
+    // When every environment has the same range, network.bicep writes it as a literal.
+    for object in subnet_objects(network) {
+        let subnet = plan.subnets.iter().find(|s| s.name == object.name);
+        let Some(subnet) = subnet else { continue };
+        let ranges: BTreeSet<Cidr> = plan
+            .environments
+            .iter()
+            .map(|environment| subnet.prefix_in(environment))
+            .collect();
+        if let (Some(literal), [range]) = (
+            &object.address_prefix,
+            &ranges.iter().collect::<Vec<_>>()[..],
+        ) && literal.starts_with('\'')
+        {
+            prop_assert_eq!(literal, &format!("'{range}'"), "subnet {}", &subnet.name);
+        }
+    }
+
+    let outputs = subnet_outputs(network);
+    let mut seen_outputs = BTreeSet::new();
+    for subnet in outputs.values() {
+        prop_assert!(
+            seen_outputs.insert(*subnet),
+            "network.bicep has two outputs for subnet {subnet}\n{}",
+            to_toml(blueprint)
+        );
+    }
+    let calls = module_calls(file(files, "main.bicep")?);
+    let call_of = |path: &str| calls.iter().find(|call| call.path == path);
+    for app in computes(blueprint) {
+        let path = module_path(app.kind, app.name);
+        let call = call_of(&path);
+        prop_assert!(call.is_some(), "main.bicep does not deploy {}", app.name);
+        let call = call.expect("checked");
+        let (via, param, expected) = match &blueprint
+            .components
+            .iter()
+            .find(|c| c.name == app.name)
+            .expect("a component")
+            .spec
+        {
+            ComponentSpec::ContainerApp(container)
+                if container.environment == blueprint::ContainerEnvironment::Shared =>
+            {
+                prop_assert_eq!(
+                    call.params.get("environmentId").map(String::as_str),
+                    Some("containerApps.outputs.environmentId"),
+                    "{} does not run in the shared environment",
+                    app.name
+                );
+                let shared = call_of("modules/container-apps.bicep");
+                prop_assert!(shared.is_some(), "no shared Container Apps environment");
+                (
+                    shared.expect("checked"),
+                    "infrastructureSubnetId",
+                    bulwark::plan::CONTAINER_APPS_SUBNET.to_string(),
+                )
+            }
+            ComponentSpec::ContainerApp(_) => (
+                call,
+                "infrastructureSubnetId",
+                format!("{}-environment", app.name),
+            ),
+            _ => (
+                call,
+                "integrationSubnetId",
+                format!("{}-integration", app.name),
+            ),
+        };
+        let subnet = subnet_of(via, param, &outputs);
+        prop_assert!(
+            subnet == Some(expected.as_str()),
+            "{} reaches the VNet through {subnet:?}, not {expected}\n{}",
+            app.name,
+            to_toml(blueprint)
+        );
+        let planned = plan.subnets.iter().find(|s| s.name == expected);
+        prop_assert!(planned.is_some(), "{expected} is not planned");
     }
 
     let dns = files.get("modules/dns.bicep").unwrap_or_default();
@@ -1616,6 +3150,321 @@ fn check_network(blueprint: &Blueprint, plan: &Plan, files: &FileSet) -> Result<
     Ok(())
 }
 
+/// Expected private endpoint group ids of a component, from what it declares and uses (the
+/// plan's list is checked against the files; this checks the plan against the blueprint).
+fn expected_groups(spec: &ComponentSpec) -> Option<Vec<&'static str>> {
+    let mut groups = Vec::new();
+    match spec {
+        ComponentSpec::Storage(storage) => {
+            if !storage.containers.is_empty() {
+                groups.push("blob");
+            }
+            if !storage.queues.is_empty() {
+                groups.push("queue");
+            }
+        }
+        ComponentSpec::FunctionApp(function) => {
+            groups.extend(["blob", "queue", "table"]);
+            if function.ingress == Ingress::Private {
+                groups.push("sites");
+            }
+        }
+        ComponentSpec::WebApp(web) => {
+            if web.ingress == Ingress::Private {
+                groups.push("sites");
+            }
+        }
+        // The rest have one endpoint each (the plan says which group), or none.
+        _ => return None,
+    }
+    groups.sort_unstable();
+    Some(groups)
+}
+
+/// Property 3: public network access is off (in each type's spelling, from the facts) on
+/// every resource of a component's module that has the switch, and each planned endpoint is
+/// a private endpoint in the module with that group id, on the planned resource, in the
+/// private-endpoint subnet.
+fn check_private_access(
+    blueprint: &Blueprint,
+    plan: &Plan,
+    files: &FileSet,
+) -> Result<(), TestCaseError> {
+    let facts = exposure_facts();
+    let network = file(files, "modules/network.bicep")?;
+    let outputs = subnet_outputs(network);
+    let calls = module_calls(file(files, "main.bicep")?);
+    let mut modules: Vec<(String, Option<&bulwark::plan::ComponentPlan>)> = plan
+        .components
+        .iter()
+        .filter(|c| c.kind() != blueprint::Kind::External)
+        .map(|c| (module_path(c.kind(), &c.name), Some(c)))
+        .collect();
+    if files.get("modules/container-apps.bicep").is_some() {
+        modules.push(("modules/container-apps.bicep".to_string(), None));
+    }
+    for (path, component) in modules {
+        let text = file(files, &path)?;
+        let public = component.is_some_and(|c| {
+            computes(blueprint).any(|app| app.name == c.name && app.ingress == Ingress::Public)
+        });
+        let blocks = resources(text);
+        let mut switches = 0;
+        for block in &blocks {
+            let props = properties(&block.body, 2);
+            let facts = facts.get(block.ty).map(Vec::as_slice).unwrap_or_default();
+            for (prop_path, value) in &props {
+                if prop_path.rsplit('.').next() != Some("publicNetworkAccess") {
+                    continue;
+                }
+                let allowed = value == "'Disabled'"
+                    || (public && block.ty == "Microsoft.Web/sites" && value == "'Enabled'");
+                prop_assert!(
+                    allowed,
+                    "{path}: {} has {prop_path}: {value}\n{}",
+                    block.symbol,
+                    to_toml(blueprint)
+                );
+                prop_assert!(
+                    facts.is_empty() || facts.iter().any(|(fact, _)| fact == prop_path),
+                    "{path}: {} ({}) spells it {prop_path}, not {:?}",
+                    block.symbol,
+                    block.ty,
+                    facts
+                );
+            }
+            for (fact, hardened) in facts {
+                switches += 1;
+                let values = property(&props, fact);
+                let site_public = public && block.ty == "Microsoft.Web/sites";
+                prop_assert!(
+                    values == [*hardened] || (site_public && values == ["'Enabled'"]),
+                    "{path}: {} ({}) has {fact} = {values:?}, not {hardened}\n{}",
+                    block.symbol,
+                    block.ty,
+                    to_toml(blueprint)
+                );
+            }
+        }
+        let Some(component) = component else { continue };
+        if !is_compute(component.kind()) {
+            prop_assert!(
+                switches > 0,
+                "{path} has no resource with a network access switch"
+            );
+        }
+
+        // One private endpoint per planned endpoint, nothing else.
+        let mut endpoints = endpoint_objects(text);
+        prop_assert_eq!(
+            endpoints.len(),
+            component.private_endpoints.len(),
+            "{}: {:?}",
+            &path,
+            endpoints
+        );
+        let call = calls.iter().find(|call| call.path == path);
+        for planned in &component.private_endpoints {
+            let at = endpoints.iter().position(|e| {
+                e.group_ids == [planned.group_id] && e.target.as_deref() == Some(planned.target)
+            });
+            prop_assert!(
+                at.is_some(),
+                "{path}: no private endpoint for {} on {}\n{}",
+                planned.group_id,
+                planned.target,
+                to_toml(blueprint)
+            );
+            let endpoint = endpoints.remove(at.expect("checked"));
+            let target = blocks.iter().find(|b| b.symbol == planned.target);
+            prop_assert!(
+                target.is_some_and(|b| b.ty == planned.resource_type),
+                "{path}: {} is not a {}",
+                planned.target,
+                planned.resource_type
+            );
+            if let Some(facts) = facts.get(planned.resource_type) {
+                prop_assert!(
+                    facts
+                        .iter()
+                        .any(|(fact, _)| fact.ends_with("publicNetworkAccess")),
+                    "{} has no public access switch",
+                    planned.resource_type
+                );
+            }
+            let subnet = endpoint
+                .subnet
+                .as_ref()
+                .zip(call)
+                .and_then(|(param, call)| subnet_of(call, param, &outputs));
+            prop_assert_eq!(
+                subnet,
+                Some(bulwark::plan::PRIVATE_ENDPOINT_SUBNET),
+                "{}: endpoint {} is not in the private-endpoint subnet",
+                &path,
+                endpoint.symbol
+            );
+        }
+        let planned_groups = {
+            let mut groups: Vec<&str> = component
+                .private_endpoints
+                .iter()
+                .map(|e| e.group_id)
+                .collect();
+            groups.sort_unstable();
+            groups
+        };
+        // A public app's site is reached from outside the VNet (directly, or through Front
+        // Door's private link): whether it also has a VNet endpoint is not this check's call.
+        let planned_groups: Vec<&str> = planned_groups
+            .into_iter()
+            .filter(|group| !(public && *group == "sites"))
+            .collect();
+        match expected_groups(&component.spec) {
+            Some(expected) => prop_assert_eq!(
+                &planned_groups,
+                &expected,
+                "{} needs endpoints {:?}",
+                &component.name,
+                &expected
+            ),
+            None if !is_compute(component.kind()) => prop_assert_eq!(
+                planned_groups.len(),
+                1,
+                "{} needs one endpoint",
+                &component.name
+            ),
+            None => prop_assert!(planned_groups.is_empty(), "{}", &component.name),
+        }
+    }
+    Ok(())
+}
+
+/// Property 4: each endpoint's zone group points, through a module parameter main.bicep
+/// sets from the DNS module's outputs, at exactly the zones its group id registers in; every
+/// zone of the plan is declared once in dns.bicep and linked to the VNet network.bicep
+/// creates.
+fn check_zones(blueprint: &Blueprint, plan: &Plan, files: &FileSet) -> Result<(), TestCaseError> {
+    let main = file(files, "main.bicep")?;
+    let calls = module_calls(main);
+    if plan.dns_zones.is_empty() {
+        prop_assert!(files.get("modules/dns.bicep").is_none());
+        return Ok(());
+    }
+    let dns = file(files, "modules/dns.bicep")?;
+    let dns_blocks = resources(dns);
+    // Zone symbol → zone name.
+    let zones: BTreeMap<&str, String> = dns_blocks
+        .iter()
+        .filter(|block| block.ty == "Microsoft.Network/privateDnsZones")
+        .map(|block| {
+            let props = properties(&block.body, 2);
+            let name = property(&props, "name")
+                .first()
+                .map(|n| n.trim_matches('\'').to_string());
+            (block.symbol, name.unwrap_or_default())
+        })
+        .collect();
+    let mut declared: Vec<&str> = zones.values().map(String::as_str).collect();
+    declared.sort_unstable();
+    prop_assert_eq!(
+        &declared,
+        &plan.dns_zones,
+        "dns.bicep declares other zones than planned"
+    );
+
+    // Every zone linked to the VNet: dns.bicep's `vnetId` comes from network.bicep's VNet.
+    let dns_call = calls.iter().find(|call| call.path == "modules/dns.bicep");
+    prop_assert!(dns_call.is_some(), "main.bicep does not deploy dns.bicep");
+    let dns_call = dns_call.expect("checked");
+    for (symbol, zone) in &zones {
+        let links: Vec<Vec<(String, String)>> = dns_blocks
+            .iter()
+            .filter(|block| block.ty == "Microsoft.Network/privateDnsZones/virtualNetworkLinks")
+            .map(|block| properties(&block.body, 2))
+            .filter(|props| property(props, "parent") == [*symbol])
+            .collect();
+        prop_assert_eq!(
+            links.len(),
+            1,
+            "zone {} has {} VNet links",
+            zone,
+            links.len()
+        );
+        let vnet = property(&links[0], "properties.virtualNetwork.id");
+        prop_assert_eq!(
+            property(&links[0], "properties.registrationEnabled"),
+            ["false"]
+        );
+        let argument = vnet.first().and_then(|param| dns_call.params.get(*param));
+        let network_output = argument.and_then(|a| a.strip_prefix("network.outputs."));
+        let network = file(files, "modules/network.bicep")?;
+        let vnet_symbol = network_output
+            .and_then(|output| output_values(network).get(output).copied())
+            .and_then(|value| value.strip_suffix(".id"));
+        prop_assert!(
+            vnet_symbol.is_some_and(|symbol| resources(network)
+                .iter()
+                .any(|b| b.symbol == symbol && b.ty == "Microsoft.Network/virtualNetworks")),
+            "zone {zone} is linked to {vnet:?} ({argument:?}), not the app's VNet"
+        );
+    }
+
+    // Zone output name → zone name.
+    let zone_outputs: BTreeMap<&str, &str> = output_values(dns)
+        .into_iter()
+        .filter_map(|(output, value)| {
+            let zone = zones.get(value.strip_suffix(".id")?)?;
+            Some((output, zone.as_str()))
+        })
+        .collect();
+    for component in &plan.components {
+        if component.private_endpoints.is_empty() {
+            continue;
+        }
+        let path = module_path(component.kind(), &component.name);
+        let call = calls.iter().find(|call| call.path == path);
+        prop_assert!(call.is_some(), "main.bicep does not deploy {path}");
+        let call = call.expect("checked");
+        let endpoints = endpoint_objects(file(files, &path)?);
+        for planned in &component.private_endpoints {
+            let endpoint = endpoints.iter().find(|e| {
+                e.group_ids == [planned.group_id] && e.target.as_deref() == Some(planned.target)
+            });
+            prop_assert!(
+                endpoint.is_some(),
+                "{path}: no endpoint for {}",
+                planned.group_id
+            );
+            let mut registered: Vec<&str> = Vec::new();
+            for param in &endpoint.expect("checked").zone_ids {
+                let zone = call
+                    .params
+                    .get(param)
+                    .and_then(|value| value.strip_prefix("dns.outputs."))
+                    .and_then(|output| zone_outputs.get(output).copied());
+                prop_assert!(
+                    zone.is_some(),
+                    "{path}: zone id `{param}` is not a DNS module zone output ({:?})\n{}",
+                    call.params.get(param),
+                    to_toml(blueprint)
+                );
+                registered.push(zone.expect("checked"));
+            }
+            registered.sort_unstable();
+            let mut expected = planned.zones.clone();
+            expected.sort_unstable();
+            prop_assert_eq!(
+                &registered,
+                &expected,
+                "{}: endpoint {} registers in other zones",
+                &path,
+                planned.group_id
+            );
+        }
+    }
+    Ok(())
+}
 // ---------------------------------------------------------------------------------------------
 // No-panic fuzzing of the loader and everything after it
 // ---------------------------------------------------------------------------------------------
@@ -2239,4 +4088,170 @@ fn regression_a_queue_named_like_a_container_can_be_used() {
     let diagnostics = blueprint::validate(&blueprint);
     let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["ambiguous-part"], "{:#?}", errors(&diagnostics));
+}
+
+/// The strategy reaches every component kind and every (target, access) pair the catalogue
+/// offers, and sizes components per environment (a fixed seed keeps this deterministic).
+#[test]
+fn the_strategy_covers_every_kind_and_access_level() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut kinds = BTreeSet::new();
+    let mut grants = BTreeSet::new();
+    let mut overrides = 0;
+    for _ in 0..300 {
+        let blueprint = valid_blueprint()
+            .new_tree(&mut runner)
+            .expect("a blueprint")
+            .current();
+        let by_name = bulwark::plan::by_name(&blueprint);
+        for component in &blueprint.components {
+            kinds.insert(component.kind());
+            if component.spec.overrides().is_some_and(|o| !o.is_empty()) {
+                overrides += 1;
+            }
+            for connection in component.uses() {
+                let target = by_name[connection.to.component.as_str()];
+                let part = connection
+                    .to
+                    .part
+                    .as_deref()
+                    .and_then(|part| target.spec.part(part))
+                    .map(|part| part.kind);
+                grants.insert((target.kind(), part, connection.access));
+            }
+        }
+    }
+    assert_eq!(kinds, blueprint::Kind::ALL.into_iter().collect());
+    for spec in catalog::KINDS {
+        for target in spec.targets {
+            for access in target.accesses() {
+                assert!(
+                    grants.contains(&(spec.kind, target.part, access)),
+                    "no connection to a {} {:?} with {access}",
+                    spec.kind,
+                    target.part
+                );
+            }
+        }
+    }
+    assert!(
+        overrides > 100,
+        "only {overrides} components sized per environment"
+    );
+}
+
+/// Module deployments are named `<app>-<component>`, and the concern modules `<app>-network`,
+/// `<app>-dns`, `<app>-monitoring` and `<app>-policies`; a dedicated Container Apps
+/// environment's DNS module is `<app>-<component>-dns`. All of them are deployments in the
+/// one resource group, so a component named like a concern (`network`), or `<x>-dns` next to
+/// a container app `<x>` with a dedicated environment, shares a deployment name: Bicep rejects
+/// two modules with one name in one file (BCP122), and two nested deployments with one name
+/// overwrite each other while they run. Not checked by the properties above (it would fail
+/// them), hence this pinned blueprint.
+#[test]
+fn regression_module_deployment_names_are_unique() {
+    let concern = Blueprint::builder("ab", ["dev"])
+        .component("network", Storage::new().containers(["images"]))
+        .build();
+    let dns = Blueprint::builder("ab", ["dev"])
+        .component(
+            "jobs",
+            ContainerApp::new(PUBLIC_IMAGES[0]).dedicated_environment(),
+        )
+        .component("jobs-dns", KeyVault::new())
+        .build();
+    let failed = failures(
+        vec![
+            ("storage `network`", concern),
+            ("container app `jobs` (dedicated) and vault `jobs-dns`", dns),
+        ],
+        |_, g| check_deployment_names(&g.files),
+    );
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// The literal `name` of every module statement in every file: deployments of one resource
+/// group, so each must be unique.
+fn check_deployment_names(files: &FileSet) -> Result<(), TestCaseError> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (path, text) in &files.files {
+        if !path.ends_with(".bicep") {
+            continue;
+        }
+        for module in blocks(text, "module") {
+            let props = properties(&module.body, 2);
+            for name in property(&props, "name") {
+                let previous = seen.insert(name.to_string(), format!("{path}: {}", module.symbol));
+                prop_assert!(
+                    previous.is_none(),
+                    "deployment {name} is both {} and {path}: {}",
+                    previous.unwrap_or_default(),
+                    module.symbol
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// tree-sitter-bicep (and so the CI checker's grammar, which is built from it) reads a `//`
+/// comment that ends in a backslash as going on over the next line, as C does; the Bicep
+/// compiler does not. Front Door's module writes a public app's health check path into a
+/// comment, so `health_check_path = "/\\"` swallows the next line into the comment.
+#[test]
+fn regression_comments_never_end_in_a_backslash() {
+    let blueprint = Blueprint::builder("ab", ["dev"])
+        .component(
+            "web",
+            WebApp::new(Runtime::Node22)
+                .ingress(Ingress::Public)
+                .health_check_path("/\\"),
+        )
+        .build();
+    let failed = failures(vec![("health check path `/\\`", blueprint)], |_, g| {
+        for (path, text) in &g.files.files {
+            let problems = syntax_problems(path, text);
+            prop_assert!(problems.is_empty(), "{path}: {problems:#?}");
+            for line in text.lines() {
+                prop_assert!(
+                    !(line.trim_start().starts_with("//") && line.ends_with('\\')),
+                    "{path}: {line}"
+                );
+            }
+        }
+        Ok(())
+    });
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// Subnet slots follow the declaration order of compute components, so swapping two web apps
+/// may swap their subnet ranges, and nothing else: network.bicep declares its subnets and
+/// NSGs in declaration order too, so their order in the file changes with it.
+#[test]
+fn regression_component_order_moves_only_subnet_ranges() {
+    let web = || WebApp::new(Runtime::Node22);
+    let ab = Blueprint::builder("ab", ["dev"])
+        .component("aa", web())
+        .component("bb", web())
+        .build();
+    let ba = Blueprint::builder("ab", ["dev"])
+        .component("bb", web())
+        .component("aa", web())
+        .build();
+    let generate = |blueprint: &Blueprint| {
+        bulwark::generate(blueprint, &Options::default())
+            .unwrap_or_else(|d| panic!("{:#?}", errors(&d)))
+            .files
+    };
+    let (first, second) = (generate(&ab), generate(&ba));
+    for (path, text) in &first.files {
+        let (masked, other) = (mask_cidrs(text), mask_cidrs(&second.files[path]));
+        assert!(
+            masked == other,
+            "{path}: {}",
+            first_difference(&masked, &other)
+        );
+    }
 }

@@ -64,17 +64,19 @@ fn the_kinds_table_is_generated_from_the_catalogue() {
 #[test]
 fn every_checkov_skip_has_a_reason() {
     let text = std::fs::read_to_string(common::repo().join(README)).unwrap();
-    let rows: Vec<&str> = section(&text, "checkov-skip")
-        .lines()
-        .filter(|l| l.starts_with("| `CKV"))
-        .collect();
-    assert!(!rows.is_empty());
-    for row in rows {
-        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-        assert!(
-            cells.len() >= 4 && cells[3].len() > 40,
-            "a skipped check needs a reason: {row}"
-        );
+    for marker in ["checkov-skip", "checkov-waived"] {
+        let rows: Vec<&str> = section(&text, marker)
+            .lines()
+            .filter(|l| l.starts_with("| `CKV"))
+            .collect();
+        assert!(!rows.is_empty(), "{marker}");
+        for row in rows {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            assert!(
+                cells.len() >= 4 && cells[3].len() > 40,
+                "a skipped check needs a reason: {row}"
+            );
+        }
     }
 }
 
@@ -86,4 +88,87 @@ fn the_quick_start_commands_are_the_ones_ci_and_the_repo_use() {
     let ci = std::fs::read_to_string(common::repo().join(".ci/run")).unwrap();
     assert!(ci.contains("cargo test --locked"));
     assert!(common::repo().join("blueprints/shop.toml").is_file());
+}
+
+/// The worked example of "The network" shows the ranges `claims.toml` really gets.
+#[test]
+fn the_network_example_matches_the_claims_blueprint() {
+    let text = std::fs::read_to_string(common::repo().join(README)).unwrap();
+    let generated = common::generate_full(&common::repo().join("blueprints/claims.toml"));
+    let start = text.find("## The network").expect("README has The network");
+    let rows: Vec<Vec<&str>> = text[start..]
+        .lines()
+        .skip_while(|line| !line.starts_with("| subnet |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| line.split('|').map(str::trim).collect())
+        .collect();
+    let subnets = &generated.plan.subnets;
+    assert_eq!(rows.len(), subnets.len(), "one row per subnet");
+    for (row, subnet) in rows.iter().zip(subnets) {
+        assert_eq!(row[1], format!("`{}`", subnet.name));
+        assert_eq!(
+            row[2],
+            subnet.prefix_in("dev").to_string(),
+            "{}",
+            subnet.name
+        );
+        assert_eq!(
+            row[3],
+            subnet.prefix_in("prod").to_string(),
+            "{}",
+            subnet.name
+        );
+    }
+}
+
+/// The report excerpt in the README is what `bulwark explain blueprints/invoices.toml`
+/// prints: its waivers and one component. `BULWARK_BLESS=1` rewrites it.
+#[test]
+fn the_report_excerpt_is_the_invoices_report() {
+    let path = common::repo().join("blueprints/invoices.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let loaded = bulwark::blueprint::load::from_str_in(&text, path.parent().unwrap()).unwrap();
+    let options = bulwark::Options {
+        blueprint_label: "invoices.toml".into(),
+        ..bulwark::Options::default()
+    };
+    let generated = bulwark::generate(&loaded.blueprint, &options).unwrap();
+    let source = bulwark::report::Source {
+        label: "invoices.toml",
+        text: &text,
+        map: &loaded.source_map,
+    };
+    let report = bulwark::report::build(
+        &loaded.blueprint,
+        &generated.plan,
+        "invoices.toml",
+        Some(&source),
+    )
+    .render_markdown();
+    let between = |from: &str, to: &str| -> String {
+        let start = report
+            .find(from)
+            .unwrap_or_else(|| panic!("report lacks {from}"));
+        let end = report[start..].find(to).map_or(report.len(), |e| start + e);
+        report[start..end].to_string()
+    };
+    let expected = format!(
+        "```markdown\n{}…\n\n{}```\n",
+        between("## Waivers", "## Components"),
+        between("### scans", "### vault")
+    );
+    let readme_path = common::repo().join(README);
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let current = section(&readme, "report-excerpt");
+    if current != expected && std::env::var_os("BULWARK_BLESS").is_some() {
+        let mut updated = readme.clone();
+        updated.replace_range(section_range(&readme, "report-excerpt"), &expected);
+        std::fs::write(&readme_path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        current, expected,
+        "run BULWARK_BLESS=1 cargo test --test readme"
+    );
 }

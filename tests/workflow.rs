@@ -393,3 +393,89 @@ fn the_ci_workflow_is_pinned_least_privilege_yaml() {
     );
     assert!(text.contains("az deployment group what-if"));
 }
+
+/// The address plan the manifest records: environment → subnet → range.
+fn address_plan(project: &Path) -> serde_json::Value {
+    let text = fs::read_to_string(project.join("infra/.bulwark-manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    manifest["address_plan"].clone()
+}
+
+fn insert_after_app_table(project: &Path, component: &str) {
+    let path = project.join("bulwark.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    // Declared first, so without the manifest it would take the first free slot.
+    let position = text.find("[components.").unwrap();
+    let mut edited = text.clone();
+    edited.insert_str(position, component);
+    fs::write(&path, edited).unwrap();
+}
+
+#[test]
+fn subnets_keep_their_ranges_when_components_come_and_go() {
+    let (_dir, project) = scaffold("retail");
+    let before = address_plan(&project);
+    assert!(
+        before.as_object().is_some_and(|envs| !envs.is_empty()),
+        "{before}"
+    );
+
+    // A new web app declared before every other component.
+    insert_after_app_table(
+        &project,
+        "[components.admin]\nkind = \"web-app\"\nruntime = \"node:22\"\n\n",
+    );
+    let generated = run(&project, &["generate"]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    let after = address_plan(&project);
+    for (environment, subnets) in before.as_object().unwrap() {
+        for (subnet, range) in subnets.as_object().unwrap() {
+            assert_eq!(
+                &after[environment][subnet], range,
+                "{environment}/{subnet} moved"
+            );
+        }
+        let new = &after[environment]["admin-integration"];
+        assert!(new.is_string(), "{after}");
+        assert!(
+            !subnets
+                .as_object()
+                .unwrap()
+                .values()
+                .any(|range| range == new),
+            "the new subnet reuses a range: {after}"
+        );
+    }
+
+    // Removing it again frees its range and moves nothing else.
+    let path = project.join("bulwark.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        text.replace(
+            "[components.admin]\nkind = \"web-app\"\nruntime = \"node:22\"\n\n",
+            "",
+        ),
+    )
+    .unwrap();
+    assert_eq!(run(&project, &["generate"]).code, 0);
+    assert_eq!(address_plan(&project), before);
+    assert_eq!(run(&project, &["check"]).code, 0);
+}
+
+#[test]
+fn without_a_manifest_subnets_follow_declaration_order() {
+    let (_dir, project) = scaffold("retail");
+    let before = address_plan(&project);
+    fs::remove_dir_all(project.join("infra")).unwrap();
+    insert_after_app_table(
+        &project,
+        "[components.admin]\nkind = \"web-app\"\nruntime = \"node:22\"\n\n",
+    );
+    assert_eq!(run(&project, &["generate"]).code, 0);
+    let after = address_plan(&project);
+    // From scratch the first-declared app takes the first slot after the endpoints, which
+    // was the storefront's, declared first in the template.
+    let first = before["dev"]["storefront-integration"].clone();
+    assert_eq!(after["dev"]["admin-integration"], first, "{after}");
+}

@@ -143,6 +143,8 @@ pub struct Resource {
     /// `Namespace/type@api-version`.
     pub type_ref: String,
     pub existing: bool,
+    /// Deployed only when this holds: `= if (condition) { … }`.
+    pub condition: Option<Expr>,
     pub body: Vec<Property>,
 }
 
@@ -152,8 +154,15 @@ impl Resource {
             symbol: symbol.into(),
             type_ref: format!("{type_name}@{api_version}"),
             existing: false,
+            condition: None,
             body: Vec::new(),
         }
+    }
+
+    /// Deploy the resource only when `condition` holds.
+    pub fn only_if(mut self, condition: Expr) -> Self {
+        self.condition = Some(condition);
+        self
     }
 
     pub fn existing(mut self) -> Self {
@@ -281,6 +290,10 @@ pub enum Expr {
     Call(String, Vec<Expr>),
     /// `left == right`
     Equals(Box<Expr>, Box<Expr>),
+    /// `base[index]`
+    Index(Box<Expr>, Box<Expr>),
+    /// `condition ? then : otherwise`
+    Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
 }
 
 impl Expr {
@@ -315,6 +328,20 @@ impl Expr {
 
     pub fn call(name: impl Into<String>, args: Vec<Expr>) -> Self {
         Expr::Call(name.into(), args)
+    }
+
+    /// `self ? then : otherwise`
+    pub fn ternary(self, then: impl Into<Expr>, otherwise: impl Into<Expr>) -> Self {
+        Expr::Ternary(
+            Box::new(self),
+            Box::new(then.into()),
+            Box::new(otherwise.into()),
+        )
+    }
+
+    /// `self[index]`, e.g. a per-environment table indexed by `environmentName`.
+    pub fn index(self, index: impl Into<Expr>) -> Self {
+        Expr::Index(Box::new(self), Box::new(index.into()))
     }
 
     pub fn equals(self, other: impl Into<Expr>) -> Self {

@@ -60,6 +60,11 @@ fn print_statement(out: &mut String, statement: &StatementKind) {
                 out.push_str("existing ");
             }
             out.push_str("= ");
+            if let Some(condition) = &resource.condition {
+                out.push_str("if (");
+                print_expr(out, 0, condition);
+                out.push_str(") ");
+            }
             print_object(out, 0, &resource.body);
             out.push('\n');
         }
@@ -139,6 +144,19 @@ fn print_expr(out: &mut String, indent: usize, expr: &Expr) {
             out.push_str(" == ");
             print_expr(out, indent, right);
         }
+        Expr::Ternary(condition, then, otherwise) => {
+            print_expr(out, indent, condition);
+            out.push_str(" ? ");
+            print_expr(out, indent, then);
+            out.push_str(" : ");
+            print_expr(out, indent, otherwise);
+        }
+        Expr::Index(base, index) => {
+            print_expr(out, indent, base);
+            out.push('[');
+            print_expr(out, indent, index);
+            out.push(']');
+        }
     }
 }
 
@@ -205,13 +223,23 @@ fn push_indent(out: &mut String, indent: usize) {
     }
 }
 
-/// Comments cannot carry a line break, or the rest of the line would become code.
+/// Comments cannot carry a line break, or the rest of the line would become code; nor end
+/// in a backslash, which some Bicep grammars read as joining the next line to the comment.
 fn push_comment(out: &mut String, indent: usize, text: &str) {
     push_indent(out, indent);
     out.push_str("//");
     if !text.is_empty() {
         out.push(' ');
-        out.extend(text.chars().map(|c| if c.is_control() { ' ' } else { c }));
+        out.extend(text.chars().map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        }));
+        if text.ends_with('\\') {
+            out.push(' ');
+        }
     }
     out.push('\n');
 }

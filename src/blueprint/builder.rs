@@ -41,6 +41,10 @@ impl Blueprint {
                 network: Network::default(),
                 components: Vec::new(),
                 libraries: BTreeMap::new(),
+                governance: Default::default(),
+                monitoring: Default::default(),
+                tags: BTreeMap::new(),
+                waivers: Vec::new(),
             },
         }
     }
@@ -49,6 +53,82 @@ impl Blueprint {
 impl BlueprintBuilder {
     pub fn address_space(mut self, cidr: impl Into<String>) -> Self {
         self.blueprint.network.address_space = cidr.into();
+        self
+    }
+
+    /// Add subnets to an existing VNet (in every environment) instead of creating one.
+    pub fn existing_network<R: Into<String>>(
+        mut self,
+        vnet_id: impl Into<String>,
+        address_ranges: impl IntoIterator<Item = R>,
+    ) -> Self {
+        self.blueprint.network.existing = Some(ExistingNetwork {
+            vnet_id: vnet_id.into(),
+            address_ranges: address_ranges.into_iter().map(Into::into).collect(),
+            route_table_id: None,
+        });
+        self
+    }
+
+    /// Peer the created VNet with a hub VNet.
+    pub fn peer_with(mut self, hub_vnet_id: impl Into<String>) -> Self {
+        self.blueprint.network.peer_with = Some(hub_vnet_id.into());
+        self
+    }
+
+    /// Pin a subnet's range, e.g. `("web-integration", "10.0.8.0/24")`.
+    pub fn pin_subnet(mut self, subnet: impl Into<String>, range: impl Into<String>) -> Self {
+        self.blueprint
+            .network
+            .subnets
+            .insert(subnet.into(), range.into());
+        self
+    }
+
+    /// Use the platform's private DNS zones (zone name → resource id); an empty list leaves
+    /// registration to the estate's policy.
+    pub fn central_dns<Z: Into<String>, I: Into<String>>(
+        mut self,
+        zones: impl IntoIterator<Item = (Z, I)>,
+    ) -> Self {
+        self.blueprint.network.dns = DnsMode::Central;
+        self.blueprint.network.dns_zones = zones
+            .into_iter()
+            .map(|(zone, id)| (zone.into(), id.into()))
+            .collect();
+        self
+    }
+
+    /// Network settings that differ in one environment.
+    pub fn network_in(mut self, environment: impl Into<String>, over: NetworkOverride) -> Self {
+        self.blueprint
+            .network
+            .environments
+            .insert(environment.into(), over);
+        self
+    }
+
+    /// How policy is enforced and what is locked (`[governance]`).
+    pub fn governance(mut self, governance: super::Governance) -> Self {
+        self.blueprint.governance = governance;
+        self
+    }
+
+    /// Central logging, retention and daily cap (`[monitoring]`).
+    pub fn monitoring(mut self, monitoring: super::Monitoring) -> Self {
+        self.blueprint.monitoring = monitoring;
+        self
+    }
+
+    /// A tag on every resource that takes tags.
+    pub fn tag(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.blueprint.tags.insert(name.into(), value.into());
+        self
+    }
+
+    /// Weaken one control of one component, for a reason, until a date.
+    pub fn waiver(mut self, waiver: super::Waiver) -> Self {
+        self.blueprint.waivers.push(waiver);
         self
     }
 

@@ -21,8 +21,12 @@ pub enum Ingress {
     /// internal load balancer for container apps).
     #[default]
     Private,
-    /// Reachable from the internet over HTTPS with TLS 1.2 or later.
+    /// Reachable from the internet through Azure Front Door Premium: a WAF in prevention
+    /// mode and a private link to the app, whose own public network access stays disabled.
     Public,
+    /// Reachable from the internet directly (HTTPS only, TLS 1.2, access restrictions); needs
+    /// a `direct-public-ingress` waiver.
+    Direct,
     /// No inbound traffic at all (background workers).
     None,
 }
@@ -32,7 +36,7 @@ pub enum Ingress {
 pub struct WebApp {
     /// Language runtime and major version.
     pub runtime: Runtime,
-    /// `private` (default) or `public`.
+    /// `private` (default), `public` (through Front Door) or `direct` (with a waiver).
     #[serde(default)]
     pub ingress: Ingress,
     /// App Service plan SKU; only SKUs with VNet integration and private endpoints.

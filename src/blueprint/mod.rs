@@ -2,6 +2,7 @@
 
 mod builder;
 pub mod diagnostic;
+mod governance;
 mod kinds;
 pub mod library;
 pub mod load;
@@ -11,9 +12,10 @@ mod validate;
 
 pub use builder::BlueprintBuilder;
 pub use diagnostic::{Diagnostic, Severity, SourceMap};
+pub use governance::*;
 pub use load::Loaded;
 pub use model::*;
-pub use validate::{RESERVED_SETTINGS, validate};
+pub use validate::{RESERVED_SETTINGS, validate, validate_on};
 
 /// The JSON Schema of the blueprint file format (what `bulwark schema` prints).
 pub fn json_schema() -> serde_json::Value {

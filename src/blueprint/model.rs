@@ -21,6 +21,16 @@ pub struct Blueprint {
     /// Blueprint libraries it was resolved against: name → version (for the manifest).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub libraries: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "is_default")]
+    pub governance: super::Governance,
+    #[serde(skip_serializing_if = "is_default")]
+    pub monitoring: super::Monitoring,
+    /// Tags on every resource that takes tags, besides `app`, `environment` and `managed-by`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Controls weakened on purpose, each with a reason and an expiry.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<super::Waiver>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -37,12 +47,91 @@ pub struct App {
     pub defaults: Option<String>,
 }
 
+/// The app's network. By default bulwark creates a VNet from `address_space`; with
+/// `existing` it adds its subnets to a VNet the platform team owns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
     /// The VNet address space every subnet is carved from (IPv4 CIDR, /8 to /24).
     #[serde(default = "Network::default_address_space")]
     pub address_space: String,
+    /// Deploy into an existing VNet instead of creating one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<ExistingNetwork>,
+    /// Resource id of a hub VNet to peer the created VNet with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_with: Option<String>,
+    /// Subnet ranges pinned by subnet name, e.g. `web-integration = "10.0.8.0/24"`; the rest
+    /// are laid out by bulwark.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subnets: BTreeMap<String, String>,
+    /// `create` (default): private DNS zones in the app's resource group, linked to the VNet;
+    /// `central`: zones owned by the platform (see `dns_zones`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub dns: DnsMode,
+    /// With `dns = "central"`: the resource id of each private DNS zone, by zone name. Leave
+    /// it out when the estate's policy registers private endpoints in its zones.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dns_zones: BTreeMap<String, String>,
+    /// What differs per environment: `address_space`, `existing`, `peer_with`, `subnets`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: BTreeMap<String, NetworkOverride>,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// An existing VNet bulwark adds its subnets to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExistingNetwork {
+    /// `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>`.
+    pub vnet_id: String,
+    /// The ranges of the VNet bulwark may carve its subnets from.
+    pub address_ranges: Vec<String>,
+    /// A route table (e.g. to the hub firewall) for the compute subnets' outbound traffic;
+    /// without one bulwark adds a NAT gateway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+}
+
+/// Network settings of one environment that differ from the `[network]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkOverride {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_space: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<ExistingNetwork>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_with: Option<String>,
+    /// Pins added to (or replacing) those of `[network.subnets]`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subnets: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DnsMode {
+    #[default]
+    Create,
+    Central,
+}
+
+/// The network of one environment, with its overrides applied, and the blueprint path of
+/// each value (for diagnostics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentNetwork {
+    /// Address ranges subnets come from: the created VNet's space, or the existing ranges.
+    pub ranges: Vec<String>,
+    pub ranges_path: String,
+    pub existing: Option<ExistingNetwork>,
+    pub existing_path: String,
+    pub peer_with: Option<String>,
+    pub peer_with_path: String,
+    /// Subnet name → (range, blueprint path).
+    pub pins: BTreeMap<String, (String, String)>,
 }
 
 impl Network {
@@ -55,12 +144,80 @@ impl Network {
     fn is_default(&self) -> bool {
         *self == Self::default()
     }
+
+    /// The network of `environment`: the `[network]` values under its overrides.
+    pub fn in_environment(&self, environment: &str) -> EnvironmentNetwork {
+        let over = self.environments.get(environment);
+        let over_path = format!("network.environments.{environment}");
+        let existing = over
+            .and_then(|o| o.existing.as_ref())
+            .map(|e| (e.clone(), format!("{over_path}.existing")))
+            .or_else(|| {
+                self.existing
+                    .clone()
+                    .map(|e| (e, "network.existing".to_string()))
+            });
+        let (ranges, ranges_path) = match &existing {
+            Some((existing, path)) => (
+                existing.address_ranges.clone(),
+                format!("{path}.address_ranges"),
+            ),
+            None => match over.and_then(|o| o.address_space.as_ref()) {
+                Some(space) => (vec![space.clone()], format!("{over_path}.address_space")),
+                None => (
+                    vec![self.address_space.clone()],
+                    "network.address_space".to_string(),
+                ),
+            },
+        };
+        let (peer_with, peer_with_path) = match over.and_then(|o| o.peer_with.as_ref()) {
+            Some(peer) => (Some(peer.clone()), format!("{over_path}.peer_with")),
+            None => (self.peer_with.clone(), "network.peer_with".to_string()),
+        };
+        let mut pins: BTreeMap<String, (String, String)> = self
+            .subnets
+            .iter()
+            .map(|(name, range)| {
+                (
+                    name.clone(),
+                    (range.clone(), format!("network.subnets.{name}")),
+                )
+            })
+            .collect();
+        if let Some(over) = over {
+            for (name, range) in &over.subnets {
+                pins.insert(
+                    name.clone(),
+                    (range.clone(), format!("{over_path}.subnets.{name}")),
+                );
+            }
+        }
+        let (existing, existing_path) = match existing {
+            Some((existing, path)) => (Some(existing), path),
+            None => (None, "network.existing".to_string()),
+        };
+        EnvironmentNetwork {
+            ranges,
+            ranges_path,
+            existing,
+            existing_path,
+            peer_with,
+            peer_with_path,
+            pins,
+        }
+    }
 }
 
 impl Default for Network {
     fn default() -> Self {
         Self {
             address_space: Self::default_address_space(),
+            existing: None,
+            peer_with: None,
+            subnets: BTreeMap::new(),
+            dns: DnsMode::default(),
+            dns_zones: BTreeMap::new(),
+            environments: BTreeMap::new(),
         }
     }
 }

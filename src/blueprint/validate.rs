@@ -24,8 +24,15 @@ const SECRET_WORDS: &[&str] = &[
     "TOKEN",
 ];
 
+/// Validate against today's date (waivers expire).
 pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
+    validate_on(blueprint, crate::blueprint::Date::today())
+}
+
+/// Validate as of `today`: everything a blueprint must satisfy before it is planned.
+pub fn validate_on(blueprint: &Blueprint, today: crate::blueprint::Date) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
+    validate_governance(blueprint, today, &mut diagnostics);
     diagnostics.extend(check_name(
         &naming::APP_NAME,
         &blueprint.app.name,
@@ -70,20 +77,7 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
         &mut diagnostics,
     );
 
-    if let Err(problem) = crate::plan::network::parse_cidr(&blueprint.network.address_space) {
-        diagnostics.push(
-            Diagnostic::error(
-                "invalid-address-space",
-                format!(
-                    "`{}` is not a usable address space: {problem}",
-                    shown(&blueprint.network.address_space)
-                ),
-            )
-            .at("network.address_space")
-            .expected("an IPv4 CIDR block from /8 to /24, e.g. \"10.20.0.0/16\"")
-            .help("pick a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) that does not overlap networks you peer with"),
-        );
-    }
+    validate_network(blueprint, &mut diagnostics);
 
     if blueprint.components.is_empty() {
         diagnostics.push(
@@ -137,6 +131,662 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
 
 /// An `invalid-name` diagnostic when `name` breaks `rule`, offering a corrected name when
 /// there is an obvious one.
+/// Tags bulwark sets itself on every resource.
+const BULWARK_TAGS: &[&str] = &["app", "environment", "managed-by"];
+
+/// `[governance]`, `[monitoring]`, `[tags]` and `[[waivers]]`.
+fn validate_governance(
+    blueprint: &Blueprint,
+    today: crate::blueprint::Date,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    use crate::blueprint::Control;
+    let environments = &blueprint.app.environments;
+    let unknown_environment = |environment: &str, path: String| {
+        let diagnostic = Diagnostic::error(
+            "unknown-environment",
+            format!("`{}` is not an environment of the app", shown(environment)),
+        )
+        .at_key(path)
+        .expected(one_of(environments));
+        match closest(environment, environments.iter().map(String::as_str)) {
+            Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+            None => diagnostic.help("add it to [app] environments, or remove these overrides"),
+        }
+    };
+
+    for (name, value) in &blueprint.tags {
+        let path = format!("tags.{name}");
+        if BULWARK_TAGS.contains(&name.as_str()) {
+            diagnostics.push(
+                Diagnostic::error("reserved-tag", format!("bulwark sets tag `{name}` itself"))
+                    .at_key(path)
+                    .expected(format!("a tag other than {}", one_of(BULWARK_TAGS)))
+                    .help(
+                        "`app` and `environment` come from [app]; `managed-by` is always `bulwark`",
+                    ),
+            );
+            continue;
+        }
+        let bad_name = name.is_empty()
+            || name.len() > 512
+            || name
+                .chars()
+                .any(|c| "<>%&\\?/".contains(c) || c.is_control());
+        if bad_name {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-tag",
+                    format!("`{}` is not a tag name Azure accepts", shown(name)),
+                )
+                .at_key(path.clone())
+                .expected("1-512 characters without < > % & \\ ? /")
+                .help("e.g. `owner`, `cost-center`, `data-classification`"),
+            );
+        }
+        if value.is_empty() || value.chars().count() > 256 {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-tag",
+                    format!("tag `{}` needs a value of 1-256 characters", shown(name)),
+                )
+                .at(path)
+                .expected("a value of 1-256 characters"),
+            );
+        }
+    }
+    for (index, name) in blueprint.governance.required_tags.iter().enumerate() {
+        if !blueprint.tags.contains_key(name) && !BULWARK_TAGS.contains(&name.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "missing-required-tag",
+                    format!(
+                        "tag `{}` is required but [tags] gives it no value",
+                        shown(name)
+                    ),
+                )
+                .at(format!("governance.required_tags[{index}]"))
+                .expected(format!("[tags] {} = \"…\"", shown(name)))
+                .help(
+                    "every resource carries the tags in [tags]; add a value for each required tag",
+                ),
+            );
+        }
+    }
+    for environment in blueprint.governance.environments.keys() {
+        if !environments.contains(environment) {
+            diagnostics.push(unknown_environment(
+                environment,
+                format!("governance.environments.{environment}"),
+            ));
+        }
+    }
+
+    let monitoring = &blueprint.monitoring;
+    let check_monitoring = |workspace: Option<&String>,
+                            retention: Option<u32>,
+                            cap: Option<u32>,
+                            central: bool,
+                            path: &str,
+                            diagnostics: &mut Vec<Diagnostic>| {
+        if let Some(id) = workspace
+            && let Err(problem) = crate::plan::network::parse_resource_id(
+                id,
+                "Microsoft.OperationalInsights/workspaces",
+            )
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-resource-id",
+                    format!("`{}` is not a Log Analytics workspace id: {problem}", shown(id)),
+                )
+                .at(format!("{path}.workspace_id"))
+                .expected("/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"),
+            );
+        }
+        for (field, value) in [("retention_days", retention), ("daily_cap_gb", cap)] {
+            let Some(value) = value else { continue };
+            if central {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "setting-of-central-workspace",
+                        format!(
+                            "`{field}` sets the app's own workspace, but logs go to a central one"
+                        ),
+                    )
+                    .at(format!("{path}.{field}"))
+                    .expected(format!("no `{field}` with `workspace_id`"))
+                    .help("the central workspace's owner sets its retention and cap"),
+                );
+            } else if field == "retention_days" && !(30..=730).contains(&value) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-retention",
+                        format!("{value} days is outside what Log Analytics keeps"),
+                    )
+                    .at(format!("{path}.{field}"))
+                    .expected("30 to 730 days"),
+                );
+            } else if field == "daily_cap_gb" && value == 0 {
+                diagnostics.push(
+                    Diagnostic::error("invalid-daily-cap", "a daily cap of 0 GB drops every log")
+                        .at(format!("{path}.{field}"))
+                        .expected("1 GB or more, or no cap"),
+                );
+            }
+        }
+    };
+    for environment in environments {
+        let settings = monitoring.in_environment(environment);
+        let over = monitoring.environments.get(environment);
+        let central = settings.workspace_id.is_some();
+        let (path, workspace, retention, cap) = match over {
+            Some(over) => (
+                format!("monitoring.environments.{environment}"),
+                over.workspace_id.as_ref(),
+                over.retention_days,
+                over.daily_cap_gb,
+            ),
+            None => continue,
+        };
+        check_monitoring(workspace, retention, cap, central, &path, diagnostics);
+    }
+    let everywhere_central = environments.iter().all(|environment| {
+        monitoring
+            .in_environment(environment)
+            .workspace_id
+            .is_some()
+    });
+    let anywhere_central = environments.iter().any(|environment| {
+        monitoring
+            .in_environment(environment)
+            .workspace_id
+            .is_some()
+    });
+    check_monitoring(
+        monitoring.workspace_id.as_ref(),
+        monitoring.retention_days,
+        monitoring.daily_cap_gb,
+        monitoring.workspace_id.is_some(),
+        "monitoring",
+        diagnostics,
+    );
+    if anywhere_central && !everywhere_central {
+        diagnostics.push(
+            Diagnostic::error(
+                "mixed-monitoring-modes",
+                "some environments log to a central workspace and others to their own",
+            )
+            .at_key("monitoring")
+            .expected("`workspace_id` for every environment or for none")
+            .help("environments may use different central workspaces, but the same design"),
+        );
+    }
+    for environment in monitoring.environments.keys() {
+        if !environments.contains(environment) {
+            diagnostics.push(unknown_environment(
+                environment,
+                format!("monitoring.environments.{environment}"),
+            ));
+        }
+    }
+
+    for component in &blueprint.components {
+        let direct = match &component.spec {
+            crate::blueprint::ComponentSpec::WebApp(web) => web.ingress == Ingress::Direct,
+            crate::blueprint::ComponentSpec::FunctionApp(f) => f.ingress == Ingress::Direct,
+            _ => false,
+        };
+        let waived = blueprint
+            .waivers
+            .iter()
+            .any(|w| w.control == Control::DirectPublicIngress && w.component == component.name);
+        if direct && !waived {
+            diagnostics.push(
+                Diagnostic::error(
+                    "direct-ingress-without-waiver",
+                    format!("`{}` is reachable from the internet directly, which needs a waiver", component.name),
+                )
+                .at(format!("components.{}.ingress", component.name))
+                .expected("`ingress = \"public\"` (through Front Door's WAF), or a `direct-public-ingress` waiver")
+                .help("add [[waivers]] with control = \"direct-public-ingress\", this component, a reason and an expiry"),
+            );
+        }
+        if waived && !direct {
+            let index = blueprint
+                .waivers
+                .iter()
+                .position(|w| {
+                    w.control == Control::DirectPublicIngress && w.component == component.name
+                })
+                .unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::error(
+                    "waiver-without-effect",
+                    format!(
+                        "`{}` waives direct public ingress but is not `ingress = \"direct\"`",
+                        component.name
+                    ),
+                )
+                .at(format!("waivers[{index}].control"))
+                .expected(format!("`ingress = \"direct\"` on `{}`", component.name))
+                .help("remove the waiver, or set the component's ingress to \"direct\""),
+            );
+        }
+    }
+
+    let mut seen: Vec<(Control, &str)> = Vec::new();
+    for (index, waiver) in blueprint.waivers.iter().enumerate() {
+        let path = format!("waivers[{index}]");
+        if seen.contains(&(waiver.control, waiver.component.as_str())) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-waiver",
+                    format!(
+                        "`{}` of `{}` is waived twice",
+                        waiver.control,
+                        shown(&waiver.component)
+                    ),
+                )
+                .at(format!("{path}.control"))
+                .expected("one waiver per control and component")
+                .help("remove one of them"),
+            );
+        }
+        seen.push((waiver.control, waiver.component.as_str()));
+        if waiver.expires < today {
+            diagnostics.push(
+                Diagnostic::error(
+                    "expired-waiver",
+                    format!(
+                        "the waiver of `{}` for `{}` expired on {}",
+                        waiver.control,
+                        shown(&waiver.component),
+                        waiver.expires
+                    ),
+                )
+                .at(format!("{path}.expires"))
+                .expected("an expiry date that has not passed")
+                .help("restore the control by removing the waiver, or renew it with a new date after review"),
+            );
+        } else if today.days_until(waiver.expires) <= 30 {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "waiver-expires-soon",
+                    format!(
+                        "the waiver of `{}` for `{}` expires on {}",
+                        waiver.control,
+                        shown(&waiver.component),
+                        waiver.expires
+                    ),
+                )
+                .at(format!("{path}.expires"))
+                .help("after that day the blueprint no longer validates: fix the need for it, or renew it"),
+            );
+        }
+        if waiver.reason.trim().chars().count() < 10 {
+            diagnostics.push(
+                Diagnostic::error("waiver-without-reason", "a waiver needs a reason a reviewer can judge")
+                    .at(format!("{path}.reason"))
+                    .expected("a sentence: who needs it, why, and what compensates")
+                    .help("e.g. \"The vendor's scanner reads uploads from 203.0.113.0/24 (ticket SEC-1234)\""),
+            );
+        }
+        let Some(component) = blueprint
+            .components
+            .iter()
+            .find(|c| c.name == waiver.component)
+        else {
+            let names: Vec<&str> = blueprint
+                .components
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            let diagnostic = Diagnostic::error(
+                "unknown-component",
+                format!(
+                    "no component `{}` to waive a control of",
+                    shown(&waiver.component)
+                ),
+            )
+            .at(format!("{path}.component"))
+            .expected(one_of(&names));
+            diagnostics.push(match closest(&waiver.component, names.iter().copied()) {
+                Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                None => diagnostic,
+            });
+            continue;
+        };
+        let kinds = crate::catalog::controls::kinds_for(waiver.control);
+        if !kinds.contains(&component.kind()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "control-not-waivable",
+                    format!(
+                        "`{}` cannot be waived for `{}`, a {}",
+                        waiver.control,
+                        shown(&waiver.component),
+                        component.kind()
+                    ),
+                )
+                .at(format!("{path}.control"))
+                .expected(format!(
+                    "a {} component",
+                    kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" or ")
+                ))
+                .help("bulwark keeps this kind hardened; a need it cannot meet belongs in a separate, reviewed deployment"),
+            );
+        }
+        let takes_ranges = matches!(
+            waiver.control,
+            Control::PublicNetworkAccess | Control::DirectPublicIngress
+        );
+        if !takes_ranges && !waiver.allow_from.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "allow-from-not-applicable",
+                    format!(
+                        "`allow_from` limits network access; `{}` is not about the network",
+                        waiver.control
+                    ),
+                )
+                .at(format!("{path}.allow_from"))
+                .expected("no `allow_from`")
+                .help("remove it"),
+            );
+        }
+        if waiver.control == Control::PublicNetworkAccess && waiver.allow_from.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "public-access-without-ranges",
+                    "public network access on a data service needs the ranges it is for",
+                )
+                .at(format!("{path}.control"))
+                .expected("`allow_from` with the public IPv4 ranges that need access")
+                .help("e.g. allow_from = [\"203.0.113.0/24\"]; bulwark never opens a data service to the whole internet"),
+            );
+        }
+        for (range_index, range) in waiver.allow_from.iter().enumerate() {
+            let range_path = format!("{path}.allow_from[{range_index}]");
+            match crate::plan::network::parse_cidr_within(range, 1, 32) {
+                Ok(cidr) if is_private(cidr) => diagnostics.push(
+                    Diagnostic::error(
+                        "private-range-in-allow-from",
+                        format!("{cidr} is a private range; traffic from it never arrives from the internet"),
+                    )
+                    .at(range_path)
+                    .expected("a public IPv4 range")
+                    .help("private callers reach the service through its private endpoint already"),
+                ),
+                Ok(_) => {}
+                Err(problem) => diagnostics.push(
+                    Diagnostic::error("invalid-range", format!("`{}` is not an IPv4 range: {problem}", shown(range)))
+                        .at(range_path)
+                        .expected("an IPv4 CIDR block such as \"203.0.113.0/24\" (use /32 for one address)"),
+                ),
+            }
+        }
+    }
+}
+
+/// RFC 1918 space, which never reaches a public endpoint.
+fn is_private(cidr: crate::plan::network::Cidr) -> bool {
+    [(0x0A00_0000u32, 8u8), (0xAC10_0000, 12), (0xC0A8_0000, 16)]
+        .into_iter()
+        .any(|(base, prefix)| crate::plan::network::Cidr { base, prefix }.contains(cidr))
+}
+
+/// `[network]`: ranges that parse, ids of the right type, modes that fit together.
+fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
+    use crate::plan::network::{Cidr, parse_cidr, parse_cidr_within, parse_resource_id};
+    let network = &blueprint.network;
+    let environments = &blueprint.app.environments;
+    let check_space = |text: &str, path: String, diagnostics: &mut Vec<Diagnostic>| {
+        if let Err(problem) = parse_cidr(text) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-address-space",
+                    format!("`{}` is not a usable address space: {problem}", shown(text)),
+                )
+                .at(path)
+                .expected("an IPv4 CIDR block from /8 to /24, e.g. \"10.20.0.0/16\"")
+                .help("pick a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) that does not overlap networks you peer with"),
+            );
+        }
+    };
+    let check_id = |text: &str, ty: &str, path: String, diagnostics: &mut Vec<Diagnostic>| {
+        if let Err(problem) = parse_resource_id(text, ty) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-resource-id",
+                    format!("`{}` is not a resource id of a {ty}: {problem}", shown(text)),
+                )
+                .at(path)
+                .expected(format!(
+                    "/subscriptions/<subscription id>/resourceGroups/<group>/providers/{ty}/<name>"
+                ))
+                .help("copy it from the resource's JSON view in the portal, or `az resource show --query id`"),
+            );
+        }
+    };
+    let check_existing = |existing: &crate::blueprint::ExistingNetwork,
+                          path: &str,
+                          diagnostics: &mut Vec<Diagnostic>| {
+        check_id(
+            &existing.vnet_id,
+            "Microsoft.Network/virtualNetworks",
+            format!("{path}.vnet_id"),
+            diagnostics,
+        );
+        if let Some(table) = &existing.route_table_id {
+            check_id(
+                table,
+                "Microsoft.Network/routeTables",
+                format!("{path}.route_table_id"),
+                diagnostics,
+            );
+        }
+        if existing.address_ranges.is_empty() {
+            diagnostics.push(
+                    Diagnostic::error("no-address-ranges", "no address ranges to carve subnets from")
+                        .at(format!("{path}.address_ranges"))
+                        .expected("the VNet ranges bulwark may use, e.g. [\"10.20.4.0/23\"]")
+                        .help("ask the VNet's owner for free ranges; bulwark creates its subnets only inside them"),
+                );
+        }
+        let mut seen: Vec<Cidr> = Vec::new();
+        for (index, range) in existing.address_ranges.iter().enumerate() {
+            let range_path = format!("{path}.address_ranges[{index}]");
+            match parse_cidr_within(range, 8, 28) {
+                Ok(cidr) => {
+                    if let Some(other) = seen.iter().find(|other| other.overlaps(cidr)) {
+                        diagnostics.push(
+                            Diagnostic::error(
+                                "overlapping-address-ranges",
+                                format!("{cidr} overlaps {other}, listed before it"),
+                            )
+                            .at(range_path)
+                            .expected("address ranges that do not overlap")
+                            .help("list each free range once"),
+                        );
+                    } else {
+                        seen.push(cidr);
+                    }
+                }
+                Err(problem) => diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-address-space",
+                        format!(
+                            "`{}` is not a usable address range: {problem}",
+                            shown(range)
+                        ),
+                    )
+                    .at(range_path)
+                    .expected("an IPv4 CIDR block from /8 to /28, e.g. \"10.20.4.0/23\""),
+                ),
+            }
+        }
+    };
+
+    check_space(
+        &network.address_space,
+        "network.address_space".into(),
+        diagnostics,
+    );
+    if let Some(existing) = &network.existing {
+        check_existing(existing, "network.existing", diagnostics);
+        if network.address_space != crate::blueprint::Network::DEFAULT_ADDRESS_SPACE {
+            diagnostics.push(
+                Diagnostic::error(
+                    "address-space-with-existing-network",
+                    "`address_space` is for a VNet bulwark creates, but `existing` names a VNet to use",
+                )
+                .at("network.address_space")
+                .expected("either `address_space` or `existing`")
+                .help("with an existing VNet, list the ranges bulwark may use in `existing.address_ranges`"),
+            );
+        }
+        if network.peer_with.is_some() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "peering-with-existing-network",
+                    "`peer_with` peers a VNet bulwark creates; an existing VNet is peered by its owner",
+                )
+                .at("network.peer_with")
+                .expected("no `peer_with` with `existing`")
+                .help("remove `peer_with`; the platform team's VNet keeps its own peerings"),
+            );
+        }
+    }
+    if let Some(peer) = &network.peer_with {
+        check_id(
+            peer,
+            "Microsoft.Network/virtualNetworks",
+            "network.peer_with".into(),
+            diagnostics,
+        );
+    }
+    match network.dns {
+        crate::blueprint::DnsMode::Create if !network.dns_zones.is_empty() => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "dns-zones-without-central-dns",
+                    "`dns_zones` names the platform's zones, but `dns` creates the app's own",
+                )
+                .at_key("network.dns_zones")
+                .expected("`dns = \"central\"` with `dns_zones`")
+                .help("add `dns = \"central\"` to [network], or remove `dns_zones`"),
+            );
+        }
+        _ => {}
+    }
+    for (zone, id) in &network.dns_zones {
+        let path = format!("network.dns_zones.{zone}");
+        match parse_resource_id(id, "Microsoft.Network/privateDnsZones") {
+            Ok(parsed) if !parsed.name.eq_ignore_ascii_case(zone) => diagnostics.push(
+                Diagnostic::error(
+                    "dns-zone-mismatch",
+                    format!(
+                        "the id names zone `{}`, not `{}`",
+                        shown(&parsed.name),
+                        shown(zone)
+                    ),
+                )
+                .at(path)
+                .expected(format!("the id of the private DNS zone {}", shown(zone)))
+                .help("each key is a zone name and its value that zone's resource id"),
+            ),
+            Ok(_) => {}
+            Err(_) => check_id(id, "Microsoft.Network/privateDnsZones", path, diagnostics),
+        }
+    }
+
+    let mut with_route_table = Vec::new();
+    let mut with_peering = Vec::new();
+    for environment in environments {
+        let settings = network.in_environment(environment);
+        with_route_table.push(
+            settings
+                .existing
+                .as_ref()
+                .is_some_and(|e| e.route_table_id.is_some()),
+        );
+        with_peering.push(settings.peer_with.is_some());
+    }
+    for (environment, over) in &network.environments {
+        let path = format!("network.environments.{environment}");
+        if !environments.contains(environment) {
+            let diagnostic = Diagnostic::error(
+                "unknown-environment",
+                format!("`{}` is not an environment of the app", shown(environment)),
+            )
+            .at_key(path.clone())
+            .expected(one_of(environments));
+            diagnostics.push(
+                match closest(environment, environments.iter().map(String::as_str)) {
+                    Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                    None => {
+                        diagnostic.help("add it to [app] environments, or remove these overrides")
+                    }
+                },
+            );
+            continue;
+        }
+        if let Some(space) = &over.address_space {
+            check_space(space, format!("{path}.address_space"), diagnostics);
+            if network.existing.is_some() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "address-space-with-existing-network",
+                        "`address_space` is for a VNet bulwark creates, but [network] names an existing VNet",
+                    )
+                    .at(format!("{path}.address_space"))
+                    .expected("`existing` here too, with its own `address_ranges`")
+                    .help("an app uses existing VNets in every environment or in none"),
+                );
+            }
+        }
+        if let Some(existing) = &over.existing {
+            check_existing(existing, &format!("{path}.existing"), diagnostics);
+            if network.existing.is_none() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "mixed-network-modes",
+                        format!("{environment} uses an existing VNet, but the other environments get one bulwark creates"),
+                    )
+                    .at_key(format!("{path}.existing"))
+                    .expected("`existing` in [network] too (its values serve the other environments)")
+                    .help("an app uses existing VNets in every environment or in none"),
+                );
+            }
+        }
+        if let Some(peer) = &over.peer_with {
+            check_id(
+                peer,
+                "Microsoft.Network/virtualNetworks",
+                format!("{path}.peer_with"),
+                diagnostics,
+            );
+        }
+    }
+    for (flags, what, path) in [
+        (&with_route_table, "a route table", "route_table_id"),
+        (&with_peering, "a hub peering", "peer_with"),
+    ] {
+        if flags.iter().any(|f| *f) && !flags.iter().all(|f| *f) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "network-differs-in-kind",
+                    format!("some environments have {what} and others do not"),
+                )
+                .at_key("network")
+                .expected(format!("`{path}` in every environment or in none"))
+                .help("environments may use different values, but the same network design"),
+            );
+        }
+    }
+}
+
 fn check_name(rule: &NameRule, name: &str, path: String) -> Option<Diagnostic> {
     let problem = rule.check(name).err()?;
     let diagnostic = Diagnostic::error(
@@ -168,7 +818,7 @@ fn validate_component(
                 diagnostics.push(
                     Diagnostic::error("unsupported-ingress", "a web app always serves HTTP")
                         .at(format!("{path}.ingress"))
-                        .expected("`private` or `public`")
+                        .expected("`private`, `public` or `direct`")
                         .help("for a background worker without ingress, use a function-app or a container-app"),
                 );
             }
@@ -555,7 +1205,7 @@ fn validate_container_app(
     environments: &[String],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    if app.ingress == Ingress::Public {
+    if matches!(app.ingress, Ingress::Public | Ingress::Direct) {
         diagnostics.push(
             Diagnostic::error(
                 "unsupported-ingress",

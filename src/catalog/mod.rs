@@ -3,6 +3,7 @@
 //! allowed values. Facts (GUIDs, zones, categories) are looked up in [`facts`], never
 //! written here.
 
+pub mod controls;
 pub mod facts;
 pub mod naming;
 pub mod types;
@@ -182,6 +183,14 @@ const WEB_APP: KindSpec = KindSpec {
 pub const WEB_APP_PRIVATE_POLICY: &str = "1b5ef780-c53c-4a64-87f3-bb9c8c8094ba";
 /// The function-app twin of [`WEB_APP_PRIVATE_POLICY`].
 pub const FUNCTION_APP_PRIVATE_POLICY: &str = "969ac98b-88a8-449f-883c-2e9adb123127";
+/// The Microsoft cloud security benchmark initiative, assigned with `benchmark = true`.
+pub const BENCHMARK_INITIATIVE: &str = "1f3afdf9-d0c9-4c3d-847f-89da613e70a8";
+/// Assigned when any component is public: the Premium tier (managed WAF rules and private
+/// link origins) and TLS 1.2 on custom domains.
+pub const FRONT_DOOR_POLICIES: &[&str] = &[
+    "dfc212af-17ea-423a-9dcb-91e2cb2caa6b",
+    "679da822-78a7-4eff-8fff-a899454a9970",
+];
 
 const FUNCTION_APP: KindSpec = KindSpec {
     kind: Kind::FunctionApp,
@@ -894,7 +903,8 @@ mod tests {
             .iter()
             .flat_map(|spec| spec.policies.iter())
             .chain(BASELINE_POLICIES)
-            .chain([&WEB_APP_PRIVATE_POLICY, &FUNCTION_APP_PRIVATE_POLICY]);
+            .chain([&WEB_APP_PRIVATE_POLICY, &FUNCTION_APP_PRIVATE_POLICY])
+            .chain(FRONT_DOOR_POLICIES);
         for guid in all {
             let policy = facts::policy(guid);
             assert!(

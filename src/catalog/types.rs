@@ -141,6 +141,23 @@ pub const SEARCH_SERVICE: ResourceType = rt("Microsoft.Search/searchServices", "
 pub const ROLE_DEFINITION: ResourceType =
     rt("Microsoft.Authorization/roleDefinitions", "2022-04-01");
 pub const PUBLIC_IP_ADDRESS: ResourceType = rt("Microsoft.Network/publicIPAddresses", "2025-01-01");
+pub const SUBNET: ResourceType = rt("Microsoft.Network/virtualNetworks/subnets", "2025-05-01");
+pub const MANAGEMENT_LOCK: ResourceType = rt("Microsoft.Authorization/locks", "2020-05-01");
+pub const FRONT_DOOR_PROFILE: ResourceType = rt("Microsoft.Cdn/profiles", "2025-06-01");
+pub const FRONT_DOOR_ENDPOINT: ResourceType =
+    rt("Microsoft.Cdn/profiles/afdEndpoints", "2025-04-15");
+pub const FRONT_DOOR_ORIGIN_GROUP: ResourceType =
+    rt("Microsoft.Cdn/profiles/originGroups", "2025-06-01");
+pub const FRONT_DOOR_ORIGIN: ResourceType =
+    rt("Microsoft.Cdn/profiles/originGroups/origins", "2025-04-15");
+pub const FRONT_DOOR_ROUTE: ResourceType =
+    rt("Microsoft.Cdn/profiles/afdEndpoints/routes", "2025-04-15");
+pub const FRONT_DOOR_SECURITY_POLICY: ResourceType =
+    rt("Microsoft.Cdn/profiles/securityPolicies", "2025-04-15");
+pub const FRONT_DOOR_WAF_POLICY: ResourceType = rt(
+    "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies",
+    "2024-02-01",
+);
 
 /// Types the shared facts do not list, with the version taken and why. Each exists in the
 /// validator's schema bundle (checked by `.ci/run` through bicep-check's BCP081).
@@ -157,7 +174,23 @@ pub const NOT_IN_FACTS: &[(ResourceType, &str)] = &[
         REDIS_ACCESS_POLICY_ASSIGNMENT,
         "same version as its parent redisEnterprise database",
     ),
+    (
+        VNET_PEERING,
+        "same Network provider version as the VNet it belongs to",
+    ),
+    (
+        POLICY_EXEMPTION,
+        "policy exemptions have only preview versions; the newest the validator knows",
+    ),
 ];
+pub const VNET_PEERING: ResourceType = rt(
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+    "2025-05-01",
+);
+pub const POLICY_EXEMPTION: ResourceType = rt(
+    "Microsoft.Authorization/policyExemptions",
+    "2026-01-01-preview",
+);
 pub const NAT_GATEWAY: ResourceType = rt("Microsoft.Network/natGateways", "2025-05-01");
 pub const PRIVATE_DNS_A_RECORD: ResourceType =
     rt("Microsoft.Network/privateDnsZones/A", "2024-06-01");
@@ -219,6 +252,15 @@ pub const ALL: &[ResourceType] = &[
     SEARCH_SERVICE,
     ROLE_DEFINITION,
     PUBLIC_IP_ADDRESS,
+    SUBNET,
+    MANAGEMENT_LOCK,
+    FRONT_DOOR_PROFILE,
+    FRONT_DOOR_ENDPOINT,
+    FRONT_DOOR_ORIGIN_GROUP,
+    FRONT_DOOR_ORIGIN,
+    FRONT_DOOR_ROUTE,
+    FRONT_DOOR_SECURITY_POLICY,
+    FRONT_DOOR_WAF_POLICY,
 ];
 
 #[cfg(test)]

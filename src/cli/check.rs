@@ -33,14 +33,25 @@ pub fn run(args: Args) -> u8 {
     let name = args.blueprint.display().to_string();
     let options = bulwark::Options {
         blueprint_label: file.label.clone(),
+        previous_address_plan: output::Manifest::previous_address_plan(&args.out),
+        ..bulwark::Options::default()
     };
-    let generated = match bulwark::generate(&file.blueprint, &options) {
+    let mut generated = match bulwark::generate(&file.blueprint, &options) {
         Ok(generated) => generated,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics_for(&file, diagnostics), &name, &file.text);
             return exit::INVALID;
         }
     };
+    bulwark::add_report(
+        &mut generated,
+        &file.blueprint,
+        &bulwark::report::Source {
+            label: &file.label,
+            text: &file.text,
+            map: &file.source_map,
+        },
+    );
     let drift = match output::check(&args.out, &generated.files, &generated.manifest) {
         Ok(drift) => drift,
         Err(error) => {

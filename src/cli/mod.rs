@@ -2,6 +2,7 @@
 //! diagnostics.
 
 mod check;
+mod explain;
 mod generate;
 mod lib;
 mod new;
@@ -43,6 +44,7 @@ enum Command {
     #[command(subcommand)]
     Lib(lib::Command),
     Validate(validate::Args),
+    Explain(explain::Args),
     Schema(schema::Args),
 }
 
@@ -64,6 +66,7 @@ pub fn run() -> ExitCode {
         Command::New(args) => new::run(args),
         Command::Lib(command) => lib::run(command),
         Command::Validate(args) => validate::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Schema(args) => schema::run(args),
     };
     ExitCode::from(code)

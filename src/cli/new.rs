@@ -112,14 +112,24 @@ pub fn run(args: Args) -> u8 {
     };
     let options = bulwark::Options {
         blueprint_label: BLUEPRINT.to_string(),
+        ..bulwark::Options::default()
     };
-    let generated = match bulwark::generate(&loaded.blueprint, &options) {
+    let mut generated = match bulwark::generate(&loaded.blueprint, &options) {
         Ok(generated) => generated,
         Err(diagnostics) => {
             print_diagnostics(&diagnostics, &format!("template {}", template.name), &text);
             return exit::INVALID;
         }
     };
+    bulwark::add_report(
+        &mut generated,
+        &loaded.blueprint,
+        &bulwark::report::Source {
+            label: BLUEPRINT,
+            text: &text,
+            map: &loaded.source_map,
+        },
+    );
     let extra = scaffold::project_files(&generated, BLUEPRINT, OUT);
 
     let mut targets: Vec<String> = vec![BLUEPRINT.to_string()];

@@ -16,7 +16,7 @@ pub fn run(args: Args) -> u8 {
     };
     let mut diagnostics = bulwark::blueprint::validate(&file.blueprint);
     if !diagnostics.iter().any(|d| d.is_error())
-        && let Err(planning) = bulwark::plan::plan(&file.blueprint)
+        && let Err(planning) = bulwark::plan::plan(&file.blueprint, &Default::default())
     {
         diagnostics.extend(planning);
     }

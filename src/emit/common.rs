@@ -6,7 +6,8 @@ use crate::bicep::{Expr, Item, Param, Property, Resource, Statement, Type, inter
 use crate::catalog::naming;
 use crate::catalog::types::{self, ResourceType};
 use crate::catalog::{Role, facts};
-use crate::plan::{ComponentPlan, PrivateEndpoint, RoleAssignment, Scope};
+use crate::plan::{ComponentPlan, DnsPlan, PerEnvironment, PrivateEndpoint, RoleAssignment, Scope};
+use std::collections::BTreeMap;
 
 pub const WORKSPACE_ID: &str = "workspaceId";
 pub const PRIVATE_ENDPOINT_SUBNET_ID: &str = "privateEndpointSubnetId";
@@ -33,7 +34,7 @@ pub fn workspace_param() -> Param {
 
 /// The parameters every component module takes: location, tags, environment, workspace,
 /// and the private-endpoint subnet and DNS zones when the component has endpoints.
-pub fn standard_params(component: &ComponentPlan, module: &mut Module) {
+pub fn standard_params(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     module.param(location_param(), Expr::ident("location"));
     module.param(tags_param(), Expr::ident("tags"));
     module.param(
@@ -62,13 +63,73 @@ pub fn standard_params(component: &ComponentPlan, module: &mut Module) {
     for endpoint in &component.private_endpoints {
         for zone in &endpoint.zones {
             let name = zone_param(zone);
+            let value = match &ctx.plan.network.dns {
+                DnsPlan::Create => Expr::path(&format!("dns.outputs.{name}")),
+                DnsPlan::Central(ids) => match ids.get(zone) {
+                    Some(id) => Expr::str(id.as_str()),
+                    // The estate's policy registers endpoints: no zone ids to pass.
+                    None => continue,
+                },
+            };
             if !module.has_param(&name) {
                 module.param(
                     param(&name, Type::String, &format!("Private DNS zone {zone}.")),
-                    Expr::path(&format!("dns.outputs.{name}")),
+                    value,
                 );
             }
         }
+    }
+}
+
+/// A module's per-environment table: values that differ between environments live in one
+/// `var` indexed by `environmentName`; values every environment shares stay literals.
+pub struct ByEnvironment {
+    name: &'static str,
+    comment: &'static str,
+    entries: Vec<(String, BTreeMap<String, Expr>)>,
+}
+
+impl ByEnvironment {
+    pub fn new(name: &'static str, comment: &'static str) -> Self {
+        ByEnvironment {
+            name,
+            comment,
+            entries: Vec::new(),
+        }
+    }
+
+    pub fn value(&mut self, key: &str, values: PerEnvironment<Expr>) -> Expr {
+        match values {
+            PerEnvironment::Same(value) => value,
+            PerEnvironment::Each(values) => {
+                self.entries.push((key.to_string(), values));
+                Expr::ident(self.name)
+                    .index(Expr::ident("environmentName"))
+                    .member(key)
+            }
+        }
+    }
+
+    /// The `var` holding the table, if any value differs.
+    pub fn statement(self) -> Option<Statement> {
+        let (_, first) = self.entries.first()?;
+        let environments: Vec<String> = first.keys().cloned().collect();
+        let table =
+            Expr::object(environments.iter().map(|environment| {
+                Property::new(
+                    environment.clone(),
+                    Expr::object(self.entries.iter().map(|(key, values)| {
+                        Property::new(key.clone(), values[environment].clone())
+                    })),
+                )
+            }));
+        Some(
+            Statement::from(crate::bicep::StatementKind::Var {
+                name: self.name.into(),
+                value: table,
+            })
+            .with_comment(self.comment),
+        )
     }
 }
 
@@ -164,8 +225,12 @@ pub fn zone_param(zone: &str) -> String {
 }
 
 /// A private endpoint for one group id of a resource in the module, and its DNS zone group
-/// registering it in every zone the group needs.
-pub fn private_endpoint(endpoint: &PrivateEndpoint, name_prefix: &str) -> [Resource; 2] {
+/// registering it in every zone the group needs (none when the estate's policy does that).
+pub fn private_endpoint(
+    endpoint: &PrivateEndpoint,
+    name_prefix: &str,
+    zone_group: bool,
+) -> (Resource, Option<Resource>) {
     let group = endpoint.group_id.to_lowercase();
     let symbol = format!("{group}PrivateEndpoint");
     let pe = regional(
@@ -210,7 +275,7 @@ pub fn private_endpoint(endpoint: &PrivateEndpoint, name_prefix: &str) -> [Resou
             ),
         ]))
     });
-    let zone_group = Resource::new(
+    let zone_group_resource = Resource::new(
         format!("{symbol}DnsZoneGroup"),
         types::PRIVATE_DNS_ZONE_GROUP.name,
         types::PRIVATE_DNS_ZONE_GROUP.api_version,
@@ -221,22 +286,103 @@ pub fn private_endpoint(endpoint: &PrivateEndpoint, name_prefix: &str) -> [Resou
         "properties",
         obj([("privateDnsZoneConfigs", Expr::array(configs))]),
     );
-    [pe, zone_group]
+    (pe, zone_group.then_some(zone_group_resource))
+}
+
+/// The resource to wait for until a private endpoint resolves: its zone group, or the
+/// endpoint itself when the estate's policy registers it.
+pub fn endpoint_ready_symbol(ctx: &Context, endpoint: &PrivateEndpoint) -> String {
+    let group = endpoint.group_id.to_lowercase();
+    if ctx.plan.network.dns.registers() {
+        format!("{group}PrivateEndpointDnsZoneGroup")
+    } else {
+        format!("{group}PrivateEndpoint")
+    }
 }
 
 /// Every private endpoint of the component, each with its zone group.
 pub fn push_private_endpoints(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let prefix = format!("{}-{}", ctx.plan.app, component.name);
     for endpoint in &component.private_endpoints {
-        let [pe, group] = private_endpoint(endpoint, &prefix);
-        module.push(Statement::from(pe).with_comment(format!(
-            "Private endpoint for {} ({}), registered in {}",
-            endpoint.group_id,
-            component.name,
-            endpoint.zones.join(", ")
-        )));
-        module.push(group);
+        let registers = ctx.plan.network.dns.registers();
+        let (pe, group) = private_endpoint(endpoint, &prefix, registers);
+        let comment = if registers {
+            format!(
+                "Private endpoint for {} ({}), registered in {}",
+                endpoint.group_id,
+                component.name,
+                endpoint.zones.join(", ")
+            )
+        } else {
+            format!(
+                "Private endpoint for {} ({}); the estate's policy registers it in {}",
+                endpoint.group_id,
+                component.name,
+                endpoint.zones.join(", ")
+            )
+        };
+        module.push(Statement::from(pe).with_comment(comment));
+        if let Some(group) = group {
+            module.push(group);
+        }
     }
+}
+
+/// The main.bicep variable saying whether this environment locks stateful resources.
+pub const LOCK_VARIABLE: &str = "lockStatefulResources";
+
+/// A `CanNotDelete` lock on a stateful component's main resource (the one its private
+/// endpoints attach to), in the environments whose blueprint asks for locks.
+pub fn push_lock(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
+    if component.is_compute() {
+        return;
+    }
+    let Some(target) = component.private_endpoints.first().map(|e| e.target) else {
+        return;
+    };
+    let condition = match ctx.plan.governance.locks() {
+        crate::plan::PerEnvironment::Same(false) => return,
+        crate::plan::PerEnvironment::Same(true) => None,
+        crate::plan::PerEnvironment::Each(_) => {
+            module.param(
+                param(
+                    LOCK_VARIABLE,
+                    Type::Bool,
+                    "Whether this environment locks stateful resources against deletion.",
+                ),
+                Expr::ident(LOCK_VARIABLE),
+            );
+            Some(Expr::ident(LOCK_VARIABLE))
+        }
+    };
+    let mut lock = Resource::new(
+        "deleteLock",
+        types::MANAGEMENT_LOCK.name,
+        types::MANAGEMENT_LOCK.api_version,
+    )
+    .prop("scope", Expr::ident(target))
+    .prop("name", "do-not-delete")
+    .prop(
+        "properties",
+        obj([
+            ("level", "CanNotDelete".into()),
+            (
+                "notes",
+                format!(
+                    "{} holds state; bulwark locks it (blueprint: [governance] locks). Remove the lock deliberately before deleting.",
+                    component.name
+                )
+                .into(),
+            ),
+        ]),
+    );
+    if let Some(condition) = condition {
+        lock = lock.only_if(condition);
+    }
+    module.push(
+        Statement::from(lock)
+            .with_comment("Stateful: a CanNotDelete lock guards it against accidental deletion"),
+    );
 }
 
 /// `<principal>PrincipalId`, the module parameter carrying a compute identity's principal.
@@ -472,6 +618,14 @@ pub fn prefixed(prefix: &str, value: Expr) -> Expr {
 }
 
 /// [`push_diagnostics`] for a concern module's file.
+/// The diagnostic setting of a resource as a statement, if its type has one.
+pub fn diagnostics_statements(
+    scope_symbol: &str,
+    resource_type: ResourceType,
+) -> Option<Statement> {
+    diagnostic_setting(scope_symbol, resource_type, Expr::ident(WORKSPACE_ID)).map(Statement::from)
+}
+
 pub fn push_diagnostics_file(
     file: &mut crate::bicep::File,
     scope_symbol: &str,

@@ -5,12 +5,12 @@ use super::common::{
     self, env_suffixed, param, principal_param, regional, role_assignment, zone_param,
 };
 use super::{Context, identity_symbol};
-use crate::bicep::{
-    Expr, File, Item, Param, Property, Resource, Statement, StatementKind, Type, obj,
-};
+use crate::bicep::{Expr, File, Item, Param, Resource, Statement, StatementKind, Type, obj};
 use crate::catalog::naming::{self, prefixed_symbol};
 use crate::catalog::{Role, facts, types};
-use crate::plan::{Scope, Subnet, SubnetPurpose};
+use crate::plan::{PerEnvironment, Scope};
+
+pub use super::network::{environment_subnet_output, integration_subnet_output, network};
 
 /// A concern module: its file and the arguments main.bicep passes it.
 pub struct ConcernModule {
@@ -18,7 +18,7 @@ pub struct ConcernModule {
     pub args: Vec<(Param, Expr)>,
 }
 
-fn environment_param() -> (Param, Expr) {
+pub(super) fn environment_param() -> (Param, Expr) {
     (
         param(
             "environmentName",
@@ -29,7 +29,7 @@ fn environment_param() -> (Param, Expr) {
     )
 }
 
-fn output(name: &str, value: Expr) -> Statement {
+pub(super) fn output(name: &str, value: Expr) -> Statement {
     StatementKind::Output {
         name: name.to_string(),
         ty: Type::String,
@@ -40,39 +40,104 @@ fn output(name: &str, value: Expr) -> Statement {
 
 pub fn monitoring(ctx: &Context) -> ConcernModule {
     let app = &ctx.plan.app;
+    let monitoring = &ctx.plan.governance.monitoring;
     let mut args = vec![
         (common::location_param(), Expr::ident("location")),
         (common::tags_param(), Expr::ident("tags")),
         environment_param(),
     ];
-    let mut file = ctx.module_file();
-    file.push(
-        Statement::from(
-            regional(
-                Resource::new(
-                    "workspace",
-                    types::LOG_ANALYTICS_WORKSPACE.name,
-                    types::LOG_ANALYTICS_WORKSPACE.api_version,
-                ),
-                env_suffixed(format!("log-{app}-")),
-            )
-            .prop(
-                "properties",
-                obj([
-                    ("sku", obj([("name", "PerGB2018".into())])),
-                    ("retentionInDays", 30i64.into()),
-                    ("features", obj([("disableLocalAuth", true.into())])),
-                ]),
-            ),
-        )
-        .with_comment("Log Analytics: Entra ID ingestion only"),
+    let mut by_environment = common::ByEnvironment::new(
+        "logging",
+        "What differs between environments: where logs go and how long they stay",
     );
-    if let Some(setting) = common::diagnostic_setting(
-        "workspace",
-        types::LOG_ANALYTICS_WORKSPACE,
-        Expr::path("workspace.id"),
-    ) {
-        file.push(setting);
+    let mut statements: Vec<Statement> = Vec::new();
+    let workspace = match &monitoring.central {
+        Some(ids) => {
+            let id = by_environment.value(
+                "workspaceId",
+                PerEnvironment::from_map(
+                    ids.iter()
+                        .map(|(e, id)| (e.clone(), Expr::str(id.as_str())))
+                        .collect(),
+                ),
+            );
+            statements.push(
+                Statement::from(StatementKind::Var {
+                    name: "workspaceId".into(),
+                    value: id,
+                })
+                .with_comment("Central logging (blueprint: [monitoring] workspace_id): the platform's workspace, its retention and cap"),
+            );
+            Expr::ident("workspaceId")
+        }
+        None => {
+            let retention = by_environment.value(
+                "retentionInDays",
+                PerEnvironment::from_map(
+                    monitoring
+                        .retention_days
+                        .iter()
+                        .map(|(e, days)| (e.clone(), Expr::Int(i64::from(*days))))
+                        .collect(),
+                ),
+            );
+            let mut properties = vec![
+                ("sku", obj([("name", "PerGB2018".into())])),
+                ("retentionInDays", retention),
+            ];
+            if monitoring.daily_cap_gb.values().any(Option::is_some) {
+                // -1 is Log Analytics' "no cap".
+                let cap = by_environment.value(
+                    "dailyQuotaGb",
+                    PerEnvironment::from_map(
+                        monitoring
+                            .daily_cap_gb
+                            .iter()
+                            .map(|(e, cap)| (e.clone(), Expr::Int(cap.map_or(-1, i64::from))))
+                            .collect(),
+                    ),
+                );
+                properties.push(("workspaceCapping", obj([("dailyQuotaGb", cap)])));
+            }
+            properties.push(("features", obj([("disableLocalAuth", true.into())])));
+            statements.push(
+                Statement::from(
+                    regional(
+                        Resource::new(
+                            "workspace",
+                            types::LOG_ANALYTICS_WORKSPACE.name,
+                            types::LOG_ANALYTICS_WORKSPACE.api_version,
+                        ),
+                        env_suffixed(format!("log-{app}-")),
+                    )
+                    .prop(
+                        "properties",
+                        Expr::object(
+                            properties
+                                .into_iter()
+                                .map(|(key, value)| crate::bicep::Property::new(key, value)),
+                        ),
+                    ),
+                )
+                .with_comment("Log Analytics: Entra ID ingestion only"),
+            );
+            statements.extend(
+                common::diagnostic_setting(
+                    "workspace",
+                    types::LOG_ANALYTICS_WORKSPACE,
+                    Expr::path("workspace.id"),
+                )
+                .map(Statement::from),
+            );
+            Expr::path("workspace.id")
+        }
+    };
+    let mut file = ctx.module_file();
+    if let Some(table) = by_environment.statement() {
+        file.push(table);
+    }
+    for statement in statements {
+        file.push(statement);
     }
     file.push(
         Statement::from(
@@ -89,7 +154,7 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
                 "properties",
                 obj([
                     ("Application_Type", "web".into()),
-                    ("WorkspaceResourceId", Expr::path("workspace.id")),
+                    ("WorkspaceResourceId", workspace.clone()),
                     ("DisableLocalAuth", true.into()),
                 ]),
             ),
@@ -98,11 +163,9 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
             "Workspace-based Application Insights; apps send telemetry with their identity",
         ),
     );
-    if let Some(setting) = common::diagnostic_setting(
-        "appInsights",
-        types::APP_INSIGHTS,
-        Expr::path("workspace.id"),
-    ) {
+    if let Some(setting) =
+        common::diagnostic_setting("appInsights", types::APP_INSIGHTS, workspace.clone())
+    {
         file.push(setting);
     }
     for assignment in ctx
@@ -144,324 +207,8 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
             )),
         );
     }
-    file.push(output("workspaceId", Expr::path("workspace.id")));
+    file.push(output("workspaceId", workspace));
     file.push(output("appInsightsName", Expr::path("appInsights.name")));
-    ConcernModule { file, args }
-}
-
-pub fn subnet_output(subnet: &Subnet) -> String {
-    match &subnet.purpose {
-        SubnetPurpose::PrivateEndpoints => "privateEndpointsSubnetId".to_string(),
-        SubnetPurpose::Integration { component, .. } => integration_subnet_output(component),
-        SubnetPurpose::ContainerEnvironment { component: None } => {
-            "containerAppsSubnetId".to_string()
-        }
-        SubnetPurpose::ContainerEnvironment {
-            component: Some(component),
-        } => environment_subnet_output(component),
-    }
-}
-
-pub fn integration_subnet_output(component: &str) -> String {
-    format!("{}IntegrationSubnetId", naming::component_symbol(component))
-}
-
-pub fn environment_subnet_output(component: &str) -> String {
-    format!("{}EnvironmentSubnetId", naming::component_symbol(component))
-}
-
-struct Rule<'a> {
-    name: &'a str,
-    priority: i64,
-    access: &'a str,
-    protocol: &'a str,
-    source: &'a str,
-    ports: Vec<String>,
-}
-
-fn nsg_rule(rule: &Rule<'_>) -> Item {
-    let mut properties = vec![
-        Property::new("priority", rule.priority),
-        Property::new("direction", "Inbound"),
-        Property::new("access", rule.access),
-        Property::new("protocol", rule.protocol),
-        Property::new("sourceAddressPrefix", rule.source),
-        Property::new("sourcePortRange", "*"),
-        Property::new(
-            "destinationAddressPrefix",
-            if rule.source == "*" {
-                "*"
-            } else {
-                "VirtualNetwork"
-            },
-        ),
-    ];
-    match rule.ports.as_slice() {
-        [one] => properties.push(Property::new("destinationPortRange", one.as_str())),
-        many => properties.push(Property::new(
-            "destinationPortRanges",
-            Expr::array(many.iter().map(|port| Item::from(port.as_str()))),
-        )),
-    }
-    Item::from(obj([
-        ("name", rule.name.into()),
-        ("properties", Expr::Object(properties)),
-    ]))
-}
-
-fn deny_all() -> Rule<'static> {
-    Rule {
-        name: "deny-all-inbound",
-        priority: 4096,
-        access: "Deny",
-        protocol: "*",
-        source: "*",
-        ports: vec!["*".into()],
-    }
-}
-
-/// Ports the private endpoints in the subnet listen on, from the groups present.
-fn endpoint_ports(ctx: &Context) -> Vec<String> {
-    let mut ports: Vec<&str> = ctx
-        .plan
-        .components
-        .iter()
-        .flat_map(|component| {
-            component
-                .private_endpoints
-                .iter()
-                .flat_map(|endpoint| private_endpoint_ports(endpoint.group_id))
-        })
-        .copied()
-        .collect();
-    ports.sort_by_key(|port| {
-        port.split('-')
-            .next()
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(0)
-    });
-    ports.dedup();
-    ports.into_iter().map(str::to_string).collect()
-}
-
-/// What each private-link group serves on: HTTPS everywhere, plus the service's own protocol.
-fn private_endpoint_ports(group_id: &str) -> &'static [&'static str] {
-    match group_id {
-        "sqlServer" => &["443", "1433", "11000-11999"],
-        "postgresqlServer" => &["5432"],
-        // Cosmos DB gateway mode on 443, direct mode on 10250-10255.
-        "Sql" => &["443", "10250-10255"],
-        // AMQP and Kafka besides HTTPS for Service Bus and Event Hubs.
-        "namespace" => &["443", "5671-5672", "9093"],
-        // Azure Managed Redis: 10000, and 85xx for the OSS cluster policy.
-        "redisEnterprise" => &["10000", "8500-8599"],
-        _ => &["443"],
-    }
-}
-
-pub fn network(ctx: &Context) -> ConcernModule {
-    let app = &ctx.plan.app;
-    let args = vec![
-        (common::location_param(), Expr::ident("location")),
-        (common::tags_param(), Expr::ident("tags")),
-        environment_param(),
-        (
-            common::workspace_param(),
-            Expr::path("monitoring.outputs.workspaceId"),
-        ),
-    ];
-    let mut file = ctx.module_file();
-    let egress = ctx
-        .plan
-        .subnets
-        .iter()
-        .any(|s| s.purpose != SubnetPurpose::PrivateEndpoints);
-    if egress {
-        file.push(
-            Statement::from(
-                regional(
-                    Resource::new("egressIp", types::PUBLIC_IP_ADDRESS.name, types::PUBLIC_IP_ADDRESS.api_version),
-                    env_suffixed(format!("pip-{app}-egress-")),
-                )
-                .prop("sku", obj([("name", "Standard".into()), ("tier", "Regional".into())]))
-                .prop("properties", obj([("publicIPAllocationMethod", "Static".into()), ("publicIPAddressVersion", "IPv4".into())])),
-            )
-            .with_comment("The one address compute traffic leaves the VNet from (allow-list it at third parties)"),
-        );
-        common::push_diagnostics_file(&mut file, "egressIp", types::PUBLIC_IP_ADDRESS);
-        file.push(
-            Statement::from(
-                regional(
-                    Resource::new(
-                        "natGateway",
-                        types::NAT_GATEWAY.name,
-                        types::NAT_GATEWAY.api_version,
-                    ),
-                    env_suffixed(format!("ng-{app}-")),
-                )
-                .prop("sku", obj([("name", "Standard".into())]))
-                .prop(
-                    "properties",
-                    obj([
-                        ("idleTimeoutInMinutes", 4i64.into()),
-                        (
-                            "publicIpAddresses",
-                            Expr::array([Item::from(obj([("id", Expr::path("egressIp.id"))]))]),
-                        ),
-                    ]),
-                ),
-            )
-            .with_comment(
-                "Explicit outbound for compute subnets, which have no default outbound access",
-            ),
-        );
-    }
-    let mut subnets = Vec::new();
-    for subnet in &ctx.plan.subnets {
-        let nsg_symbol = format!("{}Nsg", naming::component_symbol(&subnet.name));
-        let (rules, why) = match &subnet.purpose {
-            SubnetPurpose::PrivateEndpoints => (
-                vec![
-                    Rule {
-                        name: "allow-vnet-to-endpoints",
-                        priority: 100,
-                        access: "Allow",
-                        protocol: "Tcp",
-                        source: "VirtualNetwork",
-                        ports: endpoint_ports(ctx),
-                    },
-                    deny_all(),
-                ],
-                "Private endpoints accept their services' ports from inside the VNet only"
-                    .to_string(),
-            ),
-            SubnetPurpose::Integration { component, .. } => (
-                vec![deny_all()],
-                format!("Outbound integration subnet of {component}: nothing may connect in"),
-            ),
-            SubnetPurpose::ContainerEnvironment { component } => (
-                vec![
-                    Rule {
-                        name: "allow-vnet-to-ingress",
-                        priority: 100,
-                        access: "Allow",
-                        protocol: "Tcp",
-                        source: "VirtualNetwork",
-                        ports: ["80", "443", "31080", "31443"].map(String::from).to_vec(),
-                    },
-                    Rule {
-                        name: "allow-load-balancer-probes",
-                        priority: 110,
-                        access: "Allow",
-                        protocol: "Tcp",
-                        source: "AzureLoadBalancer",
-                        ports: vec!["30000-32767".to_string()],
-                    },
-                    deny_all(),
-                ],
-                match component {
-                    Some(component) => format!(
-                        "Container Apps environment of {component}: ingress from inside the VNet only"
-                    ),
-                    None => {
-                        "The shared Container Apps environment: ingress from inside the VNet only"
-                            .to_string()
-                    }
-                },
-            ),
-        };
-        file.push(
-            Statement::from(
-                regional(
-                    Resource::new(
-                        &nsg_symbol,
-                        types::NETWORK_SECURITY_GROUP.name,
-                        types::NETWORK_SECURITY_GROUP.api_version,
-                    ),
-                    env_suffixed(format!("nsg-{app}-{}-", subnet.name)),
-                )
-                .prop(
-                    "properties",
-                    obj([("securityRules", Expr::array(rules.iter().map(nsg_rule)))]),
-                ),
-            )
-            .with_comment(why),
-        );
-        common::push_diagnostics_file(&mut file, &nsg_symbol, types::NETWORK_SECURITY_GROUP);
-        let mut properties = vec![
-            Property::new("addressPrefix", subnet.prefix.to_string()),
-            Property::new(
-                "networkSecurityGroup",
-                obj([("id", Expr::path(&format!("{nsg_symbol}.id")))]),
-            ),
-            Property::new("defaultOutboundAccess", false),
-        ];
-        if subnet.purpose == SubnetPurpose::PrivateEndpoints {
-            properties.push(Property::new("privateEndpointNetworkPolicies", "Enabled"));
-        } else {
-            properties.push(Property::new(
-                "natGateway",
-                obj([("id", Expr::path("natGateway.id"))]),
-            ));
-        }
-        if let Some(delegation) = subnet.purpose.delegation() {
-            properties.push(Property::new(
-                "delegations",
-                Expr::array([Item::from(obj([
-                    ("name", "delegation".into()),
-                    ("properties", obj([("serviceName", delegation.into())])),
-                ]))]),
-            ));
-        }
-        subnets.push(Item::from(obj([
-            ("name", subnet.name.as_str().into()),
-            ("properties", Expr::Object(properties)),
-        ])));
-    }
-    file.push(
-        Statement::from(
-            regional(
-                Resource::new(
-                    "vnet",
-                    types::VIRTUAL_NETWORK.name,
-                    types::VIRTUAL_NETWORK.api_version,
-                ),
-                env_suffixed(format!("vnet-{app}-")),
-            )
-            .prop(
-                "properties",
-                obj([
-                    (
-                        "addressSpace",
-                        obj([(
-                            "addressPrefixes",
-                            Expr::array([Item::from(ctx.plan.address_space.to_string())]),
-                        )]),
-                    ),
-                    ("subnets", Expr::array(subnets)),
-                ]),
-            ),
-        )
-        .with_comment(format!(
-            "Address plan: {} (every subnet has an NSG)",
-            ctx.plan.address_space
-        )),
-    );
-    common::push_diagnostics_file(&mut file, "vnet", types::VIRTUAL_NETWORK);
-    file.push(output("vnetId", Expr::path("vnet.id")));
-    for subnet in &ctx.plan.subnets {
-        file.push(output(
-            &subnet_output(subnet),
-            Expr::call(
-                "resourceId",
-                vec![
-                    "Microsoft.Network/virtualNetworks/subnets".into(),
-                    Expr::path("vnet.name"),
-                    subnet.name.as_str().into(),
-                ],
-            ),
-        ));
-    }
     ConcernModule { file, args }
 }
 
@@ -686,11 +433,49 @@ pub fn container_apps_dns(ctx: &Context) -> ConcernModule {
     ConcernModule { file, args }
 }
 
+/// `environmentName == 'prod'` or `contains(['prod', 'staging'], environmentName)`.
+pub fn environment_in(environments: &[&str]) -> Expr {
+    match environments {
+        [one] => Expr::ident("environmentName").equals(*one),
+        many => Expr::call(
+            "contains",
+            vec![
+                Expr::array(many.iter().map(|e| Item::from(*e))),
+                Expr::ident("environmentName"),
+            ],
+        ),
+    }
+}
+
 pub fn policy(ctx: &Context) -> ConcernModule {
+    let governance = &ctx.plan.governance;
     let mut file = ctx.module_file();
+    let deny = governance.deny_environments();
+    let mixed = !deny.is_empty() && deny.len() < ctx.plan.environments.len();
+    if mixed {
+        file.push(
+            Statement::from(StatementKind::Var {
+                name: "enforce".into(),
+                value: environment_in(&deny),
+            })
+            .with_comment("Environments whose blueprint says policy = \"deny\": policies that allow it block non-compliant changes"),
+        );
+    }
     for assignment in &ctx.plan.policies {
         let policy = assignment.policy;
         let symbol = prefixed_symbol("policy", &policy.guid[..8]);
+        let (parameter, _) = crate::plan::governance::effect_parameter(policy);
+        let mut effects: Vec<&str> = assignment.effects.values().copied().collect();
+        effects.sort_unstable();
+        effects.dedup();
+        let effect = match effects.as_slice() {
+            [one] => Expr::str(*one),
+            _ => Expr::ident("enforce").ternary("Deny", "Audit"),
+        };
+        let effect_words = match effects.as_slice() {
+            [one] => one.to_string(),
+            _ => format!("Deny in {}, else Audit", deny.join(", ")),
+        };
         file.push(
             Statement::from(
                 Resource::new(&symbol, types::POLICY_ASSIGNMENT.name, types::POLICY_ASSIGNMENT.api_version)
@@ -708,6 +493,10 @@ pub fn policy(ctx: &Context) -> ConcernModule {
                             ),
                             ("enforcementMode", "Default".into()),
                             (
+                                "parameters",
+                                Expr::object([crate::bicep::Property::new(parameter, obj([("value", effect)]))]),
+                            ),
+                            (
                                 "nonComplianceMessages",
                                 Expr::array([Item::from(obj([(
                                     "message",
@@ -722,11 +511,46 @@ pub fn policy(ctx: &Context) -> ConcernModule {
                         ]),
                     ),
             )
-            .with_comment(format!("{} ({}, default effect {})", policy.display_name, assignment.because, policy.default_effect)),
+            .with_comment(format!("{} ({}; effect {effect_words})", policy.display_name, assignment.because)),
+        );
+    }
+    if governance.benchmark {
+        let initiative = facts::policy(crate::catalog::BENCHMARK_INITIATIVE);
+        file.push(
+            Statement::from(
+                Resource::new("benchmark", types::POLICY_ASSIGNMENT.name, types::POLICY_ASSIGNMENT.api_version)
+                    .prop("name", format!("{}-mcsb", ctx.plan.app))
+                    .prop(
+                        "properties",
+                        obj([
+                            ("displayName", format!("{}: {}", ctx.plan.app, initiative.display_name).into()),
+                            (
+                                "policyDefinitionId",
+                                Expr::call(
+                                    "tenantResourceId",
+                                    vec!["Microsoft.Authorization/policySetDefinitions".into(), initiative.guid.into()],
+                                ),
+                            ),
+                            ("enforcementMode", "Default".into()),
+                            (
+                                "nonComplianceMessages",
+                                Expr::array([Item::from(obj([(
+                                    "message",
+                                    format!("Microsoft cloud security benchmark finding in {}: see Defender for Cloud's recommendations.", ctx.plan.app).into(),
+                                )]))]),
+                            ),
+                        ]),
+                    ),
+            )
+            .with_comment("The Microsoft cloud security benchmark initiative (blueprint: benchmark = true), with each member's default effect, mostly audit"),
         );
     }
     ConcernModule {
         file,
-        args: Vec::new(),
+        args: if mixed {
+            vec![environment_param()]
+        } else {
+            Vec::new()
+        },
     }
 }

@@ -2,8 +2,11 @@
 //! `.bicepparam` per environment and `bicepconfig.json`.
 
 mod common;
+mod front_door;
 mod infra;
 mod kinds;
+mod network;
+mod waivers;
 
 use crate::bicep::{
     self, Expr, File, Param, ParamFile, Property, Resource, Statement, StatementKind, Type, interp,
@@ -37,12 +40,19 @@ impl FileSet {
 pub struct Options {
     /// How the header names the blueprint, e.g. `bulwark.toml`.
     pub blueprint_label: String,
+    /// Subnet ranges an earlier generation laid out (from its manifest): kept where they
+    /// still fit, so existing subnets never move.
+    pub previous_address_plan: crate::plan::AddressRecord,
+    /// The date waivers are checked against; today by default.
+    pub today: crate::blueprint::Date,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             blueprint_label: "bulwark.toml".to_string(),
+            previous_address_plan: Default::default(),
+            today: crate::blueprint::Date::today(),
         }
     }
 }
@@ -321,12 +331,35 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     }
     main.push(StatementKind::Var {
         name: "tags".into(),
-        value: Expr::object([
-            Property::new("app", plan.app.as_str()),
-            Property::new("environment", Expr::ident("environmentName")),
-            Property::new("managed-by", "bulwark"),
-        ]),
+        value: Expr::object(
+            [
+                Property::new("app", plan.app.as_str()),
+                Property::new("environment", Expr::ident("environmentName")),
+                Property::new("managed-by", "bulwark"),
+            ]
+            .into_iter()
+            .chain(
+                plan.governance
+                    .tags
+                    .iter()
+                    .map(|(name, value)| Property::new(name.clone(), value.as_str())),
+            ),
+        ),
     });
+    if let crate::plan::PerEnvironment::Each(locks) = plan.governance.locks() {
+        let locked: Vec<&str> = locks
+            .iter()
+            .filter(|(_, locked)| **locked)
+            .map(|(environment, _)| environment.as_str())
+            .collect();
+        main.push(
+            Statement::from(StatementKind::Var {
+                name: common::LOCK_VARIABLE.into(),
+                value: infra::environment_in(&locked),
+            })
+            .with_comment("Environments whose blueprint asks for locks on stateful resources"),
+        );
+    }
 
     for component in plan.components.iter().filter(|c| c.is_compute()) {
         main.push(
@@ -354,6 +387,8 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         );
     }
 
+    // Outputs main.bicep adds for concerns, each with the comment above it.
+    let mut concern_outputs: Vec<(String, Expr, String)> = Vec::new();
     let mut concerns = vec![
         (
             "monitoring",
@@ -363,10 +398,15 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         (
             "network",
             infra::network(&ctx),
-            "VNet, subnets, their NSGs and the NAT gateway for egress",
+            if plan.network.existing {
+                "Subnets and their NSGs in the platform's VNet"
+            } else {
+                "VNet, subnets, their NSGs and outbound"
+            },
         ),
     ];
-    if !plan.dns_zones.is_empty() {
+    let create_dns = plan.network.dns == crate::plan::DnsPlan::Create;
+    if create_dns && !plan.dns_zones.is_empty() {
         concerns.push((
             "dns",
             infra::dns(&ctx),
@@ -379,28 +419,91 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             infra::shared_container_environment(&ctx),
             "The app's internal Container Apps environment",
         ));
+        if create_dns {
+            concerns.push((
+                "containerAppsDns",
+                infra::container_apps_dns(&ctx),
+                "DNS for the environment's apps, inside the VNet",
+            ));
+        } else {
+            for (name, output, what) in [
+                ("containerAppsDomain", "defaultDomain", "zone"),
+                ("containerAppsStaticIp", "staticIp", "wildcard A record"),
+            ] {
+                concern_outputs.push((
+                    name.to_string(),
+                    Expr::path(&format!("containerApps.outputs.{output}")),
+                    format!("Central DNS: the platform adds this {what} for the shared Container Apps environment"),
+                ));
+            }
+        }
+    }
+    if let Some((concern, outputs)) = front_door::front_door(&ctx) {
+        concern_outputs.extend(
+            outputs
+                .into_iter()
+                .map(|(name, value)| (name, value, String::new())),
+        );
         concerns.push((
-            "containerAppsDns",
-            infra::container_apps_dns(&ctx),
-            "DNS for the environment's apps, inside the VNet",
+            "frontDoor",
+            concern,
+            "Front Door Premium with a WAF policy: the only way in from the internet",
         ));
     }
+    let deny = plan.governance.deny_environments();
     concerns.push((
         "policies",
         infra::policy(&ctx),
-        "Built-in policy assignments guarding the baseline (audit)",
+        if deny.is_empty() {
+            "Built-in policy assignments guarding the baseline (audit)"
+        } else {
+            "Built-in policy assignments guarding the baseline (deny where the environment says so)"
+        },
     ));
+    if let Some(concern) = waivers::waivers(&ctx) {
+        concerns.push((
+            "waivers",
+            concern,
+            "Policy exemptions for the blueprint's waivers, each expiring with its waiver",
+        ));
+    }
     for (name, concern, what) in &concerns {
         let path = format!("modules/{}.bicep", heck::ToKebabCase::to_kebab_case(*name));
-        main.push(
-            Statement::from(module_call(
-                name,
-                &path,
-                &format!("{}-{name}", plan.app),
-                &concern.args,
-            ))
-            .with_comment(*what),
-        );
+        // A dot, which component names never have, keeps these deployment names apart from
+        // the components' `<app>-<component>` (a component may be called `network`).
+        let deployment = format!("{}.{}", plan.app, heck::ToKebabCase::to_kebab_case(*name));
+        let mut call = module_call(name, &path, &deployment, &concern.args);
+        if *name == "network"
+            && let Some(scope) = network_scope(plan, &mut main)
+        {
+            call = call.prop("scope", scope);
+        }
+        let mut waived: Vec<String> = plan
+            .governance
+            .waivers
+            .iter()
+            .map(|w| module_symbol(&w.component))
+            .collect();
+        waived.sort();
+        waived.dedup();
+        // Assignments land after the resources they judge and exemptions after both, so a
+        // deny never meets a waived setting before its exemption exists.
+        let after: Vec<String> = match *name {
+            "policies" => waived,
+            "waivers" => vec!["policies".to_string()],
+            _ => Vec::new(),
+        };
+        if !after.is_empty() {
+            call = call.prop(
+                "dependsOn",
+                Expr::array(
+                    after
+                        .iter()
+                        .map(|s| bicep::Item::from(Expr::ident(s.as_str()))),
+                ),
+            );
+        }
+        main.push(Statement::from(call).with_comment(*what));
         files.insert(path, bicep::print_file(&concern_file(&ctx, concern)));
     }
 
@@ -410,7 +513,7 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         .components
         .iter()
         .any(|c| c.kind() == crate::blueprint::Kind::ContainerApp);
-    if any_container_app && !plan.shared_container_environment {
+    if any_container_app && !plan.shared_container_environment && create_dns {
         files.insert(
             "modules/container-apps-dns.bicep".to_string(),
             bicep::print_file(&concern_file(&ctx, &infra::container_apps_dns(&ctx))),
@@ -444,6 +547,18 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         for (path, text) in &module.extra_files {
             files.insert(path.clone(), text.clone());
         }
+    }
+    for (name, value, comment) in concern_outputs {
+        let output = Statement::from(StatementKind::Output {
+            name,
+            ty: Type::String,
+            value,
+        });
+        main.push(if comment.is_empty() {
+            output
+        } else {
+            output.with_comment(comment)
+        });
     }
     for (module, _) in &modules {
         for (name, value) in &module.main_outputs {
@@ -510,6 +625,56 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     }
     files.insert("bicepconfig.json".into(), bicepconfig());
     FileSet { files }
+}
+
+/// The resource group of the existing VNet the network module deploys into: literal when
+/// every environment uses the same VNet, else looked up in a per-environment table.
+fn network_scope(plan: &Plan, main: &mut File) -> Option<Expr> {
+    if !plan.network.existing {
+        return None;
+    }
+    let location = plan.network.per_environment(|vnet| {
+        let id = &vnet
+            .existing
+            .as_ref()
+            .expect("existing in every environment")
+            .vnet;
+        (id.subscription.clone(), id.resource_group.clone())
+    });
+    Some(match location {
+        crate::plan::PerEnvironment::Same((subscription, group)) => Expr::call(
+            "resourceGroup",
+            vec![Expr::str(subscription), Expr::str(group)],
+        ),
+        crate::plan::PerEnvironment::Each(locations) => {
+            main.push(
+                Statement::from(StatementKind::Var {
+                    name: "vnetResourceGroups".into(),
+                    value: Expr::object(locations.iter().map(
+                        |(environment, (subscription, group))| {
+                            Property::new(
+                                environment.clone(),
+                                Expr::object([
+                                    Property::new("subscriptionId", subscription.as_str()),
+                                    Property::new("resourceGroup", group.as_str()),
+                                ]),
+                            )
+                        },
+                    )),
+                })
+                .with_comment("The resource group of each environment's existing VNet"),
+            );
+            let of_environment =
+                || Expr::ident("vnetResourceGroups").index(Expr::ident("environmentName"));
+            Expr::call(
+                "resourceGroup",
+                vec![
+                    of_environment().member("subscriptionId"),
+                    of_environment().member("resourceGroup"),
+                ],
+            )
+        }
+    })
 }
 
 /// Linter rules that guard security are errors; the rest stay at Bicep's defaults.

@@ -26,6 +26,10 @@ pub struct Manifest {
     pub libraries: BTreeMap<String, String>,
     /// Path → `sha256:<hex>` of the content as generated (LF line endings).
     pub files: BTreeMap<String, String>,
+    /// Environment → subnet → range: the address plan the files use. The next generation
+    /// keeps these ranges, so adding or removing a component never moves another's subnet.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub address_plan: crate::plan::AddressRecord,
 }
 
 impl Manifest {
@@ -33,6 +37,7 @@ impl Manifest {
         files: &FileSet,
         blueprint_label: &str,
         libraries: &BTreeMap<String, String>,
+        address_plan: crate::plan::AddressRecord,
     ) -> Self {
         Manifest {
             generator: GENERATOR.to_string(),
@@ -43,6 +48,7 @@ impl Manifest {
                 .iter()
                 .map(|(path, text)| (path.clone(), hash(text.as_bytes())))
                 .collect(),
+            address_plan,
         }
     }
 
@@ -50,6 +56,14 @@ impl Manifest {
         let mut text = serde_json::to_string_pretty(self).expect("a manifest always serializes");
         text.push('\n');
         text
+    }
+
+    /// The address plan recorded in `dir`'s manifest, if it has a readable one.
+    pub fn previous_address_plan(dir: &Path) -> crate::plan::AddressRecord {
+        match Manifest::read(dir) {
+            Ok(Some(manifest)) => manifest.address_plan,
+            _ => BTreeMap::new(),
+        }
     }
 
     pub fn read(dir: &Path) -> Result<Option<Manifest>, OutputError> {

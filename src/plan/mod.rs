@@ -2,6 +2,7 @@
 //! assignments, subnets, private endpoints, DNS zones, sizing, database grants and policy
 //! assignments it implies, each with the blueprint path that caused it.
 
+pub mod governance;
 pub mod network;
 mod settings;
 mod sizing;
@@ -24,7 +25,8 @@ use std::collections::BTreeMap;
 pub struct Plan {
     pub app: String,
     pub environments: Vec<String>,
-    pub address_space: Cidr,
+    pub network: NetworkPlan,
+    /// Sorted by name; each with its range per environment.
     pub subnets: Vec<Subnet>,
     /// Private DNS zone names, sorted, one zone each.
     pub dns_zones: Vec<&'static str>,
@@ -35,12 +37,39 @@ pub struct Plan {
     /// Grants run inside SQL Database and PostgreSQL by the generated scripts.
     pub database_grants: Vec<DatabaseGrant>,
     pub policies: Vec<PolicyAssignment>,
+    pub governance: governance::GovernancePlan,
     pub secret_inputs: Vec<SecretInput>,
     /// Whether the app's shared Container Apps environment exists.
     pub shared_container_environment: bool,
 }
 
 impl Plan {
+    /// The address ranges subnets are carved from in one environment.
+    pub fn address_ranges_in(&self, environment: &str) -> Vec<Cidr> {
+        self.network.environments[environment].ranges.clone()
+    }
+
+    /// Each environment's subnet ranges by subnet name: what the manifest records so the
+    /// next generation keeps them.
+    pub fn address_record(&self) -> AddressRecord {
+        self.environments
+            .iter()
+            .map(|environment| {
+                let subnets = self
+                    .subnets
+                    .iter()
+                    .map(|subnet| {
+                        (
+                            subnet.name.clone(),
+                            subnet.prefix_in(environment).to_string(),
+                        )
+                    })
+                    .collect();
+                (environment.clone(), subnets)
+            })
+            .collect()
+    }
+
     pub fn component(&self, name: &str) -> Option<&ComponentPlan> {
         self.components
             .binary_search_by(|c| c.name.as_str().cmp(name))
@@ -161,10 +190,89 @@ pub struct AppSetting {
     pub because: (String, String),
 }
 
+/// Environment → subnet name → range, as an earlier generation laid them out.
+pub type AddressRecord = BTreeMap<String, BTreeMap<String, String>>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkPlan {
+    /// The VNet of each environment.
+    pub environments: BTreeMap<String, EnvironmentVnet>,
+    /// Whether bulwark adds subnets to existing VNets (in every environment) rather than
+    /// creating one.
+    pub existing: bool,
+    pub dns: DnsPlan,
+}
+
+impl NetworkPlan {
+    /// One value per environment, or the value when every environment agrees.
+    pub fn per_environment<T: PartialEq + Clone>(
+        &self,
+        value: impl Fn(&EnvironmentVnet) -> T,
+    ) -> PerEnvironment<T> {
+        PerEnvironment::from_map(
+            self.environments
+                .iter()
+                .map(|(environment, vnet)| (environment.clone(), value(vnet)))
+                .collect(),
+        )
+    }
+}
+
+/// A value that is the same in every environment, or differs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PerEnvironment<T> {
+    Same(T),
+    Each(BTreeMap<String, T>),
+}
+
+impl<T: PartialEq + Clone> PerEnvironment<T> {
+    pub fn from_map(values: BTreeMap<String, T>) -> Self {
+        let mut iter = values.values();
+        match iter.next() {
+            Some(first) if iter.all(|value| value == first) => PerEnvironment::Same(first.clone()),
+            _ => PerEnvironment::Each(values),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvironmentVnet {
+    pub ranges: Vec<Cidr>,
+    pub existing: Option<ExistingVnet>,
+    /// A hub VNet the created VNet peers with.
+    pub peer_with: Option<network::ResourceId>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingVnet {
+    pub vnet: network::ResourceId,
+    pub route_table: Option<network::ResourceId>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DnsPlan {
+    /// Zones in the app's resource group, linked to its VNet.
+    Create,
+    /// Zones the platform owns, by zone name; empty when the estate's policy registers
+    /// private endpoints in them (then endpoints get no zone group).
+    Central(BTreeMap<&'static str, String>),
+}
+
+impl DnsPlan {
+    /// The zone id a private endpoint's zone group points at, if it gets a zone group.
+    pub fn registers(&self) -> bool {
+        match self {
+            DnsPlan::Create => true,
+            DnsPlan::Central(zones) => !zones.is_empty(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subnet {
     pub name: String,
-    pub prefix: Cidr,
+    /// Environment → range.
+    pub prefixes: BTreeMap<String, Cidr>,
     pub purpose: SubnetPurpose,
 }
 
@@ -183,6 +291,18 @@ pub enum SubnetPurpose {
     },
 }
 
+impl Subnet {
+    /// The subnet's range in one environment.
+    pub fn prefix_in(&self, environment: &str) -> Cidr {
+        self.prefixes[environment]
+    }
+
+    /// The range when every environment uses the same one.
+    pub fn prefix(&self) -> PerEnvironment<Cidr> {
+        PerEnvironment::from_map(self.prefixes.clone())
+    }
+}
+
 impl SubnetPurpose {
     pub fn delegation(&self) -> Option<&'static str> {
         match self {
@@ -199,6 +319,8 @@ pub struct PolicyAssignment {
     pub policy: &'static Policy,
     /// Why it is assigned: the kinds (or baseline concern) it guards.
     pub because: String,
+    /// Environment → the effect it is assigned with.
+    pub effects: BTreeMap<String, &'static str>,
 }
 
 /// A Key Vault secret whose value the deployment reads from an environment variable.
@@ -213,10 +335,13 @@ pub struct SecretInput {
 
 pub const PRIVATE_ENDPOINT_SUBNET: &str = "private-endpoints";
 pub const CONTAINER_APPS_SUBNET: &str = "container-apps";
+/// Private endpoints get a /24 (fewer addresses in a small space: a quarter of the first range).
 const PRIVATE_ENDPOINT_SUBNET_PREFIX: u8 = 24;
+const PRIVATE_ENDPOINT_SUBNET_MINIMUM: u8 = 28;
 /// App Service and Functions integration subnets: /28 is the minimum, /26 what Microsoft
 /// recommends so the plan can scale out.
 const INTEGRATION_SUBNET_PREFIX: u8 = 26;
+const INTEGRATION_SUBNET_MINIMUM: u8 = 28;
 /// Workload-profiles Container Apps environments need at least a /27.
 const CONTAINER_ENVIRONMENT_SUBNET_PREFIX: u8 = 27;
 const APP_SERVICE_DELEGATION: &str = "Microsoft.Web/serverFarms";
@@ -233,18 +358,16 @@ pub fn by_name(blueprint: &Blueprint) -> ByName<'_> {
         .collect()
 }
 
-/// Expand a blueprint that passed validation. Fails only on what expansion itself discovers
-/// (an address space too small for the subnets).
-pub fn plan(blueprint: &Blueprint) -> Result<Plan, Vec<Diagnostic>> {
+/// Expand a blueprint that passed validation, keeping the subnet ranges of `previous` (what
+/// an earlier generation laid out) where they still fit. Fails only on what expansion itself
+/// discovers (subnets that do not fit the address space, pins that clash).
+pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec<Diagnostic>> {
     let mut components: Vec<&Component> = blueprint.components.iter().collect();
     components.sort_by(|a, b| a.name.cmp(&b.name));
     let lookup = by_name(blueprint);
 
-    let address_space =
-        network::parse_cidr(&blueprint.network.address_space).map_err(|problem| {
-            vec![Diagnostic::error("invalid-address-space", problem).at("network.address_space")]
-        })?;
-    let subnets = plan_subnets(address_space, &components)?;
+    let network_plan = plan_network(blueprint)?;
+    let subnets = plan_subnets(blueprint, &network_plan, previous)?;
     let shared_container_environment = components.iter().any(|c| {
         matches!(&c.spec, ComponentSpec::ContainerApp(app) if app.environment == ContainerEnvironment::Shared)
     });
@@ -323,6 +446,38 @@ pub fn plan(blueprint: &Blueprint) -> Result<Plan, Vec<Diagnostic>> {
         .collect();
     dns_zones.sort_unstable();
     dns_zones.dedup();
+    let mut network_plan = network_plan;
+    if let DnsPlan::Central(ids) = &mut network_plan.dns {
+        let given = &blueprint.network.dns_zones;
+        if !given.is_empty() {
+            let missing: Vec<&str> = dns_zones
+                .iter()
+                .copied()
+                .filter(|zone| !given.contains_key(*zone))
+                .collect();
+            if !missing.is_empty() {
+                return Err(vec![
+                    Diagnostic::error(
+                        "missing-dns-zone",
+                        format!(
+                            "central DNS names no zone id for {}",
+                            missing.join(", ")
+                        ),
+                    )
+                    .at_key("network.dns_zones")
+                    .expected(format!(
+                        "a resource id for every zone the private endpoints use: {}",
+                        dns_zones.join(", ")
+                    ))
+                    .help("add the missing zones, or remove `dns_zones` if the estate's policy registers private endpoints in its zones"),
+                ]);
+            }
+            *ids = dns_zones
+                .iter()
+                .map(|zone| (*zone, given[*zone].clone()))
+                .collect();
+        }
+    }
 
     let secret_inputs = component_plans
         .iter()
@@ -342,10 +497,11 @@ pub fn plan(blueprint: &Blueprint) -> Result<Plan, Vec<Diagnostic>> {
     Ok(Plan {
         app: blueprint.app.name.clone(),
         environments: blueprint.app.environments.clone(),
-        address_space,
+        network: network_plan,
         subnets,
         dns_zones,
         policies: plan_policies(blueprint),
+        governance: governance::plan_governance(blueprint),
         components: component_plans,
         role_assignments,
         database_grants,
@@ -385,30 +541,100 @@ fn scope_for(target: &Component, part: Option<&str>) -> Scope {
     }
 }
 
-fn plan_subnets(space: Cidr, components: &[&Component]) -> Result<Vec<Subnet>, Vec<Diagnostic>> {
-    let mut layout: Vec<(Request, SubnetPurpose)> = vec![(
+fn plan_network(blueprint: &Blueprint) -> Result<NetworkPlan, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut environments = BTreeMap::new();
+    for environment in &blueprint.app.environments {
+        let settings = blueprint.network.in_environment(environment);
+        let mut ranges = Vec::new();
+        for (index, range) in settings.ranges.iter().enumerate() {
+            match network::parse_cidr_within(range, 8, 28) {
+                Ok(cidr) => ranges.push(cidr),
+                Err(problem) => diagnostics.push(
+                    Diagnostic::error("invalid-address-space", problem)
+                        .at(format!("{}[{index}]", settings.ranges_path)),
+                ),
+            }
+        }
+        let id = |text: &str, ty: &str, path: String, diagnostics: &mut Vec<Diagnostic>| {
+            network::parse_resource_id(text, ty)
+                .map_err(|problem| {
+                    diagnostics.push(Diagnostic::error("invalid-resource-id", problem).at(path));
+                })
+                .ok()
+        };
+        let existing = settings.existing.as_ref().and_then(|existing| {
+            let vnet = id(
+                &existing.vnet_id,
+                "Microsoft.Network/virtualNetworks",
+                format!("{}.vnet_id", settings.existing_path),
+                &mut diagnostics,
+            )?;
+            let route_table = match &existing.route_table_id {
+                Some(text) => Some(id(
+                    text,
+                    "Microsoft.Network/routeTables",
+                    format!("{}.route_table_id", settings.existing_path),
+                    &mut diagnostics,
+                )?),
+                None => None,
+            };
+            Some(ExistingVnet { vnet, route_table })
+        });
+        let peer_with = settings.peer_with.as_ref().and_then(|text| {
+            id(
+                text,
+                "Microsoft.Network/virtualNetworks",
+                settings.peer_with_path.clone(),
+                &mut diagnostics,
+            )
+        });
+        environments.insert(
+            environment.clone(),
+            EnvironmentVnet {
+                ranges,
+                existing,
+                peer_with,
+            },
+        );
+    }
+    // Central zone ids are filled in once the plan knows which zones its endpoints use.
+    let dns = match blueprint.network.dns {
+        crate::blueprint::DnsMode::Create => DnsPlan::Create,
+        crate::blueprint::DnsMode::Central => DnsPlan::Central(BTreeMap::new()),
+    };
+    if diagnostics.is_empty() {
+        Ok(NetworkPlan {
+            existing: blueprint.network.existing.is_some(),
+            environments,
+            dns,
+        })
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// What a subnet is for, its size and its service's minimum, in blueprint order: private
+/// endpoints first, then each compute component's subnet in the order components are
+/// declared (the shared Container Apps environment where its first app is declared).
+fn subnet_requests(blueprint: &Blueprint, first_range: Cidr) -> Vec<(Request, SubnetPurpose)> {
+    let endpoints_prefix = PRIVATE_ENDPOINT_SUBNET_PREFIX
+        .max(first_range.prefix + 2)
+        .min(PRIVATE_ENDPOINT_SUBNET_MINIMUM);
+    let mut layout = vec![(
         Request {
             name: PRIVATE_ENDPOINT_SUBNET.into(),
-            prefix: PRIVATE_ENDPOINT_SUBNET_PREFIX,
+            prefix: endpoints_prefix,
+            minimum: PRIVATE_ENDPOINT_SUBNET_MINIMUM,
         },
         SubnetPurpose::PrivateEndpoints,
     )];
-    let shared = components.iter().any(
-        |c| matches!(&c.spec, ComponentSpec::ContainerApp(app) if app.environment == ContainerEnvironment::Shared),
-    );
-    if shared {
-        layout.push((
-            Request {
-                name: CONTAINER_APPS_SUBNET.into(),
-                prefix: CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
-            },
-            SubnetPurpose::ContainerEnvironment { component: None },
-        ));
-    }
-    for component in components {
-        let (prefix, purpose) = match &component.spec {
+    let mut shared_placed = false;
+    for component in &blueprint.components {
+        let (prefix, minimum, purpose) = match &component.spec {
             ComponentSpec::WebApp(_) => (
                 INTEGRATION_SUBNET_PREFIX,
+                INTEGRATION_SUBNET_MINIMUM,
                 SubnetPurpose::Integration {
                     component: component.name.clone(),
                     delegation: APP_SERVICE_DELEGATION,
@@ -416,6 +642,7 @@ fn plan_subnets(space: Cidr, components: &[&Component]) -> Result<Vec<Subnet>, V
             ),
             ComponentSpec::FunctionApp(function) => (
                 INTEGRATION_SUBNET_PREFIX,
+                INTEGRATION_SUBNET_MINIMUM,
                 SubnetPurpose::Integration {
                     component: component.name.clone(),
                     // Flex Consumption integrates through a Container Apps-style subnet.
@@ -426,49 +653,257 @@ fn plan_subnets(space: Cidr, components: &[&Component]) -> Result<Vec<Subnet>, V
                     },
                 },
             ),
-            ComponentSpec::ContainerApp(app)
-                if app.environment == ContainerEnvironment::Dedicated =>
-            {
-                (
+            ComponentSpec::ContainerApp(app) => match app.environment {
+                ContainerEnvironment::Dedicated => (
+                    CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
                     CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
                     SubnetPurpose::ContainerEnvironment {
                         component: Some(component.name.clone()),
                     },
-                )
-            }
+                ),
+                ContainerEnvironment::Shared if !shared_placed => {
+                    shared_placed = true;
+                    (
+                        CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
+                        CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
+                        SubnetPurpose::ContainerEnvironment { component: None },
+                    )
+                }
+                ContainerEnvironment::Shared => continue,
+            },
             _ => continue,
         };
         layout.push((
             Request {
                 name: subnet_name(&purpose),
                 prefix,
+                minimum,
             },
             purpose,
         ));
     }
-    let requests: Vec<Request> = layout.iter().map(|(request, _)| request.clone()).collect();
-    let blocks = network::allocate(space, &requests).map_err(|fits| {
-        vec![
-            Diagnostic::error(
-                "address-space-too-small",
-                format!("address space {space} is too small for {} subnets", requests.len()),
-            )
-            .at("network.address_space")
-            .expected(format!("a /{fits} or larger"))
-            .help(format!(
-                "bulwark needs a /{PRIVATE_ENDPOINT_SUBNET_PREFIX} for private endpoints, a /{INTEGRATION_SUBNET_PREFIX} per web or function app and a /{CONTAINER_ENVIRONMENT_SUBNET_PREFIX} per Container Apps environment"
-            )),
-        ]
-    })?;
-    Ok(blocks
+    layout
+}
+
+fn purpose_words(purpose: &SubnetPurpose) -> &'static str {
+    match purpose {
+        SubnetPurpose::PrivateEndpoints => "private endpoints",
+        SubnetPurpose::Integration { .. } => "App Service VNet integration",
+        SubnetPurpose::ContainerEnvironment { .. } => {
+            "a Container Apps environment (workload profiles)"
+        }
+    }
+}
+
+fn plan_subnets(
+    blueprint: &Blueprint,
+    network_plan: &NetworkPlan,
+    previous: &AddressRecord,
+) -> Result<Vec<Subnet>, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut layout: Option<Vec<(Request, SubnetPurpose)>> = None;
+    let mut prefixes: Vec<BTreeMap<String, Cidr>> = Vec::new();
+    for (environment, vnet) in &network_plan.environments {
+        let settings = blueprint.network.in_environment(environment);
+        let Some(first_range) = vnet.ranges.first().copied() else {
+            diagnostics.push(
+                Diagnostic::error(
+                    "no-address-ranges",
+                    "no address ranges to carve subnets from",
+                )
+                .at(settings.ranges_path.clone())
+                .expected("at least one IPv4 CIDR block, e.g. [\"10.20.4.0/23\"]"),
+            );
+            continue;
+        };
+        let requests = subnet_requests(blueprint, first_range);
+        let names: Vec<&str> = requests.iter().map(|(r, _)| r.name.as_str()).collect();
+        let mut pinned: BTreeMap<String, Cidr> = BTreeMap::new();
+        let mut pinned_paths: Vec<(Cidr, &str, &str)> = Vec::new();
+        for (name, (text, path)) in &settings.pins {
+            let Some((request, purpose)) = requests.iter().find(|(r, _)| &r.name == name) else {
+                let mut diagnostic = Diagnostic::error(
+                    "unknown-subnet",
+                    format!(
+                        "there is no subnet called `{}` to pin",
+                        crate::blueprint::diagnostic::shown(name)
+                    ),
+                )
+                .at_key(path.clone())
+                .expected(crate::blueprint::diagnostic::one_of(&names));
+                if let Some(close) =
+                    crate::blueprint::diagnostic::closest(name, names.iter().copied())
+                {
+                    diagnostic = diagnostic.help(format!("did you mean `{close}`?"));
+                }
+                diagnostics.push(diagnostic);
+                continue;
+            };
+            let cidr = match network::parse_cidr_within(text, 8, 29) {
+                Ok(cidr) => cidr,
+                Err(problem) => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "invalid-subnet-range",
+                            format!(
+                                "`{}` is not a subnet range: {problem}",
+                                crate::blueprint::diagnostic::shown(text)
+                            ),
+                        )
+                        .at(path.clone())
+                        .expected("an IPv4 CIDR block such as \"10.0.8.0/26\""),
+                    );
+                    continue;
+                }
+            };
+            if cidr.prefix > request.minimum {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "subnet-too-small",
+                        format!("{cidr} is smaller than {} needs", purpose_words(purpose)),
+                    )
+                    .at(path.clone())
+                    .expected(format!("a /{} or larger", request.minimum))
+                    .help(format!(
+                        "bulwark gives it a /{} when it lays the subnet out itself",
+                        request.prefix
+                    )),
+                );
+                continue;
+            }
+            if !vnet.ranges.iter().any(|range| range.contains(cidr)) {
+                let shown: Vec<String> = vnet.ranges.iter().map(Cidr::to_string).collect();
+                diagnostics.push(
+                    Diagnostic::error(
+                        "subnet-outside-address-space",
+                        format!("{cidr} is outside the address space ({})", shown.join(", ")),
+                    )
+                    .at(path.clone())
+                    .expected(format!("a range inside {}", shown.join(" or ")))
+                    .help(format!(
+                        "the address space comes from `{}`",
+                        settings.ranges_path
+                    )),
+                );
+                continue;
+            }
+            if let Some((other, other_name, _)) = pinned_paths
+                .iter()
+                .find(|(other, _, _)| other.overlaps(cidr))
+            {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "overlapping-subnets",
+                        format!("{cidr} overlaps {other}, pinned for `{other_name}`"),
+                    )
+                    .at(path.clone())
+                    .expected("subnet ranges that do not overlap")
+                    .help(free_hint(&vnet.ranges, cidr.prefix, &pinned)),
+                );
+                continue;
+            }
+            pinned.insert(name.clone(), cidr);
+            pinned_paths.push((cidr, name, path));
+        }
+        let constraints = network::Constraints {
+            pinned,
+            previous: previous
+                .get(environment)
+                .map(|subnets| {
+                    subnets
+                        .iter()
+                        .filter_map(|(name, text)| {
+                            network::parse_cidr_within(text, 8, 29)
+                                .ok()
+                                .map(|cidr| (name.clone(), cidr))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        let plain: Vec<Request> = requests.iter().map(|(r, _)| r.clone()).collect();
+        match network::lay_out(&vnet.ranges, &plain, &constraints) {
+            Some(blocks) => {
+                for (index, block) in blocks.into_iter().enumerate() {
+                    if prefixes.len() <= index {
+                        prefixes.push(BTreeMap::new());
+                    }
+                    prefixes[index].insert(environment.clone(), block);
+                }
+            }
+            None => {
+                let shown: Vec<String> = vnet.ranges.iter().map(Cidr::to_string).collect();
+                let fits = network::smallest_fitting_prefix(|space| {
+                    subnet_requests(blueprint, space)
+                        .into_iter()
+                        .map(|(r, _)| r)
+                        .collect()
+                });
+                let expected = if vnet.existing.is_some() {
+                    format!(
+                        "address ranges with room for {} subnets: together at least a /{fits}",
+                        plain.len()
+                    )
+                } else {
+                    format!("a /{fits} or larger")
+                };
+                diagnostics.push(
+                    Diagnostic::error(
+                        "address-space-too-small",
+                        format!(
+                            "{} cannot hold the {} subnets the blueprint needs{}",
+                            shown.join(", "),
+                            plain.len(),
+                            if network_plan.environments.len() > 1 { format!(" in {environment}") } else { String::new() }
+                        ),
+                    )
+                    .at(settings.ranges_path.clone())
+                    .expected(expected)
+                    .help(format!(
+                        "bulwark needs a /{PRIVATE_ENDPOINT_SUBNET_PREFIX} for private endpoints (less in a small space), a /{INTEGRATION_SUBNET_PREFIX} per web or function app and a /{CONTAINER_ENVIRONMENT_SUBNET_PREFIX} per Container Apps environment; pinned subnets take what they pin"
+                    )),
+                );
+            }
+        }
+        if layout.is_none() {
+            layout = Some(requests);
+        }
+    }
+    if !diagnostics.is_empty() {
+        // A pin shared by every environment fails the same way in each: say it once.
+        let mut unique: Vec<Diagnostic> = Vec::new();
+        for diagnostic in diagnostics {
+            if !unique.contains(&diagnostic) {
+                unique.push(diagnostic);
+            }
+        }
+        return Err(unique);
+    }
+    // Declaration order decides where new subnets go; the files list them by name, so
+    // reordering components moves nothing else.
+    let mut subnets: Vec<Subnet> = layout
+        .unwrap_or_default()
         .into_iter()
-        .zip(layout)
-        .map(|((name, prefix), (_, purpose))| Subnet {
-            name,
-            prefix,
+        .zip(prefixes)
+        .map(|((request, purpose), prefixes)| Subnet {
+            name: request.name,
+            prefixes,
             purpose,
         })
-        .collect())
+        .collect();
+    subnets.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(subnets)
+}
+
+fn free_hint(ranges: &[Cidr], prefix: u8, taken: &BTreeMap<String, Cidr>) -> String {
+    let taken: Vec<Cidr> = taken.values().copied().collect();
+    let free = network::free_blocks(ranges, prefix, &taken, 3);
+    if free.is_empty() {
+        format!("no /{prefix} is free in the address space")
+    } else {
+        let shown: Vec<String> = free.iter().map(Cidr::to_string).collect();
+        format!("free ranges of that size: {}", shown.join(", "))
+    }
 }
 
 /// Subnet names follow from their purpose, never from a name alone, so a component called
@@ -630,17 +1065,10 @@ fn plan_policies(blueprint: &Blueprint) -> Vec<PolicyAssignment> {
             )
         })
         .collect();
-    let ingress_of = |kind: Kind| {
-        blueprint
-            .components
-            .iter()
-            .filter(move |c| c.kind() == kind)
-            .map(|c| match &c.spec {
-                ComponentSpec::WebApp(web) => web.ingress,
-                ComponentSpec::FunctionApp(function) => function.ingress,
-                _ => Ingress::Private,
-            })
-    };
+    let public = blueprint.components.iter().any(|c| {
+        matches!(&c.spec, ComponentSpec::WebApp(web) if web.ingress == Ingress::Public)
+            || matches!(&c.spec, ComponentSpec::FunctionApp(f) if f.ingress == Ingress::Public)
+    });
     for kind in kinds {
         let because = format!("{kind} components");
         guids.extend(
@@ -649,23 +1077,42 @@ fn plan_policies(blueprint: &Blueprint) -> Vec<PolicyAssignment> {
                 .iter()
                 .map(|guid| (*guid, because.clone())),
         );
-        // A public app is non-compliant by design; the policy would only be noise then.
-        let all_private = ingress_of(kind).all(|ingress| ingress != Ingress::Public);
-        if kind == Kind::WebApp && all_private {
+        // Public apps are reached through Front Door's private link, so every app keeps
+        // public network access disabled.
+        if kind == Kind::WebApp {
             guids.push((catalog::WEB_APP_PRIVATE_POLICY, because.clone()));
         }
-        if kind == Kind::FunctionApp && all_private {
+        if kind == Kind::FunctionApp {
             guids.push((catalog::FUNCTION_APP_PRIVATE_POLICY, because.clone()));
         }
+    }
+    if public {
+        guids.extend(
+            catalog::FRONT_DOOR_POLICIES
+                .iter()
+                .map(|guid| (*guid, "public ingress through Front Door".to_string())),
+        );
     }
     let mut seen = std::collections::BTreeSet::new();
     guids
         .into_iter()
         .filter(|(guid, _)| seen.insert(*guid))
-        .map(|(guid, because)| PolicyAssignment {
-            name: format!("{}-{}", blueprint.app.name, &guid[..8]),
-            policy: facts::policy(guid),
-            because,
+        .map(|(guid, because)| {
+            let policy = facts::policy(guid);
+            PolicyAssignment {
+                name: format!("{}-{}", blueprint.app.name, &guid[..8]),
+                policy,
+                because,
+                effects: blueprint
+                    .app
+                    .environments
+                    .iter()
+                    .map(|e| {
+                        let mode = blueprint.governance.policy_in(e);
+                        (e.clone(), governance::effect_for(policy, mode))
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }

@@ -1,5 +1,6 @@
 //! The address plan: subnets carved from the VNet's address space.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// An IPv4 CIDR block.
@@ -36,8 +37,13 @@ impl fmt::Display for Cidr {
     }
 }
 
-/// Parse `a.b.c.d/n` with n from 8 to 24 and no host bits set.
+/// Parse an address space: `a.b.c.d/n` with n from 8 to 24 and no host bits set.
 pub fn parse_cidr(text: &str) -> Result<Cidr, String> {
+    parse_cidr_within(text, 8, 24)
+}
+
+/// Parse `a.b.c.d/n` with n from `shortest` to `longest` and no host bits set.
+pub fn parse_cidr_within(text: &str, shortest: u8, longest: u8) -> Result<Cidr, String> {
     let (address, prefix) = text.split_once('/').ok_or("it has no `/prefix`")?;
     let octets: Vec<&str> = address.split('.').collect();
     if octets.len() != 4 {
@@ -53,8 +59,8 @@ pub fn parse_cidr(text: &str) -> Result<Cidr, String> {
     let prefix: u8 = prefix
         .parse()
         .map_err(|_| format!("`{prefix}` is not a prefix length"))?;
-    if !(8..=24).contains(&prefix) {
-        return Err(format!("/{prefix} is outside /8 to /24"));
+    if !(shortest..=longest).contains(&prefix) {
+        return Err(format!("/{prefix} is outside /{shortest} to /{longest}"));
     }
     let host_mask = u32::MAX >> prefix;
     if base & host_mask != 0 {
@@ -67,52 +73,178 @@ pub fn parse_cidr(text: &str) -> Result<Cidr, String> {
     Ok(Cidr { base, prefix })
 }
 
-/// A subnet request: its name and its prefix length.
+/// The parts of an Azure resource id bulwark needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceId {
+    pub id: String,
+    pub subscription: String,
+    pub resource_group: String,
+    pub name: String,
+}
+
+/// Parse `/subscriptions/<guid>/resourceGroups/<group>/providers/<type>/<name>` for one
+/// resource type (compared without case, as Azure does).
+pub fn parse_resource_id(text: &str, resource_type: &str) -> Result<ResourceId, String> {
+    let expected = format!(
+        "/subscriptions/<subscription id>/resourceGroups/<group>/providers/{resource_type}/<name>"
+    );
+    let parts: Vec<&str> = text.split('/').collect();
+    let type_parts: Vec<&str> = resource_type.split('/').collect();
+    let shape_ok = parts.len() == 7 + type_parts.len()
+        && parts[0].is_empty()
+        && parts[1].eq_ignore_ascii_case("subscriptions")
+        && parts[3].eq_ignore_ascii_case("resourceGroups")
+        && parts[5].eq_ignore_ascii_case("providers")
+        && parts[6..6 + type_parts.len()]
+            .iter()
+            .zip(&type_parts)
+            .all(|(a, b)| a.eq_ignore_ascii_case(b));
+    if !shape_ok {
+        return Err(format!("it is not shaped like {expected}"));
+    }
+    let subscription = parts[2];
+    let is_guid = subscription.len() == 36
+        && subscription.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    if !is_guid {
+        return Err(format!(
+            "`{subscription}` is not a subscription id (a GUID)"
+        ));
+    }
+    let resource_group = parts[4];
+    let name = parts[parts.len() - 1];
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')'))
+    };
+    if !plain(resource_group) || !plain(name) {
+        return Err(format!(
+            "the group or resource name is empty or has characters Azure does not allow; expected {expected}"
+        ));
+    }
+    Ok(ResourceId {
+        id: text.to_string(),
+        subscription: subscription.to_string(),
+        resource_group: resource_group.to_string(),
+        name: name.to_string(),
+    })
+}
+
+/// A subnet the app needs: its name, the size bulwark gives it and the smallest size its
+/// service accepts (for pinned ranges).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub name: String,
     pub prefix: u8,
+    /// The longest prefix (smallest subnet) the service documents as its minimum.
+    pub minimum: u8,
 }
 
-/// Lay the requested subnets out in order, each aligned to its size. Fails with the smallest
-/// address space that would fit them.
-pub fn allocate(space: Cidr, requests: &[Request]) -> Result<Vec<(String, Cidr)>, u8> {
-    layout(space, requests).ok_or_else(|| smallest_fitting_prefix(requests))
+/// Where each subnet comes from, in the order of precedence the layout applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Constraints {
+    /// Ranges the blueprint pins, by subnet name (already checked to fit).
+    pub pinned: BTreeMap<String, Cidr>,
+    /// Ranges an earlier generation gave, by subnet name: kept while they still fit, so
+    /// adding or removing a component never moves another one's subnet.
+    pub previous: BTreeMap<String, Cidr>,
 }
 
-fn layout(space: Cidr, requests: &[Request]) -> Option<Vec<(String, Cidr)>> {
-    let mut next = u64::from(space.base);
-    let mut out = Vec::with_capacity(requests.len());
-    for request in requests {
-        let size = 1u64 << (32 - u32::from(request.prefix));
-        let start = next.div_ceil(size) * size;
-        if request.prefix < space.prefix || start + size > space.end() {
-            return None;
+/// Lay the requested subnets out in `ranges`: pinned ones where pinned, then those an earlier
+/// generation placed where they were, then the rest in request order, each in the first
+/// aligned block free of the others. `None` when they do not all fit.
+pub fn lay_out(
+    ranges: &[Cidr],
+    requests: &[Request],
+    constraints: &Constraints,
+) -> Option<Vec<Cidr>> {
+    let mut placed: Vec<Option<Cidr>> = requests
+        .iter()
+        .map(|request| constraints.pinned.get(&request.name).copied())
+        .collect();
+    for (index, request) in requests.iter().enumerate() {
+        if placed[index].is_some() {
+            continue;
         }
-        let block = Cidr {
-            base: start as u32,
-            prefix: request.prefix,
-        };
-        out.push((request.name.clone(), block));
-        next = block.end();
+        if let Some(previous) = constraints.previous.get(&request.name).copied() {
+            let fits = previous.prefix <= request.minimum
+                && ranges.iter().any(|range| range.contains(previous))
+                && !placed
+                    .iter()
+                    .flatten()
+                    .any(|other| other.overlaps(previous));
+            if fits {
+                placed[index] = Some(previous);
+            }
+        }
     }
-    Some(out)
+    for (index, request) in requests.iter().enumerate() {
+        if placed[index].is_some() {
+            continue;
+        }
+        placed[index] = Some(first_free(ranges, request.prefix, &placed)?);
+    }
+    placed.into_iter().collect()
 }
 
-fn smallest_fitting_prefix(requests: &[Request]) -> u8 {
+fn first_free(ranges: &[Cidr], prefix: u8, placed: &[Option<Cidr>]) -> Option<Cidr> {
+    let size = 1u64 << (32 - u32::from(prefix));
+    for range in ranges {
+        if prefix < range.prefix {
+            continue;
+        }
+        let mut start = u64::from(range.base);
+        while start + size <= range.end() {
+            let block = Cidr {
+                base: start as u32,
+                prefix,
+            };
+            match placed.iter().flatten().find(|other| other.overlaps(block)) {
+                // Skip past the block in the way, then realign.
+                Some(other) => start = other.end().div_ceil(size) * size,
+                None => return Some(block),
+            }
+        }
+    }
+    None
+}
+
+/// The shortest prefix (the largest single block) that could hold `requests` laid out by
+/// `requests_for(space)`, for the "what fits" hint.
+pub fn smallest_fitting_prefix(requests_for: impl Fn(Cidr) -> Vec<Request>) -> u8 {
     (8..=24u8)
         .rev()
         .find(|prefix| {
-            layout(
-                Cidr {
-                    base: 0,
-                    prefix: *prefix,
-                },
-                requests,
-            )
-            .is_some()
+            let space = Cidr {
+                base: 0,
+                prefix: *prefix,
+            };
+            lay_out(&[space], &requests_for(space), &Constraints::default()).is_some()
         })
         .unwrap_or(8)
+}
+
+/// Free blocks of `prefix` left in `ranges` next to `taken`, at most `limit` of them.
+pub fn free_blocks(ranges: &[Cidr], prefix: u8, taken: &[Cidr], limit: usize) -> Vec<Cidr> {
+    let mut placed: Vec<Option<Cidr>> = taken.iter().copied().map(Some).collect();
+    let mut found = Vec::new();
+    while found.len() < limit {
+        match first_free(ranges, prefix, &placed) {
+            Some(block) => {
+                found.push(block);
+                placed.push(Some(block));
+            }
+            None => break,
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -136,41 +268,87 @@ mod tests {
         assert!(parse_cidr("nonsense").is_err());
     }
 
+    fn request(name: &str, prefix: u8) -> Request {
+        Request {
+            name: name.into(),
+            prefix,
+            minimum: 28,
+        }
+    }
+
+    fn shown(blocks: &[Cidr]) -> Vec<String> {
+        blocks.iter().map(Cidr::to_string).collect()
+    }
+
     #[test]
-    fn allocates_aligned_blocks_in_order() {
+    fn lays_out_aligned_blocks_in_order() {
         let space = parse_cidr("10.1.0.0/16").unwrap();
-        let requests = [
-            Request {
-                name: "pe".into(),
-                prefix: 24,
-            },
-            Request {
-                name: "a".into(),
-                prefix: 26,
-            },
-            Request {
-                name: "b".into(),
-                prefix: 26,
-            },
+        let requests = [request("pe", 24), request("a", 26), request("b", 26)];
+        let plan = lay_out(&[space], &requests, &Constraints::default()).unwrap();
+        assert_eq!(shown(&plan), ["10.1.0.0/24", "10.1.1.0/26", "10.1.1.64/26"]);
+    }
+
+    #[test]
+    fn keeps_previous_ranges_and_fills_the_gaps() {
+        let space = parse_cidr("10.1.0.0/16").unwrap();
+        // `a` was removed; `b` keeps its range and the new `c` takes the hole `a` left.
+        let requests = [request("pe", 24), request("b", 26), request("c", 26)];
+        let constraints = Constraints {
+            previous: [
+                (
+                    "pe".to_string(),
+                    parse_cidr_within("10.1.0.0/24", 8, 29).unwrap(),
+                ),
+                (
+                    "b".to_string(),
+                    parse_cidr_within("10.1.1.64/26", 8, 29).unwrap(),
+                ),
+            ]
+            .into(),
+            ..Constraints::default()
+        };
+        let plan = lay_out(&[space], &requests, &constraints).unwrap();
+        assert_eq!(shown(&plan), ["10.1.0.0/24", "10.1.1.64/26", "10.1.1.0/26"]);
+    }
+
+    #[test]
+    fn pins_win_and_others_flow_around_them() {
+        let space = parse_cidr("10.1.0.0/16").unwrap();
+        let requests = [request("pe", 24), request("a", 26), request("b", 26)];
+        let constraints = Constraints {
+            pinned: [(
+                "a".to_string(),
+                parse_cidr_within("10.1.1.0/25", 8, 29).unwrap(),
+            )]
+            .into(),
+            ..Constraints::default()
+        };
+        let plan = lay_out(&[space], &requests, &constraints).unwrap();
+        assert_eq!(
+            shown(&plan),
+            ["10.1.0.0/24", "10.1.1.0/25", "10.1.1.128/26"]
+        );
+    }
+
+    #[test]
+    fn spans_several_ranges() {
+        let ranges = [
+            parse_cidr_within("10.1.0.0/25", 8, 29).unwrap(),
+            parse_cidr_within("10.2.0.0/25", 8, 29).unwrap(),
         ];
-        let plan = allocate(space, &requests).unwrap();
-        let shown: Vec<String> = plan.iter().map(|(n, c)| format!("{n}={c}")).collect();
-        assert_eq!(shown, ["pe=10.1.0.0/24", "a=10.1.1.0/26", "b=10.1.1.64/26"]);
+        let requests = [request("pe", 26), request("a", 26), request("b", 26)];
+        let plan = lay_out(&ranges, &requests, &Constraints::default()).unwrap();
+        assert_eq!(shown(&plan), ["10.1.0.0/26", "10.1.0.64/26", "10.2.0.0/26"]);
     }
 
     #[test]
     fn says_what_would_fit() {
+        let requests = |_space: Cidr| vec![request("pe", 24), request("a", 26)];
         let space = parse_cidr("10.1.0.0/24").unwrap();
-        let requests = [
-            Request {
-                name: "pe".into(),
-                prefix: 24,
-            },
-            Request {
-                name: "a".into(),
-                prefix: 26,
-            },
-        ];
-        assert_eq!(allocate(space, &requests), Err(23));
+        assert_eq!(
+            lay_out(&[space], &requests(space), &Constraints::default()),
+            None
+        );
+        assert_eq!(smallest_fitting_prefix(requests), 23);
     }
 }

@@ -23,6 +23,7 @@ pub fn generate_full(path: &Path) -> bulwark::Generated {
         &loaded.blueprint,
         &Options {
             blueprint_label: label,
+            ..Options::default()
         },
     )
     .unwrap_or_else(|d| panic!("{} does not generate: {d:#?}", path.display()))

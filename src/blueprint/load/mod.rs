@@ -21,7 +21,16 @@ pub struct Loaded {
     pub source_map: SourceMap,
 }
 
-const TOP_LEVEL_KEYS: [&str; 4] = ["app", "network", "components", "libraries"];
+const TOP_LEVEL_KEYS: [&str; 8] = [
+    "app",
+    "network",
+    "components",
+    "libraries",
+    "governance",
+    "monitoring",
+    "tags",
+    "waivers",
+];
 
 const MINIMAL_EXAMPLE: &str = "a blueprint starts with\n  [app]\n  name = \"shop\"\n  environments = [\"dev\"]\n\nthen one [components.<name>] table per component, with a `kind`";
 
@@ -100,7 +109,7 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         diagnostics.push(match closest(other, TOP_LEVEL_KEYS) {
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
             None => diagnostic.help(
-                "a blueprint has an [app] table, optional [libraries] and [network] tables, and [components.<name>] tables",
+                "a blueprint has an [app] table, [components.<name>] tables, and optional [libraries], [network], [governance], [monitoring], [tags] and [[waivers]]",
             ),
         });
     }
@@ -121,7 +130,41 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
             let span = source_map.value_span("app.defaults").unwrap_or(0..0);
             resolve::defaults(name, span, &libraries, &mut diagnostics)
         });
-    let network = resolve::network(entry("network"), defaults, &source_map, &mut diagnostics);
+    let network = resolve::network(
+        entry("network"),
+        defaults.clone(),
+        &source_map,
+        &mut diagnostics,
+    );
+    let governance = resolve::section::<crate::blueprint::Governance>(
+        "governance",
+        entry("governance"),
+        defaults.clone(),
+        &source_map,
+        &mut diagnostics,
+    );
+    let monitoring = resolve::section::<crate::blueprint::Monitoring>(
+        "monitoring",
+        entry("monitoring"),
+        defaults.clone(),
+        &source_map,
+        &mut diagnostics,
+    );
+    let tags = resolve::section::<std::collections::BTreeMap<String, String>>(
+        "tags",
+        entry("tags"),
+        defaults.clone(),
+        &source_map,
+        &mut diagnostics,
+    );
+    let waivers = match entry("waivers") {
+        Some(value) => {
+            deserialize::<Vec<crate::blueprint::Waiver>>(value.clone(), "waivers", &source_map)
+                .map_err(|d| diagnostics.push(*d))
+                .unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
     let mut components = Vec::new();
     if let Some(value) = entry("components") {
         load_components(
@@ -166,6 +209,10 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
                     network,
                     components,
                     libraries,
+                    governance,
+                    monitoring,
+                    tags,
+                    waivers,
                 },
                 source_map,
             })

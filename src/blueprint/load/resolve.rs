@@ -13,6 +13,7 @@ use super::{Located, deserialize_kind_located, deserialize_located, table_sectio
 use crate::blueprint::diagnostic::{Anchor, Diagnostic, SourceMap, closest, one_of, shown};
 use crate::blueprint::library::{Library, LibraryError, version_matches};
 use crate::blueprint::model::{ComponentSpec, Kind, Network};
+use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -166,10 +167,14 @@ pub fn libraries(
 }
 
 /// The `[defaults]` of the library `[app] defaults` names, and where that name is written.
+#[derive(Clone)]
 pub struct Defaults<'a> {
     library: &'a Library,
     span: Range<usize>,
 }
+
+/// Top-level tables a library's `[defaults]` may set.
+pub const DEFAULTABLE_SECTIONS: &[&str] = &["network", "governance", "monitoring", "tags"];
 
 pub fn defaults<'a>(
     name: &str,
@@ -182,14 +187,14 @@ pub fn defaults<'a>(
         return None;
     };
     for key in library.manifest.defaults.keys() {
-        if key != "network" {
+        if !DEFAULTABLE_SECTIONS.contains(&key.as_str()) {
             diagnostics.push(
                 Diagnostic::error(
                     "unsupported-default",
                     format!("library `{name}` sets defaults for `{key}`, which this bulwark does not take from libraries"),
                 )
                 .with_span(span.clone())
-                .expected("library defaults for `network`")
+                .expected(format!("library defaults for {}", super::one_of(DEFAULTABLE_SECTIONS)))
                 .help(format!("remove `{key}` from [defaults] in {}", library.manifest_path().display())),
             );
         }
@@ -228,13 +233,25 @@ pub fn network(
     source_map: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Network {
-    let library_network = defaults
+    section::<Network>("network", value, defaults, source_map, diagnostics)
+}
+
+/// A top-level table (`[network]`, `[governance]`, `[monitoring]`, `[tags]`) with the
+/// library's defaults for it under the blueprint's own values.
+pub fn section<T: DeserializeOwned + Default>(
+    key: &str,
+    value: Option<&Spanned<DeValue<'_>>>,
+    defaults: Option<Defaults<'_>>,
+    source_map: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> T {
+    let library_section = defaults
         .as_ref()
-        .and_then(|d| d.library.manifest.defaults.get("network"))
+        .and_then(|d| d.library.manifest.defaults.get(key))
         .and_then(|v| v.as_table());
-    let result = match (value, library_network, &defaults) {
-        (Some(value), None, _) => table_section::<Network>(value, "network", source_map),
-        (None, None, _) => Ok(Network::default()),
+    let result = match (value, library_section, &defaults) {
+        (Some(value), None, _) => table_section::<T>(value, key, source_map),
+        (None, None, _) => Ok(T::default()),
         (blueprint, Some(library), Some(defaults)) => {
             let mut merged = library.clone();
             if let Some(blueprint) = blueprint.and_then(|v| v.get_ref().as_table()) {
@@ -243,18 +260,18 @@ pub fn network(
             let note = format!("from the defaults of library `{}`", defaults.library.name());
             reparse(
                 &merged,
-                "network",
+                key,
                 source_map,
                 defaults.span.clone(),
                 &note,
-                |value, locate| deserialize_located::<Network>(value, "network", locate),
+                |value, locate| deserialize_located::<T>(value, key, locate),
             )
         }
-        (_, Some(_), None) => unreachable!("library network defaults come with their library"),
+        (_, Some(_), None) => unreachable!("library defaults come with their library"),
     };
     result.unwrap_or_else(|diagnostic| {
         diagnostics.push(*diagnostic);
-        Network::default()
+        T::default()
     })
 }
 

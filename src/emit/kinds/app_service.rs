@@ -121,15 +121,13 @@ pub fn site_config(health_check_path: Option<&str>) -> Vec<Property> {
     config
 }
 
-/// Site properties every App Service app has, before `siteConfig`.
-pub fn site_properties(public: bool) -> Vec<Property> {
+/// Site properties every App Service app has, before `siteConfig`. Public network access is
+/// off whatever the ingress: public apps are reached through Front Door's private link.
+pub fn site_properties() -> Vec<Property> {
     vec![
         Property::new("serverFarmId", Expr::path("plan.id")),
         Property::new("httpsOnly", true),
-        Property::new(
-            "publicNetworkAccess",
-            if public { "Enabled" } else { "Disabled" },
-        ),
+        Property::new("publicNetworkAccess", "Disabled"),
         Property::new("clientAffinityEnabled", false),
         Property::new("keyVaultReferenceIdentity", Expr::ident("identityId")),
         Property::new("virtualNetworkSubnetId", Expr::ident("integrationSubnetId")),
@@ -139,10 +137,30 @@ pub fn site_properties(public: bool) -> Vec<Property> {
 
 pub fn exposure_comment(public: bool) -> &'static str {
     if public {
-        "Public ingress (blueprint: ingress = \"public\"): HTTPS only, TLS 1.2+"
+        "Public ingress (blueprint: ingress = \"public\") only through Front Door Premium's WAF and a private link: public network access stays disabled"
     } else {
         "Private ingress: reachable only through its private endpoint"
     }
+}
+
+/// The URL of an app reached directly from the internet (`ingress = "direct"`, waived).
+pub fn direct_outputs(component: &ComponentPlan, module: &mut Module) {
+    module.main_output(
+        format!(
+            "{}Url",
+            crate::catalog::naming::component_symbol(&component.name)
+        ),
+        Expr::interp([
+            crate::bicep::text("https://"),
+            crate::bicep::interp(Expr::path(&format!("{}.outputs.hostName", module.symbol))),
+        ]),
+    );
+}
+
+/// What Front Door needs of a public app: the site to open a private link to. `hostName`, its
+/// origin, every app outputs anyway.
+pub fn front_door_outputs(module: &mut Module) {
+    module.output("siteId", Expr::path("site.id"));
 }
 
 /// FTP and SCM basic-auth publishing off: deployments authenticate with Entra ID.

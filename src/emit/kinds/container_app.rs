@@ -10,7 +10,7 @@ use crate::bicep::{self, Expr, Item, Property, Resource, Statement, Type, interp
 use crate::blueprint::{Access, ComponentSpec, ContainerApp, ContainerEnvironment, Ingress, Kind};
 use crate::catalog::{naming, types};
 use crate::emit::{Context, Module, infra, module_symbol};
-use crate::plan::{ComponentPlan, SettingValue};
+use crate::plan::{ComponentPlan, DnsPlan, SettingValue};
 
 pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let ComponentSpec::ContainerApp(spec) = &component.spec else {
@@ -160,6 +160,30 @@ fn dedicated_environment(ctx: &Context, component: &ComponentPlan, module: &mut 
             infra::environment_subnet_output(&component.name)
         )),
     );
+    module.push(
+        Statement::from(infra::container_apps_environment(
+            "environment",
+            env_suffixed(format!("cae-{}-{}-", ctx.plan.app, component.name)),
+        ))
+        .with_comment("A dedicated environment (blueprint: environment = \"dedicated\"), internal: reachable only inside the VNet"),
+    );
+    push_diagnostics(module, "environment", types::CONTAINER_APPS_ENVIRONMENT);
+    if ctx.plan.network.dns != DnsPlan::Create {
+        // Central DNS: the platform registers the environment's domain in its own DNS.
+        module.output(
+            "defaultDomain",
+            Expr::path("environment.properties.defaultDomain"),
+        );
+        module.output("staticIp", Expr::path("environment.properties.staticIp"));
+        let symbol = naming::component_symbol(&component.name);
+        for (output, suffix) in [("defaultDomain", "Domain"), ("staticIp", "StaticIp")] {
+            module.main_output(
+                format!("{symbol}Environment{suffix}"),
+                Expr::path(&format!("{}.outputs.{output}", module.symbol)),
+            );
+        }
+        return;
+    }
     module.param(
         param(
             "vnetId",
@@ -169,17 +193,9 @@ fn dedicated_environment(ctx: &Context, component: &ComponentPlan, module: &mut 
         Expr::path("network.outputs.vnetId"),
     );
     module.push(
-        Statement::from(infra::container_apps_environment(
-            "environment",
-            env_suffixed(format!("cae-{}-{}-", ctx.plan.app, component.name)),
-        ))
-        .with_comment("A dedicated environment (blueprint: environment = \"dedicated\"), internal: reachable only inside the VNet"),
-    );
-    push_diagnostics(module, "environment", types::CONTAINER_APPS_ENVIRONMENT);
-    module.push(
         Statement::from(
             bicep::Module::new("environmentDns", "./container-apps-dns.bicep")
-                .prop("name", format!("{}-{}-dns", ctx.plan.app, component.name))
+                .prop("name", format!("{}-{}.dns", ctx.plan.app, component.name))
                 .prop(
                     "params",
                     obj([

@@ -4,13 +4,13 @@
 
 use super::app_service;
 use super::common::{
-    compact_prefix, env_suffixed, param, principal_param, push_diagnostics, push_private_endpoints,
-    regional, role_assignment, role_symbol, unique_name,
+    compact_prefix, endpoint_ready_symbol, env_suffixed, param, principal_param, push_diagnostics,
+    push_private_endpoints, regional, role_assignment, role_symbol, unique_name,
 };
 use super::storage::{blob_service, hardened_account};
 use crate::bicep::{Expr, Item, Key, Property, Resource, Statement, Type, interp, obj, text};
 use crate::blueprint::{ComponentSpec, FunctionApp, Ingress};
-use crate::catalog::{Role, facts, naming, types};
+use crate::catalog::{Role, facts, types};
 use crate::emit::{Context, Module, identity_symbol};
 use crate::plan::ComponentPlan;
 
@@ -55,7 +55,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     module.push(plan(app, name, function, flex, maximum_instances.clone()));
 
     let public = function.ingress == Ingress::Public;
-    let mut properties: Vec<Property> = app_service::site_properties(public)
+    let mut properties: Vec<Property> = app_service::site_properties()
         .into_iter()
         // Flex Consumption routes outbound traffic through its integration subnet itself; the
         // App Service routing switch is on its list of deprecated site properties.
@@ -102,12 +102,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             .private_endpoints
             .iter()
             .filter(|endpoint| endpoint.target == HOST_STORAGE)
-            .map(|endpoint| {
-                Item::from(Expr::ident(format!(
-                    "{}PrivateEndpointDnsZoneGroup",
-                    endpoint.group_id.to_lowercase()
-                )))
-            }),
+            .map(|endpoint| Item::from(Expr::ident(endpoint_ready_symbol(ctx, endpoint)))),
     );
     let site = regional(
         Resource::new("site", types::WEB_SITE.name, types::WEB_SITE.api_version),
@@ -131,13 +126,10 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     push_diagnostics(module, "plan", types::APP_SERVICE_PLAN);
     module.output("hostName", Expr::path("site.properties.defaultHostName"));
     if public {
-        module.main_output(
-            format!("{}Url", naming::component_symbol(name)),
-            Expr::interp([
-                text("https://"),
-                interp(Expr::path(&format!("{}.outputs.hostName", module.symbol))),
-            ]),
-        );
+        app_service::front_door_outputs(module);
+    }
+    if function.ingress == Ingress::Direct {
+        app_service::direct_outputs(component, module);
     }
 }
 

@@ -27,7 +27,7 @@ use crate::plan::ComponentPlan;
 /// `external` service's secret lives in its vault's module).
 pub fn emit(ctx: &Context, component: &ComponentPlan) -> Option<Module> {
     let mut module = Module::new(ctx, component);
-    common::standard_params(component, &mut module);
+    common::standard_params(ctx, component, &mut module);
     let m = &mut module;
     match &component.spec {
         ComponentSpec::WebApp(spec) => web_app::emit(ctx, component, spec, m),
@@ -47,5 +47,8 @@ pub fn emit(ctx: &Context, component: &ComponentPlan) -> Option<Module> {
         ComponentSpec::AiSearch(_) => ai_search::emit(ctx, component, m),
         ComponentSpec::External(_) => return None,
     }
+    common::push_lock(ctx, component, m);
+    crate::emit::waivers::apply(ctx, component, m);
+    crate::emit::waivers::push_outputs(ctx, component, m);
     Some(module)
 }

@@ -174,6 +174,11 @@ fn pg_identifier(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
+/// A word the shell takes literally, whatever it contains: `'Platform DBAs'`.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 /// The psql variable holding a principal's role name: `storefront_role`.
 fn role_variable(principal: &str) -> String {
     format!("{}_role", principal.replace('-', "_"))
@@ -230,7 +235,8 @@ fn grant_script(
     );
     let _ = writeln!(
         out,
-        "--   psql \"host=$host dbname=postgres user={admin_group} sslmode=require\" -v environmentName=<{environments}> -f postgres/{name}.sql"
+        "--   PGUSER={} psql \"host=$host dbname=postgres sslmode=require\" -v environmentName=<{environments}> -f postgres/{name}.sql",
+        shell_quoted(admin_group)
     );
     out.push('\n');
     out.push_str("\\set ON_ERROR_STOP on\n");

@@ -4,9 +4,9 @@ use super::app_service;
 use super::common::{
     env_suffixed, push_diagnostics, push_private_endpoints, regional, unique_name,
 };
-use crate::bicep::{Expr, Property, Resource, Statement, interp, obj, text};
+use crate::bicep::{Expr, Property, Resource, Statement, obj};
 use crate::blueprint::{Ingress, WebApp};
-use crate::catalog::{naming, types};
+use crate::catalog::types;
 use crate::emit::{Context, Module};
 use crate::plan::ComponentPlan;
 
@@ -41,7 +41,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, web: &WebApp, module: &mut
         "appSettings",
         app_service::all_settings(Vec::new()),
     ));
-    let mut properties = app_service::site_properties(public);
+    let mut properties = app_service::site_properties();
     properties.push(Property::new("siteConfig", Expr::Object(site_config)));
     let site = regional(
         Resource::new("site", types::WEB_SITE.name, types::WEB_SITE.api_version),
@@ -57,12 +57,9 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, web: &WebApp, module: &mut
     push_diagnostics(module, "plan", types::APP_SERVICE_PLAN);
     module.output("hostName", Expr::path("site.properties.defaultHostName"));
     if public {
-        module.main_output(
-            format!("{}Url", naming::component_symbol(name)),
-            Expr::interp([
-                text("https://"),
-                interp(Expr::path(&format!("{}.outputs.hostName", module.symbol))),
-            ]),
-        );
+        app_service::front_door_outputs(module);
+    }
+    if web.ingress == Ingress::Direct {
+        app_service::direct_outputs(component, module);
     }
 }

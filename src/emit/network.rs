@@ -1,0 +1,535 @@
+//! The network module: subnets with their NSGs, outbound through a NAT gateway or the
+//! platform's route table, in a VNet bulwark creates (optionally peered with a hub) or in an
+//! existing one.
+
+use super::Context;
+use super::common::{self, ByEnvironment, env_suffixed, regional};
+use super::infra::{ConcernModule, environment_param, output};
+use crate::bicep::{Expr, Item, Property, Resource, Statement, obj};
+use crate::catalog::{naming, types};
+use crate::plan::{PerEnvironment, Subnet, SubnetPurpose};
+
+fn strings(values: PerEnvironment<String>) -> PerEnvironment<Expr> {
+    match values {
+        PerEnvironment::Same(value) => PerEnvironment::Same(Expr::str(value)),
+        PerEnvironment::Each(values) => PerEnvironment::Each(
+            values
+                .into_iter()
+                .map(|(environment, value)| (environment, Expr::str(value)))
+                .collect(),
+        ),
+    }
+}
+
+pub fn subnet_output(subnet: &Subnet) -> String {
+    match &subnet.purpose {
+        SubnetPurpose::PrivateEndpoints => "privateEndpointsSubnetId".to_string(),
+        SubnetPurpose::Integration { component, .. } => integration_subnet_output(component),
+        SubnetPurpose::ContainerEnvironment { component: None } => {
+            "containerAppsSubnetId".to_string()
+        }
+        SubnetPurpose::ContainerEnvironment {
+            component: Some(component),
+        } => environment_subnet_output(component),
+    }
+}
+
+pub fn integration_subnet_output(component: &str) -> String {
+    format!("{}IntegrationSubnetId", naming::component_symbol(component))
+}
+
+pub fn environment_subnet_output(component: &str) -> String {
+    format!("{}EnvironmentSubnetId", naming::component_symbol(component))
+}
+
+struct Rule<'a> {
+    name: &'a str,
+    priority: i64,
+    access: &'a str,
+    protocol: &'a str,
+    source: &'a str,
+    ports: Vec<String>,
+}
+
+fn nsg_rule(rule: &Rule<'_>) -> Item {
+    let mut properties = vec![
+        Property::new("priority", rule.priority),
+        Property::new("direction", "Inbound"),
+        Property::new("access", rule.access),
+        Property::new("protocol", rule.protocol),
+        Property::new("sourceAddressPrefix", rule.source),
+        Property::new("sourcePortRange", "*"),
+        Property::new(
+            "destinationAddressPrefix",
+            if rule.source == "*" {
+                "*"
+            } else {
+                "VirtualNetwork"
+            },
+        ),
+    ];
+    match rule.ports.as_slice() {
+        [one] => properties.push(Property::new("destinationPortRange", one.as_str())),
+        many => properties.push(Property::new(
+            "destinationPortRanges",
+            Expr::array(many.iter().map(|port| Item::from(port.as_str()))),
+        )),
+    }
+    Item::from(obj([
+        ("name", rule.name.into()),
+        ("properties", Expr::Object(properties)),
+    ]))
+}
+
+fn deny_all() -> Rule<'static> {
+    Rule {
+        name: "deny-all-inbound",
+        priority: 4096,
+        access: "Deny",
+        protocol: "*",
+        source: "*",
+        ports: vec!["*".into()],
+    }
+}
+
+/// Ports the private endpoints in the subnet listen on, from the groups present.
+fn endpoint_ports(ctx: &Context) -> Vec<String> {
+    let mut ports: Vec<&str> = ctx
+        .plan
+        .components
+        .iter()
+        .flat_map(|component| {
+            component
+                .private_endpoints
+                .iter()
+                .flat_map(|endpoint| private_endpoint_ports(endpoint.group_id))
+        })
+        .copied()
+        .collect();
+    ports.sort_by_key(|port| {
+        port.split('-')
+            .next()
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    ports.dedup();
+    ports.into_iter().map(str::to_string).collect()
+}
+
+/// What each private-link group serves on: HTTPS everywhere, plus the service's own protocol.
+fn private_endpoint_ports(group_id: &str) -> &'static [&'static str] {
+    match group_id {
+        "sqlServer" => &["443", "1433", "11000-11999"],
+        "postgresqlServer" => &["5432"],
+        // Cosmos DB gateway mode on 443, direct mode on 10250-10255.
+        "Sql" => &["443", "10250-10255"],
+        // AMQP and Kafka besides HTTPS for Service Bus and Event Hubs.
+        "namespace" => &["443", "5671-5672", "9093"],
+        // Azure Managed Redis: 10000, and 85xx for the OSS cluster policy.
+        "redisEnterprise" => &["10000", "8500-8599"],
+        _ => &["443"],
+    }
+}
+
+fn nsg_rules(ctx: &Context, subnet: &Subnet) -> (Vec<Rule<'static>>, String) {
+    match &subnet.purpose {
+        SubnetPurpose::PrivateEndpoints => (
+            vec![
+                Rule {
+                    name: "allow-vnet-to-endpoints",
+                    priority: 100,
+                    access: "Allow",
+                    protocol: "Tcp",
+                    source: "VirtualNetwork",
+                    ports: endpoint_ports(ctx),
+                },
+                deny_all(),
+            ],
+            "Private endpoints accept their services' ports from inside the VNet only".to_string(),
+        ),
+        SubnetPurpose::Integration { component, .. } => (
+            vec![deny_all()],
+            format!("Outbound integration subnet of {component}: nothing may connect in"),
+        ),
+        SubnetPurpose::ContainerEnvironment { component } => (
+            vec![
+                Rule {
+                    name: "allow-vnet-to-ingress",
+                    priority: 100,
+                    access: "Allow",
+                    protocol: "Tcp",
+                    source: "VirtualNetwork",
+                    ports: ["80", "443", "31080", "31443"].map(String::from).to_vec(),
+                },
+                Rule {
+                    name: "allow-load-balancer-probes",
+                    priority: 110,
+                    access: "Allow",
+                    protocol: "Tcp",
+                    source: "AzureLoadBalancer",
+                    ports: vec!["30000-32767".to_string()],
+                },
+                deny_all(),
+            ],
+            match component {
+                Some(component) => format!(
+                    "Container Apps environment of {component}: ingress from inside the VNet only"
+                ),
+                None => "The shared Container Apps environment: ingress from inside the VNet only"
+                    .to_string(),
+            },
+        ),
+    }
+}
+
+fn nsg_symbol(subnet: &Subnet) -> String {
+    format!("{}Nsg", naming::component_symbol(&subnet.name))
+}
+
+fn subnet_symbol(subnet: &Subnet) -> String {
+    format!("{}Subnet", naming::component_symbol(&subnet.name))
+}
+
+pub fn network(ctx: &Context) -> ConcernModule {
+    let plan = ctx.plan;
+    let app = &plan.app;
+    let net = &plan.network;
+    let args = vec![
+        (common::location_param(), Expr::ident("location")),
+        (common::tags_param(), Expr::ident("tags")),
+        environment_param(),
+        (
+            common::workspace_param(),
+            Expr::path("monitoring.outputs.workspaceId"),
+        ),
+    ];
+    let mut by_environment = ByEnvironment::new(
+        "addressPlan",
+        "What differs between environments: address ranges and the networks they belong to",
+    );
+    let mut statements: Vec<Statement> = Vec::new();
+    let compute = plan
+        .subnets
+        .iter()
+        .any(|s| s.purpose != SubnetPurpose::PrivateEndpoints);
+    let route_table = net.per_environment(|vnet| {
+        vnet.existing
+            .as_ref()
+            .and_then(|existing| existing.route_table.as_ref())
+            .map(|table| table.id.clone())
+    });
+    let route_table = match route_table {
+        PerEnvironment::Same(Some(id)) => Some(Expr::str(id)),
+        PerEnvironment::Same(None) => None,
+        PerEnvironment::Each(ids) => Some(
+            by_environment.value(
+                "routeTableId",
+                PerEnvironment::Each(
+                    ids.into_iter()
+                        .map(|(environment, id)| (environment, Expr::str(id.unwrap_or_default())))
+                        .collect(),
+                ),
+            ),
+        ),
+    };
+    if compute && route_table.is_none() {
+        statements.push(
+            Statement::from(
+                regional(
+                    Resource::new("egressIp", types::PUBLIC_IP_ADDRESS.name, types::PUBLIC_IP_ADDRESS.api_version),
+                    env_suffixed(format!("pip-{app}-egress-")),
+                )
+                .prop("sku", obj([("name", "Standard".into()), ("tier", "Regional".into())]))
+                .prop("properties", obj([("publicIPAllocationMethod", "Static".into()), ("publicIPAddressVersion", "IPv4".into())])),
+            )
+            .with_comment("The one address compute traffic leaves the VNet from (allow-list it at third parties)"),
+        );
+        statements.extend(common::diagnostics_statements(
+            "egressIp",
+            types::PUBLIC_IP_ADDRESS,
+        ));
+        statements.push(
+            Statement::from(
+                regional(
+                    Resource::new(
+                        "natGateway",
+                        types::NAT_GATEWAY.name,
+                        types::NAT_GATEWAY.api_version,
+                    ),
+                    env_suffixed(format!("ng-{app}-")),
+                )
+                .prop("sku", obj([("name", "Standard".into())]))
+                .prop(
+                    "properties",
+                    obj([
+                        ("idleTimeoutInMinutes", 4i64.into()),
+                        (
+                            "publicIpAddresses",
+                            Expr::array([Item::from(obj([("id", Expr::path("egressIp.id"))]))]),
+                        ),
+                    ]),
+                ),
+            )
+            .with_comment(
+                "Explicit outbound for compute subnets, which have no default outbound access",
+            ),
+        );
+    }
+
+    // The VNet's own per-environment values come first in the table, then the subnets'.
+    let vnet_name = net.existing.then(|| {
+        let name = net.per_environment(|vnet| {
+            vnet.existing
+                .as_ref()
+                .map(|e| e.vnet.name.clone())
+                .unwrap_or_default()
+        });
+        by_environment.value("vnetName", strings(name))
+    });
+    let space = (!net.existing).then(|| {
+        net.per_environment(|vnet| {
+            Expr::array(
+                vnet.ranges
+                    .iter()
+                    .map(|range| Item::from(range.to_string())),
+            )
+        })
+    });
+    let space_comment = match &space {
+        Some(PerEnvironment::Each(_)) => {
+            "Address plan per environment in addressPlan (every subnet has an NSG)".to_string()
+        }
+        _ => {
+            let ranges: Vec<String> = plan
+                .address_ranges_in(&plan.environments[0])
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            format!(
+                "Address plan: {} (every subnet has an NSG)",
+                ranges.join(", ")
+            )
+        }
+    };
+    let space = space.map(|space| by_environment.value("addressSpace", space));
+
+    let mut subnet_bodies = Vec::new();
+    for subnet in &plan.subnets {
+        let nsg = nsg_symbol(subnet);
+        let (rules, why) = nsg_rules(ctx, subnet);
+        statements.push(
+            Statement::from(
+                regional(
+                    Resource::new(
+                        &nsg,
+                        types::NETWORK_SECURITY_GROUP.name,
+                        types::NETWORK_SECURITY_GROUP.api_version,
+                    ),
+                    env_suffixed(format!("nsg-{app}-{}-", subnet.name)),
+                )
+                .prop(
+                    "properties",
+                    obj([("securityRules", Expr::array(rules.iter().map(nsg_rule)))]),
+                ),
+            )
+            .with_comment(why),
+        );
+        statements.extend(common::diagnostics_statements(
+            &nsg,
+            types::NETWORK_SECURITY_GROUP,
+        ));
+        let prefix = match subnet.prefix() {
+            PerEnvironment::Same(cidr) => PerEnvironment::Same(cidr.to_string()),
+            PerEnvironment::Each(cidrs) => {
+                PerEnvironment::Each(cidrs.into_iter().map(|(e, c)| (e, c.to_string())).collect())
+            }
+        };
+        let mut properties = vec![
+            Property::new(
+                "addressPrefix",
+                by_environment.value(&subnet.name, strings(prefix)),
+            ),
+            Property::new(
+                "networkSecurityGroup",
+                obj([("id", Expr::path(&format!("{nsg}.id")))]),
+            ),
+            Property::new("defaultOutboundAccess", false),
+        ];
+        if subnet.purpose == SubnetPurpose::PrivateEndpoints {
+            properties.push(Property::new("privateEndpointNetworkPolicies", "Enabled"));
+        } else {
+            match &route_table {
+                Some(id) => properties.push(Property::new("routeTable", obj([("id", id.clone())]))),
+                None => properties.push(Property::new(
+                    "natGateway",
+                    obj([("id", Expr::path("natGateway.id"))]),
+                )),
+            }
+        }
+        if let Some(delegation) = subnet.purpose.delegation() {
+            properties.push(Property::new(
+                "delegations",
+                Expr::array([Item::from(obj([
+                    ("name", "delegation".into()),
+                    ("properties", obj([("serviceName", delegation.into())])),
+                ]))]),
+            ));
+        }
+        subnet_bodies.push((subnet, properties));
+    }
+
+    if let Some(name) = vnet_name {
+        statements.push(
+            Statement::from(
+                Resource::new(
+                    "vnet",
+                    types::VIRTUAL_NETWORK.name,
+                    types::VIRTUAL_NETWORK.api_version,
+                )
+                .existing()
+                .prop("name", name),
+            )
+            .with_comment("The platform's VNet; this module deploys into its resource group"),
+        );
+        let mut previous: Option<String> = None;
+        for (subnet, properties) in subnet_bodies {
+            let symbol = subnet_symbol(subnet);
+            let mut resource =
+                Resource::new(&symbol, types::SUBNET.name, types::SUBNET.api_version)
+                    .prop("parent", Expr::ident("vnet"))
+                    .prop("name", env_suffixed(format!("snet-{app}-{}-", subnet.name)))
+                    .prop("properties", Expr::Object(properties));
+            if let Some(previous) = &previous {
+                resource = resource.prop(
+                    "dependsOn",
+                    Expr::array([Item::from(Expr::ident(previous))]),
+                );
+            }
+            let comment = if previous.is_none() {
+                "Subnets of a VNet change one at a time, so each waits for the one before"
+                    .to_string()
+            } else {
+                format!("{} ({})", subnet.name, purpose_comment(&subnet.purpose))
+            };
+            statements.push(Statement::from(resource).with_comment(comment));
+            previous = Some(symbol);
+        }
+    } else {
+        let space = space.expect("a created VNet has an address space");
+        let subnets = subnet_bodies.into_iter().map(|(subnet, properties)| {
+            Item::from(obj([
+                ("name", subnet.name.as_str().into()),
+                ("properties", Expr::Object(properties)),
+            ]))
+        });
+        statements.push(
+            Statement::from(
+                regional(
+                    Resource::new(
+                        "vnet",
+                        types::VIRTUAL_NETWORK.name,
+                        types::VIRTUAL_NETWORK.api_version,
+                    ),
+                    env_suffixed(format!("vnet-{app}-")),
+                )
+                .prop(
+                    "properties",
+                    obj([
+                        ("addressSpace", obj([("addressPrefixes", space)])),
+                        ("subnets", Expr::array(subnets)),
+                    ]),
+                ),
+            )
+            .with_comment(space_comment),
+        );
+        statements.extend(common::diagnostics_statements(
+            "vnet",
+            types::VIRTUAL_NETWORK,
+        ));
+        let hub = net.per_environment(|vnet| vnet.peer_with.as_ref().map(|hub| hub.id.clone()));
+        let hub = match hub {
+            PerEnvironment::Same(Some(id)) => Some(Expr::str(id)),
+            PerEnvironment::Same(None) => None,
+            PerEnvironment::Each(ids) => Some(
+                by_environment.value(
+                    "hubVnetId",
+                    PerEnvironment::Each(
+                        ids.into_iter()
+                            .map(|(environment, id)| {
+                                (environment, Expr::str(id.unwrap_or_default()))
+                            })
+                            .collect(),
+                    ),
+                ),
+            ),
+        };
+        if let Some(hub) = hub {
+            statements.push(
+                Statement::from(
+                    Resource::new(
+                        "hubPeering",
+                        types::VNET_PEERING.name,
+                        types::VNET_PEERING.api_version,
+                    )
+                    .prop("parent", Expr::ident("vnet"))
+                    .prop("name", "to-hub")
+                    .prop(
+                        "properties",
+                        obj([
+                            ("remoteVirtualNetwork", obj([("id", hub)])),
+                            ("allowVirtualNetworkAccess", true.into()),
+                            ("allowForwardedTraffic", true.into()),
+                            ("allowGatewayTransit", false.into()),
+                            ("useRemoteGateways", false.into()),
+                        ]),
+                    ),
+                )
+                .with_comment(
+                    "Peering to the hub; the hub's owner adds the peering back to vnetId",
+                ),
+            );
+        }
+    }
+
+    let mut file = ctx.module_file();
+    if let Some(table) = by_environment.statement() {
+        file.push(table);
+    }
+    for statement in statements {
+        file.push(statement);
+    }
+    file.push(output("vnetId", Expr::path("vnet.id")));
+    for subnet in &plan.subnets {
+        let id = if net.existing {
+            Expr::path(&format!("{}.id", subnet_symbol(subnet)))
+        } else {
+            Expr::call(
+                "resourceId",
+                vec![
+                    "Microsoft.Network/virtualNetworks/subnets".into(),
+                    Expr::path("vnet.name"),
+                    subnet.name.as_str().into(),
+                ],
+            )
+        };
+        file.push(output(&subnet_output(subnet), id));
+    }
+    ConcernModule { file, args }
+}
+
+fn purpose_comment(purpose: &SubnetPurpose) -> String {
+    match purpose {
+        SubnetPurpose::PrivateEndpoints => "private endpoints".to_string(),
+        SubnetPurpose::Integration { component, .. } => {
+            format!("outbound integration of {component}")
+        }
+        SubnetPurpose::ContainerEnvironment {
+            component: Some(component),
+        } => {
+            format!("Container Apps environment of {component}")
+        }
+        SubnetPurpose::ContainerEnvironment { component: None } => {
+            "the shared Container Apps environment".to_string()
+        }
+    }
+}

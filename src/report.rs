@@ -1,0 +1,516 @@
+//! The security report: what a reviewer needs to sign off the generated infrastructure
+//! without reading Bicep. Built from the plan (pure data, `--format json`), rendered to
+//! Markdown by `templates/security-report.md.tera`; every line that exists because of the
+//! blueprint names the blueprint line that caused it.
+
+use crate::blueprint::{Blueprint, Control, Ingress, Kind, PolicyMode, SourceMap};
+use crate::catalog;
+use crate::plan::{DnsPlan, Plan, Scope};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The blueprint text and where each path is in it, to cite lines.
+pub struct Source<'a> {
+    pub label: &'a str,
+    pub text: &'a str,
+    pub map: &'a SourceMap,
+}
+
+impl Source<'_> {
+    /// The 1-based line of a blueprint path, or of its nearest parent the file spells out.
+    fn line(&self, path: &str) -> Option<usize> {
+        let mut path = path.to_string();
+        loop {
+            if let Some(span) = self
+                .map
+                .key_span(&path)
+                .or_else(|| self.map.value_span(&path))
+            {
+                let offset = span.start.min(self.text.len());
+                return Some(self.text[..offset].matches('\n').count() + 1);
+            }
+            let cut = path.rfind(['.', '['])?;
+            path.truncate(cut);
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub app: String,
+    pub blueprint: String,
+    pub generator: String,
+    pub environments: Vec<EnvironmentRow>,
+    pub tags: BTreeMap<String, String>,
+    pub components: Vec<ComponentRow>,
+    pub access: Vec<AccessRow>,
+    pub private_endpoints: Vec<EndpointRow>,
+    pub subnets: Vec<SubnetRow>,
+    pub waivers: Vec<WaiverRow>,
+    pub policies: Vec<PolicyRow>,
+    pub benchmark: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvironmentRow {
+    pub name: String,
+    pub policy: String,
+    pub locks: bool,
+    pub logs: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComponentRow {
+    pub name: String,
+    pub kind: String,
+    pub what: String,
+    pub identity: String,
+    pub exposure: String,
+    pub outbound: String,
+    pub authentication: String,
+    pub transport: String,
+    pub logging: String,
+    pub locked: String,
+    pub policies: Vec<String>,
+    pub waived: Vec<String>,
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccessRow {
+    pub principal: String,
+    pub scope: String,
+    pub role: String,
+    pub access: String,
+    pub because: String,
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndpointRow {
+    pub component: String,
+    pub group: String,
+    pub zones: Vec<String>,
+    pub registration: String,
+    pub because: String,
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubnetRow {
+    pub name: String,
+    pub ranges: Vec<String>,
+    pub purpose: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaiverRow {
+    pub control: String,
+    pub component: String,
+    pub reason: String,
+    pub expires: String,
+    pub hardened: String,
+    pub weakened: String,
+    pub allow_from: Vec<String>,
+    pub exemptions: Vec<String>,
+    pub because: String,
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyRow {
+    pub name: String,
+    pub guid: String,
+    pub effects: Vec<String>,
+    pub because: String,
+    pub exempted_for: Vec<String>,
+}
+
+const TEMPLATE: &str = include_str!("../templates/security-report.md.tera");
+
+impl Report {
+    pub fn render_markdown(&self) -> String {
+        let context = tera::Context::from_serialize(self).expect("a report serializes");
+        let mut text = tera::Tera::one_off(TEMPLATE, &context, false)
+            .expect("the embedded report template renders");
+        // One trailing newline, however the template ends.
+        while text.ends_with("\n\n") {
+            text.pop();
+        }
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    }
+}
+
+fn authentication(kind: Kind) -> &'static str {
+    match kind {
+        Kind::WebApp | Kind::FunctionApp => {
+            "Calls other services as its managed identity; FTP and SCM basic auth off"
+        }
+        Kind::ContainerApp => "Calls other services and pulls images as its managed identity",
+        Kind::Storage => "Entra ID only: shared keys, local users and SFTP off",
+        Kind::KeyVault => "Entra ID with Azure RBAC (no access policies)",
+        Kind::ContainerRegistry => "Entra ID only: admin user and anonymous pull off",
+        Kind::SqlDatabase => "Microsoft Entra-only authentication; SQL logins off",
+        Kind::Postgres => "Microsoft Entra authentication; password authentication off",
+        Kind::CosmosDb => "Entra ID data-plane roles; keys and key-based metadata writes off",
+        Kind::ServiceBus | Kind::EventHubs => "Entra ID only: local (SAS) authentication off",
+        Kind::Redis => "Entra ID access policies; access keys off",
+        Kind::AppConfiguration => "Entra ID only: access keys off",
+        Kind::OpenAi | Kind::AiSearch => "Entra ID only: API keys off",
+        Kind::External => "Its secret, kept in Key Vault, read by the components that use it",
+    }
+}
+
+fn transport(kind: Kind) -> &'static str {
+    match kind {
+        Kind::WebApp | Kind::FunctionApp => "HTTPS only, TLS 1.2 minimum, HTTP/2",
+        Kind::ContainerApp => "HTTPS ingress inside the VNet",
+        Kind::Storage => "HTTPS only, TLS 1.2 minimum",
+        Kind::SqlDatabase => "TLS 1.2 minimum",
+        Kind::Postgres => "TLS required, 1.2 minimum",
+        Kind::CosmosDb => "TLS 1.2 minimum",
+        Kind::ServiceBus | Kind::EventHubs => "TLS 1.2 minimum",
+        Kind::Redis => "TLS only, 1.2 minimum",
+        Kind::External => "HTTPS to the provider",
+        _ => "HTTPS (TLS 1.2)",
+    }
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn because_line(source: Option<&Source>, path: &str) -> Option<usize> {
+    source.and_then(|source| source.line(path))
+}
+
+fn scope_words(scope: &Scope) -> String {
+    match scope {
+        Scope::ApplicationInsights => "Application Insights".to_string(),
+        Scope::Component(component) => component.clone(),
+        Scope::Part {
+            component,
+            kind,
+            name,
+        } => format!("{component}.{name} ({kind})"),
+    }
+}
+
+pub fn build(
+    blueprint: &Blueprint,
+    plan: &Plan,
+    blueprint_label: &str,
+    source: Option<&Source>,
+) -> Report {
+    let governance = &plan.governance;
+    let central = governance.monitoring.central.as_ref();
+    let environments = plan
+        .environments
+        .iter()
+        .map(|environment| EnvironmentRow {
+            name: environment.clone(),
+            policy: match governance.policy[environment] {
+                PolicyMode::Audit => "audit".to_string(),
+                PolicyMode::Deny => "deny".to_string(),
+            },
+            locks: governance.locks[environment],
+            logs: match central {
+                Some(ids) => format!(
+                    "central workspace `{}`",
+                    ids[environment].rsplit('/').next().unwrap_or_default()
+                ),
+                None => format!(
+                    "the app's workspace, {} days",
+                    governance.monitoring.retention_days[environment]
+                ),
+            },
+        })
+        .collect();
+    let locked_environments: Vec<&str> = governance
+        .locks
+        .iter()
+        .filter(|(_, locked)| **locked)
+        .map(|(e, _)| e.as_str())
+        .collect();
+    let egress = if plan.network.existing
+        && plan
+            .network
+            .environments
+            .values()
+            .all(|v| v.existing.as_ref().is_some_and(|e| e.route_table.is_some()))
+    {
+        "all outbound through the VNet and the platform's route table"
+    } else {
+        "all outbound through the VNet and its NAT gateway's static IP"
+    };
+    let registration = match &plan.network.dns {
+        DnsPlan::Create => "zone group in the app's private DNS zone",
+        DnsPlan::Central(zones) if zones.is_empty() => "registered by the estate's DNS policy",
+        DnsPlan::Central(_) => "zone group in the platform's private DNS zone",
+    };
+
+    let mut components = Vec::new();
+    let mut private_endpoints = Vec::new();
+    for component in &plan.components {
+        let kind = component.kind();
+        let path = component.path();
+        let waivers: Vec<_> = governance
+            .waivers
+            .iter()
+            .filter(|w| w.component == component.name)
+            .collect();
+        let waived = |control: Control| waivers.iter().find(|w| w.control == control);
+        let groups: Vec<&str> = component
+            .private_endpoints
+            .iter()
+            .map(|e| e.group_id)
+            .collect();
+        let exposure = match &component.spec {
+            crate::blueprint::ComponentSpec::WebApp(web) => app_exposure(web.ingress, &groups),
+            crate::blueprint::ComponentSpec::FunctionApp(function) => {
+                app_exposure(function.ingress, &groups)
+            }
+            crate::blueprint::ComponentSpec::ContainerApp(app) => match app.ingress {
+                Ingress::None => "No inbound traffic".to_string(),
+                _ => "Internal Container Apps environment: reachable inside the VNet only"
+                    .to_string(),
+            },
+            crate::blueprint::ComponentSpec::External(external) => format!(
+                "A third-party service on the internet; its secret lives in `{}`",
+                external.vault
+            ),
+            _ => match waived(Control::PublicNetworkAccess) {
+                Some(w) => format!(
+                    "Private endpoint ({}) and, WAIVED until {}, public network access from {}",
+                    groups.join(", "),
+                    w.expires,
+                    w.allow_from.join(", ")
+                ),
+                None => format!(
+                    "Private endpoint only ({}); public network access disabled",
+                    groups.join(", ")
+                ),
+            },
+        };
+        let exposure = match waived(Control::DirectPublicIngress) {
+            Some(w) => format!(
+                "Internet, directly (WAIVED until {}): public network access on, HTTPS only, TLS 1.2, {}",
+                w.expires,
+                if w.allow_from.is_empty() {
+                    "no IP restriction".to_string()
+                } else {
+                    format!("only from {}", w.allow_from.join(", "))
+                }
+            ),
+            None => exposure,
+        };
+        let mut authentication = authentication(kind).to_string();
+        if let Some(w) = waived(Control::SharedKeyAccess).or(waived(Control::LocalAuth)) {
+            authentication = format!(
+                "{authentication}; WAIVED until {}: {}",
+                w.expires, w.weakened
+            );
+        }
+        let compute = component.is_compute();
+        let stateful = !compute && !component.private_endpoints.is_empty();
+        let policies: Vec<String> = plan
+            .policies
+            .iter()
+            .filter(|p| p.because == format!("{kind} components"))
+            .map(|p| p.policy.display_name.trim_end_matches('.').to_string())
+            .collect();
+        components.push(ComponentRow {
+            name: component.name.clone(),
+            kind: kind.to_string(),
+            what: catalog::kind_spec(kind).summary.to_string(),
+            identity: if compute {
+                format!("user-assigned `id-{}-{}-<env>`", plan.app, component.name)
+            } else {
+                "none (it is called, it calls nothing)".to_string()
+            },
+            exposure,
+            outbound: if compute {
+                egress.to_string()
+            } else {
+                "-".to_string()
+            },
+            authentication,
+            transport: transport(kind).to_string(),
+            logging: if kind == Kind::External {
+                "-".to_string()
+            } else {
+                format!(
+                    "diagnostic settings (allLogs, AllMetrics where supported) to {}",
+                    if central.is_some() {
+                        "the central workspace"
+                    } else {
+                        "the app's workspace"
+                    }
+                )
+            },
+            locked: if stateful && !locked_environments.is_empty() {
+                format!("CanNotDelete in {}", locked_environments.join(", "))
+            } else {
+                "-".to_string()
+            },
+            policies,
+            waived: waivers.iter().map(|w| w.control.to_string()).collect(),
+            line: because_line(source, &path),
+        });
+        for endpoint in &component.private_endpoints {
+            private_endpoints.push(EndpointRow {
+                component: component.name.clone(),
+                group: endpoint.group_id.to_string(),
+                zones: endpoint.zones.iter().map(|z| z.to_string()).collect(),
+                registration: registration.to_string(),
+                because: path.clone(),
+                line: because_line(source, &path),
+            });
+        }
+    }
+
+    let mut access: Vec<AccessRow> = plan
+        .role_assignments
+        .iter()
+        .map(|assignment| AccessRow {
+            principal: assignment.principal.clone(),
+            scope: scope_words(&assignment.scope),
+            role: assignment.role.name(),
+            access: assignment
+                .access
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "telemetry".to_string()),
+            because: assignment.because.clone(),
+            line: because_line(source, &assignment.because),
+        })
+        .collect();
+    access.extend(plan.database_grants.iter().map(|grant| AccessRow {
+        principal: grant.principal.clone(),
+        scope: format!("{}.{} (database)", grant.server, grant.database),
+        role: grant.roles.join(" + "),
+        access: grant.access.to_string(),
+        because: grant.because.clone(),
+        line: because_line(source, &grant.because),
+    }));
+    access
+        .sort_by(|a, b| (&a.principal, &a.scope, &a.role).cmp(&(&b.principal, &b.scope, &b.role)));
+
+    let waivers = governance
+        .waivers
+        .iter()
+        .map(|w| WaiverRow {
+            control: w.control.to_string(),
+            component: w.component.clone(),
+            reason: cell(&w.reason),
+            expires: w.expires.to_string(),
+            hardened: w.hardened.to_string(),
+            weakened: w.weakened.to_string(),
+            allow_from: w.allow_from.clone(),
+            exemptions: w
+                .policies
+                .iter()
+                .map(|p| p.display_name.trim_end_matches('.').to_string())
+                .collect(),
+            because: w.because.clone(),
+            line: because_line(source, &w.because),
+        })
+        .collect();
+
+    let policies = plan
+        .policies
+        .iter()
+        .map(|assignment| {
+            let mut by_effect: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (environment, effect) in &assignment.effects {
+                by_effect.entry(effect).or_default().push(environment);
+            }
+            let effects = if by_effect.len() == 1 {
+                by_effect.keys().map(|e| e.to_string()).collect()
+            } else {
+                by_effect
+                    .iter()
+                    .map(|(effect, envs)| format!("{effect} ({})", envs.join(", ")))
+                    .collect()
+            };
+            PolicyRow {
+                name: assignment
+                    .policy
+                    .display_name
+                    .trim_end_matches('.')
+                    .to_string(),
+                guid: assignment.policy.guid.to_string(),
+                effects,
+                because: assignment.because.clone(),
+                exempted_for: governance
+                    .waivers
+                    .iter()
+                    .filter(|w| w.policies.iter().any(|p| p.guid == assignment.policy.guid))
+                    .map(|w| format!("{} until {}", w.component, w.expires))
+                    .collect(),
+            }
+        })
+        .collect();
+
+    let subnets = plan
+        .subnets
+        .iter()
+        .map(|subnet| SubnetRow {
+            name: subnet.name.clone(),
+            ranges: plan
+                .environments
+                .iter()
+                .map(|e| format!("{e}: {}", subnet.prefix_in(e)))
+                .collect(),
+            purpose: match &subnet.purpose {
+                crate::plan::SubnetPurpose::PrivateEndpoints => {
+                    "private endpoints; inbound only on their ports, from the VNet".to_string()
+                }
+                crate::plan::SubnetPurpose::Integration { component, .. } => {
+                    format!("outbound of {component}; no inbound")
+                }
+                crate::plan::SubnetPurpose::ContainerEnvironment { component } => format!(
+                    "Container Apps environment{}; HTTP(S) from the VNet only",
+                    component
+                        .as_ref()
+                        .map(|c| format!(" of {c}"))
+                        .unwrap_or_default()
+                ),
+            },
+        })
+        .collect();
+
+    Report {
+        app: plan.app.clone(),
+        blueprint: blueprint_label.to_string(),
+        generator: crate::emit::GENERATOR.to_string(),
+        environments,
+        tags: blueprint
+            .tags
+            .iter()
+            .map(|(name, value)| (cell(name), cell(value)))
+            .collect(),
+        components,
+        access,
+        private_endpoints,
+        subnets,
+        waivers,
+        policies,
+        benchmark: governance.benchmark,
+    }
+}
+
+fn app_exposure(ingress: Ingress, groups: &[&str]) -> String {
+    match ingress {
+        Ingress::Private => format!(
+            "Private endpoint only ({}); public network access disabled",
+            groups.join(", ")
+        ),
+        Ingress::Public => "Internet through Front Door Premium (WAF in prevention mode) over private link; the app's own public network access is disabled".to_string(),
+        Ingress::None => "No inbound traffic; public network access disabled".to_string(),
+        Ingress::Direct => "Internet, directly".to_string(),
+    }
+}
