@@ -388,6 +388,25 @@ pub fn build(
             line: because_line(source, &assignment.because),
         })
         .collect();
+    for component in plan
+        .components
+        .iter()
+        .filter(|c| c.kind() == Kind::FunctionApp)
+    {
+        let path = component.path();
+        access.extend(
+            catalog::FUNCTION_HOST_STORAGE_ROLES
+                .iter()
+                .map(|role| AccessRow {
+                    principal: component.name.clone(),
+                    scope: format!("{} host storage (its own account)", component.name),
+                    role: role.to_string(),
+                    access: "host runtime".to_string(),
+                    because: path.clone(),
+                    line: because_line(source, &path),
+                }),
+        );
+    }
     access.extend(plan.database_grants.iter().map(|grant| AccessRow {
         principal: grant.principal.clone(),
         scope: format!("{}.{} (database)", grant.server, grant.database),

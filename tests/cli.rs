@@ -231,13 +231,45 @@ fn schema_is_json_schema_for_every_kind() {
     }
     assert_eq!(schema["title"], "bulwark blueprint");
     assert!(schema["properties"]["components"].is_object());
+    // Every top-level table the loader accepts, and nothing else.
+    let mut tables: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    tables.sort_unstable();
+    assert_eq!(
+        tables,
+        [
+            "app",
+            "components",
+            "governance",
+            "libraries",
+            "monitoring",
+            "network",
+            "tags",
+            "waivers"
+        ]
+    );
+    for control in [
+        "public-network-access",
+        "shared-key-access",
+        "local-auth",
+        "direct-public-ingress",
+    ] {
+        assert!(
+            text.contains(&format!("\"{control}\"")),
+            "schema lacks {control}"
+        );
+    }
 }
 
 #[test]
 fn help_documents_the_commands_and_exit_codes() {
     let output = bulwark().arg("--help").assert().success();
     let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
-    for text in ["generate", "validate", "schema", "Exit codes"] {
+    for text in ["generate", "validate", "explain", "schema", "Exit codes"] {
         assert!(stdout.contains(text), "{text}");
     }
 }

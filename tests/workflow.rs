@@ -479,3 +479,27 @@ fn without_a_manifest_subnets_follow_declaration_order() {
     let first = before["dev"]["storefront-integration"].clone();
     assert_eq!(after["dev"]["admin-integration"], first, "{after}");
 }
+
+#[test]
+fn a_library_can_require_tags_every_app_must_give() {
+    let (_dir, project, _library) = project_with_library();
+    let path = project.join("bulwark.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    let untagged = text.replace("cost-center = \"CC-0000\"\n", "");
+    assert_ne!(text, untagged, "the starter template tags its resources");
+    fs::write(&path, untagged).unwrap();
+    let result = run(&project, &["validate"]);
+    assert_eq!(result.code, 2, "{}", result.stderr);
+    assert!(
+        result
+            .stderr
+            .contains("tag `cost-center` is required but [tags] gives it no value"),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result.stderr.contains("the defaults of library `platform`"),
+        "the diagnostic says where the requirement comes from: {}",
+        result.stderr
+    );
+}

@@ -207,9 +207,15 @@ fn validate_governance(
                 )
                 .at(format!("governance.required_tags[{index}]"))
                 .expected(format!("[tags] {} = \"…\"", shown(name)))
-                .help(
-                    "every resource carries the tags in [tags]; add a value for each required tag",
-                ),
+                .help(match &blueprint.app.defaults {
+                    Some(library) => format!(
+                        "every resource carries the tags in [tags]; the requirement comes from [governance] or from the defaults of library `{library}`"
+                    ),
+                    None => {
+                        "every resource carries the tags in [tags]; add a value for each required tag"
+                            .to_string()
+                    }
+                }),
             );
         }
     }

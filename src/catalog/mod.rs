@@ -183,6 +183,14 @@ const WEB_APP: KindSpec = KindSpec {
 pub const WEB_APP_PRIVATE_POLICY: &str = "1b5ef780-c53c-4a64-87f3-bb9c8c8094ba";
 /// The function-app twin of [`WEB_APP_PRIVATE_POLICY`].
 pub const FUNCTION_APP_PRIVATE_POLICY: &str = "969ac98b-88a8-449f-883c-2e9adb123127";
+/// What the Functions host needs on its own storage: blobs (keys, leases, packages), queues
+/// (blob-trigger and internal queues) and tables (timers, Durable Functions). Never an Owner role.
+pub const FUNCTION_HOST_STORAGE_ROLES: [&str; 3] = [
+    "Storage Blob Data Contributor",
+    "Storage Queue Data Contributor",
+    "Storage Table Data Contributor",
+];
+
 /// The Microsoft cloud security benchmark initiative, assigned with `benchmark = true`.
 pub const BENCHMARK_INITIATIVE: &str = "1f3afdf9-d0c9-4c3d-847f-89da613e70a8";
 /// Assigned when any component is public: the Premium tier (managed WAF rules and private

@@ -18,13 +18,7 @@ use crate::plan::ComponentPlan;
 const PACKAGE_CONTAINER: &str = "app-package";
 /// The package blob an Elastic Premium app runs from (Flex Consumption names its own).
 const PACKAGE_BLOB: &str = "app.zip";
-/// What the Functions host needs on its own storage: blobs (keys, leases, packages), queues
-/// (blob-trigger and internal queues) and tables (timers, Durable Functions). Never an Owner role.
-const HOST_STORAGE_ROLES: [&str; 3] = [
-    "Storage Blob Data Contributor",
-    "Storage Queue Data Contributor",
-    "Storage Table Data Contributor",
-];
+use crate::catalog::FUNCTION_HOST_STORAGE_ROLES as HOST_STORAGE_ROLES;
 const HOST_STORAGE: &str = "hostStorage";
 const PACKAGE_CONTAINER_SYMBOL: &str = "packageContainer";
 
