@@ -43,6 +43,8 @@ pub struct Report {
     pub environments: Vec<EnvironmentRow>,
     pub tags: BTreeMap<String, String>,
     pub components: Vec<ComponentRow>,
+    /// How the internet reaches the app, one row per public component.
+    pub entry_points: Vec<EntryRow>,
     pub access: Vec<AccessRow>,
     pub private_endpoints: Vec<EndpointRow>,
     pub subnets: Vec<SubnetRow>,
@@ -73,6 +75,15 @@ pub struct ComponentRow {
     pub locked: String,
     pub policies: Vec<String>,
     pub waived: Vec<String>,
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryRow {
+    pub component: String,
+    pub path: String,
+    pub protection: String,
+    pub output: String,
     pub line: Option<usize>,
 }
 
@@ -254,6 +265,7 @@ pub fn build(
     };
 
     let mut components = Vec::new();
+    let mut entry_points = Vec::new();
     let mut private_endpoints = Vec::new();
     for component in &plan.components {
         let kind = component.kind();
@@ -314,6 +326,40 @@ pub fn build(
                 "{authentication}; WAIVED until {}: {}",
                 w.expires, w.weakened
             );
+        }
+        let ingress = match &component.spec {
+            crate::blueprint::ComponentSpec::WebApp(web) => Some(web.ingress),
+            crate::blueprint::ComponentSpec::FunctionApp(function) => Some(function.ingress),
+            _ => None,
+        };
+        let url = format!(
+            "`{}Url` output of main.bicep",
+            catalog::naming::component_symbol(&component.name)
+        );
+        match (ingress, waived(Control::DirectPublicIngress)) {
+            (Some(Ingress::Public), _) => entry_points.push(EntryRow {
+                component: component.name.clone(),
+                path: format!("Front Door Premium `afd-{}-<env>` → private link → app", plan.app),
+                protection: "WAF policy in Prevention mode (Microsoft Default Rule Set, Bot Manager), HTTPS only (HTTP redirected), health probe; the private link connection is approved once per environment".to_string(),
+                output: url,
+                line: because_line(source, &format!("{path}.ingress")),
+            }),
+            (Some(Ingress::Direct), Some(w)) => entry_points.push(EntryRow {
+                component: component.name.clone(),
+                path: "directly to the app (WAIVED)".to_string(),
+                protection: format!(
+                    "HTTPS only, TLS 1.2, {}; no WAF; deployment (SCM) site closed; until {}",
+                    if w.allow_from.is_empty() {
+                        "open to the internet".to_string()
+                    } else {
+                        format!("only from {}", w.allow_from.join(", "))
+                    },
+                    w.expires
+                ),
+                output: url,
+                line: because_line(source, &format!("{path}.ingress")),
+            }),
+            _ => {}
         }
         let compute = component.is_compute();
         let stateful = !compute && !component.private_endpoints.is_empty();
@@ -479,11 +525,14 @@ pub fn build(
         .iter()
         .map(|subnet| SubnetRow {
             name: subnet.name.clone(),
-            ranges: plan
-                .environments
-                .iter()
-                .map(|e| format!("{e}: {}", subnet.prefix_in(e)))
-                .collect(),
+            ranges: match subnet.prefix() {
+                crate::plan::PerEnvironment::Same(range) => vec![range.to_string()],
+                crate::plan::PerEnvironment::Each(_) => plan
+                    .environments
+                    .iter()
+                    .map(|e| format!("{e}: {}", subnet.prefix_in(e)))
+                    .collect(),
+            },
             purpose: match &subnet.purpose {
                 crate::plan::SubnetPurpose::PrivateEndpoints => {
                     "private endpoints; inbound only on their ports, from the VNet".to_string()
@@ -513,6 +562,7 @@ pub fn build(
             .map(|(name, value)| (cell(name), cell(value)))
             .collect(),
         components,
+        entry_points,
         access,
         private_endpoints,
         subnets,

@@ -51,6 +51,7 @@ fn security_report(path: &std::path::Path) -> String {
     let label = path.file_name().unwrap().to_string_lossy().into_owned();
     let options = bulwark::Options {
         blueprint_label: label.clone(),
+        today: common::today(),
         ..bulwark::Options::default()
     };
     let generated = bulwark::generate(&loaded.blueprint, &options).unwrap();

@@ -226,3 +226,33 @@ fn a_waiver_weakens_only_its_control_and_removing_it_restores_the_hardened_liter
         }
     }
 }
+
+#[test]
+fn direct_ingress_is_public_only_where_its_waiver_says() {
+    let files = common::generate_file(&common::repo().join("blueprints/kiosk.toml"));
+    let web = files.get("modules/web-app-web.bicep").unwrap();
+    assert!(web.contains("publicNetworkAccess: 'Enabled'"));
+    assert!(web.contains("ipAddress: '198.51.100.0/26'"));
+    assert!(web.contains("ipSecurityRestrictionsDefaultAction: 'Deny'"));
+    assert!(web.contains("scmIpSecurityRestrictionsDefaultAction: 'Deny'"));
+    assert!(
+        web.contains("groupIds: [\n"),
+        "a direct app keeps its private endpoint"
+    );
+    let jobs = files.get("modules/function-app-jobs.bicep").unwrap();
+    assert!(jobs.contains("ipSecurityRestrictionsDefaultAction: 'Allow'"));
+    assert!(jobs.contains("scmIpSecurityRestrictionsDefaultAction: 'Deny'"));
+    let main = files.get("main.bicep").unwrap();
+    assert!(main.contains("output webUrl string = 'https://${webModule.outputs.hostName}'"));
+    assert!(
+        files.get("modules/front-door.bicep").is_none(),
+        "no public app, no Front Door"
+    );
+    let exemptions = files.get("modules/waivers.bicep").unwrap();
+    // One exemption per exempted policy: two apps, storage, registry (two), vault, hubs.
+    assert_eq!(
+        exemptions.matches("policyExemptions@").count(),
+        7,
+        "{exemptions}"
+    );
+}

@@ -131,6 +131,7 @@ fn the_report_excerpt_is_the_invoices_report() {
     let loaded = bulwark::blueprint::load::from_str_in(&text, path.parent().unwrap()).unwrap();
     let options = bulwark::Options {
         blueprint_label: "invoices.toml".into(),
+        today: common::today(),
         ..bulwark::Options::default()
     };
     let generated = bulwark::generate(&loaded.blueprint, &options).unwrap();

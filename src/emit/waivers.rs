@@ -303,7 +303,7 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                         "scmIpSecurityRestrictionsDefaultAction",
                     ],
                     "Deny".into(),
-                    "The deployment (SCM) site stays closed to the internet",
+                    "The deployment (SCM) site stays closed to the internet: deploy through the private endpoint",
                 );
                 set(
                     body,

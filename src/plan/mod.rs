@@ -944,7 +944,8 @@ fn plan_component(
     let mut subnet = None;
     match &component.spec {
         ComponentSpec::WebApp(web) => {
-            if web.ingress == Ingress::Private {
+            // A direct app keeps its endpoint: its deployment (SCM) site is reached only there.
+            if matches!(web.ingress, Ingress::Private | Ingress::Direct) {
                 private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
             }
             subnet = Some(format!("{}-integration", component.name));
@@ -953,7 +954,7 @@ fn plan_component(
             for group in ["blob", "queue", "table"] {
                 private_endpoints.push(endpoint("hostStorage", types::STORAGE_ACCOUNT.name, group));
             }
-            if function.ingress == Ingress::Private {
+            if matches!(function.ingress, Ingress::Private | Ingress::Direct) {
                 private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
             }
             subnet = Some(format!("{}-integration", component.name));

@@ -62,7 +62,7 @@ pub fn parse_cidr_within(text: &str, shortest: u8, longest: u8) -> Result<Cidr, 
     if !(shortest..=longest).contains(&prefix) {
         return Err(format!("/{prefix} is outside /{shortest} to /{longest}"));
     }
-    let host_mask = u32::MAX >> prefix;
+    let host_mask = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
     if base & host_mask != 0 {
         let network = Cidr {
             base: base & !host_mask,
@@ -266,6 +266,17 @@ mod tests {
         assert!(parse_cidr("10.0.0/16").is_err());
         assert!(parse_cidr("10.0.0.256/24").is_err());
         assert!(parse_cidr("nonsense").is_err());
+        // One address, as a waiver's allow_from may give it.
+        assert_eq!(
+            parse_cidr_within("192.0.2.10/32", 1, 32)
+                .unwrap()
+                .to_string(),
+            "192.0.2.10/32"
+        );
+        assert_eq!(
+            parse_cidr_within("0.0.0.0/1", 1, 32).unwrap().to_string(),
+            "0.0.0.0/1"
+        );
     }
 
     fn request(name: &str, prefix: u8) -> Request {
