@@ -135,11 +135,18 @@ pub fn site_properties() -> Vec<Property> {
     ]
 }
 
-pub fn exposure_comment(public: bool) -> &'static str {
-    if public {
-        "Public ingress (blueprint: ingress = \"public\") only through Front Door Premium's WAF and a private link: public network access stays disabled"
-    } else {
-        "Private ingress: reachable only through its private endpoint"
+pub fn exposure_comment(ingress: crate::blueprint::Ingress) -> &'static str {
+    use crate::blueprint::Ingress;
+    match ingress {
+        Ingress::Public => {
+            "Public ingress (blueprint: ingress = \"public\") only through Front Door Premium's WAF and a private link: public network access stays disabled"
+        }
+        Ingress::Direct => {
+            "Direct public ingress (blueprint: ingress = \"direct\", waived): HTTPS only, TLS 1.2+, access restrictions; its private endpoint serves the VNet and deployments"
+        }
+        Ingress::Private | Ingress::None => {
+            "Private ingress: reachable only through its private endpoint"
+        }
     }
 }
 

@@ -111,7 +111,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         Ingress::None => {
             "No ingress (blueprint: ingress = \"none\"): public network access off and no private endpoint"
         }
-        _ => app_service::exposure_comment(public),
+        ingress => app_service::exposure_comment(ingress),
     };
     module.push(Statement::from(site).with_comment(exposure));
     app_service::publishing_policies(module);

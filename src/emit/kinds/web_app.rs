@@ -50,7 +50,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, web: &WebApp, module: &mut
     .prop("kind", "app,linux")
     .prop("identity", super::common::user_assigned_identity())
     .prop("properties", Expr::Object(properties));
-    module.push(Statement::from(site).with_comment(app_service::exposure_comment(public)));
+    module.push(Statement::from(site).with_comment(app_service::exposure_comment(web.ingress)));
     app_service::publishing_policies(module);
     push_private_endpoints(ctx, component, module);
     push_diagnostics(module, "site", types::WEB_SITE);
