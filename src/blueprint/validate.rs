@@ -155,9 +155,27 @@ fn validate_governance(
         }
     };
 
+    let mut lowercase: BTreeMap<String, &str> = BTreeMap::new();
     for (name, value) in &blueprint.tags {
         let path = format!("tags.{name}");
-        if BULWARK_TAGS.contains(&name.as_str()) {
+        // Azure compares tag names without case, so `Owner` and `owner` are one tag.
+        if let Some(other) = lowercase.insert(name.to_lowercase(), name) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-tag",
+                    format!(
+                        "tags `{}` and `{}` are one tag to Azure, which ignores case in tag names",
+                        shown(other),
+                        shown(name)
+                    ),
+                )
+                .at_key(path.clone())
+                .expected("tag names that differ in more than case")
+                .help("keep one of them"),
+            );
+            continue;
+        }
+        if BULWARK_TAGS.contains(&name.to_lowercase().as_str()) {
             diagnostics.push(
                 Diagnostic::error("reserved-tag", format!("bulwark sets tag `{name}` itself"))
                     .at_key(path)
@@ -196,7 +214,11 @@ fn validate_governance(
         }
     }
     for (index, name) in blueprint.governance.required_tags.iter().enumerate() {
-        if !blueprint.tags.contains_key(name) && !BULWARK_TAGS.contains(&name.as_str()) {
+        let given = blueprint
+            .tags
+            .keys()
+            .any(|tag| tag.eq_ignore_ascii_case(name));
+        if !given && !BULWARK_TAGS.contains(&name.to_lowercase().as_str()) {
             diagnostics.push(
                 Diagnostic::error(
                     "missing-required-tag",
@@ -773,6 +795,17 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
                 format!("{path}.peer_with"),
                 diagnostics,
             );
+            if network.existing.is_some() || over.existing.is_some() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "peering-with-existing-network",
+                        "`peer_with` peers a VNet bulwark creates; an existing VNet is peered by its owner",
+                    )
+                    .at(format!("{path}.peer_with"))
+                    .expected("no `peer_with` with `existing`")
+                    .help("remove `peer_with`; the platform team's VNet keeps its own peerings"),
+                );
+            }
         }
     }
     for (flags, what, path) in [

@@ -131,6 +131,19 @@ pub fn waivers(ctx: &Context) -> Option<ConcernModule> {
     Some(ConcernModule { file, args })
 }
 
+/// A range as Azure Storage's firewall takes it: a /32 as its address, a /31 as its two.
+fn storage_rule_values(range: &str) -> Vec<String> {
+    match crate::plan::network::parse_cidr_within(range, 1, 32) {
+        Ok(cidr) if cidr.prefix >= 31 => (0..cidr.size())
+            .map(|offset| {
+                let [a, b, c, d] = (cidr.base + offset as u32).to_be_bytes();
+                format!("{a}.{b}.{c}.{d}")
+            })
+            .collect(),
+        _ => vec![range.to_string()],
+    }
+}
+
 /// Set `path` (e.g. `["properties", "publicNetworkAccess"]`) in an object, adding missing
 /// keys, with a comment on the property set.
 fn set(properties: &mut Vec<Property>, path: &[&str], value: Expr, comment: &str) {
@@ -206,9 +219,21 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                     &comment,
                 );
                 let (acl, rules) = match kind {
+                    // Storage's firewall takes single addresses without a prefix, and no /31.
                     Kind::Storage => (
                         "networkAcls",
-                        ranges(&|range| obj([("value", range.into()), ("action", "Allow".into())])),
+                        Expr::array(
+                            waiver
+                                .allow_from
+                                .iter()
+                                .flat_map(|range| storage_rule_values(range))
+                                .map(|value| {
+                                    Item::from(obj([
+                                        ("value", value.into()),
+                                        ("action", "Allow".into()),
+                                    ]))
+                                }),
+                        ),
                     ),
                     Kind::KeyVault => (
                         "networkAcls",
