@@ -131,6 +131,20 @@ pub fn validate_on(blueprint: &Blueprint, today: crate::blueprint::Date) -> Vec<
 
 /// An `invalid-name` diagnostic when `name` breaks `rule`, offering a corrected name when
 /// there is an obvious one.
+/// An override table for an environment the app does not declare.
+fn unknown_environment(environment: &str, path: String, environments: &[String]) -> Diagnostic {
+    let diagnostic = Diagnostic::error(
+        "unknown-environment",
+        format!("`{}` is not an environment of the app", shown(environment)),
+    )
+    .at_key(path)
+    .expected(one_of(environments));
+    match closest(environment, environments.iter().map(String::as_str)) {
+        Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+        None => diagnostic.help("add it to [app] environments, or remove these overrides"),
+    }
+}
+
 /// Tags bulwark sets itself on every resource.
 const BULWARK_TAGS: &[&str] = &["app", "environment", "managed-by"];
 
@@ -142,18 +156,6 @@ fn validate_governance(
 ) {
     use crate::blueprint::Control;
     let environments = &blueprint.app.environments;
-    let unknown_environment = |environment: &str, path: String| {
-        let diagnostic = Diagnostic::error(
-            "unknown-environment",
-            format!("`{}` is not an environment of the app", shown(environment)),
-        )
-        .at_key(path)
-        .expected(one_of(environments));
-        match closest(environment, environments.iter().map(String::as_str)) {
-            Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
-            None => diagnostic.help("add it to [app] environments, or remove these overrides"),
-        }
-    };
 
     let mut lowercase: BTreeMap<String, &str> = BTreeMap::new();
     for (name, value) in &blueprint.tags {
@@ -246,6 +248,7 @@ fn validate_governance(
             diagnostics.push(unknown_environment(
                 environment,
                 format!("governance.environments.{environment}"),
+                environments,
             ));
         }
     }
@@ -355,6 +358,7 @@ fn validate_governance(
             diagnostics.push(unknown_environment(
                 environment,
                 format!("monitoring.environments.{environment}"),
+                environments,
             ));
         }
     }
@@ -744,20 +748,7 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
     for (environment, over) in &network.environments {
         let path = format!("network.environments.{environment}");
         if !environments.contains(environment) {
-            let diagnostic = Diagnostic::error(
-                "unknown-environment",
-                format!("`{}` is not an environment of the app", shown(environment)),
-            )
-            .at_key(path.clone())
-            .expected(one_of(environments));
-            diagnostics.push(
-                match closest(environment, environments.iter().map(String::as_str)) {
-                    Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
-                    None => {
-                        diagnostic.help("add it to [app] environments, or remove these overrides")
-                    }
-                },
-            );
+            diagnostics.push(unknown_environment(environment, path.clone(), environments));
             continue;
         }
         if let Some(space) = &over.address_space {
@@ -1540,20 +1531,11 @@ fn validate_sizing(
     for (environment, fields) in overrides {
         let env_path = format!("{path}.environments.{environment}");
         if !environments.contains(environment) {
-            let diagnostic = Diagnostic::error(
-                "unknown-environment",
-                format!("`{}` is not an environment of the app", shown(environment)),
-            )
-            .at_key(env_path.clone())
-            .expected(one_of(environments));
-            diagnostics.push(
-                match closest(environment, environments.iter().map(String::as_str)) {
-                    Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
-                    None => {
-                        diagnostic.help("add it to [app] environments, or remove these overrides")
-                    }
-                },
-            );
+            diagnostics.push(unknown_environment(
+                environment,
+                env_path.clone(),
+                environments,
+            ));
             continue;
         }
         for (field, value) in fields {

@@ -1,4 +1,4 @@
-use super::{diagnostics_for, exit, load, print_diagnostics};
+use super::exit;
 use bulwark::output;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -26,32 +26,11 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    let file = match load(&args.blueprint) {
-        Ok(file) => file,
+    let (_, generated) = match super::load_and_generate(&args.blueprint, &args.out, false) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let name = args.blueprint.display().to_string();
-    let options = bulwark::Options {
-        blueprint_label: file.label.clone(),
-        previous_address_plan: output::Manifest::previous_address_plan(&args.out),
-        ..bulwark::Options::default()
-    };
-    let mut generated = match bulwark::generate(&file.blueprint, &options) {
-        Ok(generated) => generated,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics_for(&file, diagnostics), &name, &file.text);
-            return exit::INVALID;
-        }
-    };
-    bulwark::add_report(
-        &mut generated,
-        &file.blueprint,
-        &bulwark::report::Source {
-            label: &file.label,
-            text: &file.text,
-            map: &file.source_map,
-        },
-    );
     let drift = match output::check(&args.out, &generated.files, &generated.manifest) {
         Ok(drift) => drift,
         Err(error) => {

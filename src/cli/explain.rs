@@ -1,4 +1,4 @@
-use super::{diagnostics_for, exit, load, print_diagnostics};
+use super::exit;
 use std::path::PathBuf;
 
 /// Print the security report of a blueprint: per component its identity, exposure,
@@ -24,38 +24,29 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    let file = match load(&args.blueprint) {
-        Ok(file) => file,
+    let (file, generated) = match super::load_and_generate(&args.blueprint, &args.out, true) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let name = args.blueprint.display().to_string();
-    let options = bulwark::Options {
-        blueprint_label: file.label.clone(),
-        previous_address_plan: bulwark::output::Manifest::previous_address_plan(&args.out),
-        ..bulwark::Options::default()
-    };
-    let generated = match bulwark::generate(&file.blueprint, &options) {
-        Ok(generated) => generated,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics_for(&file, diagnostics), &name, &file.text);
-            return exit::INVALID;
-        }
-    };
-    print_diagnostics(
-        &diagnostics_for(&file, generated.warnings.clone()),
-        &name,
-        &file.text,
-    );
-    let source = bulwark::report::Source {
-        label: &file.label,
-        text: &file.text,
-        map: &file.source_map,
-    };
-    let report =
-        bulwark::report::build(&file.blueprint, &generated.plan, &file.label, Some(&source));
     match args.format {
-        Format::Markdown => super::stdout(&report.render_markdown()),
+        Format::Markdown => super::stdout(
+            generated
+                .files
+                .get(bulwark::REPORT_FILE)
+                .expect("load_and_generate adds the report"),
+        ),
         Format::Json => {
+            let source = bulwark::report::Source {
+                label: &file.label,
+                text: &file.text,
+                map: &file.source_map,
+            };
+            let report = bulwark::report::build(
+                &file.blueprint,
+                &generated.plan,
+                &file.label,
+                Some(&source),
+            );
             let mut text = serde_json::to_string_pretty(&report).expect("a report serializes");
             text.push('\n');
             super::stdout(&text);

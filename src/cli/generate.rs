@@ -1,4 +1,4 @@
-use super::{diagnostics_for, exit, load, print_diagnostics};
+use super::exit;
 use bulwark::output::{self, OutputError};
 use std::path::PathBuf;
 
@@ -18,37 +18,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let file = match load(&args.blueprint) {
-        Ok(file) => file,
+    let (_, generated) = match super::load_and_generate(&args.blueprint, &args.out, true) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let name = args.blueprint.display().to_string();
-    let options = bulwark::Options {
-        blueprint_label: file.label.clone(),
-        previous_address_plan: output::Manifest::previous_address_plan(&args.out),
-        ..bulwark::Options::default()
-    };
-    let mut generated = match bulwark::generate(&file.blueprint, &options) {
-        Ok(generated) => generated,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics_for(&file, diagnostics), &name, &file.text);
-            return exit::INVALID;
-        }
-    };
-    bulwark::add_report(
-        &mut generated,
-        &file.blueprint,
-        &bulwark::report::Source {
-            label: &file.label,
-            text: &file.text,
-            map: &file.source_map,
-        },
-    );
-    print_diagnostics(
-        &diagnostics_for(&file, generated.warnings.clone()),
-        &name,
-        &file.text,
-    );
     match output::write(&args.out, &generated.files, &generated.manifest, args.force) {
         Ok(report) => {
             let out = args.out.display();

@@ -89,6 +89,47 @@ pub fn label(path: &Path) -> String {
     )
 }
 
+/// Load a blueprint and generate it as it is written to `out`: keeping the address plan the
+/// manifest there records, with the security report. Prints the diagnostics (warnings too,
+/// if asked); on failure returns the exit code.
+pub fn load_and_generate(
+    blueprint: &Path,
+    out: &Path,
+    show_warnings: bool,
+) -> Result<(LoadedFile, bulwark::Generated), u8> {
+    let file = load(blueprint)?;
+    let name = blueprint.display().to_string();
+    let options = bulwark::Options {
+        blueprint_label: file.label.clone(),
+        previous_address_plan: bulwark::output::Manifest::previous_address_plan(out),
+        ..bulwark::Options::default()
+    };
+    let mut generated = match bulwark::generate(&file.blueprint, &options) {
+        Ok(generated) => generated,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics_for(&file, diagnostics), &name, &file.text);
+            return Err(exit::INVALID);
+        }
+    };
+    bulwark::add_report(
+        &mut generated,
+        &file.blueprint,
+        &bulwark::report::Source {
+            label: &file.label,
+            text: &file.text,
+            map: &file.source_map,
+        },
+    );
+    if show_warnings {
+        print_diagnostics(
+            &diagnostics_for(&file, generated.warnings.clone()),
+            &name,
+            &file.text,
+        );
+    }
+    Ok((file, generated))
+}
+
 /// Read and parse a blueprint; on failure print diagnostics and return the exit code.
 pub fn load(path: &Path) -> Result<LoadedFile, u8> {
     let bytes = match std::fs::read(path) {

@@ -56,22 +56,7 @@ pub fn front_door(ctx: &Context) -> Option<(ConcernModule, Vec<(String, Expr)>)>
         return None;
     }
     let app = &ctx.plan.app;
-    let mut args = vec![
-        (common::location_param(), Expr::ident("location")),
-        (common::tags_param(), Expr::ident("tags")),
-        (
-            param(
-                "environmentName",
-                Type::String,
-                "Environment being deployed.",
-            ),
-            Expr::ident("environmentName"),
-        ),
-        (
-            common::workspace_param(),
-            Expr::path("monitoring.outputs.workspaceId"),
-        ),
-    ];
+    let mut args = super::infra::regional_args();
     let mut file = ctx.module_file();
     let profile_name = env_suffixed(format!("{PROFILE_PREFIX}{app}-"));
     file.push(

@@ -29,6 +29,20 @@ pub(super) fn environment_param() -> (Param, Expr) {
     )
 }
 
+/// What a concern module with regional resources and diagnostics takes from main.bicep:
+/// location, tags, the environment and the workspace.
+pub(super) fn regional_args() -> Vec<(Param, Expr)> {
+    vec![
+        (common::location_param(), Expr::ident("location")),
+        (common::tags_param(), Expr::ident("tags")),
+        environment_param(),
+        (
+            common::workspace_param(),
+            Expr::path("monitoring.outputs.workspaceId"),
+        ),
+    ]
+}
+
 pub(super) fn output(name: &str, value: Expr) -> Statement {
     StatementKind::Output {
         name: name.to_string(),
@@ -323,23 +337,15 @@ pub fn container_apps_environment(symbol: &str, name: Expr) -> Resource {
 
 /// The app's shared Container Apps environment.
 pub fn shared_container_environment(ctx: &Context) -> ConcernModule {
-    let args = vec![
-        (common::location_param(), Expr::ident("location")),
-        (common::tags_param(), Expr::ident("tags")),
-        environment_param(),
-        (
-            common::workspace_param(),
-            Expr::path("monitoring.outputs.workspaceId"),
+    let mut args = regional_args();
+    args.extend([(
+        param(
+            "infrastructureSubnetId",
+            Type::String,
+            "Subnet delegated to the environment.",
         ),
-        (
-            param(
-                "infrastructureSubnetId",
-                Type::String,
-                "Subnet delegated to the environment.",
-            ),
-            Expr::path("network.outputs.containerAppsSubnetId"),
-        ),
-    ];
+        Expr::path("network.outputs.containerAppsSubnetId"),
+    )]);
     let mut file = ctx.module_file();
     file.push(
         Statement::from(container_apps_environment(

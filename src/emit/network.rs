@@ -4,7 +4,7 @@
 
 use super::Context;
 use super::common::{self, ByEnvironment, env_suffixed, regional};
-use super::infra::{ConcernModule, environment_param, output};
+use super::infra::{ConcernModule, output, regional_args};
 use crate::bicep::{Expr, Item, Property, Resource, Statement, obj};
 use crate::catalog::{naming, types};
 use crate::plan::{PerEnvironment, Subnet, SubnetPurpose};
@@ -194,15 +194,7 @@ pub fn network(ctx: &Context) -> ConcernModule {
     let plan = ctx.plan;
     let app = &plan.app;
     let net = &plan.network;
-    let args = vec![
-        (common::location_param(), Expr::ident("location")),
-        (common::tags_param(), Expr::ident("tags")),
-        environment_param(),
-        (
-            common::workspace_param(),
-            Expr::path("monitoring.outputs.workspaceId"),
-        ),
-    ];
+    let args = regional_args();
     let mut by_environment = ByEnvironment::new(
         "addressPlan",
         "What differs between environments: address ranges and the networks they belong to",
