@@ -955,14 +955,15 @@ fn validate_component(
                 }
             }
         }
-        ComponentSpec::EventHubs(hubs)
-            if hubs.sku == "Premium"
+        ComponentSpec::EventHubs(hubs) => {
+            let premium = hubs.sku == "Premium"
                 || hubs
                     .environments
                     .values()
-                    .any(|o| o.get("sku") == Some(&SizingValue::Text("Premium".into()))) =>
-        {
-            validate_event_hubs_premium(&path, hubs, environments, diagnostics);
+                    .any(|o| o.get("sku") == Some(&SizingValue::Text("Premium".into())));
+            if premium {
+                validate_event_hubs_premium(&path, hubs, environments, diagnostics);
+            }
             if !(1..=32).contains(&hubs.partitions) {
                 diagnostics.push(
                     Diagnostic::error(
@@ -974,17 +975,6 @@ fn validate_component(
                     .help("partitions cap parallel consumers; 2-4 suit most apps"),
                 );
             }
-        }
-        ComponentSpec::EventHubs(hubs) if !(1..=32).contains(&hubs.partitions) => {
-            diagnostics.push(
-                Diagnostic::error(
-                    "invalid-partitions",
-                    format!("{} partitions is out of range", hubs.partitions),
-                )
-                .at(format!("{path}.partitions"))
-                .expected("1 to 32 partitions")
-                .help("partitions cap parallel consumers; 2-4 suit most apps"),
-            );
         }
         ComponentSpec::OpenAi(openai) => {
             for (name, deployment) in &openai.deployments {
@@ -1857,7 +1847,7 @@ fn part_fields(kind: Kind) -> &'static str {
     }
 }
 
-fn part_nouns(kind: Kind) -> &'static str {
+pub(super) fn part_nouns(kind: Kind) -> &'static str {
     match kind {
         Kind::Storage => "container or queue",
         Kind::KeyVault => "secret",

@@ -158,6 +158,49 @@ pub fn unique_name(prefix: impl Into<String>, component: &str) -> Expr {
     ])
 }
 
+/// The comment heading a database grant script: the generated-file header, what the script
+/// does, and how a member of the admin group runs it (`commands`), then a blank line.
+pub fn grant_script_header(
+    ctx: &Context,
+    about: &[String],
+    admin_group: &str,
+    commands: &[String],
+) -> String {
+    let mut lines = vec![ctx.header(), String::new()];
+    lines.extend(about.iter().cloned());
+    lines.push(String::new());
+    lines.push(
+        "Run it after each deployment that adds a connection, as a member of the Entra group"
+            .into(),
+    );
+    lines.push(format!(
+        "{admin_group}, from a network that reaches the server's private endpoint:"
+    ));
+    lines.extend(commands.iter().map(|command| format!("  {command}")));
+    let mut out: String = lines
+        .iter()
+        .map(|line| {
+            if line.is_empty() {
+                "--\n".to_string()
+            } else {
+                format!("-- {line}\n")
+            }
+        })
+        .collect();
+    out.push('\n');
+    out
+}
+
+/// `'<text>-'` cut to at most `max` characters, ending in one hyphen (before a hash).
+pub fn bounded_prefix(text: &str, max: usize) -> String {
+    let mut prefix: String = text.chars().take(max - 1).collect();
+    while prefix.ends_with('-') {
+        prefix.pop();
+    }
+    prefix.push('-');
+    prefix
+}
+
 /// A lowercase alphanumeric prefix of at most `max` characters, for names without hyphens.
 pub fn compact_prefix(ctx: &Context, abbreviation: &str, component: &str, max: usize) -> String {
     naming::compact(&[abbreviation, &ctx.plan.app, component], max)
@@ -341,9 +384,9 @@ pub fn push_lock(ctx: &Context, component: &ComponentPlan, module: &mut Module) 
         return;
     };
     let condition = match ctx.plan.governance.locks() {
-        crate::plan::PerEnvironment::Same(false) => return,
-        crate::plan::PerEnvironment::Same(true) => None,
-        crate::plan::PerEnvironment::Each(_) => {
+        PerEnvironment::Same(false) => return,
+        PerEnvironment::Same(true) => None,
+        PerEnvironment::Each(_) => {
             module.param(
                 param(
                     LOCK_VARIABLE,

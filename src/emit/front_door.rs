@@ -2,7 +2,7 @@
 //! private link origin per public app, so the apps keep public network access disabled.
 
 use super::Context;
-use super::common::{self, env_suffixed, param, unique_name};
+use super::common::{self, bounded_prefix, env_suffixed, param, unique_name};
 use super::infra::ConcernModule;
 use crate::bicep::{Expr, Item, Resource, Statement, StatementKind, Type, interp, obj, text};
 use crate::blueprint::{ComponentSpec, Ingress};
@@ -426,14 +426,4 @@ fn output_statement(name: &str, value: Expr) -> Statement {
         value,
     }
     .into()
-}
-
-/// `text` cut to `max - 1` characters, ending in one hyphen before the hash.
-fn bounded_prefix(text: &str, max: usize) -> String {
-    let mut prefix: String = text.chars().take(max - 1).collect();
-    while prefix.ends_with('-') {
-        prefix.pop();
-    }
-    prefix.push('-');
-    prefix
 }

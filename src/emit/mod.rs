@@ -14,7 +14,7 @@ use crate::bicep::{
 };
 use crate::blueprint::SizingValue;
 use crate::catalog::{naming, types};
-use crate::plan::{ComponentPlan, Plan, RoleAssignment, SecretInput, Sized};
+use crate::plan::{ComponentPlan, PerEnvironment, Plan, RoleAssignment, SecretInput, Sized};
 use std::collections::BTreeMap;
 
 pub const GENERATOR: &str = concat!("bulwark ", env!("CARGO_PKG_VERSION"));
@@ -199,8 +199,8 @@ impl Module {
     /// Like [`Module::sized`] for a value derived from sizing fields (a tier from a SKU).
     pub fn sized_as(&mut self, component: &ComponentPlan, name: &str, sized: &Sized) -> Expr {
         match sized {
-            Sized::Uniform(value) => sizing_literal(value),
-            Sized::PerEnvironment(values) => {
+            PerEnvironment::Same(value) => sizing_literal(value),
+            PerEnvironment::Each(values) => {
                 let main_name = format!("{}_{name}", naming::component_symbol(&component.name));
                 let ty = match values.values().next() {
                     Some(SizingValue::Int(_)) => Type::Int,
@@ -346,7 +346,7 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             ),
         ),
     });
-    if let crate::plan::PerEnvironment::Each(locks) = plan.governance.locks() {
+    if let PerEnvironment::Each(locks) = plan.governance.locks() {
         let locked: Vec<&str> = locks
             .iter()
             .filter(|(_, locked)| **locked)
@@ -633,48 +633,26 @@ fn network_scope(plan: &Plan, main: &mut File) -> Option<Expr> {
     if !plan.network.existing {
         return None;
     }
-    let location = plan.network.per_environment(|vnet| {
-        let id = &vnet
-            .existing
-            .as_ref()
-            .expect("existing in every environment")
-            .vnet;
-        (id.subscription.clone(), id.resource_group.clone())
-    });
-    Some(match location {
-        crate::plan::PerEnvironment::Same((subscription, group)) => Expr::call(
-            "resourceGroup",
-            vec![Expr::str(subscription), Expr::str(group)],
-        ),
-        crate::plan::PerEnvironment::Each(locations) => {
-            main.push(
-                Statement::from(StatementKind::Var {
-                    name: "vnetResourceGroups".into(),
-                    value: Expr::object(locations.iter().map(
-                        |(environment, (subscription, group))| {
-                            Property::new(
-                                environment.clone(),
-                                Expr::object([
-                                    Property::new("subscriptionId", subscription.as_str()),
-                                    Property::new("resourceGroup", group.as_str()),
-                                ]),
-                            )
-                        },
-                    )),
-                })
-                .with_comment("The resource group of each environment's existing VNet"),
-            );
-            let of_environment =
-                || Expr::ident("vnetResourceGroups").index(Expr::ident("environmentName"));
-            Expr::call(
-                "resourceGroup",
-                vec![
-                    of_environment().member("subscriptionId"),
-                    of_environment().member("resourceGroup"),
-                ],
-            )
-        }
-    })
+    let mut by_environment = common::ByEnvironment::new(
+        "vnetResourceGroups",
+        "The resource group of each environment's existing VNet",
+    );
+    let part = |part: fn(&crate::plan::network::ResourceId) -> &String| {
+        plan.network.per_environment(|vnet| {
+            let id = &vnet
+                .existing
+                .as_ref()
+                .expect("existing in every environment")
+                .vnet;
+            Expr::str(part(id).as_str())
+        })
+    };
+    let subscription = by_environment.value("subscriptionId", part(|id| &id.subscription));
+    let group = by_environment.value("resourceGroup", part(|id| &id.resource_group));
+    if let Some(table) = by_environment.statement() {
+        main.push(table);
+    }
+    Some(Expr::call("resourceGroup", vec![subscription, group]))
 }
 
 /// Linter rules that guard security are errors; the rest stay at Bicep's defaults.

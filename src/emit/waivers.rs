@@ -278,7 +278,7 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                     &comment,
                 );
                 let restricted = !waiver.allow_from.is_empty();
-                let mut rules: Vec<Item> = waiver
+                let rules: Vec<Item> = waiver
                     .allow_from
                     .iter()
                     .enumerate()
@@ -291,9 +291,6 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                         ]))
                     })
                     .collect();
-                if !restricted {
-                    rules.clear();
-                }
                 set(
                     body,
                     &["properties", "siteConfig", "ipSecurityRestrictions"],

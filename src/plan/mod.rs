@@ -226,11 +226,41 @@ pub enum PerEnvironment<T> {
 }
 
 impl<T: PartialEq + Clone> PerEnvironment<T> {
+    /// `Same` when every environment agrees, else `Each`.
     pub fn from_map(values: BTreeMap<String, T>) -> Self {
         let mut iter = values.values();
         match iter.next() {
             Some(first) if iter.all(|value| value == first) => PerEnvironment::Same(first.clone()),
             _ => PerEnvironment::Each(values),
+        }
+    }
+
+    pub fn value_in(&self, environment: &str) -> &T {
+        match self {
+            PerEnvironment::Same(value) => value,
+            PerEnvironment::Each(values) => &values[environment],
+        }
+    }
+
+    /// A value derived per environment (a tier from a SKU); the same again when every
+    /// environment agrees after the mapping.
+    pub fn map<U: PartialEq + Clone>(&self, map: impl Fn(&T) -> U) -> PerEnvironment<U> {
+        match self {
+            PerEnvironment::Same(value) => PerEnvironment::Same(map(value)),
+            PerEnvironment::Each(values) => PerEnvironment::from_map(
+                values
+                    .iter()
+                    .map(|(environment, value)| (environment.clone(), map(value)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Every value it takes across the environments.
+    pub fn values(&self) -> Vec<&T> {
+        match self {
+            PerEnvironment::Same(value) => vec![value],
+            PerEnvironment::Each(values) => values.values().collect(),
         }
     }
 }
@@ -259,7 +289,8 @@ pub enum DnsPlan {
 }
 
 impl DnsPlan {
-    /// The zone id a private endpoint's zone group points at, if it gets a zone group.
+    /// Whether private endpoints get a DNS zone group (not when the estate's policy
+    /// registers them).
     pub fn registers(&self) -> bool {
         match self {
             DnsPlan::Create => true,

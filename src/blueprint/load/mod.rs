@@ -367,7 +367,10 @@ fn load_component(
         let target = if spec.target(None).is_some() {
             shown_name.clone()
         } else {
-            format!("{shown_name}.<{}>", part_placeholder(kind))
+            format!(
+                "{shown_name}.<{}>",
+                crate::blueprint::validate::part_nouns(kind)
+            )
         };
         diagnostics.push(
             Diagnostic::error("uses-on-non-compute", format!("a {kind} component cannot use other components"))
@@ -413,15 +416,7 @@ fn deserialize_kind(
     path: &str,
     source_map: &SourceMap,
 ) -> Result<ComponentSpec, Box<Diagnostic>> {
-    let locate = |span: &std::ops::Range<usize>| Located {
-        path: source_map
-            .path_at(span)
-            .filter(|p| p.starts_with(path))
-            .unwrap_or_else(|| path.to_string()),
-        span: span.clone(),
-        note: None,
-    };
-    deserialize_kind_located(kind, settings, path, &locate)
+    deserialize_kind_located(kind, settings, path, &locator(source_map, path))
 }
 
 pub(super) fn deserialize_kind_located(
@@ -456,18 +451,6 @@ pub(super) fn deserialize_kind_located(
     })
 }
 
-fn part_placeholder(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Storage => "container or queue",
-        Kind::KeyVault => "secret",
-        Kind::Postgres => "database",
-        Kind::CosmosDb => "database or database/container",
-        Kind::ServiceBus => "queue, topic or topic/subscription",
-        Kind::EventHubs => "event hub",
-        _ => "part",
-    }
-}
-
 /// Where a deserialization error points: the field's path, its span in the blueprint and,
 /// when the value came from a library, which one.
 pub(super) struct Located {
@@ -476,21 +459,28 @@ pub(super) struct Located {
     note: Option<String>,
 }
 
-fn deserialize<T: DeserializeOwned>(
-    value: Spanned<DeValue<'_>>,
-    path: &str,
-    source_map: &SourceMap,
-) -> Result<T, Box<Diagnostic>> {
-    let locate = |span: &std::ops::Range<usize>| Located {
-        // Name the field the error is about, not just the table it is in.
+/// Where an error in the value at `path` points: the field it is about (not just the table
+/// it is in), found by its span.
+fn locator<'a>(
+    source_map: &'a SourceMap,
+    path: &'a str,
+) -> impl Fn(&std::ops::Range<usize>) -> Located + 'a {
+    move |span| Located {
         path: source_map
             .path_at(span)
             .filter(|p| p.starts_with(path))
             .unwrap_or_else(|| path.to_string()),
         span: span.clone(),
         note: None,
-    };
-    deserialize_located(value, path, &locate)
+    }
+}
+
+fn deserialize<T: DeserializeOwned>(
+    value: Spanned<DeValue<'_>>,
+    path: &str,
+    source_map: &SourceMap,
+) -> Result<T, Box<Diagnostic>> {
+    deserialize_located(value, path, &locator(source_map, path))
 }
 
 pub(super) fn deserialize_located<T: DeserializeOwned>(

@@ -4,7 +4,7 @@
 //! also change the store's data-plane permissions.
 
 use super::common::{
-    grant_arm_roles, inbound, principal_param, principal_params, push_diagnostics,
+    bounded_prefix, grant_arm_roles, inbound, principal_param, principal_params, push_diagnostics,
     push_private_endpoints, regional, role_assignment, role_comment, role_symbol, unique_name,
 };
 use crate::bicep::{Expr, Item, Resource, Statement, interp, obj, text};
@@ -52,16 +52,6 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     custom_role_assignments(ctx, component, module);
     push_private_endpoints(ctx, component, module);
     module.output("endpoint", Expr::path("store.properties.endpoint"));
-}
-
-/// `'<text>-'` cut to at most `max` characters, ending in one hyphen.
-fn bounded_prefix(text: &str, max: usize) -> String {
-    let mut prefix: String = text.chars().take(max - 1).collect();
-    while prefix.ends_with('-') {
-        prefix.pop();
-    }
-    prefix.push('-');
-    prefix
 }
 
 /// The custom writer role, created once when a connection needs it, and one assignment of

@@ -70,10 +70,10 @@ pub fn app_insights(module: &mut Module) {
     );
 }
 
-/// The settings every App Service app gets first: its identity and Entra-authenticated
-/// telemetry, then `extra` (host settings), then the module's `appSettings` parameter.
-pub fn all_settings(extra: Vec<Item>) -> Expr {
-    let mut items = vec![
+/// What every app's environment starts with: its identity's client id and
+/// Entra-authenticated telemetry, as `name`/`value` pairs.
+pub fn identity_and_telemetry() -> Vec<Item> {
+    vec![
         Item::from(obj([
             ("name", "AZURE_CLIENT_ID".into()),
             ("value", Expr::ident("identityClientId")),
@@ -95,7 +95,13 @@ pub fn all_settings(extra: Vec<Item>) -> Expr {
                 ]),
             ),
         ])),
-    ];
+    ]
+}
+
+/// The settings every App Service app gets first: its identity and Entra-authenticated
+/// telemetry, then `extra` (host settings), then the module's `appSettings` parameter.
+pub fn all_settings(extra: Vec<Item>) -> Expr {
+    let mut items = identity_and_telemetry();
     items.extend(extra);
     Expr::call(
         "concat",
@@ -144,14 +150,36 @@ pub fn exposure_comment(ingress: crate::blueprint::Ingress) -> &'static str {
         Ingress::Direct => {
             "Direct public ingress (blueprint: ingress = \"direct\", waived): HTTPS only, TLS 1.2+, access restrictions; its private endpoint serves the VNet and deployments"
         }
-        Ingress::Private | Ingress::None => {
-            "Private ingress: reachable only through its private endpoint"
+        Ingress::Private => "Private ingress: reachable only through its private endpoint",
+        Ingress::None => {
+            "No ingress (blueprint: ingress = \"none\"): public network access off and no private endpoint"
         }
     }
 }
 
+/// What follows every App Service site: basic-auth publishing off, its private endpoints,
+/// diagnostics on the site and its plan, and the outputs its ingress needs.
+pub fn finish_site(
+    ctx: &crate::emit::Context,
+    component: &ComponentPlan,
+    ingress: crate::blueprint::Ingress,
+    module: &mut Module,
+) {
+    use crate::blueprint::Ingress;
+    publishing_policies(module);
+    super::common::push_private_endpoints(ctx, component, module);
+    super::common::push_diagnostics(module, "site", types::WEB_SITE);
+    super::common::push_diagnostics(module, "plan", types::APP_SERVICE_PLAN);
+    module.output("hostName", Expr::path("site.properties.defaultHostName"));
+    match ingress {
+        Ingress::Public => front_door_outputs(module),
+        Ingress::Direct => direct_outputs(component, module),
+        Ingress::Private | Ingress::None => {}
+    }
+}
+
 /// The URL of an app reached directly from the internet (`ingress = "direct"`, waived).
-pub fn direct_outputs(component: &ComponentPlan, module: &mut Module) {
+fn direct_outputs(component: &ComponentPlan, module: &mut Module) {
     module.main_output(
         format!(
             "{}Url",
@@ -166,7 +194,7 @@ pub fn direct_outputs(component: &ComponentPlan, module: &mut Module) {
 
 /// What Front Door needs of a public app: the site to open a private link to. `hostName`, its
 /// origin, every app outputs anyway.
-pub fn front_door_outputs(module: &mut Module) {
+fn front_door_outputs(module: &mut Module) {
     module.output("siteId", Expr::path("site.id"));
 }
 

@@ -295,29 +295,7 @@ fn plain_env(component: &ComponentPlan) -> Expr {
 
 /// The identity and Entra-authenticated telemetry every app gets, then its Key Vault secrets.
 fn standard_env(secret_env: Vec<Item>) -> Vec<Item> {
-    let mut items = vec![
-        Item::from(obj([
-            ("name", "AZURE_CLIENT_ID".into()),
-            ("value", Expr::ident("identityClientId")),
-        ])),
-        Item::from(obj([
-            ("name", "APPLICATIONINSIGHTS_CONNECTION_STRING".into()),
-            (
-                "value",
-                Expr::path("appInsights.properties.ConnectionString"),
-            ),
-        ])),
-        Item::from(obj([
-            ("name", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING".into()),
-            (
-                "value",
-                Expr::interp([
-                    text("Authorization=AAD;ClientId="),
-                    interp(Expr::ident("identityClientId")),
-                ]),
-            ),
-        ])),
-    ];
+    let mut items = app_service::identity_and_telemetry();
     items.extend(secret_env);
     items
 }

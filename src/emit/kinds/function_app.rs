@@ -5,11 +5,11 @@
 use super::app_service;
 use super::common::{
     compact_prefix, endpoint_ready_symbol, env_suffixed, param, principal_param, push_diagnostics,
-    push_private_endpoints, regional, role_assignment, role_symbol, unique_name,
+    regional, role_assignment, role_symbol, unique_name,
 };
 use super::storage::{blob_service, hardened_account};
 use crate::bicep::{Expr, Item, Key, Property, Resource, Statement, Type, interp, obj, text};
-use crate::blueprint::{ComponentSpec, FunctionApp, Ingress};
+use crate::blueprint::{ComponentSpec, FunctionApp};
 use crate::catalog::{Role, facts, types};
 use crate::emit::{Context, Module, identity_symbol};
 use crate::plan::ComponentPlan;
@@ -48,7 +48,6 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let maximum_instances = module.sized(component, "maximum_instances");
     module.push(plan(app, name, function, flex, maximum_instances.clone()));
 
-    let public = function.ingress == Ingress::Public;
     let mut properties: Vec<Property> = app_service::site_properties()
         .into_iter()
         // Flex Consumption routes outbound traffic through its integration subnet itself; the
@@ -107,24 +106,9 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     .prop("properties", Expr::Object(properties))
     // The host starts only once it can reach its storage privately and is allowed to use it.
     .prop("dependsOn", Expr::array(depends_on));
-    let exposure = match function.ingress {
-        Ingress::None => {
-            "No ingress (blueprint: ingress = \"none\"): public network access off and no private endpoint"
-        }
-        ingress => app_service::exposure_comment(ingress),
-    };
-    module.push(Statement::from(site).with_comment(exposure));
-    app_service::publishing_policies(module);
-    push_private_endpoints(ctx, component, module);
-    push_diagnostics(module, "site", types::WEB_SITE);
-    push_diagnostics(module, "plan", types::APP_SERVICE_PLAN);
-    module.output("hostName", Expr::path("site.properties.defaultHostName"));
-    if public {
-        app_service::front_door_outputs(module);
-    }
-    if function.ingress == Ingress::Direct {
-        app_service::direct_outputs(component, module);
-    }
+    module
+        .push(Statement::from(site).with_comment(app_service::exposure_comment(function.ingress)));
+    app_service::finish_site(ctx, component, function.ingress, module);
 }
 
 fn has_key(property: &Property, key: &str) -> bool {

@@ -2,7 +2,9 @@
 //! reachable only through its private endpoint, and its databases. Apps get roles from a
 //! generated grant script, never a password, superuser or ownership.
 
-use super::common::{push_diagnostics, push_private_endpoints, regional, unique_name};
+use super::common::{
+    grant_script_header, push_diagnostics, push_private_endpoints, regional, unique_name,
+};
 use crate::bicep::{Expr, Item, Resource, Statement, obj};
 use crate::blueprint::{ComponentSpec, SizingValue};
 use crate::catalog::naming::part_symbol;
@@ -196,49 +198,27 @@ fn grant_script(
     let app = &ctx.plan.app;
     let name = &component.name;
     let environments = ctx.plan.environments.join("|");
-    let mut out = String::new();
-    let _ = writeln!(out, "-- {}", ctx.header());
-    let _ = writeln!(out, "--");
-    let _ = writeln!(
-        out,
-        "-- Database roles for the apps that connect to {name} ({}): each app's managed identity",
-        component.path()
+    let mut out = grant_script_header(
+        ctx,
+        &[
+            format!(
+                "Database roles for the apps that connect to {name} ({}): each app's managed identity",
+                component.path()
+            ),
+            "gets a login role with only the privileges its connection needs (never superuser or owner).".into(),
+            "Idempotent: roles are created only when missing and GRANT repeats harmlessly, so it is".into(),
+            "safe to re-run. Default privileges cover tables the administrator role creates later.".into(),
+        ],
+        admin_group,
+        &[
+            format!("host=$(az deployment group show -g <resource-group> -n {app}-{name} --query properties.outputs.host.value -o tsv)"),
+            "export PGPASSWORD=$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)".into(),
+            format!(
+                "PGUSER={} psql \"host=$host dbname=postgres sslmode=require\" -v environmentName=<{environments}> -f postgres/{name}.sql",
+                shell_quoted(admin_group)
+            ),
+        ],
     );
-    let _ = writeln!(
-        out,
-        "-- gets a login role with only the privileges its connection needs (never superuser or owner)."
-    );
-    let _ = writeln!(
-        out,
-        "-- Idempotent: roles are created only when missing and GRANT repeats harmlessly, so it is"
-    );
-    let _ = writeln!(
-        out,
-        "-- safe to re-run. Default privileges cover tables the administrator role creates later."
-    );
-    let _ = writeln!(out, "--");
-    let _ = writeln!(
-        out,
-        "-- Run it after each deployment that adds a connection, as a member of the Entra group"
-    );
-    let _ = writeln!(
-        out,
-        "-- {admin_group}, from a network that reaches the server's private endpoint:"
-    );
-    let _ = writeln!(
-        out,
-        "--   host=$(az deployment group show -g <resource-group> -n {app}-{name} --query properties.outputs.host.value -o tsv)"
-    );
-    let _ = writeln!(
-        out,
-        "--   export PGPASSWORD=$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)"
-    );
-    let _ = writeln!(
-        out,
-        "--   PGUSER={} psql \"host=$host dbname=postgres sslmode=require\" -v environmentName=<{environments}> -f postgres/{name}.sql",
-        shell_quoted(admin_group)
-    );
-    out.push('\n');
     out.push_str("\\set ON_ERROR_STOP on\n");
 
     let mut principals: Vec<&str> = grants.iter().map(|g| g.principal.as_str()).collect();

@@ -2,12 +2,14 @@
 //! auditing to Log Analytics and no public network access, and its one database. Apps get
 //! database users from a generated grant script, never a password or `db_owner`.
 
-use super::common::{push_diagnostics, push_private_endpoints, regional, unique_name};
+use super::common::{
+    grant_script_header, push_diagnostics, push_private_endpoints, regional, unique_name,
+};
 use crate::bicep::{Expr, Item, Property, Resource, Statement, obj};
 use crate::blueprint::{ComponentSpec, SizingValue};
 use crate::catalog::types;
 use crate::emit::{Context, Module};
-use crate::plan::{ComponentPlan, DatabaseGrant, Sized};
+use crate::plan::{ComponentPlan, DatabaseGrant, PerEnvironment};
 use std::fmt::Write as _;
 
 /// A blueprint SKU string as the ARM `sku` object of `Microsoft.Sql/servers/databases`.
@@ -246,7 +248,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             .into(),
         )
     }) {
-        Sized::Uniform(value) => Expr::Bool(&value.to_string() == "Enabled"),
+        PerEnvironment::Same(value) => Expr::Bool(&value.to_string() == "Enabled"),
         per_environment => module
             .sized_as(component, "zone_redundancy", &per_environment)
             .equals("Enabled"),
@@ -332,40 +334,22 @@ fn grant_script(
     let app = &ctx.plan.app;
     let name = &component.name;
     let environments = ctx.plan.environments.join("|");
-    let mut out = String::new();
-    let _ = writeln!(out, "-- {}", ctx.header());
-    let _ = writeln!(out, "--");
-    let _ = writeln!(
-        out,
-        "-- Database users for the apps that connect to {name} ({}): each app's managed identity",
-        component.path()
+    let mut out = grant_script_header(
+        ctx,
+        &[
+            format!(
+                "Database users for the apps that connect to {name} ({}): each app's managed identity",
+                component.path()
+            ),
+            "becomes a contained user with only the roles its connection needs (never db_owner).".into(),
+            "Idempotent: it creates only missing users and role memberships, so it is safe to re-run.".into(),
+        ],
+        admin_group,
+        &[
+            format!("server=$(az deployment group show -g <resource-group> -n {app}-{name} --query properties.outputs.serverFqdn.value -o tsv)"),
+            format!("sqlcmd -S \"$server\" -d {name} --authentication-method ActiveDirectoryDefault -v environmentName=<{environments}> -i sql/{name}.sql"),
+        ],
     );
-    let _ = writeln!(
-        out,
-        "-- becomes a contained user with only the roles its connection needs (never db_owner)."
-    );
-    let _ = writeln!(
-        out,
-        "-- Idempotent: it creates only missing users and role memberships, so it is safe to re-run."
-    );
-    let _ = writeln!(out, "--");
-    let _ = writeln!(
-        out,
-        "-- Run it after each deployment that adds a connection, as a member of the Entra group"
-    );
-    let _ = writeln!(
-        out,
-        "-- {admin_group}, from a network that reaches the server's private endpoint:"
-    );
-    let _ = writeln!(
-        out,
-        "--   server=$(az deployment group show -g <resource-group> -n {app}-{name} --query properties.outputs.serverFqdn.value -o tsv)"
-    );
-    let _ = writeln!(
-        out,
-        "--   sqlcmd -S \"$server\" -d {name} --authentication-method ActiveDirectoryDefault -v environmentName=<{environments}> -i sql/{name}.sql"
-    );
-    out.push('\n');
     out.push_str(":on error exit\n");
     out.push_str("SET NOCOUNT ON;\n");
     for grant in grants {

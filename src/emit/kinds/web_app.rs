@@ -1,11 +1,9 @@
 //! `web-app`: App Service on Linux with its own plan.
 
 use super::app_service;
-use super::common::{
-    env_suffixed, push_diagnostics, push_private_endpoints, regional, unique_name,
-};
+use super::common::{env_suffixed, regional, unique_name};
 use crate::bicep::{Expr, Property, Resource, Statement, obj};
-use crate::blueprint::{Ingress, WebApp};
+use crate::blueprint::WebApp;
 use crate::catalog::types;
 use crate::emit::{Context, Module};
 use crate::plan::ComponentPlan;
@@ -31,7 +29,6 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, web: &WebApp, module: &mut
         .prop("properties", obj([("reserved", true.into())])),
     );
 
-    let public = web.ingress == Ingress::Public;
     let mut site_config = vec![
         Property::new("linuxFxVersion", web.runtime.linux_fx_version()),
         Property::new("alwaysOn", true),
@@ -51,15 +48,5 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, web: &WebApp, module: &mut
     .prop("identity", super::common::user_assigned_identity())
     .prop("properties", Expr::Object(properties));
     module.push(Statement::from(site).with_comment(app_service::exposure_comment(web.ingress)));
-    app_service::publishing_policies(module);
-    push_private_endpoints(ctx, component, module);
-    push_diagnostics(module, "site", types::WEB_SITE);
-    push_diagnostics(module, "plan", types::APP_SERVICE_PLAN);
-    module.output("hostName", Expr::path("site.properties.defaultHostName"));
-    if public {
-        app_service::front_door_outputs(module);
-    }
-    if web.ingress == Ingress::Direct {
-        app_service::direct_outputs(component, module);
-    }
+    app_service::finish_site(ctx, component, web.ingress, module);
 }
