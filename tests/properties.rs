@@ -3458,8 +3458,9 @@ fn the_network_and_governance_checks_catch_what_they_guard() {
         let end = at + text[at..].find("  ]\n").expect("its end") + 4;
         format!("{}{}", &text[..at], &text[end..])
     };
-    let blob_zone = zone_id("privatelink.blob.core.windows.net");
-    let queue_zone = zone_id("privatelink.queue.core.windows.net");
+    // As main.bicep writes them: the storage suffix through `environment()`.
+    let blob_zone = zone_id("privatelink.blob.${environment().suffixes.storage}");
+    let queue_zone = zone_id("privatelink.queue.${environment().suffixes.storage}");
     type Mutation<'a> = (
         &'a str,
         &'a str,
@@ -4406,7 +4407,7 @@ fn check_network(blueprint: &Blueprint, plan: &Plan, files: &FileSet) -> Result<
             for zone in &endpoint.zones {
                 prop_assert!(plan.dns_zones.contains(zone));
                 prop_assert!(
-                    dns.contains(&format!("name: '{zone}'")),
+                    in_public_cloud(dns).contains(&format!("name: '{zone}'")),
                     "{}: zone {zone} is not in dns.bicep",
                     component.name,
                 );
@@ -4643,7 +4644,7 @@ fn check_zones(blueprint: &Blueprint, plan: &Plan, files: &FileSet) -> Result<()
             let props = properties(&block.body, 2);
             let name = property(&props, "name")
                 .first()
-                .map(|n| n.trim_matches('\'').to_string());
+                .map(|n| in_public_cloud(n.trim_matches('\'')));
             (block.symbol, name.unwrap_or_default())
         })
         .collect();
@@ -4774,6 +4775,17 @@ fn weakened_line(control: Control) -> &'static str {
         Control::SharedKeyAccess => "allowSharedKeyAccess: true",
         Control::LocalAuth => "disableLocalAuth: false",
     }
+}
+
+/// Bicep text with the `environment()` host expressions bulwark writes replaced by their
+/// values in the public cloud, so it can be compared with the names a blueprint gives.
+fn in_public_cloud(text: &str) -> String {
+    text.replace("${environment().suffixes.storage}", "core.windows.net")
+        .replace(
+            "${environment().suffixes.sqlServerHostname}",
+            ".database.windows.net",
+        )
+        .replace("${environment().suffixes.keyvaultDns}", ".vault.azure.net")
 }
 
 /// A Bicep string literal of text without quotes or backslashes (ids, ranges, dates).
@@ -5275,7 +5287,7 @@ fn check_dns(blueprint: &Blueprint, plan: &Plan, files: &FileSet) -> Result<(), 
                 .map(|param| {
                     call.params
                         .get(param)
-                        .cloned()
+                        .map(|value| in_public_cloud(value))
                         .unwrap_or_else(|| format!("<no argument {param}>"))
                 })
                 .collect();

@@ -5,6 +5,7 @@
 //! Identifiers and property keys are checked when they are printed, so a bad one is a bug that
 //! fails loudly in tests rather than a file that does something else.
 
+mod cloud;
 mod printer;
 
 pub use printer::{print_file, print_param_file};

@@ -1,11 +1,41 @@
 //! The only place Bicep text is produced. Two-space indentation, one property or item per
 //! line, LF line endings, one trailing newline.
 
+use super::cloud;
 use super::{Expr, File, Item, Key, Param, ParamFile, Property, StatementKind, StrPart};
 use std::fmt::Write as _;
 
+/// The text being printed, and whether cloud host names in string literals are written
+/// through `environment()` (in `.bicep` files; `.bicepparam` files take plain values).
+struct Out {
+    text: String,
+    portable_hosts: bool,
+}
+
+impl Out {
+    fn new(portable_hosts: bool) -> Self {
+        Self {
+            text: String::new(),
+            portable_hosts,
+        }
+    }
+}
+
+impl std::ops::Deref for Out {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.text
+    }
+}
+
+impl std::ops::DerefMut for Out {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.text
+    }
+}
+
 pub fn print_file(file: &File) -> String {
-    let mut out = String::new();
+    let mut out = Out::new(true);
     for line in &file.header {
         push_comment(&mut out, 0, line);
     }
@@ -18,11 +48,11 @@ pub fn print_file(file: &File) -> String {
         }
         print_statement(&mut out, &statement.kind);
     }
-    out
+    out.text
 }
 
 pub fn print_param_file(file: &ParamFile) -> String {
-    let mut out = String::new();
+    let mut out = Out::new(false);
     for line in &file.header {
         push_comment(&mut out, 0, line);
     }
@@ -35,10 +65,10 @@ pub fn print_param_file(file: &ParamFile) -> String {
         print_expr(&mut out, 0, value);
         out.push('\n');
     }
-    out
+    out.text
 }
 
-fn print_statement(out: &mut String, statement: &StatementKind) {
+fn print_statement(out: &mut Out, statement: &StatementKind) {
     match statement {
         StatementKind::TargetScope(scope) => {
             let _ = writeln!(out, "targetScope = {}", quote(scope));
@@ -86,7 +116,7 @@ fn print_statement(out: &mut String, statement: &StatementKind) {
     }
 }
 
-fn print_param(out: &mut String, param: &Param) {
+fn print_param(out: &mut Out, param: &Param) {
     if param.secure {
         out.push_str("@secure()\n");
     }
@@ -107,7 +137,7 @@ fn print_param(out: &mut String, param: &Param) {
     out.push('\n');
 }
 
-fn print_expr(out: &mut String, indent: usize, expr: &Expr) {
+fn print_expr(out: &mut Out, indent: usize, expr: &Expr) {
     match expr {
         Expr::Str(parts) => print_string(out, indent, parts),
         Expr::Int(value) => {
@@ -160,10 +190,22 @@ fn print_expr(out: &mut String, indent: usize, expr: &Expr) {
     }
 }
 
-fn print_string(out: &mut String, indent: usize, parts: &[StrPart]) {
+fn print_string(out: &mut Out, indent: usize, parts: &[StrPart]) {
     out.push('\'');
     for part in parts {
         match part {
+            StrPart::Text(text) if out.portable_hosts => {
+                for piece in cloud::split_hosts(text) {
+                    match piece {
+                        cloud::Piece::Text(text) => escape_into(out, text),
+                        cloud::Piece::Host(expr) => {
+                            out.push_str("${");
+                            out.push_str(expr);
+                            out.push('}');
+                        }
+                    }
+                }
+            }
             StrPart::Text(text) => escape_into(out, text),
             StrPart::Interp(expr) => {
                 out.push_str("${");
@@ -175,7 +217,7 @@ fn print_string(out: &mut String, indent: usize, parts: &[StrPart]) {
     out.push('\'');
 }
 
-fn print_array(out: &mut String, indent: usize, items: &[Item]) {
+fn print_array(out: &mut Out, indent: usize, items: &[Item]) {
     if items.is_empty() {
         out.push_str("[]");
         return;
@@ -193,7 +235,7 @@ fn print_array(out: &mut String, indent: usize, items: &[Item]) {
     out.push(']');
 }
 
-fn print_object(out: &mut String, indent: usize, props: &[Property]) {
+fn print_object(out: &mut Out, indent: usize, props: &[Property]) {
     if props.is_empty() {
         out.push_str("{}");
         return;
