@@ -10,6 +10,9 @@ const PRIVATE_ENDPOINTS: &str = include_str!("facts/private_endpoints.tsv");
 const API_VERSIONS: &str = include_str!("facts/api_versions.tsv");
 const DIAGNOSTICS: &str = include_str!("facts/diagnostics.tsv");
 const POLICIES: &str = include_str!("facts/policies.tsv");
+const NAMING: &str = include_str!("facts/naming.tsv");
+const LIMITS: &str = include_str!("facts/limits.tsv");
+const FRONT_DOOR_WAF: &str = include_str!("facts/front_door_waf.tsv");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
@@ -46,12 +49,74 @@ pub struct Policy {
     pub default_effect: &'static str,
 }
 
+/// The characters a resource type's names may use, as naming.tsv describes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameCharacters {
+    /// `a-z 0-9`
+    LowercaseAlphanumerics,
+    /// `a-z 0-9 -`
+    LowercaseAlphanumericsHyphens,
+    /// `A-Z a-z 0-9`
+    Alphanumerics,
+    /// `A-Z a-z 0-9 -`
+    AlphanumericsHyphens,
+    /// Letters, digits and the listed punctuation.
+    AlphanumericsAnd(&'static str),
+    /// Anything printable but the listed characters.
+    AnyExcept(&'static str),
+    /// A GUID.
+    Guid,
+    /// Fixed names (`default`), or a rule naming.tsv does not document.
+    Unchecked,
+}
+
+impl NameCharacters {
+    pub fn allows(self, name: &str) -> bool {
+        let alnum = |c: char| c.is_ascii_alphanumeric();
+        match self {
+            Self::LowercaseAlphanumerics => name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+            Self::LowercaseAlphanumericsHyphens => name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            Self::Alphanumerics => name.chars().all(alnum),
+            Self::AlphanumericsHyphens => name.chars().all(|c| alnum(c) || c == '-'),
+            Self::AlphanumericsAnd(extra) => name.chars().all(|c| alnum(c) || extra.contains(c)),
+            Self::AnyExcept(banned) => name
+                .chars()
+                .all(|c| !c.is_control() && !banned.chars().any(|b| !b.is_whitespace() && b == c)),
+            Self::Guid => {
+                name.len() == 36
+                    && name.char_indices().all(|(i, c)| {
+                        if matches!(i, 8 | 13 | 18 | 23) {
+                            c == '-'
+                        } else {
+                            c.is_ascii_hexdigit()
+                        }
+                    })
+            }
+            Self::Unchecked => true,
+        }
+    }
+}
+
+/// Azure's rule for the names of one resource type (naming.tsv), where it is documented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameLimits {
+    pub min: Option<usize>,
+    pub max: Option<usize>,
+    pub characters: NameCharacters,
+}
+
 pub struct Facts {
     pub roles: BTreeMap<&'static str, Role>,
     pub private_links: Vec<PrivateLink>,
     pub api_versions: BTreeMap<&'static str, ApiVersions>,
     pub diagnostics: BTreeMap<&'static str, DiagnosticSupport>,
     pub policies: BTreeMap<&'static str, Policy>,
+    /// Resource type (as naming.tsv spells it) → its name rule.
+    pub names: BTreeMap<&'static str, NameLimits>,
 }
 
 pub static FACTS: LazyLock<Facts> = LazyLock::new(|| Facts {
@@ -102,7 +167,53 @@ pub static FACTS: LazyLock<Facts> = LazyLock::new(|| Facts {
     policies: rows(POLICIES)
         .map(|cells| (cells[1], parse_policy(&cells)))
         .collect(),
+    names: rows(NAMING)
+        .map(|cells| {
+            let limits = NameLimits {
+                min: cells[2].parse().ok(),
+                max: cells[3].parse().ok(),
+                characters: name_characters(cells[4]),
+            };
+            (cells[0], limits)
+        })
+        .collect(),
 });
+
+/// The `allowed_characters` cell of naming.tsv as a checkable class. Cells that describe
+/// only a length, a fixed value or nothing documented are left unchecked.
+fn name_characters(cell: &'static str) -> NameCharacters {
+    use NameCharacters::*;
+    match cell {
+        "lowercase letters and numbers" => LowercaseAlphanumerics,
+        "lowercase letters, numbers, hyphens" | "lowercase letters, digits, hyphens" => {
+            LowercaseAlphanumericsHyphens
+        }
+        "alphanumerics" => Alphanumerics,
+        _ if cell.starts_with("letters and digits only") => Alphanumerics,
+        _ if cell.starts_with("alphanumerics and hyphens")
+            || cell.starts_with("alphanumerics, hyphens, Unicode")
+            || cell.starts_with("letters, numbers, hyphens") =>
+        {
+            AlphanumericsHyphens
+        }
+        "alphanumerics, underscores, periods, hyphens"
+        | "alphanumerics, periods, hyphens, underscores"
+        | "labels of alphanumerics, underscores, hyphens separated by periods" => {
+            AlphanumericsAnd("_.-")
+        }
+        "alphanumerics, periods, hyphens, underscores, slashes" => AlphanumericsAnd("_.-/"),
+        "alphanumerics, hyphens, underscores" => AlphanumericsAnd("_-"),
+        _ if cell.contains("(alphanumerics, hyphens, underscores)") => AlphanumericsAnd("_-"),
+        "alphanumerics, periods, underscores, hyphens, parentheses"
+        | "alphanumerics, underscores, parentheses, hyphens, periods" => AlphanumericsAnd("_.-()"),
+        _ if cell.starts_with("any character except") => AnyExcept(
+            cell.trim_start_matches("any character except")
+                .trim_end_matches(" and control characters"),
+        ),
+        "GUID" => Guid,
+        _ => Unchecked,
+    }
+}
 
 fn rows(table: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
     table
@@ -163,6 +274,40 @@ pub fn diagnostic_support(resource_type: &str) -> Option<&'static DiagnosticSupp
     FACTS.diagnostics.get(resource_type)
 }
 
+/// Azure's name rule for a resource type, if naming.tsv has one. Types are matched without
+/// case (ARM's are case-insensitive; naming.tsv writes `Microsoft.Web/serverfarms`).
+pub fn name_limits(resource_type: &str) -> Option<&'static NameLimits> {
+    FACTS
+        .names
+        .iter()
+        .find(|(ty, _)| ty.eq_ignore_ascii_case(resource_type))
+        .map(|(_, limits)| limits)
+}
+
+/// The newest managed rule set version of `rule_set_type` that front_door_waf.tsv documents
+/// for Front Door Premium (rows marked "Don't emit" are left out).
+pub fn front_door_rule_set_version(rule_set_type: &str) -> &'static str {
+    let numbers = |version: &str| -> Vec<u32> {
+        version
+            .split('.')
+            .filter_map(|part| part.parse().ok())
+            .collect()
+    };
+    rows(FRONT_DOOR_WAF)
+        .filter(|cells| cells[0] == rule_set_type)
+        .filter(|cells| cells[2].contains("Front Door") && !cells[3].contains("Don't emit"))
+        .map(|cells| cells[1])
+        .max_by_key(|version| numbers(version))
+        .unwrap_or_else(|| panic!("bulwark bug: front_door_waf.tsv has no {rule_set_type}"))
+}
+
+/// The largest value of a numeric limit in limits.tsv, by subject and limit name.
+pub fn limit(subject: &str, name: &str) -> Option<u64> {
+    rows(LIMITS)
+        .find(|cells| cells[0] == subject && cells[1] == name)
+        .and_then(|cells| cells[2].parse().ok())
+}
+
 pub fn policy(guid: &str) -> &'static Policy {
     FACTS
         .policies
@@ -203,6 +348,9 @@ mod tests {
             ("api_versions.tsv", API_VERSIONS),
             ("diagnostics.tsv", DIAGNOSTICS),
             ("policies.tsv", POLICIES),
+            ("naming.tsv", NAMING),
+            ("limits.tsv", LIMITS),
+            ("front_door_waf.tsv", FRONT_DOOR_WAF),
         ] {
             let on_disk = std::fs::read_to_string(shared.join(name)).unwrap();
             assert_eq!(
@@ -210,6 +358,35 @@ mod tests {
                 "{name} differs from ../shared/azure-facts; copy it again"
             );
         }
+    }
+
+    #[test]
+    fn name_rules_parse() {
+        let storage = name_limits("Microsoft.Storage/storageAccounts").unwrap();
+        assert_eq!((storage.min, storage.max), (Some(3), Some(24)));
+        assert!(storage.characters.allows("stshop0a1b"));
+        assert!(!storage.characters.allows("st-shop"));
+        let plan = name_limits("Microsoft.Web/serverFarms").unwrap();
+        assert_eq!(plan.max, Some(60));
+        let waf = name_limits("Microsoft.Network/FrontDoorWebApplicationFirewallPolicies").unwrap();
+        assert!(!waf.characters.allows("waf-shop"));
+        let exemption = name_limits("Microsoft.Authorization/policyExemptions").unwrap();
+        assert!(!exemption.characters.allows("a/b"));
+        assert!(exemption.characters.allows("exempt-shop (dev)"));
+        let role = name_limits("Microsoft.Authorization/roleAssignments").unwrap();
+        assert!(
+            role.characters
+                .allows("0f4c3b1a-1111-4c4c-8d8d-0123456789ab")
+        );
+        assert_eq!(limit("ARM template", "parameters"), Some(256));
+        assert_eq!(
+            front_door_rule_set_version("Microsoft_DefaultRuleSet"),
+            "2.2"
+        );
+        assert_eq!(
+            front_door_rule_set_version("Microsoft_BotManagerRuleSet"),
+            "1.1"
+        );
     }
 
     #[test]

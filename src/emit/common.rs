@@ -146,6 +146,37 @@ pub fn env_suffixed(prefix: impl Into<String>) -> Expr {
     Expr::interp([text(prefix), interp(Expr::ident("environmentName"))])
 }
 
+/// `'<prefix>-${environmentName}'` for a resource type whose names Azure limits: the prefix is
+/// shortened (see [`fitted`]) so the name fits naming.tsv's maximum for the type with the
+/// longest environment name validation accepts.
+pub fn env_suffixed_for(resource_type: &str, prefix: &str) -> Expr {
+    let max = facts::name_limits(resource_type)
+        .and_then(|limits| limits.max)
+        .unwrap_or_else(|| panic!("bulwark bug: naming.tsv has no maximum for {resource_type}"));
+    let room = max - 1 - naming::ENVIRONMENT_NAME.max;
+    env_suffixed(format!("{}-", fitted(prefix, room)))
+}
+
+/// `text` if it has at most `max` characters; otherwise its first characters and four hex
+/// digits of its SHA-256, so two long names that share a beginning stay distinct and the
+/// same blueprint always gives the same name.
+pub fn fitted(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.as_bytes());
+    let hash: String = digest[..2]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let mut head: String = text.chars().take(max - hash.len() - 1).collect();
+    while head.ends_with('-') {
+        head.pop();
+    }
+    format!("{head}-{hash}")
+}
+
 /// `'<prefix>${uniqueString(resourceGroup().id, '<component>')}'`: names that must be
 /// globally unique, with a readable prefix and 13 characters of hash.
 pub fn unique_name(prefix: impl Into<String>, component: &str) -> Expr {
@@ -282,7 +313,10 @@ pub fn private_endpoint(
             types::PRIVATE_ENDPOINT.name,
             types::PRIVATE_ENDPOINT.api_version,
         ),
-        env_suffixed(format!("pe-{name_prefix}-{group}-")),
+        env_suffixed_for(
+            types::PRIVATE_ENDPOINT.name,
+            &format!("pe-{name_prefix}-{group}"),
+        ),
     )
     .prop(
         "properties",
@@ -678,5 +712,21 @@ pub fn push_diagnostics_file(
         diagnostic_setting(scope_symbol, resource_type, Expr::ident(WORKSPACE_ID))
     {
         file.push(setting);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fitted;
+
+    #[test]
+    fn short_names_stay_and_long_ones_keep_a_distinguishing_hash() {
+        assert_eq!(fitted("pe-shop-media-blob", 51), "pe-shop-media-blob");
+        let long = |group: &str| format!("pe-{}-{group}", "x".repeat(40));
+        let a = fitted(&long("configurationstores"), 51);
+        let b = fitted(&long("searchservice"), 51);
+        assert_eq!(a.chars().count(), 51);
+        assert_ne!(a, b);
+        assert_eq!(a, fitted(&long("configurationstores"), 51));
     }
 }

@@ -6,13 +6,13 @@ use super::common::{self, bounded_prefix, env_suffixed, param, unique_name};
 use super::infra::ConcernModule;
 use crate::bicep::{Expr, Item, Resource, Statement, StatementKind, Type, interp, obj, text};
 use crate::blueprint::{ComponentSpec, Ingress};
-use crate::catalog::{naming, types};
+use crate::catalog::{facts, naming, types};
 use crate::plan::ComponentPlan;
 
-/// The newest GA Default Rule Set on Front Door Premium (DRS 2.2, OWASP CRS 3.3.4 based).
-const DEFAULT_RULE_SET: (&str, &str) = ("Microsoft_DefaultRuleSet", "2.2");
-/// The newest GA bot protection rule set (Bot Manager 1.1).
-const BOT_MANAGER_RULE_SET: (&str, &str) = ("Microsoft_BotManagerRuleSet", "1.1");
+/// The Default Rule Set and bot protection, each at the newest version front_door_waf.tsv
+/// documents for Front Door Premium (DRS 2.2, Bot Manager 1.1 today).
+const DEFAULT_RULE_SET: &str = "Microsoft_DefaultRuleSet";
+const BOT_MANAGER_RULE_SET: &str = "Microsoft_BotManagerRuleSet";
 /// An endpoint's host name is `<name>-<hash>.z01.azurefd.net` and must fit one DNS label.
 const MAX_ENDPOINT_NAME: usize = 46;
 /// Characters `uniqueString()` adds to a name.
@@ -193,8 +193,14 @@ pub fn front_door(ctx: &Context) -> Option<(ConcernModule, Vec<(String, Expr)>)>
 }
 
 fn waf_properties() -> Expr {
-    let (drs, drs_version) = DEFAULT_RULE_SET;
-    let (bots, bots_version) = BOT_MANAGER_RULE_SET;
+    let (drs, drs_version) = (
+        DEFAULT_RULE_SET,
+        facts::front_door_rule_set_version(DEFAULT_RULE_SET),
+    );
+    let (bots, bots_version) = (
+        BOT_MANAGER_RULE_SET,
+        facts::front_door_rule_set_version(BOT_MANAGER_RULE_SET),
+    );
     obj([
         (
             "policySettings",
