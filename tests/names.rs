@@ -35,7 +35,11 @@ impl Default for Names {
 fn long(stem: &str, len: usize) -> String {
     let mut name = stem.to_string();
     while name.len() < len {
-        name.push(if name.len().is_multiple_of(4) { '-' } else { 'x' });
+        name.push(if name.len().is_multiple_of(4) {
+            '-'
+        } else {
+            'x'
+        });
     }
     if name.ends_with('-') {
         name.pop();

@@ -1845,9 +1845,23 @@ fn add_missing_zone_ids(blueprint: &mut Blueprint) {
 /// The subnets the plan lays out for these components, each with the smallest size (longest
 /// prefix) a pin may give it.
 fn pinnable_subnets(specs: &[(String, ComponentSpec)]) -> Vec<(String, u8)> {
-    let mut subnets = vec![(bulwark::plan::PRIVATE_ENDPOINT_SUBNET.to_string(), 28)];
+    let endpoints = bulwark::plan::EndpointDemand::of_specs(specs.iter().map(|(_, spec)| spec));
+    // Room for the compute component property 5 appends: at most four endpoints (a function
+    // app's host storage blob, queue and table, and its site).
+    let with_one_more = bulwark::plan::EndpointDemand {
+        endpoints: endpoints.endpoints + 4,
+        addresses: endpoints.addresses + 4,
+    };
+    let mut subnets = vec![(
+        bulwark::plan::PRIVATE_ENDPOINT_SUBNET.to_string(),
+        with_one_more.minimum_prefix(),
+    )];
     for (name, spec) in specs {
         let subnet = match spec {
+            // Flex Consumption integrates like Container Apps: a /27 at least.
+            ComponentSpec::FunctionApp(function) if function.is_flex_consumption() => {
+                (format!("{name}-integration"), 27)
+            }
             ComponentSpec::WebApp(_) | ComponentSpec::FunctionApp(_) => {
                 (format!("{name}-integration"), 28)
             }

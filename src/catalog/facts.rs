@@ -301,11 +301,16 @@ pub fn front_door_rule_set_version(rule_set_type: &str) -> &'static str {
         .unwrap_or_else(|| panic!("bulwark bug: front_door_waf.tsv has no {rule_set_type}"))
 }
 
-/// The largest value of a numeric limit in limits.tsv, by subject and limit name.
+/// A numeric limit in limits.tsv, by subject and limit name.
 pub fn limit(subject: &str, name: &str) -> Option<u64> {
+    limit_text(subject, name).and_then(|value| value.parse().ok())
+}
+
+/// A limit's value as limits.tsv writes it (`/28`, `7-90`, `200 / 225`).
+pub fn limit_text(subject: &str, name: &str) -> Option<&'static str> {
     rows(LIMITS)
         .find(|cells| cells[0] == subject && cells[1] == name)
-        .and_then(|cells| cells[2].parse().ok())
+        .map(|cells| cells[2])
 }
 
 pub fn policy(guid: &str) -> &'static Policy {

@@ -366,15 +366,84 @@ pub struct SecretInput {
 
 pub const PRIVATE_ENDPOINT_SUBNET: &str = "private-endpoints";
 pub const CONTAINER_APPS_SUBNET: &str = "container-apps";
-/// Private endpoints get a /24 (fewer addresses in a small space: a quarter of the first range).
+/// Private endpoints get a /24 (fewer addresses in a small space: a quarter of the first
+/// range), or more when the blueprint's endpoints need it; never less than a /28.
 const PRIVATE_ENDPOINT_SUBNET_PREFIX: u8 = 24;
 const PRIVATE_ENDPOINT_SUBNET_MINIMUM: u8 = 28;
+
+/// A subnet prefix from limits.tsv (`/28` → 28).
+fn subnet_limit(name: &str) -> u8 {
+    crate::catalog::facts::limit_text("Subnet", name)
+        .and_then(|text| text.trim_start_matches('/').parse().ok())
+        .unwrap_or_else(|| panic!("bulwark bug: limits.tsv has no subnet prefix for {name}"))
+}
+
 /// App Service and Functions integration subnets: /28 is the minimum, /26 what Microsoft
 /// recommends so the plan can scale out.
-const INTEGRATION_SUBNET_PREFIX: u8 = 26;
-const INTEGRATION_SUBNET_MINIMUM: u8 = 28;
+fn integration_subnet_prefix() -> u8 {
+    subnet_limit("App Service / Functions Dedicated VNet integration: recommended prefix")
+}
+
+fn integration_subnet_minimum(flex_consumption: bool) -> u8 {
+    if flex_consumption {
+        subnet_limit("Functions Flex Consumption VNet integration: minimum prefix")
+    } else {
+        subnet_limit(
+            "App Service / Functions Dedicated and Premium VNet integration: minimum prefix",
+        )
+    }
+}
+
 /// Workload-profiles Container Apps environments need at least a /27.
-const CONTAINER_ENVIRONMENT_SUBNET_PREFIX: u8 = 27;
+fn container_environment_subnet_prefix() -> u8 {
+    subnet_limit("Container Apps environment (workload profiles): minimum infrastructure subnet")
+}
+
+/// What the private-endpoint subnet must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointDemand {
+    pub endpoints: usize,
+    /// Addresses the endpoints take plus the ones Azure reserves in every subnet.
+    pub addresses: u64,
+}
+
+impl EndpointDemand {
+    pub fn of(blueprint: &Blueprint) -> Self {
+        Self::of_specs(blueprint.components.iter().map(|component| &component.spec))
+    }
+
+    pub fn of_specs<'a>(specs: impl IntoIterator<Item = &'a ComponentSpec>) -> Self {
+        let endpoints: Vec<PrivateEndpoint> =
+            specs.into_iter().flat_map(private_endpoints_of).collect();
+        // A Cosmos DB account's endpoint takes an address per region plus one for the global
+        // endpoint (limits.tsv, "private endpoints per subnet"); bulwark's accounts have one
+        // region. Every other endpoint takes one.
+        let taken: u64 = endpoints
+            .iter()
+            .map(|endpoint| {
+                if endpoint.resource_type == types::COSMOS_ACCOUNT.name {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum();
+        let reserved =
+            crate::catalog::facts::limit("Subnet", "Azure-reserved addresses per subnet")
+                .unwrap_or(5);
+        EndpointDemand {
+            endpoints: endpoints.len(),
+            addresses: taken + reserved,
+        }
+    }
+
+    /// The longest prefix (smallest subnet) that holds them.
+    pub fn minimum_prefix(self) -> u8 {
+        let bits = 64 - (self.addresses.max(1) - 1).leading_zeros();
+        let fits = 32u32.saturating_sub(bits) as u8;
+        fits.min(PRIVATE_ENDPOINT_SUBNET_MINIMUM)
+    }
+}
 const APP_SERVICE_DELEGATION: &str = "Microsoft.Web/serverFarms";
 const CONTAINER_APPS_DELEGATION: &str = "Microsoft.App/environments";
 
@@ -649,14 +718,15 @@ fn plan_network(blueprint: &Blueprint) -> Result<NetworkPlan, Vec<Diagnostic>> {
 /// endpoints first, then each compute component's subnet in the order components are
 /// declared (the shared Container Apps environment where its first app is declared).
 fn subnet_requests(blueprint: &Blueprint, first_range: Cidr) -> Vec<(Request, SubnetPurpose)> {
+    let endpoints_minimum = EndpointDemand::of(blueprint).minimum_prefix();
     let endpoints_prefix = PRIVATE_ENDPOINT_SUBNET_PREFIX
         .max(first_range.prefix + 2)
-        .min(PRIVATE_ENDPOINT_SUBNET_MINIMUM);
+        .min(endpoints_minimum);
     let mut layout = vec![(
         Request {
             name: PRIVATE_ENDPOINT_SUBNET.into(),
             prefix: endpoints_prefix,
-            minimum: PRIVATE_ENDPOINT_SUBNET_MINIMUM,
+            minimum: endpoints_minimum,
         },
         SubnetPurpose::PrivateEndpoints,
     )];
@@ -664,16 +734,16 @@ fn subnet_requests(blueprint: &Blueprint, first_range: Cidr) -> Vec<(Request, Su
     for component in &blueprint.components {
         let (prefix, minimum, purpose) = match &component.spec {
             ComponentSpec::WebApp(_) => (
-                INTEGRATION_SUBNET_PREFIX,
-                INTEGRATION_SUBNET_MINIMUM,
+                integration_subnet_prefix(),
+                integration_subnet_minimum(false),
                 SubnetPurpose::Integration {
                     component: component.name.clone(),
                     delegation: APP_SERVICE_DELEGATION,
                 },
             ),
             ComponentSpec::FunctionApp(function) => (
-                INTEGRATION_SUBNET_PREFIX,
-                INTEGRATION_SUBNET_MINIMUM,
+                integration_subnet_prefix(),
+                integration_subnet_minimum(function.is_flex_consumption()),
                 SubnetPurpose::Integration {
                     component: component.name.clone(),
                     // Flex Consumption integrates through a Container Apps-style subnet.
@@ -686,8 +756,8 @@ fn subnet_requests(blueprint: &Blueprint, first_range: Cidr) -> Vec<(Request, Su
             ),
             ComponentSpec::ContainerApp(app) => match app.environment {
                 ContainerEnvironment::Dedicated => (
-                    CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
-                    CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
+                    container_environment_subnet_prefix(),
+                    container_environment_subnet_prefix(),
                     SubnetPurpose::ContainerEnvironment {
                         component: Some(component.name.clone()),
                     },
@@ -695,8 +765,8 @@ fn subnet_requests(blueprint: &Blueprint, first_range: Cidr) -> Vec<(Request, Su
                 ContainerEnvironment::Shared if !shared_placed => {
                     shared_placed = true;
                     (
-                        CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
-                        CONTAINER_ENVIRONMENT_SUBNET_PREFIX,
+                        container_environment_subnet_prefix(),
+                        container_environment_subnet_prefix(),
                         SubnetPurpose::ContainerEnvironment { component: None },
                     )
                 }
@@ -716,12 +786,15 @@ fn subnet_requests(blueprint: &Blueprint, first_range: Cidr) -> Vec<(Request, Su
     layout
 }
 
-fn purpose_words(purpose: &SubnetPurpose) -> &'static str {
+fn purpose_words(purpose: &SubnetPurpose, demand: EndpointDemand) -> String {
     match purpose {
-        SubnetPurpose::PrivateEndpoints => "private endpoints",
-        SubnetPurpose::Integration { .. } => "App Service VNet integration",
+        SubnetPurpose::PrivateEndpoints => format!(
+            "the blueprint's {} private endpoints ({} addresses with the ones Azure reserves)",
+            demand.endpoints, demand.addresses
+        ),
+        SubnetPurpose::Integration { .. } => "App Service VNet integration".into(),
         SubnetPurpose::ContainerEnvironment { .. } => {
-            "a Container Apps environment (workload profiles)"
+            "a Container Apps environment (workload profiles)".into()
         }
     }
 }
@@ -734,6 +807,7 @@ fn plan_subnets(
     let mut diagnostics = Vec::new();
     let mut layout: Option<Vec<(Request, SubnetPurpose)>> = None;
     let mut prefixes: Vec<BTreeMap<String, Cidr>> = Vec::new();
+    let demand = EndpointDemand::of(blueprint);
     for (environment, vnet) in &network_plan.environments {
         let settings = blueprint.network.in_environment(environment);
         let Some(first_range) = vnet.ranges.first().copied() else {
@@ -791,7 +865,11 @@ fn plan_subnets(
                 diagnostics.push(
                     Diagnostic::error(
                         "subnet-too-small",
-                        format!("{cidr} is smaller than {} needs", purpose_words(purpose)),
+                        format!(
+                            "{cidr} ({} addresses) is smaller than {} needs",
+                            cidr.size(),
+                            purpose_words(purpose, demand)
+                        ),
                     )
                     .at(path.clone())
                     .expected(format!("a /{} or larger", request.minimum))
@@ -891,7 +969,12 @@ fn plan_subnets(
                     .at(settings.ranges_path.clone())
                     .expected(expected)
                     .help(format!(
-                        "bulwark needs a /{PRIVATE_ENDPOINT_SUBNET_PREFIX} for private endpoints (less in a small space), a /{INTEGRATION_SUBNET_PREFIX} per web or function app and a /{CONTAINER_ENVIRONMENT_SUBNET_PREFIX} per Container Apps environment; pinned subnets take what they pin"
+                        "bulwark needs a /{} for the {} private endpoints (at least a /{}), a /{} per web or function app and a /{} per Container Apps environment; pinned subnets take what they pin",
+                        PRIVATE_ENDPOINT_SUBNET_PREFIX.min(demand.minimum_prefix()),
+                        demand.endpoints,
+                        demand.minimum_prefix(),
+                        integration_subnet_prefix(),
+                        container_environment_subnet_prefix()
                     )),
                 );
             }
@@ -966,20 +1049,15 @@ fn endpoint(
     }
 }
 
-fn plan_component(
-    lookup: &ByName<'_>,
-    blueprint: &Blueprint,
-    component: &Component,
-) -> ComponentPlan {
+/// The private endpoints a component's resources get, one per private-link group.
+fn private_endpoints_of(spec: &ComponentSpec) -> Vec<PrivateEndpoint> {
     let mut private_endpoints = Vec::new();
-    let mut subnet = None;
-    match &component.spec {
+    match spec {
         ComponentSpec::WebApp(web) => {
             // A direct app keeps its endpoint: its deployment (SCM) site is reached only there.
             if matches!(web.ingress, Ingress::Private | Ingress::Direct) {
                 private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
             }
-            subnet = Some(format!("{}-integration", component.name));
         }
         ComponentSpec::FunctionApp(function) => {
             for group in ["blob", "queue", "table"] {
@@ -988,14 +1066,8 @@ fn plan_component(
             if matches!(function.ingress, Ingress::Private | Ingress::Direct) {
                 private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
             }
-            subnet = Some(format!("{}-integration", component.name));
         }
-        ComponentSpec::ContainerApp(app) => {
-            subnet = Some(match app.environment {
-                ContainerEnvironment::Shared => CONTAINER_APPS_SUBNET.to_string(),
-                ContainerEnvironment::Dedicated => format!("{}-environment", component.name),
-            });
-        }
+        ComponentSpec::ContainerApp(_) => {}
         ComponentSpec::Storage(storage) => {
             if !storage.containers.is_empty() {
                 private_endpoints.push(endpoint("account", types::STORAGE_ACCOUNT.name, "blob"));
@@ -1073,6 +1145,25 @@ fn plan_component(
         }
         ComponentSpec::External(_) => {}
     }
+    private_endpoints
+}
+
+fn plan_component(
+    lookup: &ByName<'_>,
+    blueprint: &Blueprint,
+    component: &Component,
+) -> ComponentPlan {
+    let private_endpoints = private_endpoints_of(&component.spec);
+    let subnet = match &component.spec {
+        ComponentSpec::WebApp(_) | ComponentSpec::FunctionApp(_) => {
+            Some(format!("{}-integration", component.name))
+        }
+        ComponentSpec::ContainerApp(app) => Some(match app.environment {
+            ContainerEnvironment::Shared => CONTAINER_APPS_SUBNET.to_string(),
+            ContainerEnvironment::Dedicated => format!("{}-environment", component.name),
+        }),
+        _ => None,
+    };
     ComponentPlan {
         name: component.name.clone(),
         spec: component.spec.clone(),
