@@ -243,7 +243,8 @@ fn direct_ingress_is_public_only_where_its_waiver_says() {
     assert!(jobs.contains("ipSecurityRestrictionsDefaultAction: 'Allow'"));
     assert!(jobs.contains("scmIpSecurityRestrictionsDefaultAction: 'Deny'"));
     let main = files.get("main.bicep").unwrap();
-    assert!(main.contains("output webUrl string = 'https://${webModule.outputs.hostName}'"));
+    assert!(main.contains("output urls object = {"));
+    assert!(main.contains("\n  web: 'https://${webModule.outputs.hostName}'\n"));
     assert!(
         files.get("modules/front-door.bicep").is_none(),
         "no public app, no Front Door"

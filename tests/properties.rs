@@ -4310,7 +4310,21 @@ fn subnet_outputs(network: &str, app: &str) -> BTreeMap<String, String> {
             Some((block.symbol, planned_subnet_name(app, &name)))
         })
         .collect();
-    output_values(network)
+    // Compute subnets are keys of one object output: `subnetIds['<subnet>']`.
+    let mut values: Vec<(String, &str)> = output_values(network)
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+    let mut lines = network.lines();
+    if lines.any(|line| line == "output subnetIds object = {") {
+        for line in lines.take_while(|line| *line != "}") {
+            if let Some((key, value)) = line.trim_start().split_once(": ") {
+                let key = key.trim_matches('\'');
+                values.push((format!("subnetIds['{key}']"), value));
+            }
+        }
+    }
+    values
         .into_iter()
         .filter_map(|(name, value)| {
             let subnet = match value.strip_suffix(".id") {
@@ -4320,7 +4334,7 @@ fn subnet_outputs(network: &str, app: &str) -> BTreeMap<String, String> {
                     .and_then(|rest| rest.rsplit_once(", '"))
                     .map(|(_, subnet)| subnet.to_string())?,
             };
-            Some((name.to_string(), subnet))
+            Some((name, subnet))
         })
         .collect()
 }
@@ -5339,13 +5353,15 @@ fn check_dns(blueprint: &Blueprint, plan: &Plan, files: &FileSet) -> Result<(), 
         if let ComponentSpec::ContainerApp(app) = &component.spec
             && app.environment == blueprint::ContainerEnvironment::Dedicated
         {
+            // Keys of the `environmentDns` object output.
             let symbol = naming::component_symbol(&component.name);
+            prop_assert!(
+                outputs.contains("environmentDns"),
+                "main.bicep lacks environmentDns"
+            );
             for suffix in ["Domain", "StaticIp"] {
-                let output = format!("{symbol}Environment{suffix}");
-                prop_assert!(
-                    outputs.contains(&output),
-                    "main.bicep lacks output {output}"
-                );
+                let key = format!("\n  {symbol}{suffix}: ");
+                prop_assert!(main.contains(&key), "environmentDns lacks {symbol}{suffix}");
             }
         }
     }

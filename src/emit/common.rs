@@ -471,7 +471,7 @@ pub fn principal_param(component: &str) -> String {
 pub fn role_assignment(
     symbol: String,
     scope_symbol: &str,
-    principal_param: &str,
+    principal: Expr,
     role_definition: Expr,
     role_key: Expr,
 ) -> Resource {
@@ -486,7 +486,7 @@ pub fn role_assignment(
             "guid",
             vec![
                 Expr::path(&format!("{scope_symbol}.id")),
-                Expr::ident(principal_param),
+                principal.clone(),
                 role_key,
             ],
         ),
@@ -495,7 +495,7 @@ pub fn role_assignment(
     .prop(
         "properties",
         obj([
-            ("principalId", Expr::ident(principal_param)),
+            ("principalId", principal),
             ("principalType", "ServicePrincipal".into()),
             ("roleDefinitionId", role_definition),
         ]),
@@ -591,7 +591,7 @@ pub fn grant_arm_roles(
             Statement::from(role_assignment(
                 role_symbol(&scope, &assignment.principal, &assignment.role),
                 &scope,
-                &principal_param(&assignment.principal),
+                Expr::ident(principal_param(&assignment.principal)),
                 built_in_role(guid),
                 guid.into(),
             ))

@@ -1,10 +1,12 @@
 //! Public ingress: Azure Front Door Premium with a WAF policy in prevention mode and a
 //! private link origin per public app, so the apps keep public network access disabled.
 
-use super::Context;
 use super::common::{self, bounded_prefix, env_suffixed, param, unique_name};
 use super::infra::ConcernModule;
-use crate::bicep::{Expr, Item, Resource, Statement, StatementKind, Type, interp, obj, text};
+use super::{Context, MainOutput, PRIVATE_LINK_APPROVALS, URLS};
+use crate::bicep::{
+    Expr, Item, Property, Resource, Statement, StatementKind, Type, interp, obj, text,
+};
 use crate::blueprint::{ComponentSpec, Ingress};
 use crate::catalog::{facts, naming, types};
 use crate::plan::ComponentPlan;
@@ -42,9 +44,13 @@ fn public_app(component: &ComponentPlan) -> Option<PublicApp<'_>> {
     })
 }
 
+/// The Front Door module's object parameter of origins and object output of host names.
+const ORIGINS: &str = "origins";
+const ENDPOINT_HOST_NAMES: &str = "endpointHostNames";
+
 /// The Front Door module, when any compute component has `ingress = "public"`, with the
 /// outputs main.bicep adds for it (each public app's URL and its pending private link).
-pub fn front_door(ctx: &Context) -> Option<(ConcernModule, Vec<(String, Expr)>)> {
+pub fn front_door(ctx: &Context) -> Option<(ConcernModule, Vec<MainOutput>)> {
     let apps: Vec<PublicApp> = ctx
         .plan
         .components
@@ -102,54 +108,74 @@ pub fn front_door(ctx: &Context) -> Option<(ConcernModule, Vec<(String, Expr)>)>
         ),
     );
 
-    let mut outputs = Vec::new();
+    // One object parameter and one object output for all public apps, however many there
+    // are (ARM allows 256 parameters and 64 outputs per template; limits.tsv).
+    let mut origins = Vec::new();
+    let mut host_names = Vec::new();
     let mut main_outputs = Vec::new();
     for public in &apps {
-        let site_id = format!("{}SiteId", public.symbol);
-        let origin_host = format!("{}OriginHostName", public.symbol);
-        args.push((
-            param(
-                &site_id,
-                Type::String,
-                &format!(
-                    "Resource id of the site of {}, the private link target.",
-                    public.name
-                ),
-            ),
-            Expr::path(&format!(
-                "{}.outputs.siteId",
-                super::module_symbol(public.name)
+        let module = super::module_symbol(public.name);
+        origins.push(
+            Property::new(
+                public.symbol.as_str(),
+                obj([
+                    ("siteId", Expr::path(&format!("{module}.outputs.siteId"))),
+                    (
+                        "hostName",
+                        Expr::path(&format!("{module}.outputs.hostName")),
+                    ),
+                ]),
+            )
+            .with_comment(format!(
+                "{}: its site is the private link target, its default host name the origin",
+                public.name
             )),
-        ));
-        args.push((
-            param(
-                &origin_host,
-                Type::String,
-                &format!("Default host name of {}.", public.name),
-            ),
-            Expr::path(&format!(
-                "{}.outputs.hostName",
-                super::module_symbol(public.name)
-            )),
-        ));
-        push_app(ctx, &mut file, public, &site_id, &origin_host);
-        let output = format!("{}EndpointHostName", public.symbol);
-        outputs.push(output_statement(
-            &output,
+        );
+        let origin = Expr::ident(ORIGINS).member(public.symbol.as_str());
+        push_app(
+            ctx,
+            &mut file,
+            public,
+            &origin.clone().member("siteId"),
+            &origin.member("hostName"),
+        );
+        host_names.push(Property::new(
+            public.symbol.as_str(),
             Expr::path(&format!("{}Endpoint.properties.hostName", public.symbol)),
         ));
         main_outputs.push((
-            format!("{}Url", public.symbol),
+            URLS,
+            public.symbol.clone(),
             Expr::interp([
                 text("https://"),
-                interp(Expr::path(&format!("frontDoor.outputs.{output}"))),
+                interp(
+                    Expr::path(&format!("frontDoor.outputs.{ENDPOINT_HOST_NAMES}"))
+                        .member(public.symbol.as_str()),
+                ),
             ]),
         ));
         main_outputs.push((
-            format!("{}PrivateLinkApproval", public.symbol),
+            PRIVATE_LINK_APPROVALS,
+            public.symbol.clone(),
             approval_hint(public),
         ));
     }
+    args.push((
+        param(
+            ORIGINS,
+            Type::Object,
+            "Per public app: the resource id of its site (the private link target) and its default host name.",
+        ),
+        Expr::object(origins),
+    ));
+    let outputs = vec![
+        StatementKind::Output {
+            name: ENDPOINT_HOST_NAMES.into(),
+            ty: Type::Object,
+            value: Expr::object(host_names),
+        }
+        .into(),
+    ];
 
     file.push(
         Statement::from(
@@ -238,8 +264,8 @@ fn push_app(
     ctx: &Context,
     file: &mut crate::bicep::File,
     public: &PublicApp,
-    site_id: &str,
-    origin_host: &str,
+    site_id: &Expr,
+    origin_host: &Expr,
 ) {
     let app = &ctx.plan.app;
     let symbol = &public.symbol;
@@ -334,8 +360,8 @@ fn push_app(
             .prop(
                 "properties",
                 obj([
-                    ("hostName", Expr::ident(origin_host)),
-                    ("originHostHeader", Expr::ident(origin_host)),
+                    ("hostName", origin_host.clone()),
+                    ("originHostHeader", origin_host.clone()),
                     ("httpPort", 80i64.into()),
                     ("httpsPort", 443i64.into()),
                     ("priority", 1i64.into()),
@@ -345,7 +371,7 @@ fn push_app(
                     (
                         "sharedPrivateLinkResource",
                         obj([
-                            ("privateLink", obj([("id", Expr::ident(site_id))])),
+                            ("privateLink", obj([("id", site_id.clone())])),
                             ("groupId", "sites".into()),
                             ("privateLinkLocation", Expr::ident("location")),
                             (
@@ -423,13 +449,4 @@ fn approval_hint(public: &PublicApp) -> Expr {
             " --query \"[?properties.privateLinkServiceConnectionState.status=='Pending'].[id, properties.privateLinkServiceConnectionState.description]\" -o tsv, then for the Azure Front Door request: az network private-endpoint-connection approve --id <id>",
         ),
     ])
-}
-
-fn output_statement(name: &str, value: Expr) -> Statement {
-    StatementKind::Output {
-        name: name.to_string(),
-        ty: Type::String,
-        value,
-    }
-    .into()
 }

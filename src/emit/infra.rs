@@ -1,16 +1,16 @@
 //! Modules per concern: monitoring, network, private DNS, the shared Container Apps
 //! environment and policy.
 
-use super::common::{
-    self, env_suffixed, param, principal_param, regional, role_assignment, zone_param,
-};
+use super::common::{self, env_suffixed, param, regional, role_assignment, zone_param};
 use super::{Context, identity_symbol};
-use crate::bicep::{Expr, File, Item, Param, Resource, Statement, StatementKind, Type, obj};
+use crate::bicep::{
+    Expr, File, Item, Param, Property, Resource, Statement, StatementKind, Type, obj,
+};
 use crate::catalog::naming::{self, prefixed_symbol};
 use crate::catalog::{Role, facts, types};
 use crate::plan::{PerEnvironment, Scope};
 
-pub use super::network::{environment_subnet_output, integration_subnet_output, network};
+pub use super::network::{network, subnet_id};
 
 /// A concern module: its file and the arguments main.bicep passes it.
 pub struct ConcernModule {
@@ -42,6 +42,9 @@ pub(super) fn regional_args() -> Vec<(Param, Expr)> {
         ),
     ]
 }
+
+/// The monitoring module's parameter with the principal ids of the apps that publish telemetry.
+const PUBLISHER_PRINCIPAL_IDS: &str = "publisherPrincipalIds";
 
 pub(super) fn output(name: &str, value: Expr) -> Statement {
     StatementKind::Output {
@@ -182,22 +185,18 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
     {
         file.push(setting);
     }
+    // Every compute component's principal in one object parameter: one parameter however
+    // many apps publish telemetry (ARM allows 256 per template; limits.tsv).
+    let mut publishers = Vec::new();
     for assignment in ctx
         .plan
         .role_assignments
         .iter()
         .filter(|a| a.scope == Scope::ApplicationInsights)
     {
-        let principal = principal_param(&assignment.principal);
-        args.push((
-            param(
-                &principal,
-                Type::String,
-                &format!(
-                    "Principal id of the managed identity of {}.",
-                    assignment.principal
-                ),
-            ),
+        let key = naming::component_symbol(&assignment.principal);
+        publishers.push(Property::new(
+            key.as_str(),
             Expr::path(&format!(
                 "{}.properties.principalId",
                 identity_symbol(&assignment.principal)
@@ -211,7 +210,7 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
             Statement::from(role_assignment(
                 common::role_symbol("appInsights", &assignment.principal, &assignment.role),
                 "appInsights",
-                &principal,
+                Expr::ident(PUBLISHER_PRINCIPAL_IDS).member(key),
                 common::built_in_role(guid),
                 guid.into(),
             ))
@@ -220,6 +219,16 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
                 assignment.principal, assignment.because
             )),
         );
+    }
+    if !publishers.is_empty() {
+        args.push((
+            param(
+                PUBLISHER_PRINCIPAL_IDS,
+                Type::Object,
+                "Principal ids of the apps' managed identities, by component.",
+            ),
+            Expr::object(publishers),
+        ));
     }
     file.push(output("workspaceId", workspace));
     file.push(output("appInsightsName", Expr::path("appInsights.name")));

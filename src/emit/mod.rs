@@ -17,6 +17,20 @@ use crate::catalog::{naming, types};
 use crate::plan::{ComponentPlan, PerEnvironment, Plan, RoleAssignment, SecretInput, Sized};
 use std::collections::BTreeMap;
 
+/// The secure object parameter carrying Key Vault secret values (main.bicep, vault modules).
+pub const SECRET_VALUES: &str = "secretValues";
+
+/// main.bicep's object outputs, one key per app: its public URL, and the private link
+/// connection Front Door waits for. Objects keep the outputs within ARM's 64 per template.
+pub const URLS: &str = "urls";
+pub const PRIVATE_LINK_APPROVALS: &str = "privateLinkApprovals";
+/// With central DNS: each dedicated Container Apps environment's domain and static IP, for
+/// the platform to register.
+pub const ENVIRONMENT_DNS: &str = "environmentDns";
+
+/// A value main.bicep outputs: the object output it goes in, its key there, and the value.
+pub type MainOutput = (&'static str, String, Expr);
+
 pub const GENERATOR: &str = concat!("bulwark ", env!("CARGO_PKG_VERSION"));
 
 /// Generated files by path relative to the output directory. Paths use `/`, contents use LF
@@ -114,7 +128,7 @@ pub struct Module {
     /// Parameters of main.bicep whose value differs per environment.
     main_params: Vec<MainParam>,
     /// Outputs of main.bicep, e.g. a public app's URL.
-    main_outputs: Vec<(String, Expr)>,
+    main_outputs: Vec<MainOutput>,
     /// Other files the component needs, e.g. a database grant script.
     extra_files: Vec<(String, String)>,
 }
@@ -173,8 +187,8 @@ impl Module {
         );
     }
 
-    pub fn main_output(&mut self, name: String, value: Expr) {
-        self.main_outputs.push((name, value));
+    pub fn main_output(&mut self, group: &'static str, key: String, value: Expr) {
+        self.main_outputs.push((group, key, value));
     }
 
     pub fn extra_file(&mut self, path: String, text: String) {
@@ -313,13 +327,11 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             .description("Azure region for every regional resource.")
             .default(Expr::path("resourceGroup().location")),
     );
-    for input in &plan.secret_inputs {
-        main.push(Param::new(&input.param, Type::String).secure().description(format!(
-            "Value of secret {} of {}; the parameter files read it from environment variable {}.",
-            input.secret, input.component, input.variable
-        )));
-    }
     if !plan.secret_inputs.is_empty() {
+        // One secure object rather than a parameter per secret: ARM allows 256 parameters.
+        main.push(Param::new(SECRET_VALUES, Type::Object).secure().description(
+            "Key Vault secret values, one key per secret; the parameter files read each from an environment variable (see the README).",
+        ));
         main.push(
             Param::new("secretExpiry", Type::Int)
                 .description("Expiry of every Key Vault secret this deployment sets, as Unix time; one year from deployment by default.")
@@ -438,12 +450,9 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             }
         }
     }
+    let mut grouped_outputs: Vec<MainOutput> = Vec::new();
     if let Some((concern, outputs)) = front_door::front_door(&ctx) {
-        concern_outputs.extend(
-            outputs
-                .into_iter()
-                .map(|(name, value)| (name, value, String::new())),
-        );
+        grouped_outputs.extend(outputs);
         concerns.push((
             "frontDoor",
             concern,
@@ -561,13 +570,27 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         });
     }
     for (module, _) in &modules {
-        for (name, value) in &module.main_outputs {
-            main.push(StatementKind::Output {
-                name: name.clone(),
-                ty: Type::String,
-                value: value.clone(),
-            });
+        grouped_outputs.extend(module.main_outputs.iter().cloned());
+    }
+    for group in [URLS, PRIVATE_LINK_APPROVALS, ENVIRONMENT_DNS] {
+        let mut values: Vec<(String, Expr)> = grouped_outputs
+            .iter()
+            .filter(|(name, _, _)| *name == group)
+            .map(|(_, key, value)| (key.clone(), value.clone()))
+            .collect();
+        if values.is_empty() {
+            continue;
         }
+        values.sort_by(|a, b| a.0.cmp(&b.0));
+        main.push(StatementKind::Output {
+            name: group.into(),
+            ty: Type::Object,
+            value: Expr::object(
+                values
+                    .into_iter()
+                    .map(|(key, value)| Property::new(key, value)),
+            ),
+        });
     }
     // Parameters set per environment go with the other parameters, before the variables.
     let position = main
@@ -604,14 +627,17 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
                 sizing_literal(&param.values[environment]),
             ));
         }
-        for input in &plan.secret_inputs {
-            assignments.push((
-                input.param.clone(),
-                Expr::call(
-                    "readEnvironmentVariable",
-                    vec![input.variable.as_str().into()],
-                ),
-            ));
+        if !plan.secret_inputs.is_empty() {
+            let values = plan.secret_inputs.iter().map(|input| {
+                Property::new(
+                    input.param.as_str(),
+                    Expr::call(
+                        "readEnvironmentVariable",
+                        vec![input.variable.as_str().into()],
+                    ),
+                )
+            });
+            assignments.push((SECRET_VALUES.to_string(), Expr::object(values)));
         }
         let file = ParamFile {
             header: vec![ctx.header()],

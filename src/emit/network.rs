@@ -5,7 +5,7 @@
 use super::Context;
 use super::common::{self, ByEnvironment, env_suffixed, regional};
 use super::infra::{ConcernModule, output, regional_args};
-use crate::bicep::{Expr, Item, Property, Resource, Statement, obj};
+use crate::bicep::{Expr, Item, Property, Resource, Statement, StatementKind, Type, obj};
 use crate::catalog::{naming, types};
 use crate::plan::{PerEnvironment, Subnet, SubnetPurpose};
 
@@ -21,25 +21,22 @@ fn strings(values: PerEnvironment<String>) -> PerEnvironment<Expr> {
     }
 }
 
-pub fn subnet_output(subnet: &Subnet) -> String {
+/// The network module's object output holding the compute subnets' ids by subnet name: one
+/// output however many subnets there are (ARM allows 64 outputs per template; limits.tsv).
+pub const SUBNET_IDS: &str = "subnetIds";
+
+/// The single output of a subnet every blueprint of its kind shares, if it has one.
+fn fixed_subnet_output(subnet: &Subnet) -> Option<&'static str> {
     match &subnet.purpose {
-        SubnetPurpose::PrivateEndpoints => "privateEndpointsSubnetId".to_string(),
-        SubnetPurpose::Integration { component, .. } => integration_subnet_output(component),
-        SubnetPurpose::ContainerEnvironment { component: None } => {
-            "containerAppsSubnetId".to_string()
-        }
-        SubnetPurpose::ContainerEnvironment {
-            component: Some(component),
-        } => environment_subnet_output(component),
+        SubnetPurpose::PrivateEndpoints => Some("privateEndpointsSubnetId"),
+        SubnetPurpose::ContainerEnvironment { component: None } => Some("containerAppsSubnetId"),
+        _ => None,
     }
 }
 
-pub fn integration_subnet_output(component: &str) -> String {
-    format!("{}IntegrationSubnetId", naming::component_symbol(component))
-}
-
-pub fn environment_subnet_output(component: &str) -> String {
-    format!("{}EnvironmentSubnetId", naming::component_symbol(component))
+/// `network.outputs.subnetIds['<subnet>']`: the id of a compute component's own subnet.
+pub fn subnet_id(subnet_name: &str) -> Expr {
+    Expr::path(&format!("network.outputs.{SUBNET_IDS}")).index(subnet_name)
 }
 
 struct Rule<'a> {
@@ -491,6 +488,7 @@ pub fn network(ctx: &Context) -> ConcernModule {
         file.push(statement);
     }
     file.push(output("vnetId", Expr::path("vnet.id")));
+    let mut subnet_ids = Vec::new();
     for subnet in &plan.subnets {
         let id = if net.existing {
             Expr::path(&format!("{}.id", subnet_symbol(subnet)))
@@ -504,7 +502,17 @@ pub fn network(ctx: &Context) -> ConcernModule {
                 ],
             )
         };
-        file.push(output(&subnet_output(subnet), id));
+        match fixed_subnet_output(subnet) {
+            Some(name) => file.push(output(name, id)),
+            None => subnet_ids.push(Property::new(subnet.name.as_str(), id)),
+        }
+    }
+    if !subnet_ids.is_empty() {
+        file.push(StatementKind::Output {
+            name: SUBNET_IDS.into(),
+            ty: Type::Object,
+            value: Expr::object(subnet_ids),
+        });
     }
     ConcernModule { file, args }
 }

@@ -4,6 +4,8 @@
 use bulwark::{FileSet, Options};
 use std::path::{Path, PathBuf};
 
+pub mod synthetic;
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

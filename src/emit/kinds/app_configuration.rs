@@ -127,7 +127,7 @@ fn custom_role_assignments(ctx: &Context, component: &ComponentPlan, module: &mu
             Statement::from(role_assignment(
                 role_symbol("store", &assignment.principal, &assignment.role),
                 "store",
-                &principal_param(&assignment.principal),
+                Expr::ident(principal_param(&assignment.principal)),
                 role_definition.clone(),
                 Expr::path("customRole.name"),
             ))

@@ -24,10 +24,7 @@ pub fn params(component: &ComponentPlan, module: &mut Module) {
             Type::String,
             "Delegated subnet for outbound VNet integration.",
         ),
-        Expr::path(&format!(
-            "network.outputs.{}",
-            infra::integration_subnet_output(&component.name)
-        )),
+        infra::subnet_id(&format!("{}-integration", component.name)),
     );
     module.param(
         param(
@@ -181,10 +178,8 @@ pub fn finish_site(
 /// The URL of an app reached directly from the internet (`ingress = "direct"`, waived).
 fn direct_outputs(component: &ComponentPlan, module: &mut Module) {
     module.main_output(
-        format!(
-            "{}Url",
-            crate::catalog::naming::component_symbol(&component.name)
-        ),
+        crate::emit::URLS,
+        crate::catalog::naming::component_symbol(&component.name),
         Expr::interp([
             crate::bicep::text("https://"),
             crate::bicep::interp(Expr::path(&format!("{}.outputs.hostName", module.symbol))),

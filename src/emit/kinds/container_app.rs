@@ -155,10 +155,7 @@ fn dedicated_environment(ctx: &Context, component: &ComponentPlan, module: &mut 
             Type::String,
             "Subnet delegated to the app's dedicated environment.",
         ),
-        Expr::path(&format!(
-            "network.outputs.{}",
-            infra::environment_subnet_output(&component.name)
-        )),
+        infra::subnet_id(&format!("{}-environment", component.name)),
     );
     module.push(
         Statement::from(infra::container_apps_environment(
@@ -178,7 +175,8 @@ fn dedicated_environment(ctx: &Context, component: &ComponentPlan, module: &mut 
         let symbol = naming::component_symbol(&component.name);
         for (output, suffix) in [("defaultDomain", "Domain"), ("staticIp", "StaticIp")] {
             module.main_output(
-                format!("{symbol}Environment{suffix}"),
+                crate::emit::ENVIRONMENT_DNS,
+                format!("{symbol}{suffix}"),
                 Expr::path(&format!("{}.outputs.{output}", module.symbol)),
             );
         }

@@ -201,7 +201,7 @@ fn host_storage(
                 Statement::from(role_assignment(
                     symbol.clone(),
                     HOST_STORAGE,
-                    principal,
+                    Expr::ident(principal),
                     super::common::built_in_role(guid),
                     guid.into(),
                 ))

@@ -5,10 +5,10 @@ use super::common::{
     compact_prefix, grant_arm_roles, param, principal_params, push_diagnostics,
     push_private_endpoints, regional, unique_name,
 };
-use crate::bicep::{Expr, Param, Resource, Statement, Type, obj};
+use crate::bicep::{Expr, Param, Property, Resource, Statement, Type, obj};
 use crate::catalog::naming::part_symbol;
 use crate::catalog::types;
-use crate::emit::{Context, Module};
+use crate::emit::{Context, Module, SECRET_VALUES};
 use crate::plan::{ComponentPlan, Scope};
 
 pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
@@ -59,18 +59,25 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         ),
     );
     push_diagnostics(module, "vault", types::KEY_VAULT);
-    for secret in &secrets {
-        let input = ctx.secret_inputs[&(component.name.as_str(), secret.as_str())];
-        let value_param = format!("{}__value", part_symbol("secret", secret));
+    // One secure object for every secret value, so a vault with many secrets still takes one
+    // parameter (ARM allows 256 per template; limits.tsv).
+    if !secrets.is_empty() {
+        let values = secrets.iter().map(|secret| {
+            let input = ctx.secret_inputs[&(component.name.as_str(), secret.as_str())];
+            Property::new(
+                secret.as_str(),
+                Expr::ident(SECRET_VALUES).member(input.param.as_str()),
+            )
+            .with_comment(format!("from environment variable {}", input.variable))
+        });
         module.param(
-            Param::new(&value_param, Type::String)
+            Param::new(SECRET_VALUES, Type::Object)
                 .secure()
-                .description(format!(
-                    "Value of secret {secret}, read from environment variable {} at deploy time.",
-                    input.variable
-                )),
-            Expr::ident(&input.param),
+                .description("Secret values by secret name; the parameter files read each from an environment variable."),
+            Expr::object(values),
         );
+    }
+    for secret in &secrets {
         let mut resource = Statement::from(
             Resource::new(
                 part_symbol("secret", secret),
@@ -82,7 +89,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             .prop(
                 "properties",
                 obj([
-                    ("value", Expr::ident(&value_param)),
+                    ("value", Expr::ident(SECRET_VALUES).member(secret.as_str())),
                     ("contentType", "text/plain".into()),
                     (
                         "attributes",
