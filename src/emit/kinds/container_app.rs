@@ -375,9 +375,16 @@ fn registries(
         if ctx.plan.component(target).map(ComponentPlan::kind) != Some(Kind::ContainerRegistry) {
             continue;
         }
+        let role = if connection.access == Access::Push {
+            "AcrPush"
+        } else {
+            "AcrPull"
+        };
         sources.push((
             target,
-            format!("Images from {target} are pulled with the app's identity (AcrPull), never a password"),
+            format!(
+                "Images from {target} are pulled with the app's identity ({role}), never a password"
+            ),
         ));
     }
     let mut registries = Vec::new();
