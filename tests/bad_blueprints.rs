@@ -263,6 +263,31 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("9:7"),
     ),
     (
+        "image-registry-missing.toml",
+        "bulwark::unknown-registry",
+        Some("8:22"),
+    ),
+    (
+        "image-registry-not-a-registry.toml",
+        "bulwark::not-a-registry",
+        Some("8:22"),
+    ),
+    (
+        "image-repository-with-host.toml",
+        "bulwark::repository-with-host",
+        Some("8:45"),
+    ),
+    (
+        "image-tag-without-registry-image.toml",
+        "bulwark::image-tag-without-registry-image",
+        Some("11:1"),
+    ),
+    (
+        "image-without-registry.toml",
+        "bulwark::image-without-registry",
+        Some("8:9"),
+    ),
+    (
         "invalid-address-space.toml",
         "bulwark::invalid-address-space",
         Some("7:17"),

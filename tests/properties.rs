@@ -32,7 +32,8 @@ use bulwark::blueprint::{
     ContainerApp, ContainerRegistry, Control, CosmosDb, Date, DnsMode, EventHubs, ExistingNetwork,
     External, FunctionApp, FunctionRuntime, Governance, GovernanceOverride, Ingress, KeyVault,
     Monitoring, MonitoringOverride, NetworkOverride, OpenAi, Overrides, PolicyMode, Postgres,
-    Redis, Runtime, ServiceBus, SizingValue, SqlDatabase, Storage, Target, Waiver, WebApp, load,
+    Redis, RegistryImage, Runtime, ServiceBus, SizingValue, SqlDatabase, Storage, Target, Waiver,
+    WebApp, load,
 };
 use bulwark::catalog::naming::{self, NameRule};
 use bulwark::catalog::{self, Allowed, Role, controls, facts};
@@ -375,9 +376,9 @@ fn partition_key() -> BoxedStrategy<String> {
     .boxed()
 }
 
-/// `repository:tag` in a registry of the blueprint.
+/// `repository:tag` in a registry of the blueprint, as Docker's reference grammar spells them.
 fn image_path() -> BoxedStrategy<String> {
-    "[a-z0-9]{1,8}(/[a-z0-9._-]{1,8}){0,1}:[a-z0-9._-]{1,8}".boxed()
+    "[a-z0-9]{1,8}(/[a-z0-9]{1,4}([._-][a-z0-9]{1,4})?)?:[A-Za-z0-9_][A-Za-z0-9._-]{0,7}".boxed()
 }
 
 fn public_image() -> BoxedStrategy<String> {
@@ -443,9 +444,9 @@ enum DraftSpec {
         app: AppDraft,
     },
     Container {
-        /// Pulled from a registry component of the blueprint (with a `pull` connection) when
-        /// there is one; otherwise `public_image`.
-        from_registry: Option<(Index, String)>,
+        /// Pulled from a registry component of the blueprint when there is one (`repository:tag`,
+        /// and whether the app also lists a `pull` connection to it); otherwise `public_image`.
+        from_registry: Option<(Index, String, bool)>,
         public_image: String,
         worker: bool,
         target_port: u32,
@@ -661,7 +662,7 @@ fn function_draft() -> impl Strategy<Value = DraftSpec> {
 
 fn container_draft() -> impl Strategy<Value = DraftSpec> {
     (
-        prop::option::of((any::<Index>(), image_path())),
+        prop::option::of((any::<Index>(), image_path(), any::<bool>())),
         public_image(),
         any::<bool>(),
         prop_oneof![Just(8080u32), Just(80), Just(443), 1..=65_535u32],
@@ -1494,12 +1495,19 @@ fn compute_spec(
             let pull = from_registry
                 .as_ref()
                 .filter(|_| !registries.is_empty())
-                .map(|(pick, path)| (pick.get(&registries).target.clone(), path));
-            let image = match &pull {
-                Some((registry, path)) => format!("{}.azurecr.io/{path}", registry.component),
-                None => public_image.clone(),
+                .map(|(pick, path, explicit)| {
+                    (pick.get(&registries).target.clone(), path, explicit)
+                });
+            let image: blueprint::Image = match &pull {
+                Some((registry, path, _)) => {
+                    let (repository, tag) = path.split_once(':').expect("image_path has a tag");
+                    RegistryImage::new(registry.component.as_str(), repository, tag).into()
+                }
+                None => public_image.as_str().into(),
             };
-            let first = pull.map(|(registry, _)| (registry, Access::Pull));
+            let first = pull
+                .filter(|(_, _, explicit)| **explicit)
+                .map(|(registry, _, _)| (registry, Access::Pull));
             let (uses, settings) = wire(app, first, &lookup, candidates);
             let mut container = ContainerApp::new(image)
                 .ingress(if *worker {
@@ -4185,6 +4193,17 @@ fn check_baseline(
                     Role::Database(_) => database += 1,
                 }
             }
+        }
+    }
+    // A registry image implies `pull` on its registry unless a connection already grants it.
+    for component in &blueprint.components {
+        if let blueprint::ComponentSpec::ContainerApp(app) = &component.spec
+            && let Some(image) = app.image.registry()
+            && !app.uses.iter().any(|c| {
+                c.to.component == image.registry && matches!(c.access, Access::Pull | Access::Push)
+            })
+        {
+            arm += 1;
         }
     }
     let compute = computes(blueprint).count();

@@ -279,7 +279,10 @@ impl FunctionApp {
 }
 
 impl ContainerApp {
-    pub fn new(image: impl Into<String>) -> Self {
+    /// A container app running `image`: a reference that names its registry host
+    /// (`"mcr.microsoft.com/k8se/quickstart:latest"`) or a [`RegistryImage`] in one of the
+    /// blueprint's container-registry components.
+    pub fn new(image: impl Into<Image>) -> Self {
         ContainerApp {
             image: image.into(),
             ingress: Ingress::default(),
@@ -308,6 +311,29 @@ impl ContainerApp {
     pub fn dedicated_environment(mut self) -> Self {
         self.environment = ContainerEnvironment::Dedicated;
         self
+    }
+
+    /// The tag of the registry image in one environment (`image_tag` in
+    /// `[components.<name>.environments.<env>]`); other environments keep the image's `tag`.
+    pub fn image_tag_in(self, environment: impl Into<String>, tag: impl Into<String>) -> Self {
+        let tag: String = tag.into();
+        self.environment(environment, ContainerApp::IMAGE_TAG, tag.as_str())
+    }
+}
+
+impl RegistryImage {
+    /// `repository:tag` in the container-registry component `registry`, e.g.
+    /// `RegistryImage::new("images", "payroll/runs", "1.8.2")`.
+    pub fn new(
+        registry: impl Into<String>,
+        repository: impl Into<String>,
+        tag: impl Into<String>,
+    ) -> Self {
+        RegistryImage {
+            registry: registry.into(),
+            repository: repository.into(),
+            tag: tag.into(),
+        }
     }
 }
 

@@ -220,10 +220,12 @@ pub enum ContainerEnvironment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerApp {
-    /// Container image, e.g. `myregistry.azurecr.io/api:1.4.2`. Images from a
-    /// container-registry component are pulled with the app's identity (add a `pull`
-    /// connection to it).
-    pub image: String,
+    /// Where the image comes from: a full reference that names its registry host
+    /// (`mcr.microsoft.com/k8se/quickstart:latest`), or an image in a container-registry
+    /// component of the blueprint, `{ registry = "images", repository = "api", tag = "1.4.2" }`,
+    /// pulled with the app's identity (which gets `pull` on that registry). The tag may differ
+    /// per environment: `image_tag = "…"` in `[components.<name>.environments.<env>]`.
+    pub image: Image,
     /// `private` (default): reachable inside the VNet; `none`: no ingress (workers).
     #[serde(default)]
     pub ingress: Ingress,
@@ -252,6 +254,9 @@ pub struct ContainerApp {
 }
 
 impl ContainerApp {
+    /// The per-environment field that overrides the tag of a registry image.
+    pub const IMAGE_TAG: &'static str = "image_tag";
+
     pub(crate) fn default_target_port() -> u32 {
         8080
     }
@@ -266,6 +271,85 @@ impl ContainerApp {
 
     pub(crate) fn default_max_replicas() -> u32 {
         3
+    }
+}
+
+/// A container app's image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Image {
+    /// A full image reference whose first part is the registry host, e.g.
+    /// `mcr.microsoft.com/k8se/quickstart:latest` or `ghcr.io/org/app@sha256:…`.
+    Reference(String),
+    /// An image in a container-registry component of this blueprint.
+    Registry(RegistryImage),
+}
+
+/// An image in a container-registry component: bulwark writes the registry's login server
+/// in front of it and grants the app `pull` on exactly that registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryImage {
+    /// The container-registry component the image is in.
+    pub registry: String,
+    /// The repository inside it, e.g. `payroll/runs` (lowercase, `/`-separated).
+    pub repository: String,
+    /// The tag in every environment without its own `image_tag`, e.g. `1.8.2`.
+    pub tag: String,
+}
+
+impl Image {
+    /// The image in a container-registry component, when it is one.
+    pub fn registry(&self) -> Option<&RegistryImage> {
+        match self {
+            Image::Registry(image) => Some(image),
+            Image::Reference(_) => None,
+        }
+    }
+}
+
+impl From<&str> for Image {
+    fn from(reference: &str) -> Self {
+        Image::Reference(reference.to_string())
+    }
+}
+
+impl From<String> for Image {
+    fn from(reference: String) -> Self {
+        Image::Reference(reference)
+    }
+}
+
+impl From<RegistryImage> for Image {
+    fn from(image: RegistryImage) -> Self {
+        Image::Registry(image)
+    }
+}
+
+impl<'de> Deserialize<'de> for Image {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Image;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "`registry-host/repository:tag` or a table { registry, repository, tag }",
+                )
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Image, E> {
+                Ok(Image::Reference(text.to_string()))
+            }
+
+            // Delegating to the struct keeps its unknown-field and missing-field errors, with
+            // the TOML spans of the table's own keys.
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Image, M::Error> {
+                RegistryImage::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Image::Registry)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 

@@ -91,6 +91,18 @@ pub struct ComponentPlan {
     pub sizing: BTreeMap<&'static str, Sized>,
     /// Key Vault only: secrets of `external` components kept in this vault.
     pub external_secrets: Vec<String>,
+    /// Container apps only: the image, when it comes from a container-registry component.
+    pub registry_image: Option<RegistryImagePlan>,
+}
+
+/// A container app's image in a container-registry component of the blueprint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryImagePlan {
+    /// The container-registry component.
+    pub registry: String,
+    pub repository: String,
+    /// The tag in each environment: the image's `tag`, or the environment's `image_tag`.
+    pub tag: PerEnvironment<String>,
 }
 
 impl ComponentPlan {
@@ -521,6 +533,7 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
                 });
             }
         }
+        role_assignments.extend(implied_pull(&lookup, component));
         if catalog::kind_spec(component.kind()).compute {
             role_assignments.push(RoleAssignment {
                 principal: component.name.clone(),
@@ -608,6 +621,37 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
         secret_inputs,
         shared_container_environment,
     })
+}
+
+/// The `pull` a container app's registry image implies: the catalogue's pull role (AcrPull)
+/// scoped to exactly that registry. None when a `pull` or `push` connection to the registry
+/// already grants it (AcrPush also pulls: facts/roles.tsv, built-in-roles.md @00a583295ba7).
+fn implied_pull(lookup: &ByName<'_>, component: &Component) -> Vec<RoleAssignment> {
+    let ComponentSpec::ContainerApp(app) = &component.spec else {
+        return Vec::new();
+    };
+    let Some(image) = app.image.registry() else {
+        return Vec::new();
+    };
+    let connected = component.uses().iter().any(|connection| {
+        connection.to.component == image.registry
+            && matches!(connection.access, Access::Pull | Access::Push)
+    });
+    if connected {
+        return Vec::new();
+    }
+    let target = lookup[image.registry.as_str()];
+    grant_for(target, None, Access::Pull)
+        .roles
+        .iter()
+        .map(|role| RoleAssignment {
+            principal: component.name.clone(),
+            scope: Scope::Component(image.registry.clone()),
+            access: Some(Access::Pull),
+            role: *role,
+            because: format!("components.{}.image.registry", component.name),
+        })
+        .collect()
 }
 
 /// The grant the catalogue gives for a validated connection.
@@ -1172,7 +1216,36 @@ fn plan_component(
         subnet,
         sizing: sizing::resolve_sizing(&blueprint.app.environments, &component.spec),
         external_secrets: Vec::new(),
+        registry_image: registry_image(&blueprint.app.environments, &component.spec),
     }
+}
+
+/// A container app's registry image with its tag in each environment.
+fn registry_image(environments: &[String], spec: &ComponentSpec) -> Option<RegistryImagePlan> {
+    let ComponentSpec::ContainerApp(app) = spec else {
+        return None;
+    };
+    let image = app.image.registry()?;
+    let tags = environments
+        .iter()
+        .map(|environment| {
+            let tag = app
+                .environments
+                .get(environment)
+                .and_then(|fields| fields.get(crate::blueprint::ContainerApp::IMAGE_TAG))
+                .map_or_else(|| image.tag.clone(), ToString::to_string);
+            (environment.clone(), tag)
+        })
+        .collect::<BTreeMap<_, _>>();
+    Some(RegistryImagePlan {
+        registry: image.registry.clone(),
+        repository: image.repository.clone(),
+        tag: if tags.is_empty() {
+            PerEnvironment::Same(image.tag.clone())
+        } else {
+            PerEnvironment::from_map(tags)
+        },
+    })
 }
 
 fn plan_policies(blueprint: &Blueprint) -> Vec<PolicyAssignment> {

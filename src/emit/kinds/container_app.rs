@@ -7,10 +7,12 @@ use super::common::{
     env_suffixed, identity_params, param, push_diagnostics, setting_expr, user_assigned_identity,
 };
 use crate::bicep::{self, Expr, Item, Property, Resource, Statement, Type, interp, obj, text};
-use crate::blueprint::{Access, ComponentSpec, ContainerApp, ContainerEnvironment, Ingress, Kind};
+use crate::blueprint::{
+    Access, ComponentSpec, ContainerApp, ContainerEnvironment, Image, Ingress, Kind, SizingValue,
+};
 use crate::catalog::{naming, types};
 use crate::emit::{Context, Module, infra, module_symbol};
-use crate::plan::{ComponentPlan, DnsPlan, SettingValue};
+use crate::plan::{ComponentPlan, DnsPlan, PerEnvironment, SettingValue};
 
 pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let ComponentSpec::ContainerApp(spec) = &component.spec else {
@@ -49,7 +51,8 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         param("env", Type::Array, "Environment variables from the app's connections and the blueprint, as name/value pairs."),
         plain_env(component),
     );
-    let registries = registries(ctx, spec, module);
+    let registries = registries(ctx, component, spec, module);
+    let image = image(component, spec, module);
 
     let mut configuration = vec![Property::new("activeRevisionsMode", "Single")];
     if spec.ingress != Ingress::None {
@@ -79,7 +82,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let max_replicas = module.sized(component, "max_replicas");
     let container = obj([
         ("name", component.name.as_str().into()),
-        ("image", spec.image.as_str().into()),
+        ("image", image),
         (
             "env",
             Expr::call(
@@ -298,20 +301,93 @@ fn standard_env(secret_env: Vec<Item>) -> Vec<Item> {
     items
 }
 
-/// Registries the app pulls from with its identity: one per `pull` (or `push`, whose AcrPush
-/// role also pulls) connection to a container-registry component.
-fn registries(ctx: &Context, spec: &ContainerApp, module: &mut Module) -> Vec<Item> {
-    let mut registries = Vec::new();
+/// The container's image: a reference as the blueprint writes it, or the registry
+/// component's login server in front of the repository and the environment's tag.
+fn image(component: &ComponentPlan, spec: &ContainerApp, module: &mut Module) -> Expr {
+    let (Image::Registry(_), Some(plan)) = (&spec.image, &component.registry_image) else {
+        return match &spec.image {
+            Image::Reference(reference) => reference.as_str().into(),
+            Image::Registry(_) => unreachable!("bulwark bug: a registry image without its plan"),
+        };
+    };
+    let login = Expr::ident(login_server_param(&plan.registry));
+    let repository = format!("/{}:", plan.repository);
+    match &plan.tag {
+        PerEnvironment::Same(tag) => {
+            Expr::interp([interp(login), text(format!("{repository}{tag}"))])
+        }
+        PerEnvironment::Each(tags) => {
+            let tags = PerEnvironment::Each(
+                tags.iter()
+                    .map(|(environment, tag)| (environment.clone(), SizingValue::Text(tag.clone())))
+                    .collect(),
+            );
+            let tag = module.sized_as(component, ContainerApp::IMAGE_TAG, &tags);
+            Expr::interp([interp(login), text(repository), interp(tag)])
+        }
+    }
+}
+
+fn login_server_param(registry: &str) -> String {
+    format!("{}LoginServer", naming::component_symbol(registry))
+}
+
+/// Registries the app pulls from with its identity: the one its image comes from, then one
+/// per `pull` (or `push`, whose AcrPush role also pulls) connection to a container-registry
+/// component. The login server comes from the registry's module, so the app deploys after
+/// that module and the role assignments in it (an implicit dependency: Bicep docs,
+/// learn.microsoft.com/azure/azure-resource-manager/bicep/resource-dependencies).
+fn registries(
+    ctx: &Context,
+    component: &ComponentPlan,
+    spec: &ContainerApp,
+    module: &mut Module,
+) -> Vec<Item> {
+    let pushes = |target: &str| {
+        spec.uses
+            .iter()
+            .any(|c| c.to.component == target && c.access == Access::Push)
+    };
+    let mut sources: Vec<(&str, String)> = Vec::new();
+    if let Some(image) = &component.registry_image {
+        let role = if pushes(&image.registry) {
+            "AcrPush"
+        } else {
+            "AcrPull"
+        };
+        sources.push((
+            image.registry.as_str(),
+            format!(
+                "The image comes from {} ({}.image): pulled with the app's identity ({role}), never a password",
+                image.registry,
+                component.path()
+            ),
+        ));
+    }
     for connection in spec
         .uses
         .iter()
         .filter(|c| matches!(c.access, Access::Pull | Access::Push))
     {
-        let target = &connection.to.component;
+        let target = connection.to.component.as_str();
         if ctx.plan.component(target).map(ComponentPlan::kind) != Some(Kind::ContainerRegistry) {
             continue;
         }
-        let login_param = format!("{}LoginServer", naming::component_symbol(target));
+        let role = if connection.access == Access::Push {
+            "AcrPush"
+        } else {
+            "AcrPull"
+        };
+        sources.push((
+            target,
+            format!(
+                "Images from {target} are pulled with the app's identity ({role}), never a password"
+            ),
+        ));
+    }
+    let mut registries = Vec::new();
+    for (target, comment) in sources {
+        let login_param = login_server_param(target);
         if module.has_param(&login_param) {
             continue;
         }
@@ -323,9 +399,13 @@ fn registries(ctx: &Context, spec: &ContainerApp, module: &mut Module) -> Vec<It
             ),
             Expr::path(&format!("{}.outputs.loginServer", module_symbol(target))),
         );
+        // `registries[].identity` takes the user-assigned identity's resource id (learn.microsoft.com/azure/container-apps/managed-identity-image-pull).
         registries.push(
-            Item::from(obj([("server", Expr::ident(&login_param)), ("identity", Expr::ident("identityId"))]))
-                .with_comment(format!("Images from {target} are pulled with the app's identity (AcrPull), never a password")),
+            Item::from(obj([
+                ("server", Expr::ident(&login_param)),
+                ("identity", Expr::ident("identityId")),
+            ]))
+            .with_comment(comment),
         );
     }
     registries
