@@ -3,9 +3,13 @@
 //! Markdown by `templates/security-report.md.tera`; every line that exists because of the
 //! blueprint names the blueprint line that caused it.
 
-use crate::blueprint::{Blueprint, Control, Ingress, Kind, PolicyMode, SourceMap};
-use crate::catalog;
-use crate::plan::{DnsPlan, Plan, Scope};
+use crate::blueprint::{
+    Blueprint, ComponentSpec, ContainerEnvironment, Control, Ingress, Kind, PartKind, PolicyMode,
+    SourceMap,
+};
+use crate::catalog::{self, types};
+use crate::emit::component_module_path;
+use crate::plan::{ComponentPlan, DnsPlan, Plan, Scope};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -49,6 +53,12 @@ pub struct Report {
     pub private_endpoints: Vec<EndpointRow>,
     pub subnets: Vec<SubnetRow>,
     pub waivers: Vec<WaiverRow>,
+    /// The SAS authorization rules of `local-auth` waivers, one per granted entity.
+    pub sas_keys: Vec<SasKeyRow>,
+    /// Every resource with a public-network setting, and what that setting lets in.
+    pub exposure: Vec<ExposureRow>,
+    /// The app creates its own Log Analytics workspace (else logs go to a central one).
+    pub own_workspace: bool,
     pub policies: Vec<PolicyRow>,
     pub benchmark: bool,
 }
@@ -123,8 +133,58 @@ pub struct WaiverRow {
     pub hardened: String,
     pub weakened: String,
     pub allow_from: Vec<String>,
+    /// `local-auth`: the SAS rules it creates, e.g. `waiver-local-auth` on queue `invoices` (Send).
+    pub grants: Vec<String>,
     pub exemptions: Vec<String>,
     pub because: String,
+    pub line: Option<usize>,
+}
+
+/// A SAS authorization rule a `local-auth` waiver creates on one entity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SasKeyRow {
+    pub component: String,
+    /// `queue`, `topic` or `event hub`.
+    pub entity_kind: String,
+    pub entity: String,
+    pub rule: String,
+    /// As Azure spells them: `Send`, `Listen`.
+    pub rights: Vec<String>,
+    pub module: String,
+    pub expires: String,
+    /// The Azure CLI command that reads this rule's keys (and only this rule's).
+    pub keys_command: String,
+    pub because: String,
+    pub line: Option<usize>,
+}
+
+/// What a resource's public-network setting lets in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PublicAccess {
+    /// `publicNetworkAccess: 'Disabled'`.
+    Disabled,
+    /// `publicNetworkAccess: 'Enabled'` because of a waiver.
+    Waived,
+    /// Log Analytics and Application Insights: ingestion and query over public endpoints,
+    /// Entra ID only.
+    IngestionAndQuery,
+    /// The NAT gateway's public IP: outbound only.
+    OutboundOnly,
+    /// Front Door: the internet, through the WAF.
+    InternetThroughWaf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExposureRow {
+    /// The component, or what the resource is (`Log Analytics workspace`).
+    pub resource: String,
+    pub resource_type: String,
+    /// The generated file declaring it.
+    pub module: String,
+    pub access: PublicAccess,
+    /// The setting and what it lets in, in words.
+    pub detail: String,
     pub line: Option<usize>,
 }
 
@@ -326,6 +386,12 @@ pub fn build(
                 "{authentication}; WAIVED until {}: {}",
                 w.expires, w.weakened
             );
+            if !w.grants.is_empty() {
+                authentication = format!(
+                    "{authentication}, SAS keys only through {}; the namespace's RootManageSharedAccessKey is handed to no one (see SAS keys)",
+                    grant_words(&w.grants).join(", ")
+                );
+            }
         }
         let ingress = match &component.spec {
             crate::blueprint::ComponentSpec::WebApp(web) => Some(web.ingress),
@@ -475,6 +541,7 @@ pub fn build(
             hardened: w.hardened.to_string(),
             weakened: w.weakened.to_string(),
             allow_from: w.allow_from.clone(),
+            grants: grant_words(&w.grants),
             exemptions: w
                 .policies
                 .iter()
@@ -551,6 +618,35 @@ pub fn build(
         })
         .collect();
 
+    // The template's SAS keys text: Azure creates RootManageSharedAccessKey (Manage on the
+    // whole namespace) with every namespace (MicrosoftDocs/azure-docs service-bus-messaging/
+    // service-bus-sas.md, 11/01/2022; event-hubs/authorize-access-shared-access-signature.md,
+    // 03/13/2023); Owner and Contributor "manage all resources" (roles.tsv), listKeys included.
+    let sas_keys = governance
+        .waivers
+        .iter()
+        .flat_map(|w| w.grants.iter().map(move |g| (w, g)))
+        .filter_map(|(w, grant)| {
+            let component = plan.component(&w.component)?;
+            Some(SasKeyRow {
+                component: w.component.clone(),
+                entity_kind: grant.kind.to_string(),
+                entity: grant.entity.clone(),
+                rule: grant.rule.to_string(),
+                rights: grant
+                    .rights
+                    .iter()
+                    .map(|r| r.azure_name().to_string())
+                    .collect(),
+                module: component_module_path(component),
+                expires: w.expires.to_string(),
+                keys_command: keys_command(grant.kind, &w.component, &grant.entity, grant.rule),
+                because: grant.because.clone(),
+                line: because_line(source, &grant.because),
+            })
+        })
+        .collect();
+
     Report {
         app: plan.app.clone(),
         blueprint: blueprint_label.to_string(),
@@ -567,9 +663,202 @@ pub fn build(
         private_endpoints,
         subnets,
         waivers,
+        sas_keys,
+        exposure: exposure(plan, source),
+        // The template's "What stays public": one Private Link Scope per DNS, on the hub, as it
+        // rewrites DNS for Azure Monitor's shared endpoints in every network sharing it; resource
+        // logs from diagnostic settings bypass these network settings (MicrosoftDocs/
+        // azure-monitor-docs articles/azure-monitor/fundamentals/private-link-design.md, 10/23/2024).
+        own_workspace: central.is_none(),
         policies,
         benchmark: governance.benchmark,
     }
+}
+
+/// `` `waiver-local-auth` on queue `invoices` (Send) `` for each grant.
+fn grant_words(grants: &[crate::plan::governance::PlannedGrant]) -> Vec<String> {
+    grants
+        .iter()
+        .map(|g| {
+            format!(
+                "rule `{}` on {} `{}` ({})",
+                g.rule,
+                g.kind,
+                g.entity,
+                g.rights_text()
+            )
+        })
+        .collect()
+}
+
+/// The Azure CLI command that lists one entity rule's keys (Microsoft Learn, Azure CLI
+/// reference: `az servicebus queue|topic authorization-rule keys list`, `az eventhubs
+/// eventhub authorization-rule keys list`).
+fn keys_command(kind: PartKind, component: &str, entity: &str, rule: &str) -> String {
+    let (group, flag) = match kind {
+        PartKind::Topic => ("servicebus topic", "--topic-name"),
+        PartKind::EventHub => ("eventhubs eventhub", "--eventhub-name"),
+        _ => ("servicebus queue", "--queue-name"),
+    };
+    format!(
+        "az {group} authorization-rule keys list -g <resource group> --namespace-name <namespace of {component}> {flag} {entity} --name {rule}"
+    )
+}
+
+/// The resources of a component that carry a public-network setting, and what each is.
+fn network_resources(component: &ComponentPlan) -> Vec<(String, types::ResourceType)> {
+    let name = component.name.clone();
+    let one = |ty| vec![(name.clone(), ty)];
+    match &component.spec {
+        ComponentSpec::WebApp(_) => one(types::WEB_SITE),
+        ComponentSpec::FunctionApp(_) => vec![
+            (name.clone(), types::WEB_SITE),
+            (format!("{name} host storage"), types::STORAGE_ACCOUNT),
+        ],
+        ComponentSpec::ContainerApp(app) if app.environment == ContainerEnvironment::Dedicated => {
+            vec![(
+                format!("{name} (its Container Apps environment)"),
+                types::CONTAINER_APPS_ENVIRONMENT,
+            )]
+        }
+        ComponentSpec::ContainerApp(_) | ComponentSpec::External(_) => Vec::new(),
+        ComponentSpec::Storage(_) => one(types::STORAGE_ACCOUNT),
+        ComponentSpec::KeyVault(_) => one(types::KEY_VAULT),
+        ComponentSpec::ContainerRegistry(_) => one(types::CONTAINER_REGISTRY),
+        ComponentSpec::SqlDatabase(_) => one(types::SQL_SERVER),
+        ComponentSpec::Postgres(_) => one(types::POSTGRES_SERVER),
+        ComponentSpec::CosmosDb(_) => one(types::COSMOS_ACCOUNT),
+        ComponentSpec::ServiceBus(_) => one(types::SERVICE_BUS_NAMESPACE),
+        ComponentSpec::EventHubs(_) => one(types::EVENT_HUBS_NAMESPACE),
+        ComponentSpec::Redis(_) => one(types::REDIS_CLUSTER),
+        ComponentSpec::AppConfiguration(_) => one(types::APP_CONFIGURATION_STORE),
+        ComponentSpec::OpenAi(_) => one(types::COGNITIVE_SERVICES_ACCOUNT),
+        ComponentSpec::AiSearch(_) => one(types::SEARCH_SERVICE),
+    }
+}
+
+/// Every resource with a public-network setting: data services and apps (disabled, or
+/// enabled by a waiver), monitoring (public ingestion and query), the NAT gateway's address
+/// (outbound only) and Front Door (the internet, through the WAF).
+fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
+    let governance = &plan.governance;
+    let app = &plan.app;
+    let mut rows = Vec::new();
+    for component in &plan.components {
+        let module = component_module_path(component);
+        let line = because_line(source, &component.path());
+        let waiver = governance.waivers.iter().find(|w| {
+            w.component == component.name
+                && matches!(
+                    w.control,
+                    Control::PublicNetworkAccess | Control::DirectPublicIngress
+                )
+        });
+        for (index, (resource, ty)) in network_resources(component).into_iter().enumerate() {
+            // A waiver opens the component's own resource, never a helper such as host storage.
+            let (access, detail, line) = match waiver.filter(|_| index == 0) {
+                Some(w) => (
+                    PublicAccess::Waived,
+                    format!(
+                        "WAIVED until {} ({}): `publicNetworkAccess: 'Enabled'`, {}",
+                        w.expires,
+                        w.control,
+                        if w.allow_from.is_empty() {
+                            "HTTPS from the whole internet".to_string()
+                        } else {
+                            format!("only from {}", w.allow_from.join(", "))
+                        }
+                    ),
+                    because_line(source, &w.because),
+                ),
+                None => (
+                    PublicAccess::Disabled,
+                    "none: `publicNetworkAccess: 'Disabled'`".to_string(),
+                    line,
+                ),
+            };
+            rows.push(ExposureRow {
+                resource,
+                resource_type: ty.name.to_string(),
+                module: module.clone(),
+                access,
+                detail,
+                line,
+            });
+        }
+    }
+    if plan.shared_container_environment {
+        rows.push(ExposureRow {
+            resource: format!("Container Apps environment `cae-{app}-<env>`"),
+            resource_type: types::CONTAINER_APPS_ENVIRONMENT.name.to_string(),
+            module: "modules/container-apps.bicep".to_string(),
+            access: PublicAccess::Disabled,
+            detail: "none: `publicNetworkAccess: 'Disabled'`, internal environment".to_string(),
+            line: None,
+        });
+    }
+    let monitoring = "modules/monitoring.bicep".to_string();
+    if governance.monitoring.central.is_none() {
+        rows.push(ExposureRow {
+            resource: format!("Log Analytics workspace `log-{app}-<env>`"),
+            resource_type: types::LOG_ANALYTICS_WORKSPACE.name.to_string(),
+            module: monitoring.clone(),
+            access: PublicAccess::IngestionAndQuery,
+            detail: "ingestion and query over public endpoints (`publicNetworkAccessForIngestion` and `publicNetworkAccessForQuery`: 'Enabled'); ingestion with Entra ID only (`disableLocalAuth: true`)".to_string(),
+            line: None,
+        });
+    }
+    rows.push(ExposureRow {
+        resource: format!("Application Insights `appi-{app}-<env>`"),
+        resource_type: types::APP_INSIGHTS.name.to_string(),
+        module: monitoring,
+        access: PublicAccess::IngestionAndQuery,
+        detail: "ingestion and query over public endpoints (`publicNetworkAccessForIngestion` and `publicNetworkAccessForQuery`: 'Enabled'); ingestion with Entra ID only (`DisableLocalAuth: true`)".to_string(),
+        line: None,
+    });
+    if nat_gateway(plan) {
+        rows.push(ExposureRow {
+            resource: format!("NAT gateway address `pip-{app}-egress-<env>`"),
+            resource_type: types::PUBLIC_IP_ADDRESS.name.to_string(),
+            module: "modules/network.bicep".to_string(),
+            access: PublicAccess::OutboundOnly,
+            // MicrosoftDocs/azure-docs articles/nat-gateway/nat-overview.md (ms.date 12/06/2022):
+            // services outside the VNet can't initiate an inbound connection through it.
+            detail: "outbound only: the source address of compute traffic leaving the VNet; nothing outside can start a connection through a NAT gateway".to_string(),
+            line: None,
+        });
+    }
+    if let Some(component) = plan.components.iter().find(|c| match &c.spec {
+        ComponentSpec::WebApp(web) => web.ingress == Ingress::Public,
+        ComponentSpec::FunctionApp(function) => function.ingress == Ingress::Public,
+        _ => false,
+    }) {
+        rows.push(ExposureRow {
+            resource: format!("Front Door `afd-{app}-<env>`"),
+            resource_type: types::FRONT_DOOR_PROFILE.name.to_string(),
+            module: "modules/front-door.bicep".to_string(),
+            access: PublicAccess::InternetThroughWaf,
+            detail: "the internet, through the WAF in Prevention mode; HTTP is redirected to HTTPS (see Internet entry points)".to_string(),
+            line: because_line(source, &format!("{}.ingress", component.path())),
+        });
+    }
+    rows
+}
+
+/// Compute traffic leaves through a NAT gateway bulwark creates, rather than through the
+/// platform's route table (every environment has one or none; validation rejects a mix).
+fn nat_gateway(plan: &Plan) -> bool {
+    let compute = plan
+        .subnets
+        .iter()
+        .any(|s| s.purpose != crate::plan::SubnetPurpose::PrivateEndpoints);
+    let route_tables = plan.network.existing
+        && plan
+            .network
+            .environments
+            .values()
+            .all(|v| v.existing.as_ref().is_some_and(|e| e.route_table.is_some()));
+    compute && !route_tables
 }
 
 fn app_exposure(ingress: Ingress, groups: &[&str]) -> String {

@@ -49,6 +49,41 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("19:10"),
     ),
     (
+        "waiver-local-auth-without-grants.toml",
+        "bulwark::local-auth-without-grants",
+        Some("16:11"),
+    ),
+    (
+        "waiver-grant-unknown-entity.toml",
+        "bulwark::unknown-entity",
+        Some("20:18"),
+    ),
+    (
+        "waiver-grant-manage.toml",
+        "bulwark::unknown-value",
+        Some("15:48"),
+    ),
+    (
+        "waiver-grant-subscription.toml",
+        "bulwark::sas-on-subscription",
+        Some("20:18"),
+    ),
+    (
+        "waiver-grants-on-other-control.toml",
+        "bulwark::grants-not-applicable",
+        Some("20:10"),
+    ),
+    (
+        "waiver-grant-without-rights.toml",
+        "bulwark::grant-without-rights",
+        Some("15:37"),
+    ),
+    (
+        "waiver-grant-twice.toml",
+        "bulwark::duplicate-grant",
+        Some("17:10"),
+    ),
+    (
         "direct-ingress-without-waiver.toml",
         "bulwark::direct-ingress-without-waiver",
         Some("10:11"),

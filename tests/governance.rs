@@ -199,17 +199,23 @@ fn a_waiver_weakens_only_its_control_and_removing_it_restores_the_hardened_liter
     assert!(!storage.contains("ipRules"));
     let bus = without.get("modules/service-bus-bus.bicep").unwrap();
     assert!(bus.contains("disableLocalAuth: true"));
+    assert!(
+        !bus.contains("authorizationRules@"),
+        "no SAS rule without its waiver"
+    );
     assert!(without.get("modules/waivers.bicep").is_none());
     assert!(!without.files.values().any(|t| t.contains("WAIVED")));
 
     let waived_storage = with.get("modules/storage-scans.bicep").unwrap();
     assert!(waived_storage.contains("publicNetworkAccess: 'Enabled'"));
     assert!(waived_storage.contains("value: '198.51.100.0/26'"));
-    assert!(
-        with.get("modules/service-bus-bus.bicep")
-            .unwrap()
-            .contains("disableLocalAuth: false")
-    );
+    let waived_bus = with.get("modules/service-bus-bus.bicep").unwrap();
+    assert!(waived_bus.contains("disableLocalAuth: false"));
+    // The grant's one rule: on the invoices queue, Send only.
+    assert_eq!(waived_bus.matches("authorizationRules@").count(), 1);
+    assert!(waived_bus.contains(
+        "resource queue_invoices__sas_rule 'Microsoft.ServiceBus/namespaces/queues/authorizationRules@2024-01-01' = {\n  parent: queue_invoices\n  name: 'waiver-local-auth'\n  properties: {\n    rights: [\n      'Send'\n    ]\n  }\n}\n"
+    ));
     let exemptions = with.get("modules/waivers.bicep").unwrap();
     assert_eq!(exemptions.matches("policyExemptions@").count(), 2);
     assert!(exemptions.contains("expiresOn: '2027-09-30T23:59:59Z'"));

@@ -30,10 +30,10 @@ use bulwark::blueprint::render::{self, Source};
 use bulwark::blueprint::{
     self, Access, AdminGroup, AiSearch, AppConfiguration, Blueprint, ComponentSpec, Connection,
     ContainerApp, ContainerRegistry, Control, CosmosDb, Date, DnsMode, EventHubs, ExistingNetwork,
-    External, FunctionApp, FunctionRuntime, Governance, GovernanceOverride, Ingress, KeyVault,
-    Monitoring, MonitoringOverride, NetworkOverride, OpenAi, Overrides, PolicyMode, Postgres,
-    Redis, RegistryImage, Runtime, ServiceBus, SizingValue, SqlDatabase, Storage, Target, Waiver,
-    WebApp, load,
+    External, FunctionApp, FunctionRuntime, Governance, GovernanceOverride, Grant, Ingress,
+    KeyVault, Monitoring, MonitoringOverride, NetworkOverride, OpenAi, Overrides, PolicyMode,
+    Postgres, Redis, RegistryImage, Runtime, SasRight, ServiceBus, SizingValue, SqlDatabase,
+    Storage, Target, Waiver, WebApp, load,
 };
 use bulwark::catalog::naming::{self, NameRule};
 use bulwark::catalog::{self, Allowed, Role, controls, facts};
@@ -606,6 +606,9 @@ struct WaiverDraft {
     reason: String,
     expires: Date,
     allow_from: Vec<String>,
+    /// For `local-auth`: entities (picked among the component's queues, topics and hubs)
+    /// and rights (1 send, 2 listen, 3 both).
+    grants: Vec<(Index, u8)>,
 }
 
 #[derive(Debug, Clone)]
@@ -1029,12 +1032,14 @@ fn waiver_draft() -> impl Strategy<Value = WaiverDraft> {
         waiver_reason(),
         far_future(),
         prop::collection::vec(public_range(), 0..=3),
+        prop::collection::vec((any::<Index>(), 1..=3u8), 1..=3),
     )
-        .prop_map(|(pick, reason, expires, allow_from)| WaiverDraft {
+        .prop_map(|(pick, reason, expires, allow_from, grants)| WaiverDraft {
             pick,
             reason,
             expires,
             allow_from,
+            grants,
         })
 }
 
@@ -2123,6 +2128,39 @@ fn resolve_waivers(drafts: &[WaiverDraft], specs: &mut [(String, ComponentSpec)]
             Control::PublicNetworkAccess | Control::DirectPublicIngress => {}
             Control::SharedKeyAccess | Control::LocalAuth => allow_from.clear(),
         }
+        // A local-auth waiver names the entities its SAS keys are for, each once.
+        let mut grants: Vec<Grant> = Vec::new();
+        if control == Control::LocalAuth {
+            let entities: Vec<String> = specs[at]
+                .1
+                .parts()
+                .into_iter()
+                .filter(|part| {
+                    matches!(
+                        part.kind,
+                        blueprint::PartKind::Queue
+                            | blueprint::PartKind::Topic
+                            | blueprint::PartKind::EventHub
+                    )
+                })
+                .map(|part| part.name)
+                .collect();
+            if entities.is_empty() {
+                continue;
+            }
+            for (entity, rights) in &draft.grants {
+                let to = entity.get(&entities).clone();
+                if grants.iter().any(|g| g.to == to) {
+                    continue;
+                }
+                let rights = match rights {
+                    1 => vec![SasRight::Send],
+                    2 => vec![SasRight::Listen],
+                    _ => vec![SasRight::Listen, SasRight::Send],
+                };
+                grants.push(Grant::new(to, rights));
+            }
+        }
         if control == Control::DirectPublicIngress {
             match &mut specs[at].1 {
                 ComponentSpec::WebApp(web) => web.ingress = Ingress::Direct,
@@ -2136,6 +2174,7 @@ fn resolve_waivers(drafts: &[WaiverDraft], specs: &mut [(String, ComponentSpec)]
             reason: draft.reason.clone(),
             expires: draft.expires,
             allow_from,
+            grants,
         });
     }
     waivers
@@ -3388,6 +3427,11 @@ fn governed_blueprint() -> Blueprint {
         reason: format!("{component} needs it (ticket SEC-1)."),
         expires: Date::new(2099, 12, 31).expect("a date"),
         allow_from: allow_from.iter().map(|r| r.to_string()).collect(),
+        grants: if control == Control::LocalAuth {
+            vec![Grant::new("jobs", [SasRight::Send])]
+        } else {
+            Vec::new()
+        },
     };
     let prod = ExistingNetwork {
         vnet_id: format!(
@@ -3899,8 +3943,30 @@ proptest! {
         let errors = errors(&blueprint::validate(&more));
         prop_assert!(errors.is_empty(), "{errors:#?}\n{}", to_toml(&more));
         let before = generate(&blueprint)?;
-        let after = generate(&more)?;
+        // As `bulwark generate` does: the ranges the last generation recorded are kept.
+        let after = bulwark::generate(
+            &more,
+            &Options {
+                previous_address_plan: before.manifest.address_plan.clone(),
+                ..Options::default()
+            },
+        )
+        .map_err(|diagnostics| {
+            TestCaseError::fail(format!("{diagnostics:#?}\n{}", to_toml(&more)))
+        })?;
+        // The private-endpoint subnet must grow when the new component's endpoints no longer
+        // fit it (bulwark sizes it from its endpoints); every other subnet stays put.
+        let demand = bulwark::plan::EndpointDemand::of(&more);
         for subnet in &before.plan.subnets {
+            let outgrown = subnet.name == bulwark::plan::PRIVATE_ENDPOINT_SUBNET
+                && blueprint
+                    .app
+                    .environments
+                    .iter()
+                    .any(|environment| subnet.prefix_in(environment).size() < demand.addresses);
+            if outgrown {
+                continue;
+            }
             let kept = after.plan.subnets.iter().find(|s| s.name == subnet.name);
             prop_assert!(kept.is_some(), "subnet {} is gone\n{}", subnet.name, to_toml(&more));
             let kept = kept.expect("checked");
@@ -5551,7 +5617,47 @@ fn check_waivers(blueprint: &Blueprint, files: &FileSet) -> Result<(), TestCaseE
                     ["'Deny'"]
                 );
             }
-            Control::SharedKeyAccess | Control::LocalAuth => {}
+            Control::LocalAuth => {
+                // One SAS rule per grant, on that entity, with exactly its rights.
+                let rules: Vec<_> = resources(text)
+                    .into_iter()
+                    .filter(|block| block.ty.ends_with("/authorizationRules"))
+                    .collect();
+                prop_assert_eq!(rules.len(), waiver.grants.len(), "{}: SAS rules", &path);
+                prop_assert!(!text.contains("'Manage'"), "{}: Manage granted", &path);
+                for grant in &waiver.grants {
+                    let prefix = if kind == blueprint::Kind::EventHubs {
+                        "hub"
+                    } else if matches!(&component.spec, ComponentSpec::ServiceBus(bus) if bus.topics.contains_key(&grant.to))
+                    {
+                        "topic"
+                    } else {
+                        "queue"
+                    };
+                    let entity = naming::part_symbol(prefix, &grant.to);
+                    let rule = rules.iter().find(|block| {
+                        property(&properties(&block.body, 2), "parent") == [entity.as_str()]
+                    });
+                    prop_assert!(rule.is_some(), "{}: no SAS rule on {}", &path, &entity);
+                    let props = properties(&rule.expect("checked").body, 2);
+                    prop_assert_eq!(property(&props, "name"), [literal(controls::SAS_RULE_NAME)]);
+                    let mut rights: Vec<SasRight> = grant.rights.clone();
+                    rights.sort();
+                    rights.dedup();
+                    let expected: Vec<String> = rights
+                        .iter()
+                        .map(|right| literal(right.azure_name()))
+                        .collect();
+                    prop_assert_eq!(
+                        property(&props, "properties.rights.[]"),
+                        expected,
+                        "{}: rights on {}",
+                        &path,
+                        &entity
+                    );
+                }
+            }
+            Control::SharedKeyAccess => {}
         }
 
         // The exemptions' scope: the same resource, by the name the module outputs.
@@ -6906,6 +7012,7 @@ fn regression_storage_ip_rules_take_single_addresses_without_a_prefix() {
             reason: "One vendor address reads the scans (ticket SEC-1).".to_string(),
             expires: Date::new(2099, 12, 31).expect("a date"),
             allow_from: vec!["198.51.100.7/32".to_string()],
+            grants: Vec::new(),
         })
         .build();
     let failed = failures(vec![("allow_from 198.51.100.7/32", blueprint)], |_, g| {

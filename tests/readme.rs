@@ -173,3 +173,50 @@ fn the_report_excerpt_is_the_invoices_report() {
         "run BULWARK_BLESS=1 cargo test --test readme"
     );
 }
+
+/// The README says what stays public, and it is what the generated Bicep has: monitoring
+/// keeps public ingestion and query with Entra ID only ingestion; no sentence claims every
+/// data-plane resource is private.
+#[test]
+fn the_readme_says_what_stays_public_as_the_bicep_does() {
+    let text = std::fs::read_to_string(common::repo().join(README)).unwrap();
+    assert!(
+        !text.contains("every data-plane resource has public network access"),
+        "README still claims every data-plane resource is private"
+    );
+    let start = text
+        .find("### What stays public")
+        .expect("README has What stays public");
+    let end = text[start..]
+        .find("\n### ")
+        .map_or(text.len(), |e| start + e);
+    let section = &text[start..end];
+    for claim in [
+        "**Log Analytics and Application Insights** accept ingestion and query over public",
+        "`publicNetworkAccessForIngestion` and `publicNetworkAccessForQuery` are\n  `'Enabled'`",
+        "`disableLocalAuth: true` on the workspace, `DisableLocalAuth: true` on\n  Application Insights",
+    ] {
+        assert!(section.contains(claim), "README lacks: {claim}");
+    }
+    // shop.toml has its own workspace; invoices.toml logs centrally.
+    let shop = common::generate_file(&common::repo().join("blueprints/shop.toml"));
+    let monitoring = shop.get("modules/monitoring.bicep").unwrap();
+    for resource in ["workspace", "appInsights"] {
+        let at = monitoring
+            .find(&format!("\nresource {resource} "))
+            .unwrap_or_else(|| panic!("no {resource}"));
+        let body = &monitoring[at..at + monitoring[at..].find("\n}\n").unwrap()];
+        assert!(
+            body.contains("publicNetworkAccessForIngestion: 'Enabled'"),
+            "{resource}"
+        );
+        assert!(
+            body.contains("publicNetworkAccessForQuery: 'Enabled'"),
+            "{resource}"
+        );
+        assert!(
+            body.contains("disableLocalAuth: true") || body.contains("DisableLocalAuth: true"),
+            "{resource}"
+        );
+    }
+}

@@ -136,6 +136,69 @@ pub struct Waiver {
     /// let in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow_from: Vec<String>,
+    /// For `local-auth` on Service Bus and Event Hubs (required there): the entities a SAS key
+    /// is for and its rights, each becoming an authorization rule on that one entity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+}
+
+/// One SAS authorization rule a `local-auth` waiver asks for: `{ to = "invoices", rights =
+/// ["send"] }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// A queue or topic (Service Bus) or an event hub (Event Hubs) of the waived component.
+    pub to: String,
+    /// `send` and/or `listen`; never `manage`, which can create and delete entities.
+    pub rights: Vec<SasRight>,
+}
+
+impl Grant {
+    pub fn new(to: impl Into<String>, rights: impl IntoIterator<Item = SasRight>) -> Self {
+        Grant {
+            to: to.into(),
+            rights: rights.into_iter().collect(),
+        }
+    }
+}
+
+/// Rights of a SAS authorization rule a waiver may grant. `Manage` is left out on purpose:
+/// it includes the other two and can create and delete entities (MicrosoftDocs/azure-docs
+/// service-bus-messaging/service-bus-sas.md, ms.date 11/01/2022).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum SasRight {
+    /// Send messages or events to the entity.
+    Send,
+    /// Receive messages or events from the entity (Azure calls this right Listen).
+    Listen,
+}
+
+impl SasRight {
+    pub const ALL: &'static [SasRight] = &[SasRight::Send, SasRight::Listen];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SasRight::Send => "send",
+            SasRight::Listen => "listen",
+        }
+    }
+
+    /// The value of `rights` in the authorization rule.
+    pub fn azure_name(self) -> &'static str {
+        match self {
+            SasRight::Send => "Send",
+            SasRight::Listen => "Listen",
+        }
+    }
+}
+
+impl fmt::Display for SasRight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Controls of the baseline a waiver can weaken.
@@ -149,7 +212,8 @@ pub enum Control {
     PublicNetworkAccess,
     /// Shared-key (account key and SAS) access on a storage account.
     SharedKeyAccess,
-    /// Local (SAS key) authentication on a Service Bus or Event Hubs namespace.
+    /// Local (SAS key) authentication on a Service Bus or Event Hubs namespace, through
+    /// authorization rules scoped to the entities and rights in `grants`.
     LocalAuth,
     /// A web or function app reachable directly from the internet (`ingress = "direct"`)
     /// instead of through Front Door.

@@ -527,6 +527,7 @@ fn validate_governance(
                 .help("remove it"),
             );
         }
+        validate_grants(waiver, component, &path, diagnostics);
         if waiver.control == Control::PublicNetworkAccess && waiver.allow_from.is_empty() {
             diagnostics.push(
                 Diagnostic::error(
@@ -558,6 +559,171 @@ fn validate_governance(
                 ),
             }
         }
+    }
+}
+
+/// `grants` of a waiver: required on a `local-auth` waiver of Service Bus or Event Hubs, each
+/// naming one queue, topic or event hub of the component with `send` and/or `listen`.
+fn validate_grants(
+    waiver: &crate::blueprint::Waiver,
+    component: &Component,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    use crate::blueprint::Control;
+    let kind = component.kind();
+    let sas =
+        waiver.control == Control::LocalAuth && matches!(kind, Kind::ServiceBus | Kind::EventHubs);
+    if !sas {
+        if !waiver.grants.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "grants-not-applicable",
+                    format!(
+                        "`grants` are the SAS rules of a `local-auth` waiver; this waiver is `{}` on a {kind}",
+                        waiver.control
+                    ),
+                )
+                .at(format!("{path}.grants"))
+                .expected("no `grants`")
+                .help("grants belong to a `local-auth` waiver of a service-bus or event-hubs component; remove them"),
+            );
+        }
+        return;
+    }
+    let entities: Vec<Part> = component
+        .spec
+        .parts()
+        .into_iter()
+        .filter(|part| {
+            matches!(
+                part.kind,
+                PartKind::Queue | PartKind::Topic | PartKind::EventHub
+            )
+        })
+        .collect();
+    let names: Vec<&str> = entities.iter().map(|part| part.name.as_str()).collect();
+    let example = names.first().copied().unwrap_or("<entity>");
+    if waiver.grants.is_empty() {
+        diagnostics.push(
+            Diagnostic::error(
+                "local-auth-without-grants",
+                format!(
+                    "local auth on `{}` needs the entities and rights its SAS keys are for",
+                    shown(&component.name)
+                ),
+            )
+            .at(format!("{path}.control"))
+            .expected(format!("`grants` naming each {} and its rights (`send`, `listen`)", sas_nouns(kind)))
+            .help(format!(
+                "without grants the only SAS key would be the namespace's RootManageSharedAccessKey, which can send, listen and manage every entity; e.g. grants = [{{ to = \"{example}\", rights = [\"send\"] }}]"
+            )),
+        );
+        return;
+    }
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for (index, grant) in waiver.grants.iter().enumerate() {
+        let grant_path = format!("{path}.grants[{index}]");
+        if grant.rights.is_empty() {
+            diagnostics.push(
+                Diagnostic::error("grant-without-rights", "a grant needs at least one right")
+                    .at(format!("{grant_path}.rights"))
+                    .expected("`send`, `listen` or both")
+                    .help("`send` to send, `listen` to receive; `manage` is never granted"),
+            );
+        }
+        let Some(entity) = entities.iter().find(|part| part.name == grant.to) else {
+            diagnostics.push(unknown_grant_entity(
+                component,
+                &grant.to,
+                &names,
+                format!("{grant_path}.to"),
+            ));
+            continue;
+        };
+        if !seen.insert(entity.name.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-grant",
+                    format!("`{}` is granted twice", shown(&grant.to)),
+                )
+                .at(format!("{grant_path}.to"))
+                .expected("one grant per entity")
+                .help("list both rights in one grant, e.g. rights = [\"send\", \"listen\"]"),
+            );
+        }
+    }
+}
+
+/// A grant to something that is not a queue, topic or event hub of the waived component.
+fn unknown_grant_entity(
+    component: &Component,
+    to: &str,
+    names: &[&str],
+    path: String,
+) -> Diagnostic {
+    let nouns = sas_nouns(component.kind());
+    let subscription = component
+        .spec
+        .parts()
+        .into_iter()
+        .find(|part| part.kind == PartKind::Subscription && part.name == to);
+    if let Some(subscription) = subscription {
+        let topic = subscription.name.split('/').next().unwrap_or_default();
+        return Diagnostic::error(
+            "sas-on-subscription",
+            format!(
+                "Service Bus has no SAS rules on subscriptions, such as `{}`",
+                shown(to)
+            ),
+        )
+        .at(path)
+        .expected(format!("the topic `{topic}`"))
+        // MicrosoftDocs/azure-docs articles/service-bus-messaging/service-bus-sas.md (ms.date 11/01/2022):
+        // rules on a subscription are not supported; rules on its topic secure it.
+        .help(format!(
+            "grant `listen` on `{topic}`: its rule covers every subscription of that topic"
+        ));
+    }
+    let diagnostic = Diagnostic::error(
+        "unknown-entity",
+        format!(
+            "`{}` declares no {nouns} named `{}`",
+            shown(&component.name),
+            shown(to)
+        ),
+    )
+    .at(path)
+    .expected(if names.is_empty() {
+        format!(
+            "a {nouns} of `{}` (it declares none)",
+            shown(&component.name)
+        )
+    } else {
+        one_of(names)
+    });
+    let unprefixed = to
+        .strip_prefix(&format!("{}.", component.name))
+        .filter(|rest| names.contains(rest));
+    match (unprefixed, closest(to, names.iter().copied())) {
+        (Some(rest), _) => diagnostic.help(format!(
+            "did you mean `{rest}`? The waiver's `component` already names the namespace"
+        )),
+        (None, Some(near)) => diagnostic.help(format!("did you mean `{near}`?")),
+        (None, None) => diagnostic.help(format!(
+            "add `{}` to the {} of `{}`",
+            shown(to),
+            part_fields(component.kind()),
+            shown(&component.name)
+        )),
+    }
+}
+
+/// What a SAS rule of a waiver can be scoped to.
+fn sas_nouns(kind: Kind) -> &'static str {
+    match kind {
+        Kind::EventHubs => "event hub",
+        _ => "queue or topic",
     }
 }
 

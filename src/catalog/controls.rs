@@ -79,6 +79,15 @@ pub const WAIVABLE: &[Waivable] = &[
     },
 ];
 
+/// The name of the SAS authorization rule a `local-auth` waiver creates on each granted
+/// entity; it is the key name a client presents. Rule names are 1-50 alphanumerics, periods,
+/// hyphens and underscores, starting and ending with a letter or number (Microsoft Learn
+/// azure/templates microsoft.servicebus/namespaces/queues/authorizationrules and
+/// microsoft.eventhub/namespaces/eventhubs/authorizationrules; bicep-types-az @1f896de2
+/// servicebus 2024-01-01 types.json: maxLength 50). Fixed, so changing a grant's rights
+/// updates the rule in place instead of leaving an old one behind.
+pub const SAS_RULE_NAME: &str = "waiver-local-auth";
+
 /// The kinds a control can be waived for.
 pub fn kinds_for(control: Control) -> Vec<Kind> {
     WAIVABLE
@@ -98,6 +107,20 @@ pub fn waivable(control: Control, kind: Kind) -> Option<&'static Waivable> {
 mod tests {
     use super::*;
     use crate::catalog::{self, facts};
+
+    #[test]
+    fn the_sas_rule_name_follows_the_documented_rule() {
+        let name = SAS_RULE_NAME;
+        assert!((1..=50).contains(&name.len()));
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        );
+        assert!(name.starts_with(|c: char| c.is_ascii_alphanumeric()));
+        assert!(name.ends_with(|c: char| c.is_ascii_alphanumeric()));
+        // Not the namespace rule Azure creates itself.
+        assert_ne!(name, "RootManageSharedAccessKey");
+    }
 
     #[test]
     fn every_exempted_policy_is_a_known_built_in_the_kind_assigns() {

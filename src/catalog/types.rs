@@ -182,7 +182,35 @@ pub const NOT_IN_FACTS: &[(ResourceType, &str)] = &[
         POLICY_EXEMPTION,
         "policy exemptions have only preview versions; the newest the validator knows",
     ),
+    (
+        SERVICE_BUS_QUEUE_RULE,
+        "same version as its parent queue; AVM service-bus/namespace/queue/authorization-rule uses it",
+    ),
+    (
+        SERVICE_BUS_TOPIC_RULE,
+        "same version as its parent topic (AVM's topic authorization-rule still uses 2022-10-01-preview)",
+    ),
+    (
+        EVENT_HUB_RULE,
+        "same version as its parent event hub; AVM event-hub/namespace/eventhub/authorization-rule uses it",
+    ),
 ];
+// SAS authorization rules on one entity, for `local-auth` waivers. `properties.rights` is an
+// array of Manage|Send|Listen (Azure/bicep-types-az @1f896de2 generated/servicebus/
+// microsoft.servicebus/2024-01-01/types.json and generated/eventhub/microsoft.eventhub/
+// 2024-01-01/types.json; Azure/bicep-registry-modules @9f9ea1a1 authorization-rule modules).
+pub const SERVICE_BUS_QUEUE_RULE: ResourceType = rt(
+    "Microsoft.ServiceBus/namespaces/queues/authorizationRules",
+    "2024-01-01",
+);
+pub const SERVICE_BUS_TOPIC_RULE: ResourceType = rt(
+    "Microsoft.ServiceBus/namespaces/topics/authorizationRules",
+    "2024-01-01",
+);
+pub const EVENT_HUB_RULE: ResourceType = rt(
+    "Microsoft.EventHub/namespaces/eventhubs/authorizationRules",
+    "2024-01-01",
+);
 pub const VNET_PEERING: ResourceType = rt(
     "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
     "2025-05-01",

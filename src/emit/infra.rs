@@ -55,6 +55,20 @@ pub(super) fn output(name: &str, value: Expr) -> Statement {
     .into()
 }
 
+/// Ingestion and query stay on public endpoints, written out so SECURITY.md's claim is a
+/// literal here. Closing them needs an Azure Monitor Private Link Scope, whose private
+/// endpoint rewrites the DNS of every Azure Monitor endpoint for every network sharing that
+/// DNS, so it belongs to the platform's hub, one per DNS (MicrosoftDocs/azure-monitor-docs
+/// articles/azure-monitor/fundamentals/private-link-design.md, ms.date 10/23/2024).
+fn public_monitoring_endpoints() -> [crate::bicep::Property; 2] {
+    [
+        crate::bicep::Property::new("publicNetworkAccessForIngestion", "Enabled").with_comment(
+            "Public ingestion and query (Entra ID ingestion only): a private link scope would change DNS for Azure Monitor's shared endpoints in every network using this DNS",
+        ),
+        crate::bicep::Property::new("publicNetworkAccessForQuery", "Enabled"),
+    ]
+}
+
 pub fn monitoring(ctx: &Context) -> ConcernModule {
     let app = &ctx.plan.app;
     let monitoring = &ctx.plan.governance.monitoring;
@@ -117,6 +131,11 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
                 properties.push(("workspaceCapping", obj([("dailyQuotaGb", cap)])));
             }
             properties.push(("features", obj([("disableLocalAuth", true.into())])));
+            let mut properties: Vec<crate::bicep::Property> = properties
+                .into_iter()
+                .map(|(key, value)| crate::bicep::Property::new(key, value))
+                .collect();
+            properties.extend(public_monitoring_endpoints());
             statements.push(
                 Statement::from(
                     regional(
@@ -127,14 +146,7 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
                         ),
                         env_suffixed(format!("log-{app}-")),
                     )
-                    .prop(
-                        "properties",
-                        Expr::object(
-                            properties
-                                .into_iter()
-                                .map(|(key, value)| crate::bicep::Property::new(key, value)),
-                        ),
-                    ),
+                    .prop("properties", Expr::object(properties)),
                 )
                 .with_comment("Log Analytics: Entra ID ingestion only"),
             );
@@ -169,11 +181,15 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
             .prop("kind", "web")
             .prop(
                 "properties",
-                obj([
-                    ("Application_Type", "web".into()),
-                    ("WorkspaceResourceId", workspace.clone()),
-                    ("DisableLocalAuth", true.into()),
-                ]),
+                Expr::object(
+                    [
+                        crate::bicep::Property::new("Application_Type", "web"),
+                        crate::bicep::Property::new("WorkspaceResourceId", workspace.clone()),
+                        crate::bicep::Property::new("DisableLocalAuth", true),
+                    ]
+                    .into_iter()
+                    .chain(public_monitoring_endpoints()),
+                ),
             ),
         )
         .with_comment(

@@ -151,7 +151,7 @@ impl Module {
             crate::catalog::kind_spec(component.kind()).summary
         ));
         Module {
-            path: format!("modules/{}-{}.bicep", component.kind(), component.name),
+            path: component_module_path(component),
             symbol: module_symbol(&component.name),
             deployment_name: format!("{}-{}", ctx.plan.app, component.name),
             file,
@@ -265,6 +265,11 @@ pub fn sizing_literal(value: &SizingValue) -> Expr {
         SizingValue::Int(number) => Expr::Int(*number),
         SizingValue::Text(text) => Expr::str(text.as_str()),
     }
+}
+
+/// `modules/<kind>-<name>.bicep`: the module of a component.
+pub fn component_module_path(component: &ComponentPlan) -> String {
+    format!("modules/{}-{}.bicep", component.kind(), component.name)
 }
 
 pub fn identity_symbol(component: &str) -> String {

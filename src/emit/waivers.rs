@@ -5,10 +5,11 @@ use super::common::param;
 use super::infra::ConcernModule;
 use super::{Context, Module, module_symbol};
 use crate::bicep::{Expr, Item, Key, Property, Resource, Statement, StatementKind, Type, obj};
-use crate::blueprint::{Control, Kind};
-use crate::catalog::naming;
+use crate::blueprint::{Control, Kind, PartKind};
+use crate::catalog::naming::{self, part_symbol};
 use crate::catalog::types::{self, ResourceType};
 use crate::plan::ComponentPlan;
+use crate::plan::governance::{PlannedGrant, PlannedWaiver};
 
 /// The module output carrying the name of a waived component's resource.
 const RESOURCE_NAME_OUTPUT: &str = "waivedResourceName";
@@ -170,12 +171,54 @@ fn set(properties: &mut Vec<Property>, path: &[&str], value: Expr, comment: &str
     }
 }
 
+/// The SAS authorization rule of a `local-auth` grant, on its one entity, with only the
+/// granted rights: its module symbol (after its entity's) and statement.
+fn sas_rule(waiver: &PlannedWaiver, grant: &PlannedGrant) -> Option<(String, Statement)> {
+    let (prefix, ty) = match grant.kind {
+        PartKind::Queue => ("queue", types::SERVICE_BUS_QUEUE_RULE),
+        PartKind::Topic => ("topic", types::SERVICE_BUS_TOPIC_RULE),
+        PartKind::EventHub => ("hub", types::EVENT_HUB_RULE),
+        _ => return None,
+    };
+    let entity = part_symbol(prefix, &grant.entity);
+    // Part symbols never hold `__` (blueprint names have no `--`), so this meets no entity's.
+    let symbol = format!("{entity}__sas_rule");
+    let rights = Expr::array(
+        grant
+            .rights
+            .iter()
+            .map(|right| Item::from(Expr::str(right.azure_name()))),
+    );
+    let statement = Statement::from(
+        Resource::new(&symbol, ty.name, ty.api_version)
+            .prop("parent", Expr::ident(&entity))
+            .prop("name", grant.rule)
+            .prop("properties", obj([("rights", rights)])),
+    )
+    .with_comment(format!(
+        "WAIVED until {} ({}): a SAS key for this {} only, {}; never Manage",
+        waiver.expires,
+        grant.because,
+        grant.kind,
+        grant.rights_text()
+    ))
+    // MicrosoftDocs/azure-docs service-bus-sas.md (11/01/2022) and event-hubs/
+    // authorize-access-shared-access-signature.md (03/13/2023): Azure creates the namespace
+    // rule RootManageSharedAccessKey itself, with Manage on every entity.
+    .with_comment(
+        "Read its keys with listKeys on this rule and hand over only those; nothing here \
+         outputs a key or uses the namespace's RootManageSharedAccessKey",
+    );
+    Some((entity, statement))
+}
+
 /// The weaker settings of the component's waivers, applied to its hardened resource: the
 /// only place a waiver changes generated Bicep, so removing one restores the literal.
 pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let Some((_, symbol)) = waived_resource(component.kind()) else {
         return;
     };
+    let mut rules: Vec<(String, Statement)> = Vec::new();
     for waiver in ctx
         .plan
         .governance
@@ -269,6 +312,12 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                     false.into(),
                     &comment,
                 );
+                rules.extend(
+                    waiver
+                        .grants
+                        .iter()
+                        .filter_map(|grant| sas_rule(waiver, grant)),
+                );
             }
             (Control::DirectPublicIngress, _) => {
                 set(
@@ -339,5 +388,16 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                 );
             }
         }
+    }
+    // Each rule right after the entity it is scoped to.
+    for (entity, rule) in rules {
+        let statements = &mut module.file.statements;
+        let at = statements
+            .iter()
+            .position(|statement| {
+                matches!(&statement.kind, StatementKind::Resource(resource) if resource.symbol == entity)
+            })
+            .map_or(statements.len(), |index| index + 1);
+        statements.insert(at, rule);
     }
 }

@@ -2,7 +2,7 @@
 //! the monitoring workspace, and the waivers with the exemptions they need.
 
 use super::PerEnvironment;
-use crate::blueprint::{Blueprint, Control, Date, PolicyMode};
+use crate::blueprint::{Blueprint, Control, Date, PartKind, PolicyMode, SasRight};
 use crate::catalog::controls;
 use crate::catalog::facts::{self, Policy};
 use std::collections::BTreeMap;
@@ -81,6 +81,33 @@ pub struct PlannedWaiver {
     pub policies: Vec<&'static Policy>,
     /// `waivers[<index>]`.
     pub because: String,
+    /// For `local-auth`: the SAS authorization rules, each scoped to one entity.
+    pub grants: Vec<PlannedGrant>,
+}
+
+/// A SAS authorization rule on one queue, topic or event hub, with only the rights granted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedGrant {
+    /// Queue, topic or event hub.
+    pub kind: PartKind,
+    pub entity: String,
+    /// Sorted, without repeats; never Manage.
+    pub rights: Vec<SasRight>,
+    /// The rule's name (the SAS key name a client presents).
+    pub rule: &'static str,
+    /// `waivers[<index>].grants[<index>]`.
+    pub because: String,
+}
+
+impl PlannedGrant {
+    /// `Send`, `Listen` or `Send, Listen`.
+    pub fn rights_text(&self) -> String {
+        self.rights
+            .iter()
+            .map(|r| r.azure_name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,12 +141,38 @@ pub fn plan_governance(blueprint: &Blueprint) -> GovernancePlan {
         .iter()
         .enumerate()
         .filter_map(|(index, waiver)| {
-            let kind = blueprint
+            let component = blueprint
                 .components
                 .iter()
-                .find(|c| c.name == waiver.component)?
-                .kind();
+                .find(|c| c.name == waiver.component)?;
+            let kind = component.kind();
             let waivable = controls::waivable(waiver.control, kind)?;
+            let parts = component.spec.parts();
+            let grants = waiver
+                .grants
+                .iter()
+                .enumerate()
+                .filter(|_| waiver.control == Control::LocalAuth)
+                .filter_map(|(grant_index, grant)| {
+                    let part = parts.iter().find(|part| {
+                        part.name == grant.to
+                            && matches!(
+                                part.kind,
+                                PartKind::Queue | PartKind::Topic | PartKind::EventHub
+                            )
+                    })?;
+                    let mut rights = grant.rights.clone();
+                    rights.sort();
+                    rights.dedup();
+                    Some(PlannedGrant {
+                        kind: part.kind,
+                        entity: part.name.clone(),
+                        rights,
+                        rule: controls::SAS_RULE_NAME,
+                        because: format!("waivers[{index}].grants[{grant_index}]"),
+                    })
+                })
+                .collect();
             Some(PlannedWaiver {
                 control: waiver.control,
                 component: waiver.component.clone(),
@@ -130,6 +183,7 @@ pub fn plan_governance(blueprint: &Blueprint) -> GovernancePlan {
                 weakened: waivable.weakened,
                 policies: waivable.policies.iter().map(|g| facts::policy(g)).collect(),
                 because: format!("waivers[{index}]"),
+                grants,
             })
         })
         .collect();

@@ -549,6 +549,21 @@ fn describe_serde_error(diagnostic: Diagnostic, message: &str, at: &str) -> Diag
             ..diagnostic
         }
         .expected(one_of(expected.iter()));
+        // SAS rights of a waiver's grant: name Azure's words for what they would mean.
+        if at.contains(".rights[") {
+            match found.to_ascii_lowercase().as_str() {
+                "manage" => {
+                    return diagnostic.help(
+                        "a waiver never grants Manage: it can create and delete entities; grant `send` and/or `listen`",
+                    );
+                }
+                "receive" => {
+                    return diagnostic
+                        .help("did you mean `listen`? SAS calls the right to receive Listen");
+                }
+                _ => {}
+            }
+        }
         return match closest(found, expected.iter().copied()) {
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
             None => diagnostic.help("`bulwark schema` lists the values each field takes"),
