@@ -25,6 +25,12 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, V
     }
     let plan = plan::plan(blueprint, &options.previous_address_plan)?;
     let files = emit::emit(&plan, options);
+    if !options.ignore_template_limits {
+        let too_large = emit::limits::check(&files);
+        if !too_large.is_empty() {
+            return Err(too_large);
+        }
+    }
     let manifest = output::Manifest::for_files(
         &files,
         &options.blueprint_label,

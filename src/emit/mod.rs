@@ -5,6 +5,7 @@ mod common;
 mod front_door;
 mod infra;
 mod kinds;
+pub mod limits;
 mod network;
 mod waivers;
 
@@ -59,6 +60,10 @@ pub struct Options {
     pub previous_address_plan: crate::plan::AddressRecord,
     /// The date waivers are checked against; today by default.
     pub today: crate::blueprint::Date,
+    /// Generate even when the templates break ARM's per-deployment limits (see
+    /// [`limits`]): for benchmarks of estates larger than one deployment, never for output
+    /// that is meant to deploy.
+    pub ignore_template_limits: bool,
 }
 
 impl Default for Options {
@@ -67,6 +72,7 @@ impl Default for Options {
             blueprint_label: "bulwark.toml".to_string(),
             previous_address_plan: Default::default(),
             today: crate::blueprint::Date::today(),
+            ignore_template_limits: false,
         }
     }
 }
