@@ -115,6 +115,17 @@ impl Library {
                 path: path.clone(),
                 message: error.message().trim().to_string(),
             })?;
+        // A template names a file of the library: never a path outside it (`/proc/...`, `../`).
+        for (name, template) in &manifest.templates {
+            if let Err(problem) = crate::confined::check_relative(&template.file) {
+                return Err(LibraryError::Invalid {
+                    path: path.clone(),
+                    message: format!(
+                        "template `{name}` must name a file inside the library: {problem}"
+                    ),
+                });
+            }
+        }
         for (name, preset) in &manifest.presets {
             if !preset.get("kind").is_some_and(toml::Value::is_str) {
                 return Err(LibraryError::Invalid {
@@ -153,13 +164,19 @@ impl Library {
         format!("{}:{line}", self.manifest_path().display())
     }
 
-    /// The templates the library offers, read from their files; unreadable ones are skipped.
+    /// The templates the library offers, read from their files beneath the library folder
+    /// (a symlink out of it, a FIFO or an oversized file is not read); unreadable ones are
+    /// skipped.
     pub fn templates(&self) -> Vec<LibraryTemplate> {
+        let Ok(Some(folder)) = crate::confined::Folder::open(&self.root) else {
+            return Vec::new();
+        };
         self.manifest
             .templates
             .iter()
             .filter_map(|(name, entry)| {
-                let text = std::fs::read_to_string(self.root.join(&entry.file)).ok()?;
+                let bytes = folder.read(&entry.file).ok()??;
+                let text = String::from_utf8(bytes).ok()?;
                 Some(LibraryTemplate {
                     name: name.clone(),
                     text,

@@ -26,6 +26,10 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
+    let _lock = match super::lock_out(&args.out, false) {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
     let (_, generated) = match super::load_and_generate(&args.blueprint, &args.out, false) {
         Ok(loaded) => loaded,
         Err(code) => return code,

@@ -18,10 +18,23 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
+    // Locked from reading the recorded address plan to writing the manifest. A folder that
+    // does not exist yet is created (and locked) only once generation has succeeded.
+    let mut lock = match super::lock_out(&args.out, false) {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
     let (_, generated) = match super::load_and_generate(&args.blueprint, &args.out, true) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if !lock.is_held() {
+        lock = match super::lock_out(&args.out, true) {
+            Ok(lock) => lock,
+            Err(code) => return code,
+        };
+    }
+    let _lock = lock;
     match output::write(&args.out, &generated.files, &generated.manifest, args.force) {
         Ok(report) => {
             let out = args.out.display();

@@ -89,6 +89,25 @@ pub fn label(path: &Path) -> String {
     )
 }
 
+/// Lock the output folder for this command, saying so while another bulwark holds it.
+pub fn lock_out(out: &Path, create: bool) -> Result<bulwark::output::FolderLock, u8> {
+    use bulwark::output::{self, LockAttempt};
+    let attempt = output::lock(out, create).and_then(|attempt| match attempt {
+        LockAttempt::Locked(lock) => Ok(lock),
+        LockAttempt::Busy(pending) => {
+            stderr(&format!(
+                "waiting for another bulwark working in {}…\n",
+                out.display()
+            ));
+            pending.wait()
+        }
+    });
+    attempt.map_err(|error| {
+        stderr(&format!("error: {error}\n"));
+        exit::IO
+    })
+}
+
 /// Load a blueprint and generate it as it is written to `out`: keeping the address plan the
 /// manifest there records, with the security report. Prints the diagnostics (warnings too,
 /// if asked); on failure returns the exit code.

@@ -136,9 +136,24 @@ pub fn run(args: Args) -> u8 {
     targets.extend(generated.files.paths().map(|path| format!("{OUT}/{path}")));
     targets.push(format!("{OUT}/{}", output::MANIFEST));
     targets.extend(extra.iter().map(|(path, _)| path.clone()));
+    // Anything at a target counts, a dangling symlink included; so does a symlink standing
+    // for one of the folders the files go in (it would take them elsewhere).
+    let mut folders: Vec<String> = targets
+        .iter()
+        .flat_map(|path| {
+            let parts: Vec<&str> = path.split('/').collect();
+            (1..parts.len()).map(move |end| parts[..end].join("/"))
+        })
+        .collect();
+    folders.sort();
+    folders.dedup();
+    let is_link = |path: &String| {
+        std::fs::symlink_metadata(args.dir.join(path)).is_ok_and(|m| m.file_type().is_symlink())
+    };
     let existing: Vec<&String> = targets
         .iter()
-        .filter(|path| args.dir.join(path).exists())
+        .filter(|path| std::fs::symlink_metadata(args.dir.join(path)).is_ok())
+        .chain(folders.iter().filter(|folder| is_link(folder)))
         .collect();
     if !existing.is_empty() {
         let shown: Vec<&str> = existing.iter().take(3).map(|p| p.as_str()).collect();
@@ -157,8 +172,8 @@ pub fn run(args: Args) -> u8 {
     }
 
     let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(&args.dir)?;
-        std::fs::write(args.dir.join(BLUEPRINT), &text)?;
+        let folder = bulwark::confined::Folder::create(&args.dir)?;
+        folder.write_new(BLUEPRINT, text.as_bytes())?;
         output::write(
             &args.dir.join(OUT),
             &generated.files,
@@ -167,11 +182,7 @@ pub fn run(args: Args) -> u8 {
         )
         .map_err(|error| std::io::Error::other(error.to_string()))?;
         for (path, content) in &extra {
-            let target = args.dir.join(path);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(target, content)?;
+            folder.write_new(path, content.as_bytes())?;
         }
         Ok(())
     };

@@ -4,11 +4,10 @@
 //! Windows checkout is not drift.
 
 use super::{MANIFEST, Manifest, OutputError};
+use crate::confined::{Folder, check_relative};
 use crate::emit::FileSet;
 use serde::Serialize;
 use similar::TextDiff;
-use std::fs;
-use std::io;
 use std::path::Path;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -43,12 +42,15 @@ pub fn normalize(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
-fn read(path: &Path) -> Result<Option<String>, OutputError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+/// A file of the output folder as text, read beneath the folder only (see `confined`).
+fn read(folder: Option<&Folder>, path: &str) -> Result<Option<String>, OutputError> {
+    let Some(folder) = folder else {
+        return Ok(None);
+    };
+    match folder.read(path) {
+        Ok(bytes) => Ok(bytes.map(|bytes| String::from_utf8_lossy(&bytes).into_owned())),
         Err(error) => Err(OutputError::Io {
-            path: path.to_path_buf(),
+            path: folder.display(path),
             error,
         }),
     }
@@ -69,8 +71,13 @@ pub fn unified_diff(path: &str, on_disk: &str, generated: &str) -> String {
 /// Compare `files` (and the manifest they imply) with the directory `dir`.
 pub fn check(dir: &Path, files: &FileSet, manifest: &Manifest) -> Result<Drift, OutputError> {
     let mut drift = Drift::default();
+    let folder = Folder::open(dir).map_err(|error| OutputError::Io {
+        path: dir.to_path_buf(),
+        error,
+    })?;
+    let folder = folder.as_ref();
     for (path, generated) in &files.files {
-        match read(&dir.join(path))? {
+        match read(folder, path)? {
             None => drift.missing.push(path.clone()),
             Some(on_disk) => {
                 let on_disk = normalize(&on_disk);
@@ -83,13 +90,22 @@ pub fn check(dir: &Path, files: &FileSet, manifest: &Manifest) -> Result<Drift, 
             }
         }
     }
-    let on_disk = match read(&dir.join(MANIFEST))? {
+    let on_disk = match read(folder, MANIFEST)? {
         None => {
             drift.manifest = Some(format!("{MANIFEST} is missing"));
             None
         }
         Some(text) => match serde_json::from_str::<Manifest>(&normalize(&text)) {
-            Ok(manifest) => Some(manifest),
+            Ok(manifest) => match manifest.files.keys().find_map(|p| check_relative(p).err()) {
+                // A manifest naming paths outside the folder is not trusted for anything.
+                Some(problem) => {
+                    drift.manifest = Some(format!(
+                        "{MANIFEST} lists a file outside the output folder ({problem}); restore it from version control or delete it"
+                    ));
+                    None
+                }
+                None => Some(manifest),
+            },
             Err(error) => {
                 drift.manifest = Some(format!("{MANIFEST} is not a bulwark manifest: {error}"));
                 None
@@ -98,7 +114,7 @@ pub fn check(dir: &Path, files: &FileSet, manifest: &Manifest) -> Result<Drift, 
     };
     if let Some(previous) = on_disk {
         for path in previous.files.keys() {
-            if !files.files.contains_key(path) && dir.join(path).exists() {
+            if !files.files.contains_key(path) && folder.is_some_and(|f| f.exists(path)) {
                 drift.orphaned.push(path.clone());
             }
         }

@@ -4,6 +4,7 @@
 
 mod check;
 
+use crate::confined::{Folder, check_relative, stage};
 pub use check::{ChangedFile, Drift, check, normalize, unified_diff};
 
 use crate::emit::{FileSet, GENERATOR};
@@ -11,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -67,19 +67,33 @@ impl Manifest {
     }
 
     pub fn read(dir: &Path) -> Result<Option<Manifest>, OutputError> {
-        let path = dir.join(MANIFEST);
-        match fs::read_to_string(&path) {
-            Ok(text) => {
-                serde_json::from_str(&text)
-                    .map(Some)
-                    .map_err(|error| OutputError::BadManifest {
-                        path,
-                        message: error.to_string(),
-                    })
-            }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(OutputError::Io { path, error }),
+        match Folder::open(dir).map_err(io_error(dir))? {
+            Some(folder) => Manifest::read_in(&folder),
+            None => Ok(None),
         }
+    }
+
+    /// The manifest of an open folder. A manifest that lists a path outside the folder (a
+    /// merge or a pull request could put `../x` there) is refused as a whole: bulwark never
+    /// deletes or reports what it names.
+    fn read_in(folder: &Folder) -> Result<Option<Manifest>, OutputError> {
+        let path = folder.display(MANIFEST);
+        let Some(bytes) = folder.read(MANIFEST).map_err(io_error(&path))? else {
+            return Ok(None);
+        };
+        let text = normalize(&String::from_utf8_lossy(&bytes));
+        let manifest: Manifest =
+            serde_json::from_str(&text).map_err(|error| OutputError::BadManifest {
+                path: path.clone(),
+                message: error.to_string(),
+            })?;
+        for listed in manifest.files.keys() {
+            check_relative(listed).map_err(|problem| OutputError::BadManifest {
+                path: path.clone(),
+                message: format!("it lists a file outside the output folder: {problem}"),
+            })?;
+        }
+        Ok(Some(manifest))
     }
 }
 
@@ -144,15 +158,22 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     }
 }
 
-/// Write `files` under `dir`. Every file is staged next to its target and renamed into
-/// place only after all of them were staged, then the manifest is written last.
+/// Write `files` under `dir`. Every file is staged in a fresh temporary file beside its
+/// target and renamed into place only after all of them were staged, then the manifest is
+/// written last. Every path is resolved beneath `dir` (see [`crate::confined`]).
 pub fn write(
     dir: &Path,
     files: &FileSet,
     manifest: &Manifest,
     force: bool,
 ) -> Result<WriteReport, OutputError> {
-    let previous = Manifest::read(dir)?;
+    for path in files.files.keys() {
+        if let Err(problem) = check_relative(path) {
+            panic!("bulwark bug: generated path {problem}");
+        }
+    }
+    let folder = Folder::create(dir).map_err(io_error(dir))?;
+    let previous = Manifest::read_in(&folder)?;
     let owned = |path: &str| {
         previous
             .as_ref()
@@ -162,44 +183,35 @@ pub fn write(
     let mut not_owned = Vec::new();
     let mut to_write = Vec::new();
     for (path, text) in &files.files {
-        let target = dir.join(path);
-        match fs::read(&target) {
-            Ok(existing) if existing == text.as_bytes() => report.unchanged.push(path.clone()),
-            Ok(_) if !owned(path) && !force => not_owned.push(path.clone()),
-            Ok(_) => to_write.push((path, text, target)),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                to_write.push((path, text, target))
-            }
-            Err(error) => {
-                return Err(OutputError::Io {
-                    path: target,
-                    error,
-                });
-            }
+        let shown = folder.display(path);
+        match folder.read(path).map_err(io_error(&shown))? {
+            Some(existing) if existing == text.as_bytes() => report.unchanged.push(path.clone()),
+            Some(_) if !owned(path) && !force => not_owned.push(path.clone()),
+            _ => to_write.push((path, text)),
         }
     }
     if !not_owned.is_empty() {
         return Err(OutputError::NotOwned { paths: not_owned });
     }
 
-    let mut staged = Vec::new();
-    for (path, text, target) in &to_write {
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(io_error(parent))?;
-        }
-        let temp = staging_path(target);
-        if let Err(error) = fs::write(&temp, text.as_bytes()) {
-            for (temp, _) in &staged {
-                let _ = fs::remove_file(temp);
-            }
-            let _ = fs::remove_file(&temp);
-            return Err(OutputError::Io { path: temp, error });
-        }
-        staged.push((temp, target.clone()));
-        report.written.push((*path).clone());
+    let mut targets = Vec::new();
+    for (path, text) in &to_write {
+        let (parent, name) = folder
+            .parent_of(path)
+            .map_err(io_error(&folder.display(path)))?;
+        targets.push((parent, name, *path, *text));
     }
-    for (temp, target) in &staged {
-        fs::rename(temp, target).map_err(io_error(target))?;
+    // Staged files that are not renamed into place are removed when dropped.
+    let mut staged = Vec::new();
+    for (parent, name, path, text) in &targets {
+        let file = stage(parent, text.as_bytes()).map_err(io_error(&folder.display(path)))?;
+        staged.push((file, name, *path));
+    }
+    for (file, name, path) in staged {
+        file.replace(name)
+            .map_err(io_error(&folder.display(path)))?;
+        remove_legacy_staging(&folder, path);
+        report.written.push(path.clone());
     }
 
     if let Some(previous) = &previous {
@@ -207,30 +219,115 @@ pub fn write(
             if files.files.contains_key(path) {
                 continue;
             }
-            let target = dir.join(path);
-            match fs::read(&target) {
-                Ok(existing) if hash(&existing) == *recorded => {
-                    fs::remove_file(&target).map_err(io_error(&target))?;
+            let shown = folder.display(path);
+            match folder.read(path) {
+                // A CRLF checkout of a file bulwark wrote is still bulwark's.
+                Ok(Some(existing))
+                    if hash(&existing) == *recorded
+                        || hash(normalize(&String::from_utf8_lossy(&existing)).as_bytes())
+                            == *recorded =>
+                {
+                    folder.remove_file(path).map_err(io_error(&shown))?;
                     report.removed.push(path.clone());
                 }
-                Ok(_) => report.kept.push(path.clone()),
-                Err(_) => {}
+                Ok(Some(_)) => report.kept.push(path.clone()),
+                Ok(None) => {}
+                Err(error) => return Err(OutputError::Io { path: shown, error }),
             }
         }
     }
     let manifest = manifest.render();
-    let manifest_path = dir.join(MANIFEST);
-    fs::create_dir_all(dir).map_err(io_error(dir))?;
-    let temp = staging_path(&manifest_path);
-    fs::write(&temp, manifest).map_err(io_error(&temp))?;
-    fs::rename(&temp, &manifest_path).map_err(io_error(&manifest_path))?;
+    let (root, name) = folder
+        .parent_of(MANIFEST)
+        .map_err(io_error(&folder.display(MANIFEST)))?;
+    stage(&root, manifest.as_bytes())
+        .and_then(|file| file.replace(&name))
+        .map_err(io_error(&folder.display(MANIFEST)))?;
+    remove_legacy_staging(&folder, MANIFEST);
     Ok(report)
 }
 
-fn staging_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    target.with_file_name(format!(".{name}.bulwark-tmp"))
+/// Earlier versions staged each file at the fixed name `.<name>.bulwark-tmp` beside it; one
+/// left by an interrupted run is removed (a symlink there is unlinked, never followed).
+fn remove_legacy_staging(folder: &Folder, path: &str) {
+    let legacy = match path.rsplit_once('/') {
+        Some((parent, name)) => format!("{parent}/.{name}.bulwark-tmp"),
+        None => format!(".{path}.bulwark-tmp"),
+    };
+    if folder.exists(&legacy) {
+        let _ = folder.remove_file(&legacy);
+    }
+}
+
+/// An exclusive lock on an output folder, held while a command reads and writes it, so two
+/// runs of `generate` (or `generate` and `check`) never interleave. Released on drop.
+#[derive(Debug)]
+pub struct FolderLock {
+    _handle: Option<std::fs::File>,
+}
+
+impl FolderLock {
+    /// Whether a lock is held (a missing folder, or a platform without folder locks, has none).
+    pub fn is_held(&self) -> bool {
+        self._handle.is_some()
+    }
+}
+
+/// Another process holds the folder's lock; [`PendingLock::wait`] blocks until it is free.
+#[derive(Debug)]
+pub struct PendingLock {
+    handle: std::fs::File,
+    path: PathBuf,
+}
+
+impl PendingLock {
+    pub fn wait(self) -> Result<FolderLock, OutputError> {
+        self.handle.lock().map_err(io_error(&self.path))?;
+        Ok(FolderLock {
+            _handle: Some(self.handle),
+        })
+    }
+}
+
+pub enum LockAttempt {
+    Locked(FolderLock),
+    Busy(PendingLock),
+}
+
+/// Try to lock the folder `dir` (an advisory `flock` on the folder itself, so no lock file
+/// appears in it). `create` makes the folder first; without it a missing folder needs no
+/// lock. Platforms that cannot lock a folder run unlocked.
+pub fn lock(dir: &Path, create: bool) -> Result<LockAttempt, OutputError> {
+    if create {
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    }
+    let handle = match std::fs::File::open(dir) {
+        Ok(handle) => handle,
+        Err(error) if error.kind() == io::ErrorKind::NotFound && !create => {
+            return Ok(LockAttempt::Locked(FolderLock { _handle: None }));
+        }
+        Err(_) if cfg!(not(unix)) => return Ok(LockAttempt::Locked(FolderLock { _handle: None })),
+        Err(error) => {
+            return Err(OutputError::Io {
+                path: dir.to_path_buf(),
+                error,
+            });
+        }
+    };
+    match handle.try_lock() {
+        Ok(()) => Ok(LockAttempt::Locked(FolderLock {
+            _handle: Some(handle),
+        })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(LockAttempt::Busy(PendingLock {
+            handle,
+            path: dir.to_path_buf(),
+        })),
+        Err(std::fs::TryLockError::Error(error)) if error.kind() == io::ErrorKind::Unsupported => {
+            Ok(LockAttempt::Locked(FolderLock { _handle: None }))
+        }
+        Err(std::fs::TryLockError::Error(error)) => Err(OutputError::Io {
+            path: dir.to_path_buf(),
+            error,
+        }),
+    }
 }

@@ -1,0 +1,171 @@
+//! A folder bulwark owns (its output, a library) as a capability: every read, write, rename and removal goes through a
+//! `cap_std` directory handle, which resolves paths beneath the folder and refuses any that
+//! would leave it (`..`, an absolute path, a symlink pointing outside), so a tampered manifest
+//! or a planted symlink cannot make bulwark touch anything else. Files are written through
+//! `cap_tempfile` (an unnamed `O_TMPFILE` where the system has one, else a fresh random
+//! name opened exclusively) and renamed into place, so nothing follows a planted name.
+
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
+use std::io::{self, Write as _};
+use std::path::{Component, Path, PathBuf};
+
+/// The largest file bulwark reads back from its folder (a generated file or the manifest):
+/// anything larger was not written by bulwark, and reading it would only cost memory.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// `path` is a plain relative path inside the folder: `/`-separated normal components, no
+/// `..`, `.`, root, drive or backslash. Manifest entries and generated paths must be.
+pub fn check_relative(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("the path is empty".into());
+    }
+    if path.contains('\\') || path.contains(':') || path.contains('\0') {
+        return Err(format!("`{path}` contains `\\`, `:` or a NUL character"));
+    }
+    for component in Path::new(path).components() {
+        if !matches!(component, Component::Normal(_)) {
+            return Err(format!("`{path}` is not a relative path inside the folder"));
+        }
+    }
+    if path.split('/').any(str::is_empty) {
+        return Err(format!("`{path}` has an empty path segment"));
+    }
+    Ok(())
+}
+
+/// An open output folder.
+pub struct Folder {
+    dir: Dir,
+    path: PathBuf,
+}
+
+impl Folder {
+    /// The folder at `path`, if it exists.
+    pub fn open(path: &Path) -> io::Result<Option<Folder>> {
+        match Dir::open_ambient_dir(path, ambient_authority()) {
+            Ok(dir) => Ok(Some(Folder {
+                dir,
+                path: path.to_path_buf(),
+            })),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The folder at `path`, created (with its parents) if needed.
+    pub fn create(path: &Path) -> io::Result<Folder> {
+        std::fs::create_dir_all(path)?;
+        Ok(Folder {
+            dir: Dir::open_ambient_dir(path, ambient_authority())?,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// `relative` as the user sees it, for messages.
+    pub fn display(&self, relative: &str) -> PathBuf {
+        self.path.join(relative)
+    }
+
+    /// The bytes of a regular file, `None` when there is nothing at `relative`. A FIFO, a
+    /// device, a directory or a file over [`MAX_FILE_BYTES`] is an error, checked before it
+    /// is opened, so reading never blocks or exhausts memory.
+    pub fn read(&self, relative: &str) -> io::Result<Option<Vec<u8>>> {
+        let metadata = match self.dir.metadata(relative) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        if !metadata.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file (a directory, FIFO or device); bulwark only writes regular files here",
+            ));
+        }
+        if metadata.len() > MAX_FILE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} bytes, more than the {MAX_FILE_BYTES} bulwark reads back",
+                    metadata.len()
+                ),
+            ));
+        }
+        match self.dir.read(relative) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Whether anything (a file, a link, a folder) is at `relative`, without following a
+    /// final symlink.
+    pub fn exists(&self, relative: &str) -> bool {
+        self.dir.symlink_metadata(relative).is_ok()
+    }
+
+    /// Create the file at `relative` (and its folders) with `bytes`; fails if anything, a
+    /// dangling symlink included, is already there (`O_CREAT | O_EXCL` follows no link).
+    pub fn write_new(&self, relative: &str, bytes: &[u8]) -> io::Result<()> {
+        let (parent, name) = self.parent_of(relative)?;
+        let mut options = cap_std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        let mut file = parent.open_with(&name, &options)?;
+        file.write_all(bytes)
+    }
+
+    /// Remove the file at `relative` (a symlink itself, never what it points to).
+    pub fn remove_file(&self, relative: &str) -> io::Result<()> {
+        self.dir.remove_file(relative)
+    }
+
+    /// The directory `relative` lives in, created if needed, and its file name.
+    pub fn parent_of(&self, relative: &str) -> io::Result<(Dir, String)> {
+        let (parent, name) = match relative.rsplit_once('/') {
+            Some((parent, name)) => (Some(parent), name),
+            None => (None, relative),
+        };
+        let dir = match parent {
+            Some(parent) => {
+                self.dir.create_dir_all(parent)?;
+                self.dir.open_dir(parent)?
+            }
+            None => self.dir.try_clone()?,
+        };
+        Ok((dir, name.to_string()))
+    }
+}
+
+/// Write `bytes` to a new temporary file in `dir`; [`cap_tempfile::TempFile::replace`] then
+/// renames it over its target in one step.
+pub fn stage<'d>(dir: &'d Dir, bytes: &[u8]) -> io::Result<cap_tempfile::TempFile<'d>> {
+    let mut file = cap_tempfile::TempFile::new(dir)?;
+    file.write_all(bytes)?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_relative_paths_pass() {
+        for good in ["main.bicep", "modules/storage-media.bicep", "SECURITY.md"] {
+            assert!(check_relative(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "../x",
+            "/etc/passwd",
+            "modules/../../x",
+            "./main.bicep",
+            "modules//x",
+            "modules/",
+            "C:\\x",
+            "c:x",
+            "a\\..\\b",
+        ] {
+            assert!(check_relative(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Attacks on the files bulwark owns (issue: safe output). Each plants something in or
+//! around a project (a tampered manifest, symlinks at every path bulwark touches, a library
+//! template naming a file outside the library, a FIFO) and checks that nothing outside the
+//! project's folders is read, written or deleted, and that the command says why it stopped.
+
+mod common;
+
+use assert_cmd::Command;
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+fn bulwark() -> Command {
+    let mut command = Command::cargo_bin("bulwark").unwrap();
+    command.env("NO_COLOR", "1");
+    command
+}
+
+/// A project folder with shop's blueprint, and a "victim" folder beside it that no command
+/// may touch.
+struct Setup {
+    _root: tempfile::TempDir,
+    project: PathBuf,
+    victim: PathBuf,
+}
+
+fn setup() -> Setup {
+    let root = tempfile::tempdir().unwrap();
+    let project = root.path().join("project");
+    let victim = root.path().join("victim");
+    fs::create_dir_all(&project).unwrap();
+    fs::create_dir_all(&victim).unwrap();
+    fs::copy(
+        common::repo().join("blueprints/shop.toml"),
+        project.join("bulwark.toml"),
+    )
+    .unwrap();
+    fs::write(victim.join("precious.txt"), "do not touch\n").unwrap();
+    Setup {
+        _root: root,
+        project,
+        victim,
+    }
+}
+
+fn generate(project: &Path) -> assert_cmd::assert::Assert {
+    bulwark()
+        .current_dir(project)
+        .arg("generate")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+}
+
+fn victim_untouched(setup: &Setup) {
+    let entries: Vec<String> = fs::read_dir(&setup.victim)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        entries,
+        ["precious.txt"],
+        "something was written beside the project"
+    );
+    assert_eq!(
+        fs::read_to_string(setup.victim.join("precious.txt")).unwrap(),
+        "do not touch\n"
+    );
+}
+
+/// Rewrite the manifest so it claims `listed` (with the hash of its current content).
+fn tamper_manifest(project: &Path, listed: &str, content_of: &Path) {
+    let path = project.join("infra/.bulwark-manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let hash = bulwark::output::hash(&fs::read(content_of).unwrap());
+    manifest["files"][listed] = serde_json::Value::String(hash);
+    fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+}
+
+#[test]
+fn a_manifest_listing_paths_outside_the_folder_deletes_nothing() {
+    for listed in [
+        "../../victim/precious.txt",
+        "modules/../../../victim/precious.txt",
+        "/VICTIM/precious.txt",
+        "../bulwark.toml",
+    ] {
+        let setup = setup();
+        generate(&setup.project).success();
+        let listed = listed.replace("/VICTIM", &setup.victim.display().to_string());
+        let target = if listed.ends_with("bulwark.toml") {
+            setup.project.join("bulwark.toml")
+        } else {
+            setup.victim.join("precious.txt")
+        };
+        tamper_manifest(&setup.project, &listed, &target);
+        let output = generate(&setup.project).code(3);
+        let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("outside the output folder"),
+            "{listed}: {stderr}"
+        );
+        victim_untouched(&setup);
+        assert!(setup.project.join("bulwark.toml").exists(), "{listed}");
+        // check does not offer the path as an orphan to delete either.
+        let check = bulwark()
+            .current_dir(&setup.project)
+            .arg("check")
+            .assert()
+            .code(1);
+        let stdout = String::from_utf8_lossy(&check.get_output().stdout).into_owned();
+        assert!(!stdout.contains("orphaned: "), "{listed}: {stdout}");
+        assert!(stdout.contains("outside the output folder"), "{stdout}");
+    }
+}
+
+#[test]
+fn a_symlinked_modules_folder_is_not_written_through() {
+    let setup = setup();
+    fs::create_dir_all(setup.project.join("infra")).unwrap();
+    symlink(&setup.victim, setup.project.join("infra/modules")).unwrap();
+    generate(&setup.project).code(3);
+    victim_untouched(&setup);
+    assert!(!setup.project.join("infra/.bulwark-manifest.json").exists());
+}
+
+#[test]
+fn a_symlinked_generated_file_is_not_written_through() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let main = setup.project.join("infra/main.bicep");
+    fs::remove_file(&main).unwrap();
+    symlink(setup.victim.join("precious.txt"), &main).unwrap();
+    generate(&setup.project).code(3);
+    victim_untouched(&setup);
+}
+
+#[test]
+fn a_symlink_at_the_old_staging_name_is_unlinked_not_followed() {
+    let setup = setup();
+    fs::create_dir_all(setup.project.join("infra")).unwrap();
+    symlink(
+        setup.victim.join("planted.txt"),
+        setup.project.join("infra/.main.bicep.bulwark-tmp"),
+    )
+    .unwrap();
+    generate(&setup.project).success();
+    victim_untouched(&setup);
+    assert!(
+        fs::symlink_metadata(setup.project.join("infra/.main.bicep.bulwark-tmp")).is_err(),
+        "the planted link is gone"
+    );
+}
+
+#[test]
+fn no_temporary_files_are_left_behind() {
+    let setup = setup();
+    generate(&setup.project).success();
+    generate(&setup.project).success();
+    let mut leftovers = Vec::new();
+    let mut stack = vec![setup.project.join("infra")];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(".tmp") || name.ends_with(".bulwark-tmp") {
+                    leftovers.push(name);
+                }
+            }
+        }
+    }
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_fifo_in_the_output_folder_is_refused_without_blocking() {
+    let setup = setup();
+    fs::create_dir_all(setup.project.join("infra")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(setup.project.join("infra/main.bicep"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = generate(&setup.project).code(3);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+}
+
+#[test]
+fn new_refuses_a_dangling_symlink_where_it_would_write() {
+    let root = tempfile::tempdir().unwrap();
+    let project = root.path().join("shop");
+    fs::create_dir_all(&project).unwrap();
+    let outside = root.path().join("outside.toml");
+    symlink(&outside, project.join("bulwark.toml")).unwrap();
+    bulwark()
+        .arg("new")
+        .arg(&project)
+        .args(["--template", "shop"])
+        .assert()
+        .code(2);
+    assert!(!outside.exists(), "new wrote through the dangling symlink");
+    assert!(!project.join("infra").exists());
+}
+
+#[test]
+fn new_refuses_a_symlinked_infra_folder() {
+    let root = tempfile::tempdir().unwrap();
+    let project = root.path().join("shop");
+    let outside = root.path().join("outside");
+    fs::create_dir_all(&project).unwrap();
+    fs::create_dir_all(&outside).unwrap();
+    symlink(&outside, project.join("infra")).unwrap();
+    bulwark()
+        .arg("new")
+        .arg(&project)
+        .args(["--template", "shop"])
+        .assert()
+        .code(2);
+    assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+}
+
+#[test]
+fn a_library_template_outside_the_library_is_refused_and_not_read() {
+    let root = tempfile::tempdir().unwrap();
+    let library = root.path().join("lib");
+    fs::create_dir_all(&library).unwrap();
+    fs::write(
+        library.join("bulwark-library.toml"),
+        "[library]\nname = \"evil\"\nversion = \"1.0.0\"\n\n[templates.secrets]\nfile = \"/proc/self/environ\"\n",
+    )
+    .unwrap();
+    let output = bulwark()
+        .arg("new")
+        .arg(root.path().join("app"))
+        .arg("--library")
+        .arg(&library)
+        .arg("--list")
+        .env("BULWARK_CANARY", "canary-value-123")
+        .assert()
+        .failure();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.get_output().stdout),
+        String::from_utf8_lossy(&output.get_output().stderr)
+    );
+    assert!(!all.contains("canary-value-123"), "{all}");
+    assert!(all.contains("inside the library"), "{all}");
+}
+
+#[test]
+fn a_crlf_checkout_of_a_file_no_longer_generated_is_still_removed() {
+    let setup = setup();
+    generate(&setup.project).success();
+    // Drop the queue: its storage module changes and a module the manifest lists goes away;
+    // simulate a CRLF checkout of every generated file first.
+    for entry in fs::read_dir(setup.project.join("infra/modules")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs::read_to_string(&path).unwrap().replace('\n', "\r\n");
+        fs::write(&path, text).unwrap();
+    }
+    let blueprint = fs::read_to_string(setup.project.join("bulwark.toml")).unwrap();
+    let without_vault = blueprint
+        .split("\n[components.")
+        .filter(|block| !block.starts_with("vault]"))
+        .collect::<Vec<_>>()
+        .join("\n[components.")
+        .replace("  { to = \"vault.stripe-key\", access = \"read\" },\n", "");
+    fs::write(setup.project.join("bulwark.toml"), &without_vault).unwrap();
+    let output = generate(&setup.project).success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).into_owned();
+    assert!(
+        !stdout.contains("kept modules/key-vault-vault.bicep"),
+        "{stdout}"
+    );
+    assert!(
+        !setup
+            .project
+            .join("infra/modules/key-vault-vault.bicep")
+            .exists()
+    );
+}
+
+#[test]
+fn two_generates_at_once_leave_one_consistent_generation() {
+    let setup = setup();
+    let runs: Vec<std::thread::JoinHandle<bool>> = (0..2)
+        .map(|_| {
+            let project = setup.project.clone();
+            std::thread::spawn(move || {
+                bulwark()
+                    .current_dir(project)
+                    .arg("generate")
+                    .output()
+                    .unwrap()
+                    .status
+                    .success()
+            })
+        })
+        .collect();
+    for run in runs {
+        assert!(run.join().unwrap());
+    }
+    // The manifest agrees with every file on disk.
+    bulwark()
+        .current_dir(&setup.project)
+        .arg("check")
+        .assert()
+        .success();
+}
