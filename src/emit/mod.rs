@@ -66,6 +66,17 @@ pub fn grant_variable(principal: &str, engine: GrantEngine) -> String {
     format!("{}_{suffix}", principal.replace('-', "_"))
 }
 
+/// The App Service and Functions apps with Key Vault references in their settings, in
+/// component order: their modules output `siteId` so CI can refresh the references.
+pub fn key_vault_reference_apps(plan: &Plan) -> Vec<&ComponentPlan> {
+    use crate::blueprint::Kind;
+    plan.components
+        .iter()
+        .filter(|component| matches!(component.kind(), Kind::WebApp | Kind::FunctionApp))
+        .filter(|component| kinds::app_service::has_key_vault_references(component))
+        .collect()
+}
+
 /// The grant scripts a plan generates, in component order.
 pub fn grant_scripts(plan: &Plan) -> Vec<GrantScript> {
     use crate::blueprint::ComponentSpec;
