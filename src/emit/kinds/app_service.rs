@@ -181,10 +181,12 @@ pub fn finish_site(
 
 /// Whether any app setting of the site is a Key Vault reference.
 pub fn has_key_vault_references(component: &ComponentPlan) -> bool {
-    component
-        .app_settings
-        .iter()
-        .any(|setting| matches!(setting.value, crate::plan::SettingValue::SecretReference { .. }))
+    component.app_settings.iter().any(|setting| {
+        matches!(
+            setting.value,
+            crate::plan::SettingValue::SecretReference { .. }
+        )
+    })
 }
 
 /// The URL of an app reached directly from the internet (`ingress = "direct"`, waived).
