@@ -108,6 +108,61 @@ pub fn repoint_library(text: &str, name: &str, path: &str) -> String {
     out
 }
 
+/// A grant script as the workflow runs it: a step name and its shell lines.
+#[derive(Serialize)]
+struct GrantView {
+    name: String,
+    lines: Vec<String>,
+}
+
+/// The shell lines that run one grant script in CI, from the deployment's outputs.
+fn grant_lines(app: &str, out: &str, script: &crate::emit::GrantScript) -> Vec<String> {
+    use crate::emit::{DATABASE_IDENTITIES, GrantEngine};
+    let deployment = format!("{app}-{}", script.component);
+    let ids = format!(
+        "ids=$(az deployment group show -g \"$RESOURCE_GROUP\" -n \"$MAIN_DEPLOYMENT\" --query properties.outputs.{DATABASE_IDENTITIES}.value -o json)"
+    );
+    let values = |flag: &str| -> Vec<String> {
+        script
+            .identities
+            .iter()
+            .map(|(variable, key, field)| {
+                format!("  {flag}{variable}=\"$(jq -er '.[\"{key}\"].{field}' <<<\"$ids\")\" \\")
+            })
+            .collect()
+    };
+    let mut lines = vec![ids];
+    match script.engine {
+        GrantEngine::Sql => {
+            lines.push(format!("server=$(az deployment group show -g \"$RESOURCE_GROUP\" -n {deployment} --query properties.outputs.serverFqdn.value -o tsv)"));
+            lines.push(format!(
+                "sqlcmd -S \"$server\" -d {} --authentication-method ActiveDirectoryDefault -i {out}/{} \\",
+                script.database, script.path
+            ));
+            lines.push("  -v environmentName=\"$ENVIRONMENT_NAME\" \\".into());
+            lines.extend(values("-v "));
+        }
+        GrantEngine::Postgres => {
+            lines.push(format!("host=$(az deployment group show -g \"$RESOURCE_GROUP\" -n {deployment} --query properties.outputs.host.value -o tsv)"));
+            lines.push("PGPASSWORD=$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)".into());
+            lines.push("export PGPASSWORD".into());
+            lines.push(format!(
+                "PGUSER='{}' psql \"host=$host dbname={} sslmode=require\" -f {out}/{} \\",
+                script.admin_group.replace('\'', "'\\''"),
+                script.database,
+                script.path
+            ));
+            lines.push("  -v environmentName=\"$ENVIRONMENT_NAME\" \\".into());
+            lines.extend(values("-v "));
+        }
+    }
+    // The last continuation ends the command.
+    if let Some(last) = lines.last_mut() {
+        *last = last.trim_end_matches(" \\").to_string();
+    }
+    lines
+}
+
 #[derive(Serialize)]
 struct ComponentView {
     name: String,
@@ -153,6 +208,19 @@ pub fn project_files(generated: &Generated, blueprint: &str, out: &str) -> Vec<(
         .map(|path| format!("`{out}/{path}`"))
         .collect();
     context.insert("grant_scripts", &grant_scripts);
+    let grants: Vec<GrantView> = crate::emit::grant_scripts(plan)
+        .iter()
+        .map(|script| GrantView {
+            name: format!("Grants in {} ({})", script.component, script.path),
+            lines: grant_lines(&plan.app, out, script),
+        })
+        .collect();
+    context.insert("grants", &grants);
+    let key_vault_apps: Vec<String> = crate::emit::key_vault_reference_apps(plan)
+        .iter()
+        .map(|component| format!("{}-{}", plan.app, component.name))
+        .collect();
+    context.insert("key_vault_apps", &key_vault_apps);
     vec![
         (
             ".github/workflows/infra.yml".to_string(),

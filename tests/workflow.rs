@@ -503,3 +503,65 @@ fn a_library_can_require_tags_every_app_must_give() {
         result.stderr
     );
 }
+
+#[test]
+fn grant_scripts_need_no_directory_lookup_and_the_workflow_runs_them() {
+    let (_dir, project) = scaffold("retail");
+    let sql = fs::read_to_string(project.join("infra/sql/ledger.sql")).unwrap();
+    assert!(!sql.contains("FROM EXTERNAL PROVIDER"), "{sql}");
+    assert!(sql.contains("WITH SID = ' + CONVERT(NVARCHAR(34), @sid, 1) + N', TYPE = E;"));
+    assert!(
+        sql.contains("CAST(TRY_CAST(N'$(orders_client_id)' AS UNIQUEIDENTIFIER) AS VARBINARY(16))")
+    );
+    assert!(!sql.contains("[db_owner]"));
+    let pg = fs::read_to_string(project.join("infra/postgres/reports.sql")).unwrap();
+    assert!(pg.contains("pgaadauth_create_principal_with_oid(%L, %L, %L, false, false)"));
+    assert!(!pg.contains("pgaadauth_create_principal("), "{pg}");
+    let main = fs::read_to_string(project.join("infra/main.bicep")).unwrap();
+    assert!(main.contains("output databaseIdentities object = {"));
+
+    let text = fs::read_to_string(project.join(".github/workflows/infra.yml")).unwrap();
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("valid YAML");
+    let jobs = &docs[0]["jobs"];
+    let deploy_steps = jobs["deploy"]["steps"].as_vec().unwrap();
+    let position = |name: &str| {
+        deploy_steps
+            .iter()
+            .position(|step| step["name"].as_str() == Some(name))
+    };
+    let refresh = position("Refresh Key Vault references").expect("a refresh step");
+    assert!(refresh > position("az deployment group create").unwrap());
+    let script = deploy_steps[refresh]["run"].as_str().unwrap();
+    assert!(script.contains("for deployment in app-orders app-storefront; do"));
+    assert!(script.contains("/config/configreferences/appsettings/refresh?api-version=2022-03-01"));
+
+    let grants = &jobs["database-grants"];
+    assert_eq!(grants["needs"].as_str(), Some("deploy"));
+    assert_eq!(grants["runs-on"][0].as_str(), Some("self-hosted"));
+    let runs: Vec<&str> = grants["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|step| step["run"].as_str())
+        .collect();
+    assert_eq!(runs.len(), 2, "one step per grant script");
+    assert!(runs[0].contains("-i infra/sql/ledger.sql"));
+    assert!(
+        runs[0].contains("-v orders_client_id=\"$(jq -er '.[\"orders\"].clientId' <<<\"$ids\")\"")
+    );
+    assert!(runs[1].contains("-f infra/postgres/reports.sql"));
+    assert!(runs[1].contains("-v indexer_object_id="));
+}
+
+#[test]
+fn a_workflow_without_databases_has_no_grant_job_and_no_vnet_runner() {
+    let (_dir, project) = scaffold("docs");
+    let text = fs::read_to_string(project.join(".github/workflows/infra.yml")).unwrap();
+    assert!(!text.contains("database-grants"));
+    assert!(!text.contains("DATABASE_ADMIN_CLIENT_ID"));
+    assert!(!text.contains("self-hosted"));
+    assert!(
+        text.contains("Refresh Key Vault references"),
+        "docs reads its vault's secrets through Key Vault references"
+    );
+}

@@ -28,6 +28,106 @@ pub const PRIVATE_LINK_APPROVALS: &str = "privateLinkApprovals";
 /// With central DNS: each dedicated Container Apps environment's domain and static IP, for
 /// the platform to register.
 pub const ENVIRONMENT_DNS: &str = "environmentDns";
+/// Each identity a database grant script names, keyed by component symbol: its client id
+/// (Azure SQL users) and principal (object) id (PostgreSQL roles), so the scripts create
+/// database principals without a directory lookup.
+pub const DATABASE_IDENTITIES: &str = "databaseIdentities";
+
+/// Which engine a grant script is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantEngine {
+    /// Azure SQL Database, run with sqlcmd.
+    Sql,
+    /// PostgreSQL flexible server, run with psql.
+    Postgres,
+}
+
+/// One generated grant script and what running it needs: the server's component, the script
+/// path in the output directory, and for each identity it names the script variable and the
+/// `databaseIdentities` key and field that fill it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantScript {
+    pub engine: GrantEngine,
+    pub component: String,
+    pub path: String,
+    /// The database sqlcmd connects to (SQL); psql connects to `postgres` and switches.
+    pub database: String,
+    pub admin_group: String,
+    /// (script variable, `databaseIdentities` key, field)
+    pub identities: Vec<(String, String, &'static str)>,
+}
+
+/// The script variable carrying a principal's id: `orders_client_id`, `orders_object_id`.
+pub fn grant_variable(principal: &str, engine: GrantEngine) -> String {
+    let suffix = match engine {
+        GrantEngine::Sql => "client_id",
+        GrantEngine::Postgres => "object_id",
+    };
+    format!("{}_{suffix}", principal.replace('-', "_"))
+}
+
+/// The App Service and Functions apps with Key Vault references in their settings, in
+/// component order: their modules output `siteId` so CI can refresh the references.
+pub fn key_vault_reference_apps(plan: &Plan) -> Vec<&ComponentPlan> {
+    use crate::blueprint::Kind;
+    plan.components
+        .iter()
+        .filter(|component| matches!(component.kind(), Kind::WebApp | Kind::FunctionApp))
+        .filter(|component| kinds::app_service::has_key_vault_references(component))
+        .collect()
+}
+
+/// The grant scripts a plan generates, in component order.
+pub fn grant_scripts(plan: &Plan) -> Vec<GrantScript> {
+    use crate::blueprint::ComponentSpec;
+    plan.components
+        .iter()
+        .filter_map(|component| {
+            let (engine, admin_group, folder) = match &component.spec {
+                ComponentSpec::SqlDatabase(spec) => (GrantEngine::Sql, &spec.admin_group, "sql"),
+                ComponentSpec::Postgres(spec) => {
+                    (GrantEngine::Postgres, &spec.admin_group, "postgres")
+                }
+                _ => return None,
+            };
+            let mut principals: Vec<&str> = plan
+                .database_grants
+                .iter()
+                .filter(|grant| grant.server == component.name)
+                .map(|grant| grant.principal.as_str())
+                .collect();
+            if principals.is_empty() {
+                return None;
+            }
+            principals.sort_unstable();
+            principals.dedup();
+            let field = match engine {
+                GrantEngine::Sql => "clientId",
+                GrantEngine::Postgres => "principalId",
+            };
+            Some(GrantScript {
+                engine,
+                component: component.name.clone(),
+                path: format!("{folder}/{}.sql", component.name),
+                database: match engine {
+                    GrantEngine::Sql => component.name.clone(),
+                    GrantEngine::Postgres => "postgres".into(),
+                },
+                admin_group: admin_group.name.clone(),
+                identities: principals
+                    .iter()
+                    .map(|principal| {
+                        (
+                            grant_variable(principal, engine),
+                            naming::component_symbol(principal),
+                            field,
+                        )
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
 
 /// A value main.bicep outputs: the object output it goes in, its key there, and the value.
 pub type MainOutput = (&'static str, String, Expr);
@@ -582,6 +682,39 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     }
     for (module, _) in &modules {
         grouped_outputs.extend(module.main_outputs.iter().cloned());
+    }
+    let mut database_principals: Vec<&str> = plan
+        .database_grants
+        .iter()
+        .map(|grant| grant.principal.as_str())
+        .collect();
+    database_principals.sort_unstable();
+    database_principals.dedup();
+    if !database_principals.is_empty() {
+        let identities = database_principals.iter().map(|principal| {
+            let identity = identity_symbol(principal);
+            Property::new(
+                naming::component_symbol(principal),
+                Expr::object([
+                    Property::new(
+                        "clientId",
+                        Expr::path(&format!("{identity}.properties.clientId")),
+                    ),
+                    Property::new(
+                        "principalId",
+                        Expr::path(&format!("{identity}.properties.principalId")),
+                    ),
+                ]),
+            )
+        });
+        main.push(
+            Statement::from(StatementKind::Output {
+                name: DATABASE_IDENTITIES.into(),
+                ty: Type::Object,
+                value: Expr::object(identities),
+            })
+            .with_comment("For the database grant scripts: they create each identity's database principal from these ids, with no directory lookup"),
+        );
     }
     for group in [URLS, PRIVATE_LINK_APPROVALS, ENVIRONMENT_DNS] {
         let mut values: Vec<(String, Expr)> = grouped_outputs

@@ -173,6 +173,20 @@ pub fn finish_site(
         Ingress::Direct => direct_outputs(component, module),
         Ingress::Private | Ingress::None => {}
     }
+    // The CI workflow refreshes the site's Key Vault references after each deployment.
+    if ingress != Ingress::Public && has_key_vault_references(component) {
+        module.output("siteId", Expr::path("site.id"));
+    }
+}
+
+/// Whether any app setting of the site is a Key Vault reference.
+pub fn has_key_vault_references(component: &ComponentPlan) -> bool {
+    component.app_settings.iter().any(|setting| {
+        matches!(
+            setting.value,
+            crate::plan::SettingValue::SecretReference { .. }
+        )
+    })
 }
 
 /// The URL of an app reached directly from the internet (`ingress = "direct"`, waived).

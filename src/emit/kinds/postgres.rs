@@ -9,7 +9,7 @@ use crate::bicep::{Expr, Item, Resource, Statement, obj};
 use crate::blueprint::{ComponentSpec, SizingValue};
 use crate::catalog::naming::part_symbol;
 use crate::catalog::types;
-use crate::emit::{Context, Module};
+use crate::emit::{Context, DATABASE_IDENTITIES, GrantEngine, Module, grant_variable};
 use crate::plan::{ComponentPlan, DatabaseGrant};
 use std::fmt::Write as _;
 
@@ -189,6 +189,13 @@ fn role_variable(principal: &str) -> String {
 /// The psql script an Entra administrator runs after deployment: a role for each connected
 /// app's identity and, in each database it connects to, the privileges its connection asks
 /// for on the `public` schema.
+///
+/// Roles are created with `pgaadauth_create_principal_with_oid` from the identity's object
+/// (principal) id and type `service`, not by display name with `pgaadauth_create_principal`,
+/// whose role name must match the Entra principal's name: the object id maps the role with
+/// no name look-up, and the server matches tokens to roles by that id
+/// (MicrosoftDocs/azure-databases-docs, postgresql/flexible-server/how-to-manage-azure-ad-users.md
+/// and concepts-azure-ad-authentication.md).
 fn grant_script(
     ctx: &Context,
     component: &ComponentPlan,
@@ -198,6 +205,19 @@ fn grant_script(
     let app = &ctx.plan.app;
     let name = &component.name;
     let environments = ctx.plan.environments.join("|");
+    let mut principals: Vec<&str> = grants.iter().map(|g| g.principal.as_str()).collect();
+    principals.sort_unstable();
+    principals.dedup();
+    let variables: Vec<String> = principals
+        .iter()
+        .map(|principal| {
+            format!(
+                "-v {}=\"$(jq -r '.[\"{}\"].principalId' <<<\"$ids\")\"",
+                grant_variable(principal, GrantEngine::Postgres),
+                crate::catalog::naming::component_symbol(principal)
+            )
+        })
+        .collect();
     let mut out = grant_script_header(
         ctx,
         &[
@@ -206,24 +226,25 @@ fn grant_script(
                 component.path()
             ),
             "gets a login role with only the privileges its connection needs (never superuser or owner).".into(),
+            "Roles are created from each identity's object id (pgaadauth_create_principal_with_oid), with".into(),
+            "no look-up by name, so a service principal or managed identity can run it (CI does).".into(),
             "Idempotent: roles are created only when missing and GRANT repeats harmlessly, so it is".into(),
             "safe to re-run. Default privileges cover tables the administrator role creates later.".into(),
         ],
         admin_group,
         &[
             format!("host=$(az deployment group show -g <resource-group> -n {app}-{name} --query properties.outputs.host.value -o tsv)"),
+            format!("ids=$(az deployment group show -g <resource-group> -n <main-deployment> --query properties.outputs.{DATABASE_IDENTITIES}.value -o json)"),
             "export PGPASSWORD=$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)".into(),
             format!(
-                "PGUSER={} psql \"host=$host dbname=postgres sslmode=require\" -v environmentName=<{environments}> -f postgres/{name}.sql",
+                "PGUSER={} psql \"host=$host dbname=postgres sslmode=require\" -f postgres/{name}.sql \\",
                 shell_quoted(admin_group)
             ),
+            format!("  -v environmentName=<{environments}> {}", variables.join(" ")),
         ],
     );
     out.push_str("\\set ON_ERROR_STOP on\n");
 
-    let mut principals: Vec<&str> = grants.iter().map(|g| g.principal.as_str()).collect();
-    principals.sort_unstable();
-    principals.dedup();
     out.push_str("\n-- Each app's identity, as main.bicep names it in this environment.\n");
     for principal in &principals {
         let _ = writeln!(
@@ -233,12 +254,13 @@ fn grant_script(
             pg_string(&format!("id-{app}-{principal}-"))
         );
     }
-    out.push_str("\n-- A role for each identity, created through the Entra extension when it does not exist yet.\n");
+    out.push_str("\n-- A role for each identity, from its object id, created through the Entra extension when it does not exist yet.\n");
     for principal in &principals {
         let variable = role_variable(principal);
+        let object_id = grant_variable(principal, GrantEngine::Postgres);
         let _ = writeln!(
             out,
-            "SELECT format('SELECT * FROM pgaadauth_create_principal(%L, false, false)', :'{variable}')"
+            "SELECT format('SELECT * FROM pgaadauth_create_principal_with_oid(%L, %L, %L, false, false)', :'{variable}', CAST(:'{object_id}' AS uuid), 'service')"
         );
         let _ = writeln!(
             out,

@@ -8,7 +8,7 @@ use super::common::{
 use crate::bicep::{Expr, Item, Property, Resource, Statement, obj};
 use crate::blueprint::{ComponentSpec, SizingValue};
 use crate::catalog::types;
-use crate::emit::{Context, Module};
+use crate::emit::{Context, DATABASE_IDENTITIES, GrantEngine, Module, grant_variable};
 use crate::plan::{ComponentPlan, DatabaseGrant, PerEnvironment};
 use std::fmt::Write as _;
 
@@ -325,6 +325,14 @@ fn sql_identifier(text: &str) -> String {
 
 /// The T-SQL a member of the admin group runs after deployment: a contained user for each
 /// connected app's identity and the reader/writer roles its connection asks for.
+///
+/// Users are created from the identity's client id (`WITH SID = …, TYPE = E`), not `FROM
+/// EXTERNAL PROVIDER`: the latter makes the server look the name up in Microsoft Graph, which
+/// fails when a service principal or managed identity (CI) runs the script and the server has
+/// no directory permissions. An Entra application's SID is the binary form of its client id
+/// (learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-server-principals-transact-sql);
+/// `TYPE = E` for users and applications, `X` for groups, and the cast from the client id
+/// string, are from a Microsoft engineer's answer in MicrosoftDocs/sql-docs#2323.
 fn grant_script(
     ctx: &Context,
     component: &ComponentPlan,
@@ -334,6 +342,19 @@ fn grant_script(
     let app = &ctx.plan.app;
     let name = &component.name;
     let environments = ctx.plan.environments.join("|");
+    let mut principals: Vec<&str> = grants.iter().map(|g| g.principal.as_str()).collect();
+    principals.sort_unstable();
+    principals.dedup();
+    let variables: Vec<String> = principals
+        .iter()
+        .map(|principal| {
+            format!(
+                "{}=\"$(jq -r '.[\"{}\"].clientId' <<<\"$ids\")\"",
+                grant_variable(principal, GrantEngine::Sql),
+                crate::catalog::naming::component_symbol(principal)
+            )
+        })
+        .collect();
     let mut out = grant_script_header(
         ctx,
         &[
@@ -342,16 +363,61 @@ fn grant_script(
                 component.path()
             ),
             "becomes a contained user with only the roles its connection needs (never db_owner).".into(),
+            "Users are created from each identity's client id (WITH SID, TYPE = E), so the server needs".into(),
+            "no directory permissions and a service principal or managed identity can run it (CI does).".into(),
             "Idempotent: it creates only missing users and role memberships, so it is safe to re-run.".into(),
         ],
         admin_group,
         &[
             format!("server=$(az deployment group show -g <resource-group> -n {app}-{name} --query properties.outputs.serverFqdn.value -o tsv)"),
-            format!("sqlcmd -S \"$server\" -d {name} --authentication-method ActiveDirectoryDefault -v environmentName=<{environments}> -i sql/{name}.sql"),
+            format!("ids=$(az deployment group show -g <resource-group> -n <main-deployment> --query properties.outputs.{DATABASE_IDENTITIES}.value -o json)"),
+            format!("sqlcmd -S \"$server\" -d {name} --authentication-method ActiveDirectoryDefault -i sql/{name}.sql \\"),
+            format!("  -v environmentName=<{environments}> {}", variables.join(" ")),
         ],
     );
     out.push_str(":on error exit\n");
     out.push_str("SET NOCOUNT ON;\n");
+    out.push_str("DECLARE @sid VARBINARY(16), @sql NVARCHAR(MAX);\n");
+    out.push_str("\n-- A contained user for each identity, from its client id (the value of its sqlcmd variable).\n");
+    for principal in &principals {
+        let user = identity_name(ctx, principal, "$(environmentName)");
+        let variable = grant_variable(principal, GrantEngine::Sql);
+        let client_id = sql_string(&format!("$({variable})"));
+        let _ = writeln!(
+            out,
+            "SET @sid = CAST(TRY_CAST({client_id} AS UNIQUEIDENTIFIER) AS VARBINARY(16));"
+        );
+        let _ = writeln!(
+            out,
+            "IF @sid IS NULL THROW 50000, {}, 1;",
+            sql_string(&format!("{variable} must be the client id of {user}"))
+        );
+        let _ = writeln!(
+            out,
+            "IF EXISTS (SELECT 1 FROM sys.database_principals WHERE name = {} AND sid <> @sid)",
+            sql_string(&user)
+        );
+        let _ = writeln!(
+            out,
+            "    THROW 50000, {}, 1;",
+            sql_string(&format!(
+                "{user} exists for another identity (recreated?): drop the user, then re-run"
+            ))
+        );
+        let _ = writeln!(
+            out,
+            "IF NOT EXISTS (SELECT 1 FROM sys.database_principals WHERE name = {})",
+            sql_string(&user)
+        );
+        out.push_str("BEGIN\n");
+        let _ = writeln!(
+            out,
+            "    SET @sql = N'CREATE USER ' + QUOTENAME({}) + N' WITH SID = ' + CONVERT(NVARCHAR(34), @sid, 1) + N', TYPE = E;';",
+            sql_string(&user)
+        );
+        out.push_str("    EXEC (@sql);\n");
+        out.push_str("END\n");
+    }
     for grant in grants {
         let user = identity_name(ctx, &grant.principal, "$(environmentName)");
         out.push('\n');
@@ -363,16 +429,6 @@ fn grant_script(
             grant.database,
             grant.roles.join(" + "),
             grant.because
-        );
-        let _ = writeln!(
-            out,
-            "IF NOT EXISTS (SELECT 1 FROM sys.database_principals WHERE name = {})",
-            sql_string(&user)
-        );
-        let _ = writeln!(
-            out,
-            "    CREATE USER {} FROM EXTERNAL PROVIDER;",
-            sql_identifier(&user)
         );
         for role in grant.roles {
             let _ = writeln!(out, "IF NOT EXISTS (");
