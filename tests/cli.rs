@@ -197,7 +197,7 @@ fn a_missing_blueprint_is_a_usage_error() {
         .current_dir(dir.path())
         .arg("generate")
         .assert()
-        .code(2);
+        .code(3);
     let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
     assert!(
         stderr.contains("cannot read blueprint bulwark.toml"),

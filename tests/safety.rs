@@ -311,3 +311,34 @@ fn two_generates_at_once_leave_one_consistent_generation() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_blueprint_that_is_a_device_or_too_large_is_refused_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bulwark()
+        .current_dir(dir.path())
+        .args(["validate", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    let large = dir.path().join("large.toml");
+    fs::write(&large, "# padding\n".repeat(1_000_000)).unwrap();
+    let output = bulwark().arg("validate").arg(&large).assert().code(3);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(stderr.contains("larger than the 8 MiB"), "{stderr}");
+}
+
+#[test]
+fn a_blueprint_can_come_from_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = fs::read(common::repo().join("blueprints/shop.toml")).unwrap();
+    bulwark()
+        .current_dir(dir.path())
+        .args(["generate", "-"])
+        .write_stdin(shop)
+        .assert()
+        .success();
+    assert!(dir.path().join("infra/main.bicep").exists());
+}

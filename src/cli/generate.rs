@@ -57,6 +57,12 @@ pub fn run(args: Args) -> u8 {
             ));
             exit::INVALID
         }
+        Err(error @ OutputError::EditedByHand { .. }) => {
+            super::stderr(&format!(
+                "error: {error}\n  help: `bulwark check` shows the edits; put them in the blueprint, then pass --force to replace the files\n"
+            ));
+            exit::INVALID
+        }
         Err(error) => {
             super::stderr(&format!("error: {error}\n"));
             exit::IO

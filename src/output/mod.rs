@@ -113,6 +113,10 @@ pub enum OutputError {
     NotOwned {
         paths: Vec<String>,
     },
+    /// Files bulwark wrote and would now replace, but that were edited by hand since.
+    EditedByHand {
+        paths: Vec<String>,
+    },
     BadManifest {
         path: PathBuf,
         message: String,
@@ -130,6 +134,13 @@ impl fmt::Display for OutputError {
                 f,
                 "refusing to overwrite {} that bulwark did not generate: {}",
                 if paths.len() == 1 { "a file" } else { "files" },
+                paths.join(", ")
+            ),
+            OutputError::EditedByHand { paths } => write!(
+                f,
+                "refusing to replace {} edited by hand since bulwark wrote {}: {}",
+                if paths.len() == 1 { "a file" } else { "files" },
+                if paths.len() == 1 { "it" } else { "them" },
                 paths.join(", ")
             ),
             OutputError::BadManifest { path, message } => {
@@ -174,24 +185,29 @@ pub fn write(
     }
     let folder = Folder::create(dir).map_err(io_error(dir))?;
     let previous = Manifest::read_in(&folder)?;
-    let owned = |path: &str| {
-        previous
-            .as_ref()
-            .is_some_and(|m| m.files.contains_key(path))
-    };
+    let recorded = |path: &str| previous.as_ref().and_then(|m| m.files.get(path));
     let mut report = WriteReport::default();
     let mut not_owned = Vec::new();
+    let mut edited = Vec::new();
     let mut to_write = Vec::new();
     for (path, text) in &files.files {
         let shown = folder.display(path);
         match folder.read(path).map_err(io_error(&shown))? {
             Some(existing) if existing == text.as_bytes() => report.unchanged.push(path.clone()),
-            Some(_) if !owned(path) && !force => not_owned.push(path.clone()),
-            _ => to_write.push((path, text)),
+            Some(_) if force => to_write.push((path, text)),
+            Some(existing) => match recorded(path) {
+                None => not_owned.push(path.clone()),
+                Some(hash) if !unchanged_since(&existing, hash) => edited.push(path.clone()),
+                Some(_) => to_write.push((path, text)),
+            },
+            None => to_write.push((path, text)),
         }
     }
     if !not_owned.is_empty() {
         return Err(OutputError::NotOwned { paths: not_owned });
+    }
+    if !edited.is_empty() {
+        return Err(OutputError::EditedByHand { paths: edited });
     }
 
     let mut targets = Vec::new();
@@ -221,12 +237,7 @@ pub fn write(
             }
             let shown = folder.display(path);
             match folder.read(path) {
-                // A CRLF checkout of a file bulwark wrote is still bulwark's.
-                Ok(Some(existing))
-                    if hash(&existing) == *recorded
-                        || hash(normalize(&String::from_utf8_lossy(&existing)).as_bytes())
-                            == *recorded =>
-                {
+                Ok(Some(existing)) if unchanged_since(&existing, recorded) => {
                     folder.remove_file(path).map_err(io_error(&shown))?;
                     report.removed.push(path.clone());
                 }
@@ -245,6 +256,13 @@ pub fn write(
         .map_err(io_error(&folder.display(MANIFEST)))?;
     remove_legacy_staging(&folder, MANIFEST);
     Ok(report)
+}
+
+/// Whether `existing` is what bulwark wrote when it recorded `recorded`; a CRLF checkout of
+/// it still is.
+fn unchanged_since(existing: &[u8], recorded: &str) -> bool {
+    hash(existing) == recorded
+        || hash(normalize(&String::from_utf8_lossy(existing)).as_bytes()) == recorded
 }
 
 /// Earlier versions staged each file at the fixed name `.<name>.bulwark-tmp` beside it; one
