@@ -1429,7 +1429,7 @@ fn validate_container_app(
             )
             .at(format!("{path}.image"))
             .expected("`target_port = <port>` next to the image")
-            .help("set `target_port` to the port the image serves HTTP on (e.g. 8080 for ASP.NET Core 8 images, 3000 for many Node.js images), or `ingress = \"none\"` for a worker"),
+            .help("set `target_port` to the port the image serves HTTP on (bulwark cannot read it from the image), or `ingress = \"none\"` for a worker"),
         );
     }
     validate_worker_starts(path, app, environments, by_name, diagnostics);

@@ -82,7 +82,9 @@ pub fn sources(
                     subscription: subscription.to_string(),
                 }
             }
-            (Kind::Storage, PartKind::Queue) if matches!(target.spec, ComponentSpec::Storage(_)) => {
+            (Kind::Storage, PartKind::Queue)
+                if matches!(target.spec, ComponentSpec::Storage(_)) =>
+            {
                 ScaleSource::StorageQueue {
                     account: component,
                     queue: part.name.clone(),
@@ -132,6 +134,18 @@ fn rule_name(component: &str, part: &str) -> String {
         name.insert_str(0, "q-");
     }
     name
+}
+
+/// Whether a role assignment is one a scale rule adds (see `scaler_roles` in the plan): the
+/// only Data Owner bulwark assigns, or a queue reader for a connection that only receives.
+pub fn is_scaler_role(assignment: &super::RoleAssignment) -> bool {
+    match assignment.role {
+        crate::catalog::Role::Arm("Azure Service Bus Data Owner") => true,
+        crate::catalog::Role::Arm("Storage Queue Data Reader") => {
+            assignment.access == Some(Access::Receive)
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

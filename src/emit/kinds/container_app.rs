@@ -114,7 +114,10 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                     "template",
                     obj([
                         ("containers", Expr::array([Item::from(container)])),
-                        ("scale", scale(component, spec, module, min_replicas, max_replicas)),
+                        (
+                            "scale",
+                            scale(component, spec, module, min_replicas, max_replicas),
+                        ),
                     ]),
                 ),
             ]),
@@ -240,12 +243,24 @@ fn scale(
 
 /// The module parameter holding a Service Bus namespace's name, from its module's output.
 fn namespace_param(namespace: &str, module: &mut Module) -> String {
-    name_param(namespace, "NamespaceName", "namespaceName", "Name of Service Bus namespace", module)
+    name_param(
+        namespace,
+        "NamespaceName",
+        "namespaceName",
+        "Name of Service Bus namespace",
+        module,
+    )
 }
 
 /// The module parameter holding a storage account's name, from its module's output.
 fn account_param(account: &str, module: &mut Module) -> String {
-    name_param(account, "AccountName", "accountName", "Name of storage account", module)
+    name_param(
+        account,
+        "AccountName",
+        "accountName",
+        "Name of storage account",
+        module,
+    )
 }
 
 fn name_param(
