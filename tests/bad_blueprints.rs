@@ -237,6 +237,21 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("9:16"),
     ),
     (
+        "worker-never-starts.toml",
+        "bulwark::worker-never-starts",
+        Some("7:13"),
+    ),
+    (
+        "worker-event-hub-only.toml",
+        "bulwark::unscalable-source",
+        Some("11:1"),
+    ),
+    (
+        "container-app-missing-target-port.toml",
+        "bulwark::missing-target-port",
+        Some("8:9"),
+    ),
+    (
         "container-app-resources.toml",
         "bulwark::invalid-resources",
         Some("10:10"),

@@ -42,7 +42,13 @@ fn roles_on(generated: &bulwark::Generated, principal: &str, registry: &str) -> 
         .collect()
 }
 
+/// An app (with the port its image serves on: required with ingress) next to a registry.
 fn one_registry(app: ContainerApp) -> Blueprint {
+    let app = if app.target_port.is_none() {
+        app.target_port(8080)
+    } else {
+        app
+    };
     Blueprint::builder("payroll", ["test", "prod"])
         .component("runs", app)
         .component("images", ContainerRegistry::new())
@@ -139,7 +145,8 @@ fn pull_is_granted_on_the_image_registry_only() {
     let blueprint = Blueprint::builder("payroll", ["test"])
         .component(
             "runs",
-            ContainerApp::new(RegistryImage::new("images", "payroll/runs", "1.8.2")),
+            ContainerApp::new(RegistryImage::new("images", "payroll/runs", "1.8.2"))
+                .target_port(8080),
         )
         .component("images", ContainerRegistry::new())
         .component("mirror", ContainerRegistry::new())
@@ -203,6 +210,7 @@ environments = ["test", "prod"]
 [components.runs]
 kind = "container-app"
 image = { registry = "images", repository = "payroll/runs", tag = "1.8.2" }
+target_port = 8080
 
 [components.runs.environments.test]
 image_tag = "1.9.0"

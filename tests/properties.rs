@@ -1526,6 +1526,12 @@ fn compute_spec(
             }
             container.uses = uses;
             container.settings = settings;
+            // A worker that nothing could start again (no scale rule, or an event hub no rule
+            // covers) is refused; such drafts keep one replica, the others scale to zero.
+            let sources = bulwark::plan::scale::sources("draft", &container, &lookup);
+            if *worker && (sources.is_empty() || sources.iter().any(|s| !s.source.scalable())) {
+                container.min_replicas = 1;
+            }
             container.into()
         }
         other => unreachable!("not a compute draft: {other:?}"),
@@ -4230,7 +4236,31 @@ fn check_baseline(
             assignment.principal,
             assignment.role.name()
         );
-        prop_assert!(!assignment.role.name().ends_with("Data Owner"));
+        // The one Data Owner bulwark assigns: Service Bus, for a container app's KEDA scale
+        // rule (the scaler reads message counts with Manage rights), on exactly the queue or
+        // subscription the app receives from, never the namespace.
+        if assignment.role.name().ends_with("Data Owner") {
+            prop_assert_eq!(assignment.role.name(), "Azure Service Bus Data Owner");
+            prop_assert!(
+                matches!(
+                    &assignment.scope,
+                    bulwark::plan::Scope::Part {
+                        kind: blueprint::PartKind::Queue | blueprint::PartKind::Subscription,
+                        ..
+                    }
+                ),
+                "{:?}",
+                assignment.scope
+            );
+            let app = plan.component(&assignment.principal).expect("a component");
+            prop_assert!(
+                app.scale_rules
+                    .iter()
+                    .any(|rule| rule.because == assignment.because),
+                "{} gets Data Owner without a scale rule",
+                assignment.principal
+            );
+        }
     }
 
     // Each connection grants exactly the catalogue's roles for its access level, each carried
@@ -4270,6 +4300,18 @@ fn check_baseline(
             })
         {
             arm += 1;
+        }
+    }
+    // A container app's scale rules add what the KEDA scaler needs on the same entity: Data
+    // Owner on a Service Bus queue or subscription, Queue Data Reader on a storage queue it
+    // only receives from.
+    for component in &plan.components {
+        for rule in &component.scale_rules {
+            match rule.source {
+                bulwark::plan::scale::ScaleSource::StorageQueue { .. }
+                    if rule.access != Access::Receive => {}
+                _ => arm += 1,
+            }
         }
     }
     let compute = computes(blueprint).count();

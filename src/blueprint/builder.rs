@@ -286,7 +286,7 @@ impl ContainerApp {
         ContainerApp {
             image: image.into(),
             ingress: Ingress::default(),
-            target_port: ContainerApp::default_target_port(),
+            target_port: None,
             cpu: ContainerApp::default_cpu(),
             memory: ContainerApp::default_memory(),
             min_replicas: 0,
@@ -304,7 +304,7 @@ impl ContainerApp {
     }
 
     pub fn target_port(mut self, port: u32) -> Self {
-        self.target_port = port;
+        self.target_port = Some(port);
         self
     }
 

@@ -229,9 +229,10 @@ pub struct ContainerApp {
     /// `private` (default): reachable inside the VNet; `none`: no ingress (workers).
     #[serde(default)]
     pub ingress: Ingress,
-    /// Port the container listens on.
-    #[serde(default = "ContainerApp::default_target_port")]
-    pub target_port: u32,
+    /// Port the container listens on. Required with ingress, unless the image is a sample
+    /// whose port bulwark knows (`mcr.microsoft.com/k8se/quickstart` listens on 80).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_port: Option<u32>,
     /// vCPUs per replica, e.g. `"0.5"`.
     #[serde(default = "ContainerApp::default_cpu")]
     pub cpu: String,
@@ -257,8 +258,31 @@ impl ContainerApp {
     /// The per-environment field that overrides the tag of a registry image.
     pub const IMAGE_TAG: &'static str = "image_tag";
 
-    pub(crate) fn default_target_port() -> u32 {
-        8080
+    /// Sample images and the port they listen on: the Container Apps quickstart image
+    /// serves on 80 (learn.microsoft.com/azure/container-apps/get-started: `az containerapp up
+    /// --image mcr.microsoft.com/k8se/quickstart:latest --target-port 80`).
+    pub const KNOWN_IMAGE_PORTS: &'static [(&'static str, u32)] =
+        &[("mcr.microsoft.com/k8se/quickstart", 80)];
+
+    /// The port ingress sends traffic to: the blueprint's `target_port`, or the known port of
+    /// a sample image. `None` when neither says (a diagnostic when the app has ingress).
+    pub fn effective_target_port(&self) -> Option<u32> {
+        self.target_port.or_else(|| match &self.image {
+            Image::Reference(reference) => {
+                let repository = reference
+                    .split_once('@')
+                    .map_or(reference.as_str(), |(name, _)| name);
+                let repository = match repository.rsplit_once(':') {
+                    Some((name, tag)) if !tag.contains('/') => name,
+                    _ => repository,
+                };
+                Self::KNOWN_IMAGE_PORTS
+                    .iter()
+                    .find(|(image, _)| *image == repository)
+                    .map(|(_, port)| *port)
+            }
+            Image::Registry(_) => None,
+        })
     }
 
     pub(crate) fn default_cpu() -> String {

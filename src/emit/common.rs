@@ -565,8 +565,13 @@ pub fn role_comment(component: &ComponentPlan, assignment: &RoleAssignment) -> S
         _ => format!("{} {}", component.kind(), component.name),
     };
     let access = assignment.access.map(|a| a.verb()).unwrap_or("uses");
+    let why = if crate::plan::scale::is_scaler_role(assignment) {
+        ", for its KEDA scale rule, which reads the message count"
+    } else {
+        ""
+    };
     format!(
-        "{} {access} {what}: {} ({})",
+        "{} {access} {what}: {}{why} ({})",
         assignment.principal,
         assignment.role.name(),
         assignment.because

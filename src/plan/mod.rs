@@ -4,6 +4,7 @@
 
 pub mod governance;
 pub mod network;
+pub mod scale;
 mod settings;
 mod sizing;
 
@@ -70,6 +71,21 @@ impl Plan {
             .collect()
     }
 
+    /// Whether a container app's scale rule reads `component` (a Service Bus namespace or a
+    /// storage account), so its module outputs the name the rule needs.
+    pub fn scaled_on(&self, component: &str) -> bool {
+        self.components.iter().any(|app| {
+            app.scale_rules.iter().any(|rule| match &rule.source {
+                scale::ScaleSource::ServiceBusQueue { namespace, .. }
+                | scale::ScaleSource::ServiceBusSubscription { namespace, .. } => {
+                    namespace == component
+                }
+                scale::ScaleSource::StorageQueue { account, .. } => account == component,
+                scale::ScaleSource::EventHub { .. } => false,
+            })
+        })
+    }
+
     pub fn component(&self, name: &str) -> Option<&ComponentPlan> {
         self.components
             .binary_search_by(|c| c.name.as_str().cmp(name))
@@ -93,6 +109,9 @@ pub struct ComponentPlan {
     pub external_secrets: Vec<String>,
     /// Container apps only: the image, when it comes from a container-registry component.
     pub registry_image: Option<RegistryImagePlan>,
+    /// Container apps only: the KEDA scale rules its receiving connections imply (event
+    /// hubs excluded: see [`scale::ScaleSource::EventHub`]).
+    pub scale_rules: Vec<scale::ScaleRulePlan>,
 }
 
 /// A container app's image in a container-registry component of the blueprint.
@@ -534,6 +553,7 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
             }
         }
         role_assignments.extend(implied_pull(&lookup, component));
+        role_assignments.extend(scaler_roles(plan_scale_rules(&component_plans, component)));
         if catalog::kind_spec(component.kind()).compute {
             role_assignments.push(RoleAssignment {
                 principal: component.name.clone(),
@@ -650,6 +670,79 @@ fn implied_pull(lookup: &ByName<'_>, component: &Component) -> Vec<RoleAssignmen
             access: Some(Access::Pull),
             role: *role,
             because: format!("components.{}.image.registry", component.name),
+        })
+        .collect()
+}
+
+fn plan_scale_rules<'a>(
+    plans: &'a [ComponentPlan],
+    component: &Component,
+) -> (&'a str, &'a [scale::ScaleRulePlan]) {
+    let plan = plans
+        .iter()
+        .rev()
+        .find(|plan| plan.name == component.name)
+        .expect("planned just above");
+    (&plan.name, &plan.scale_rules)
+}
+
+/// What the KEDA scalers need beyond the roles the receiving connection already grants, on the
+/// same entity:
+/// - Service Bus: the scaler reads message counts from the entity's runtime properties, which
+///   takes Manage rights ("Manage access is required for KEDA to be able to get metrics from
+///   Service Bus": keda.sh/docs/2.21/scalers/azure-service-bus, keda-docs @a55c5d345e2c). In
+///   Entra ID the only built-in role with them is Azure Service Bus Data Owner (roles.tsv: the
+///   Sender and Receiver roles carry send and receive only), so it is assigned on exactly the
+///   queue or subscription, never the namespace.
+/// - Storage queues: `azure-queue` reads the queue's approximate message count from its
+///   properties (queueLengthStrategy `all`, the default: keda.sh/docs/2.21/scalers/
+///   azure-storage-queue); Message Processor grants peek, retrieve and delete only
+///   (roles.tsv), so a `receive` connection adds Storage Queue Data Reader on the queue.
+///   `send-receive` (Storage Queue Data Contributor) already reads the queue.
+fn scaler_roles((principal, rules): (&str, &[scale::ScaleRulePlan])) -> Vec<RoleAssignment> {
+    rules
+        .iter()
+        .filter_map(|rule| {
+            let (component, kind, name, role) = match &rule.source {
+                scale::ScaleSource::ServiceBusQueue { namespace, queue } => (
+                    namespace,
+                    PartKind::Queue,
+                    queue.clone(),
+                    "Azure Service Bus Data Owner",
+                ),
+                scale::ScaleSource::ServiceBusSubscription {
+                    namespace,
+                    topic,
+                    subscription,
+                } => (
+                    namespace,
+                    PartKind::Subscription,
+                    format!("{topic}/{subscription}"),
+                    "Azure Service Bus Data Owner",
+                ),
+                scale::ScaleSource::StorageQueue { account, queue }
+                    if rule.access == Access::Receive =>
+                {
+                    (
+                        account,
+                        PartKind::Queue,
+                        queue.clone(),
+                        "Storage Queue Data Reader",
+                    )
+                }
+                _ => return None,
+            };
+            Some(RoleAssignment {
+                principal: principal.to_string(),
+                scope: Scope::Part {
+                    component: component.clone(),
+                    kind,
+                    name,
+                },
+                access: Some(rule.access),
+                role: Role::Arm(role),
+                because: rule.because.clone(),
+            })
         })
         .collect()
 }
@@ -1217,6 +1310,13 @@ fn plan_component(
         sizing: sizing::resolve_sizing(&blueprint.app.environments, &component.spec),
         external_secrets: Vec::new(),
         registry_image: registry_image(&blueprint.app.environments, &component.spec),
+        scale_rules: match &component.spec {
+            ComponentSpec::ContainerApp(app) => scale::sources(&component.name, app, lookup)
+                .into_iter()
+                .filter(|rule| rule.source.scalable())
+                .collect(),
+            _ => Vec::new(),
+        },
     }
 }
 

@@ -12,6 +12,7 @@ use crate::blueprint::{
 };
 use crate::catalog::{naming, types};
 use crate::emit::{Context, Module, infra, module_symbol};
+use crate::plan::scale::ScaleSource;
 use crate::plan::{ComponentPlan, DnsPlan, PerEnvironment, SettingValue};
 
 pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
@@ -61,7 +62,12 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                 "ingress",
                 obj([
                     ("external", true.into()),
-                    ("targetPort", spec.target_port.into()),
+                    (
+                        "targetPort",
+                        spec.effective_target_port()
+                            .expect("validated: an app with ingress has a target port")
+                            .into(),
+                    ),
                     ("transport", "auto".into()),
                     ("allowInsecure", false.into()),
                 ]),
@@ -110,7 +116,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                         ("containers", Expr::array([Item::from(container)])),
                         (
                             "scale",
-                            obj([("minReplicas", min_replicas), ("maxReplicas", max_replicas)]),
+                            scale(component, spec, module, min_replicas, max_replicas),
                         ),
                     ]),
                 ),
@@ -130,6 +136,152 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             Expr::path("app.properties.configuration.ingress.fqdn"),
         );
     }
+}
+
+/// Replica limits and the KEDA rules the app's receiving connections imply, each read with the
+/// app's user-assigned identity: a scale rule's `identity` takes the resource id of a
+/// user-assigned identity assigned to the app, instead of `auth` secrets
+/// (learn.microsoft.com/azure/container-apps/managed-identity#scale-rules; `identity` on
+/// `CustomScaleRule` in Microsoft.App/containerApps@2026-01-01, bicep-types-az).
+fn scale(
+    component: &ComponentPlan,
+    spec: &ContainerApp,
+    module: &mut Module,
+    min_replicas: Expr,
+    max_replicas: Expr,
+) -> Expr {
+    let mut properties = vec![
+        Property::new("minReplicas", min_replicas),
+        Property::new("maxReplicas", max_replicas),
+    ];
+    if component.scale_rules.is_empty() {
+        return Expr::Object(properties);
+    }
+    let mut rules: Vec<Item> = Vec::new();
+    if spec.ingress != Ingress::None {
+        // Rules of its own replace the default HTTP rule (10 concurrent requests), so it is
+        // written out to keep requests waking the app (learn.microsoft.com/azure/container-apps/
+        // scale-app, "Default scale rule" and "HTTP").
+        rules.push(
+            Item::from(obj([
+                ("name", "http".into()),
+                (
+                    "http",
+                    obj([("metadata", obj([("concurrentRequests", "10".into())]))]),
+                ),
+            ]))
+            .with_comment("Requests start the app too: the default HTTP rule, written out because the rules below replace it"),
+        );
+    }
+    for rule in &component.scale_rules {
+        let (scaler, metadata, comment) = match &rule.source {
+            // azure-servicebus: `namespace` is required with an identity, then `queueName`, or
+            // `topicName` and `subscriptionName`; `messageCount` defaults to 5
+            // (keda.sh/docs/2.21/scalers/azure-service-bus).
+            ScaleSource::ServiceBusQueue { namespace, queue } => (
+                "azure-servicebus",
+                vec![
+                    ("namespace", Expr::ident(namespace_param(namespace, module))),
+                    ("queueName", queue.as_str().into()),
+                    ("messageCount", "5".into()),
+                ],
+                format!("Service Bus queue {namespace}.{queue}"),
+            ),
+            ScaleSource::ServiceBusSubscription {
+                namespace,
+                topic,
+                subscription,
+            } => (
+                "azure-servicebus",
+                vec![
+                    ("namespace", Expr::ident(namespace_param(namespace, module))),
+                    ("topicName", topic.as_str().into()),
+                    ("subscriptionName", subscription.as_str().into()),
+                    ("messageCount", "5".into()),
+                ],
+                format!("Service Bus subscription {namespace}.{topic}/{subscription}"),
+            ),
+            // azure-queue: `accountName` with an identity, `queueName`, `queueLength` defaults
+            // to 5 (keda.sh/docs/2.21/scalers/azure-storage-queue).
+            ScaleSource::StorageQueue { account, queue } => (
+                "azure-queue",
+                vec![
+                    ("accountName", Expr::ident(account_param(account, module))),
+                    ("queueName", queue.as_str().into()),
+                    ("queueLength", "5".into()),
+                ],
+                format!("storage queue {account}.{queue}"),
+            ),
+            ScaleSource::EventHub { .. } => {
+                unreachable!("bulwark bug: event hubs give no scale rule")
+            }
+        };
+        rules.push(
+            Item::from(obj([
+                ("name", rule.name.as_str().into()),
+                (
+                    "custom",
+                    obj([
+                        ("type", scaler.into()),
+                        (
+                            "metadata",
+                            Expr::object(metadata.into_iter().map(|(k, v)| Property::new(k, v))),
+                        ),
+                        ("identity", Expr::ident("identityId")),
+                    ]),
+                ),
+            ]))
+            .with_comment(format!(
+                "Messages in {comment} ({}) start and scale the app; KEDA reads the count with the app's identity",
+                rule.because
+            )),
+        );
+    }
+    properties.push(Property::new("rules", Expr::array(rules)));
+    Expr::Object(properties)
+}
+
+/// The module parameter holding a Service Bus namespace's name, from its module's output.
+fn namespace_param(namespace: &str, module: &mut Module) -> String {
+    name_param(
+        namespace,
+        "NamespaceName",
+        "namespaceName",
+        "Name of Service Bus namespace",
+        module,
+    )
+}
+
+/// The module parameter holding a storage account's name, from its module's output.
+fn account_param(account: &str, module: &mut Module) -> String {
+    name_param(
+        account,
+        "AccountName",
+        "accountName",
+        "Name of storage account",
+        module,
+    )
+}
+
+fn name_param(
+    component: &str,
+    suffix: &str,
+    output: &str,
+    description: &str,
+    module: &mut Module,
+) -> String {
+    let name = format!("{}{suffix}", naming::component_symbol(component));
+    if !module.has_param(&name) {
+        module.param(
+            param(
+                &name,
+                Type::String,
+                &format!("{description} {component}, which the app's scale rules read."),
+            ),
+            Expr::path(&format!("{}.outputs.{output}", module_symbol(component))),
+        );
+    }
+    name
 }
 
 /// `take('ca-<name>-<environment>', 32)`: container app names are at most 32 characters. The

@@ -109,6 +109,10 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         "fullyQualifiedNamespace",
         fully_qualified_namespace("namespace"),
     );
+    if ctx.plan.scaled_on(&component.name) {
+        // KEDA's azure-servicebus scaler takes the namespace name (keda.sh/docs/2.21/scalers/azure-service-bus).
+        module.output("namespaceName", Expr::path("namespace.name"));
+    }
 }
 
 /// Queues, topics and subscriptions. Expired and undeliverable messages go to the

@@ -162,6 +162,10 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, storage: &Storage, module:
             "queueEndpoint",
             Expr::path("account.properties.primaryEndpoints.queue"),
         );
+        if ctx.plan.scaled_on(&component.name) {
+            // KEDA's azure-queue scaler takes the account name (keda.sh/docs/2.21/scalers/azure-storage-queue).
+            module.output("accountName", Expr::path("account.name"));
+        }
     }
     grant_arm_roles(ctx, component, module, |scope| match scope {
         Scope::Part {
