@@ -7,7 +7,6 @@
 
 mod common;
 
-use bulwark::Options;
 use bulwark::catalog::facts;
 
 struct Counts {
@@ -38,13 +37,7 @@ fn arm_limit(name: &str) -> u64 {
 }
 
 fn generate(components: usize) -> Result<bulwark::Generated, Vec<bulwark::Diagnostic>> {
-    bulwark::generate(
-        &common::synthetic::synthetic(components),
-        &Options {
-            today: common::today(),
-            ..Options::default()
-        },
-    )
+    common::try_generate(&common::synthetic::synthetic(components))
 }
 
 fn check(components: usize) {

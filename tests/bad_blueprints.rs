@@ -435,6 +435,16 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("9:39"),
     ),
     (
+        "reserved-setting-lowercase.toml",
+        "bulwark::reserved-setting",
+        Some("9:14"),
+    ),
+    (
+        "setting-key-vault-reference.toml",
+        "bulwark::reference-in-setting",
+        Some("10:28"),
+    ),
+    (
         "secret-in-empty-vault.toml",
         "bulwark::unknown-part",
         Some("9:16"),

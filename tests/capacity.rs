@@ -3,7 +3,6 @@
 
 mod common;
 
-use bulwark::Options;
 use bulwark::plan::network::Cidr;
 
 /// `vaults` key vaults (one private endpoint each) in a /16, optionally with the
@@ -27,13 +26,7 @@ fn blueprint(vaults: usize, pin: Option<&str>) -> String {
 
 fn generate(text: &str) -> Result<bulwark::Generated, Vec<bulwark::Diagnostic>> {
     let loaded = bulwark::blueprint::load::from_str(text).expect("the blueprint loads");
-    bulwark::generate(
-        &loaded.blueprint,
-        &Options {
-            today: common::today(),
-            ..Options::default()
-        },
-    )
+    common::try_generate(&loaded.blueprint)
 }
 
 fn endpoint_subnet(generated: &bulwark::Generated) -> Cidr {

@@ -13,16 +13,7 @@ use bulwark::plan::{PerEnvironment, Scope};
 const ACR_PULL: &str = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 const ACR_PUSH: &str = "8311e382-0749-4cb8-b61a-304f252e45ec";
 
-fn generate(blueprint: &Blueprint) -> bulwark::Generated {
-    bulwark::generate(
-        blueprint,
-        &bulwark::Options {
-            today: common::today(),
-            ..bulwark::Options::default()
-        },
-    )
-    .unwrap_or_else(|d| panic!("{d:#?}"))
-}
+use common::generate;
 
 fn file<'a>(generated: &'a bulwark::Generated, path: &str) -> &'a str {
     generated

@@ -1538,6 +1538,54 @@ fn compute_spec(
     }
 }
 
+/// A worker that nothing could start again (no scale rule, or an event hub no rule covers)
+/// is refused; after sizing picked its replicas, such workers keep one in every environment.
+fn keep_unstartable_workers_running(blueprint: &mut Blueprint, environments: &[String]) {
+    let unstartable: Vec<String> = {
+        let lookup = bulwark::plan::by_name(blueprint);
+        blueprint
+            .components
+            .iter()
+            .filter_map(|component| match &component.spec {
+                ComponentSpec::ContainerApp(app) if app.ingress == Ingress::None => {
+                    let sources = bulwark::plan::scale::sources(&component.name, app, &lookup);
+                    (sources.is_empty() || sources.iter().any(|s| !s.source.scalable()))
+                        .then(|| component.name.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    for component in &mut blueprint.components {
+        let ComponentSpec::ContainerApp(app) = &mut component.spec else {
+            continue;
+        };
+        if !unstartable.contains(&component.name) {
+            continue;
+        }
+        app.min_replicas = app.min_replicas.max(1);
+        app.max_replicas = app.max_replicas.max(1);
+        for environment in environments {
+            for field in ["min_replicas", "max_replicas"] {
+                let value = int(&effective(
+                    &app.environments,
+                    environment,
+                    field,
+                    1u32.into(),
+                ));
+                if value < 1 {
+                    set_override(
+                        &mut app.environments,
+                        environment,
+                        field,
+                        SizingValue::Int(1),
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn admin_group(admin: &AdminDraft) -> AdminGroup {
     AdminGroup::new(admin.name.as_str(), admin.object_id.as_str())
 }
@@ -1748,6 +1796,7 @@ fn assemble(draft: &Draft) -> Blueprint {
     let (builder, route_table) =
         apply_network(builder, &draft.network, environments, compute, &pinnable);
     let mut blueprint = builder.build();
+    keep_unstartable_workers_running(&mut blueprint, environments);
     if let (Some(existing), Some(table)) = (&mut blueprint.network.existing, route_table) {
         existing.route_table_id = Some(table);
     }

@@ -342,3 +342,26 @@ fn a_blueprint_can_come_from_standard_input() {
         .success();
     assert!(dir.path().join("infra/main.bicep").exists());
 }
+
+#[test]
+fn check_summarises_a_huge_edited_file_instead_of_diffing_it() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let huge = "param x string\n".repeat(200_000);
+    fs::write(setup.project.join("infra/main.bicep"), huge).unwrap();
+    let started = std::time::Instant::now();
+    let output = bulwark()
+        .current_dir(&setup.project)
+        .arg("check")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("summarised: 3000000 bytes"),
+        "{}",
+        &stdout[..stdout.len().min(2000)]
+    );
+    assert!(stdout.len() < 100_000, "{} bytes of output", stdout.len());
+}

@@ -12,16 +12,7 @@ use bulwark::plan::scale::ScaleSource;
 
 const QUICKSTART: &str = "mcr.microsoft.com/k8se/quickstart:latest";
 
-fn generate(blueprint: &Blueprint) -> bulwark::Generated {
-    bulwark::generate(
-        blueprint,
-        &bulwark::Options {
-            today: common::today(),
-            ..bulwark::Options::default()
-        },
-    )
-    .unwrap_or_else(|d| panic!("{d:#?}"))
-}
+use common::generate;
 
 fn first_code(blueprint: &Blueprint) -> String {
     let diagnostics = bulwark::generate(

@@ -1336,8 +1336,27 @@ fn validate_settings(
     settings: &BTreeMap<String, String>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    for name in settings.keys() {
+    for (name, value) in settings {
         let setting_path = format!("{path}.settings.{name}");
+        // App Service resolves a value of this form as a reference to a Key Vault secret or
+        // an App Configuration key (Learn: "Use Key Vault references", "App Configuration
+        // references"): a secret the security report would not show, read with the app's
+        // identity. Secrets go through a key-vault component and a `uses` connection.
+        let reference = value.trim_start().to_ascii_lowercase();
+        if ["@microsoft.keyvault(", "@microsoft.appconfiguration("]
+            .iter()
+            .any(|prefix| reference.starts_with(prefix))
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    "reference-in-setting",
+                    format!("`{name}` is a Key Vault or App Configuration reference written as a plain setting"),
+                )
+                .at(setting_path.clone())
+                .expected("a plain value; references are generated from connections")
+                .help("declare the secret in a key-vault component and add `{ to = \"<vault>.<secret>\", access = \"read\" }` to `uses`: bulwark writes the reference and grants the app exactly that secret"),
+            );
+        }
         if !naming::is_setting_name(name) {
             let fixed: String = name
                 .chars()

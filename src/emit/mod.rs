@@ -58,6 +58,32 @@ pub struct GrantScript {
 }
 
 /// The script variable carrying a principal's id: `orders_client_id`, `orders_object_id`.
+impl GrantEngine {
+    /// The `databaseIdentities` field a script variable takes: SQL creates users from the
+    /// client id, PostgreSQL roles from the object (principal) id.
+    fn identity_field(self) -> &'static str {
+        match self {
+            GrantEngine::Sql => "clientId",
+            GrantEngine::Postgres => "principalId",
+        }
+    }
+
+    /// The shell words that set a principal's script variable from the deployment outputs
+    /// in `$ids` (sqlcmd reads `name=value` pairs, psql `-v name=value`).
+    pub fn variable_assignment(self, principal: &str) -> String {
+        let flag = match self {
+            GrantEngine::Sql => "",
+            GrantEngine::Postgres => "-v ",
+        };
+        format!(
+            "{flag}{}=\"$(jq -r '.[\"{}\"].{}' <<<\"$ids\")\"",
+            grant_variable(principal, self),
+            crate::catalog::naming::component_symbol(principal),
+            self.identity_field()
+        )
+    }
+}
+
 pub fn grant_variable(principal: &str, engine: GrantEngine) -> String {
     let suffix = match engine {
         GrantEngine::Sql => "client_id",

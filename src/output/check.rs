@@ -56,9 +56,26 @@ fn read(folder: Option<&Folder>, path: &str) -> Result<Option<String>, OutputErr
     }
 }
 
-/// A unified diff from what is on disk to what bulwark generates.
+/// Past this size a file on disk was not written by bulwark: it is summarised, not diffed.
+const MAX_DIFF_BYTES: usize = 1024 * 1024;
+/// A diff that takes longer than this falls back to a coarser (still correct) one.
+const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A unified diff from what is on disk to what bulwark generates; a file on disk over
+/// [`MAX_DIFF_BYTES`] is summarised instead, so `check` stays fast and its output readable.
 pub fn unified_diff(path: &str, on_disk: &str, generated: &str) -> String {
-    TextDiff::from_lines(on_disk, generated)
+    if on_disk.len() > MAX_DIFF_BYTES {
+        return format!(
+            "--- a/{path} (on disk)\n+++ b/{path} (generated)\n(summarised: {} bytes in {} lines on disk, too large to diff; bulwark generates {} bytes in {} lines)\n",
+            on_disk.len(),
+            on_disk.lines().count(),
+            generated.len(),
+            generated.lines().count()
+        );
+    }
+    TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_lines(on_disk, generated)
         .unified_diff()
         .context_radius(3)
         .header(

@@ -39,8 +39,15 @@ const RESERVED: &[&str] = &[
 ];
 
 /// Settings bulwark owns: the list above and the function host's storage connection.
+/// App setting names are compared without case: App Service treats `azure_client_id` and
+/// `AZURE_CLIENT_ID` as one setting.
 pub fn is_reserved_setting(name: &str) -> bool {
-    RESERVED.contains(&name) || name.starts_with("AzureWebJobsStorage")
+    RESERVED
+        .iter()
+        .any(|reserved| reserved.eq_ignore_ascii_case(name))
+        || name
+            .to_ascii_lowercase()
+            .starts_with(&"AzureWebJobsStorage".to_ascii_lowercase())
 }
 
 /// The exact names bulwark reserves, shown to users when they collide with one.

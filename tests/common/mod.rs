@@ -21,6 +21,24 @@ pub fn today() -> bulwark::blueprint::Date {
     bulwark::blueprint::Date::parse("2026-11-29").unwrap()
 }
 
+/// Generate a blueprint built in code, the way the CLI does (waivers checked against
+/// [`today`]); panics with the diagnostics if it does not generate.
+pub fn generate(blueprint: &bulwark::Blueprint) -> bulwark::Generated {
+    try_generate(blueprint).unwrap_or_else(|d| panic!("{d:#?}"))
+}
+
+pub fn try_generate(
+    blueprint: &bulwark::Blueprint,
+) -> Result<bulwark::Generated, Vec<bulwark::Diagnostic>> {
+    bulwark::generate(
+        blueprint,
+        &Options {
+            today: today(),
+            ..Options::default()
+        },
+    )
+}
+
 /// Load and generate a blueprint file, keeping the manifest and the plan.
 pub fn generate_full(path: &Path) -> bulwark::Generated {
     let text = std::fs::read_to_string(path).unwrap();

@@ -210,13 +210,7 @@ fn grant_script(
     principals.dedup();
     let variables: Vec<String> = principals
         .iter()
-        .map(|principal| {
-            format!(
-                "-v {}=\"$(jq -r '.[\"{}\"].principalId' <<<\"$ids\")\"",
-                grant_variable(principal, GrantEngine::Postgres),
-                crate::catalog::naming::component_symbol(principal)
-            )
-        })
+        .map(|principal| GrantEngine::Postgres.variable_assignment(principal))
         .collect();
     let mut out = grant_script_header(
         ctx,

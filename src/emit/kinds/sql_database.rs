@@ -347,13 +347,7 @@ fn grant_script(
     principals.dedup();
     let variables: Vec<String> = principals
         .iter()
-        .map(|principal| {
-            format!(
-                "{}=\"$(jq -r '.[\"{}\"].clientId' <<<\"$ids\")\"",
-                grant_variable(principal, GrantEngine::Sql),
-                crate::catalog::naming::component_symbol(principal)
-            )
-        })
+        .map(|principal| GrantEngine::Sql.variable_assignment(principal))
         .collect();
     let mut out = grant_script_header(
         ctx,
