@@ -61,6 +61,36 @@ pub struct Report {
     pub own_workspace: bool,
     pub policies: Vec<PolicyRow>,
     pub benchmark: bool,
+    /// The roles `bulwark deployer` grants the identity that runs the deployment.
+    pub deployer: Vec<DeployerRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeployerRow {
+    pub role: String,
+    pub scope: String,
+    pub environments: String,
+    pub reason: String,
+    /// For role-assignment rights: what the ABAC condition allows.
+    pub condition: Option<String>,
+}
+
+fn deployer_rows(plan: &Plan) -> Vec<DeployerRow> {
+    crate::deployer::grants(plan)
+        .into_iter()
+        .map(|grant| DeployerRow {
+            role: cell(grant.role.name()),
+            scope: cell(&grant.scope.describe()),
+            environments: grant.environments.join(", "),
+            reason: cell(&grant.reason),
+            condition: grant.condition.map(|roles| {
+                format!(
+                    "assigns only {} role definition(s), to service principals only",
+                    roles.built_in.len() + roles.custom.len()
+                )
+            }),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -672,6 +702,7 @@ pub fn build(
         own_workspace: central.is_none(),
         policies,
         benchmark: governance.benchmark,
+        deployer: deployer_rows(plan),
     }
 }
 
