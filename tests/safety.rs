@@ -365,3 +365,106 @@ fn check_summarises_a_huge_edited_file_instead_of_diffing_it() {
     );
     assert!(stdout.len() < 100_000, "{} bytes of output", stdout.len());
 }
+
+/// Kill `generate` after every step of its commit (each file replaced or removed, the
+/// manifest); after each, `check` says a generation was interrupted, and the next
+/// `generate` finishes it: the folder then holds exactly the new generation, nothing left
+/// over.
+#[test]
+fn a_generate_killed_at_any_point_is_finished_by_the_next() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let old = snapshot(&setup.project.join("infra"));
+    // The next generation changes files and removes the vault's module.
+    let blueprint = fs::read_to_string(setup.project.join("bulwark.toml")).unwrap();
+    let without_vault = blueprint
+        .split("\n[components.")
+        .filter(|block| !block.starts_with("vault]"))
+        .collect::<Vec<_>>()
+        .join("\n[components.")
+        .replace("  { to = \"vault.stripe-key\", access = \"read\" },\n", "");
+    let mut crashed = 0;
+    let mut finished = false;
+    for step in 0..200 {
+        restore(&setup.project.join("infra"), &old);
+        fs::write(setup.project.join("bulwark.toml"), &blueprint).unwrap();
+        fs::write(setup.project.join("bulwark.toml"), &without_vault).unwrap();
+        let run = bulwark()
+            .current_dir(&setup.project)
+            .arg("generate")
+            .env("BULWARK_CRASH_AFTER", step.to_string())
+            .output()
+            .unwrap();
+        if run.status.success() {
+            finished = true;
+            break;
+        }
+        crashed += 1;
+        let check = bulwark()
+            .current_dir(&setup.project)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert_eq!(check.status.code(), Some(1), "step {step}");
+        assert!(
+            String::from_utf8_lossy(&check.stdout).contains("was interrupted"),
+            "step {step}"
+        );
+        generate(&setup.project).success();
+        bulwark()
+            .current_dir(&setup.project)
+            .arg("check")
+            .assert()
+            .success();
+        assert!(
+            !setup
+                .project
+                .join("infra/modules/key-vault-vault.bicep")
+                .exists()
+        );
+        let files = snapshot(&setup.project.join("infra"));
+        assert!(
+            files
+                .keys()
+                .all(|path| !path.contains(".tmp") && !path.contains("bulwark-commit")),
+            "step {step}: {:?}",
+            files.keys()
+        );
+    }
+    // Every changed file, the removed module and the manifest were a crash point.
+    assert!(
+        finished && crashed >= 5,
+        "{crashed} crash points, finished: {finished}"
+    );
+}
+
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in fs::read_dir(&current).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                let relative = entry
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .display()
+                    .to_string();
+                files.insert(relative, fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn restore(dir: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) {
+    fs::remove_dir_all(dir).unwrap();
+    for (path, bytes) in files {
+        let target = dir.join(path);
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        fs::write(target, bytes).unwrap();
+    }
+}

@@ -3,7 +3,7 @@
 //! generator and library versions) is current. Line endings are normalised first, so a
 //! Windows checkout is not drift.
 
-use super::{MANIFEST, Manifest, OutputError};
+use super::{JOURNAL, MANIFEST, Manifest, OutputError};
 use crate::confined::{Folder, check_relative};
 use crate::emit::FileSet;
 use serde::Serialize;
@@ -136,6 +136,11 @@ pub fn check(dir: &Path, files: &FileSet, manifest: &Manifest) -> Result<Drift, 
             }
         }
         drift.manifest = manifest_difference(&previous, manifest);
+    }
+    if folder.is_some_and(|folder| folder.exists(JOURNAL)) {
+        drift.manifest = Some(format!(
+            "a `bulwark generate` was interrupted ({JOURNAL} is there); the next generate finishes it"
+        ));
     }
     Ok(drift)
 }

@@ -184,6 +184,9 @@ pub fn write(
         }
     }
     let folder = Folder::create(dir).map_err(io_error(dir))?;
+    if let Some(journal) = Journal::read(&folder)? {
+        journal.apply(&folder)?;
+    }
     let previous = Manifest::read_in(&folder)?;
     let recorded = |path: &str| previous.as_ref().and_then(|m| m.files.get(path));
     let mut report = WriteReport::default();
@@ -210,26 +213,7 @@ pub fn write(
         return Err(OutputError::EditedByHand { paths: edited });
     }
 
-    let mut targets = Vec::new();
-    for (path, text) in &to_write {
-        let (parent, name) = folder
-            .parent_of(path)
-            .map_err(io_error(&folder.display(path)))?;
-        targets.push((parent, name, *path, *text));
-    }
-    // Staged files that are not renamed into place are removed when dropped.
-    let mut staged = Vec::new();
-    for (parent, name, path, text) in &targets {
-        let file = stage(parent, text.as_bytes()).map_err(io_error(&folder.display(path)))?;
-        staged.push((file, name, *path));
-    }
-    for (file, name, path) in staged {
-        file.replace(name)
-            .map_err(io_error(&folder.display(path)))?;
-        remove_legacy_staging(&folder, path);
-        report.written.push(path.clone());
-    }
-
+    let mut removals = Vec::new();
     if let Some(previous) = &previous {
         for (path, recorded) in &previous.files {
             if files.files.contains_key(path) {
@@ -238,8 +222,7 @@ pub fn write(
             let shown = folder.display(path);
             match folder.read(path) {
                 Ok(Some(existing)) if unchanged_since(&existing, recorded) => {
-                    folder.remove_file(path).map_err(io_error(&shown))?;
-                    report.removed.push(path.clone());
+                    removals.push(path.clone());
                 }
                 Ok(Some(_)) => report.kept.push(path.clone()),
                 Ok(None) => {}
@@ -247,15 +230,140 @@ pub fn write(
             }
         }
     }
-    let manifest = manifest.render();
-    let (root, name) = folder
-        .parent_of(MANIFEST)
-        .map_err(io_error(&folder.display(MANIFEST)))?;
-    stage(&root, manifest.as_bytes())
-        .and_then(|file| file.replace(&name))
-        .map_err(io_error(&folder.display(MANIFEST)))?;
-    remove_legacy_staging(&folder, MANIFEST);
+    let journal = Journal {
+        write: to_write
+            .iter()
+            .map(|(path, text)| ((*path).clone(), (*text).clone()))
+            .collect(),
+        remove: removals.clone(),
+        manifest: manifest.render(),
+    };
+    journal.commit(&folder)?;
+    report.written = to_write.iter().map(|(path, _)| (*path).clone()).collect();
+    report.removed = removals;
     Ok(report)
+}
+
+/// The file recording a generation being committed: written before the first file is
+/// replaced and removed after the manifest, so an interrupted `generate` (a kill, a full
+/// disk) is finished by the next one and the folder is never left half old, half new.
+pub const JOURNAL: &str = ".bulwark-commit.json";
+
+/// Everything a commit changes, self-contained so the next run can redo it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    /// Path → new content.
+    write: BTreeMap<String, String>,
+    /// Paths bulwark wrote earlier, unchanged since, that this generation no longer has.
+    remove: Vec<String>,
+    /// The new manifest, written last.
+    manifest: String,
+}
+
+impl Journal {
+    /// Record the journal, then apply it.
+    fn commit(&self, folder: &Folder) -> Result<(), OutputError> {
+        let text = serde_json::to_string(self).expect("a journal always serializes");
+        replace(folder, JOURNAL, text.as_bytes())?;
+        self.apply(folder)
+    }
+
+    /// Replace and remove the files, write the manifest, drop the journal. Every step is
+    /// idempotent, so applying a journal again after an interruption is safe.
+    fn apply(&self, folder: &Folder) -> Result<(), OutputError> {
+        let mut steps = CrashPoint::from_env();
+        for (path, text) in &self.write {
+            steps.step();
+            replace(folder, path, text.as_bytes())?;
+            remove_legacy_staging(folder, path);
+        }
+        for path in &self.remove {
+            steps.step();
+            match folder.remove_file(path) {
+                Ok(()) => {}
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => return Err(io_error(&folder.display(path))(error)),
+            }
+            steps.step();
+        }
+        steps.step();
+        replace(folder, MANIFEST, self.manifest.as_bytes())?;
+        remove_legacy_staging(folder, MANIFEST);
+        steps.step();
+        folder
+            .remove_file(JOURNAL)
+            .map_err(io_error(&folder.display(JOURNAL)))
+    }
+
+    /// The journal an interrupted commit left in the folder, if any. Its paths are checked
+    /// like a manifest's: a tampered journal never reaches outside the folder.
+    fn read(folder: &Folder) -> Result<Option<Journal>, OutputError> {
+        let path = folder.display(JOURNAL);
+        let Some(bytes) = folder.read(JOURNAL).map_err(io_error(&path))? else {
+            return Ok(None);
+        };
+        let journal: Journal =
+            serde_json::from_slice(&bytes).map_err(|error| OutputError::BadManifest {
+                path: path.clone(),
+                message: format!("an interrupted generation's journal is unreadable: {error}"),
+            })?;
+        for listed in journal.write.keys().chain(&journal.remove) {
+            check_relative(listed).map_err(|problem| OutputError::BadManifest {
+                path: path.clone(),
+                message: format!("it lists a file outside the output folder: {problem}"),
+            })?;
+        }
+        Ok(Some(journal))
+    }
+}
+
+/// Finish a generation an earlier run was interrupted in, if there is one in `dir`.
+pub fn recover(dir: &Path) -> Result<bool, OutputError> {
+    let Some(folder) = Folder::open(dir).map_err(io_error(dir))? else {
+        return Ok(false);
+    };
+    match Journal::read(&folder)? {
+        Some(journal) => journal.apply(&folder).map(|()| true),
+        None => Ok(false),
+    }
+}
+
+/// Whether `dir` holds the journal of an interrupted generation.
+pub fn interrupted(dir: &Path) -> bool {
+    matches!(Folder::open(dir), Ok(Some(folder)) if folder.exists(JOURNAL))
+}
+
+/// Write `bytes` to `path` through a fresh temporary file renamed over it.
+fn replace(folder: &Folder, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    let shown = folder.display(path);
+    let (parent, name) = folder.parent_of(path).map_err(io_error(&shown))?;
+    stage(&parent, bytes)
+        .and_then(|file| file.replace(&name))
+        .map_err(io_error(&shown))
+}
+
+/// A test hook for the crash tests: with `BULWARK_CRASH_AFTER=N` in the environment, the
+/// process aborts after N steps of a commit (a step replaces or removes one file or writes
+/// the manifest), as a kill or power loss would stop it.
+struct CrashPoint(Option<u64>);
+
+impl CrashPoint {
+    fn from_env() -> Self {
+        CrashPoint(
+            std::env::var("BULWARK_CRASH_AFTER")
+                .ok()
+                .and_then(|value| value.parse().ok()),
+        )
+    }
+
+    fn step(&mut self) {
+        if let Some(left) = &mut self.0 {
+            if *left == 0 {
+                std::process::abort();
+            }
+            *left -= 1;
+        }
+    }
 }
 
 /// Whether `existing` is what bulwark wrote when it recorded `recorded`; a CRLF checkout of
