@@ -57,6 +57,8 @@ pub struct Report {
     pub sas_keys: Vec<SasKeyRow>,
     /// Every resource with a public-network setting, and what that setting lets in.
     pub exposure: Vec<ExposureRow>,
+    /// What the platform (the hub's owner) must provide for the network to resolve and route.
+    pub platform: Vec<PlatformRow>,
     /// The app creates its own Log Analytics workspace (else logs go to a central one).
     pub own_workspace: bool,
     pub policies: Vec<PolicyRow>,
@@ -91,6 +93,16 @@ fn deployer_rows(plan: &Plan) -> Vec<DeployerRow> {
             }),
         })
         .collect()
+}
+
+/// One thing bulwark cannot deploy from the app's resource group and the platform must.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlatformRow {
+    pub need: String,
+    pub what: String,
+    /// The blueprint path that makes it necessary, and its line.
+    pub because: String,
+    pub line: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -345,6 +357,13 @@ pub fn build(
             .all(|v| v.existing.as_ref().is_some_and(|e| e.route_table.is_some()))
     {
         "all outbound through the VNet and the platform's route table"
+    } else if plan
+        .network
+        .environments
+        .values()
+        .all(|v| v.firewall.is_some())
+    {
+        "all outbound through the VNet and the hub's firewall"
     } else {
         "all outbound through the VNet and its NAT gateway's static IP"
     };
@@ -638,7 +657,7 @@ pub fn build(
                     format!("outbound of {component}; no inbound")
                 }
                 crate::plan::SubnetPurpose::ContainerEnvironment { component } => format!(
-                    "Container Apps environment{}; HTTP(S) from the VNet only",
+                    "Container Apps environment{}; HTTPS from the VNet, load-balancer probes and traffic within the subnet",
                     component
                         .as_ref()
                         .map(|c| format!(" of {c}"))
@@ -695,6 +714,7 @@ pub fn build(
         waivers,
         sas_keys,
         exposure: exposure(plan, source),
+        platform: platform_needs(blueprint, plan, source),
         // The template's "What stays public": one Private Link Scope per DNS, on the hub, as it
         // rewrites DNS for Azure Monitor's shared endpoints in every network sharing it; resource
         // logs from diagnostic settings bypass these network settings (MicrosoftDocs/
@@ -704,6 +724,138 @@ pub fn build(
         benchmark: governance.benchmark,
         deployer: deployer_rows(plan),
     }
+}
+
+/// What the hub's owner must provide, from the network the blueprint describes.
+fn platform_needs(
+    blueprint: &Blueprint,
+    plan: &Plan,
+    source: Option<&Source<'_>>,
+) -> Vec<PlatformRow> {
+    let net = &plan.network;
+    let mut rows = Vec::new();
+    let mut row = |need: &str, what: String, because: &str| {
+        rows.push(PlatformRow {
+            need: need.to_string(),
+            what,
+            because: because.to_string(),
+            line: because_line(source, because),
+        });
+    };
+    let listed = |values: Vec<String>| {
+        let mut values = values;
+        values.sort();
+        values.dedup();
+        values
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let zones = listed(plan.dns_zones.iter().map(|z| z.to_string()).collect());
+    let central = matches!(net.dns, DnsPlan::Central(_));
+    if central && !plan.dns_zones.is_empty() {
+        let servers: Vec<String> = net
+            .environments
+            .values()
+            .flat_map(|v| v.dns_servers.iter().map(ToString::to_string))
+            .collect();
+        // A spoke resolves privatelink zones through Azure-provided DNS only where the zones
+        // are linked to it, or through a resolver in a VNet they are linked to (Microsoft Learn
+        // azure/private-link/private-endpoint-dns-integration; azure/dns/
+        // private-resolver-endpoints-rulesets).
+        if net.existing {
+            row(
+                "DNS",
+                format!(
+                    "the VNet's DNS (its DNS servers, or zones linked to it) resolves {zones} to the private endpoints; without it their names resolve to public addresses, which refuse connections"
+                ),
+                "network.dns",
+            );
+        } else if servers.is_empty() {
+            row(
+                "DNS",
+                format!(
+                    "the VNet uses Azure-provided DNS, so the platform links its zones {zones} to every spoke VNet (`vnetId` of `modules/network.bicep`); without the links the endpoints' names resolve to public addresses, which refuse connections"
+                ),
+                "network.dns",
+            );
+        } else {
+            row(
+                "DNS",
+                format!(
+                    "the DNS servers {} resolve {zones} from the platform's zones (e.g. a DNS Private Resolver inbound endpoint in a VNet the zones are linked to) and every other name through Azure DNS",
+                    listed(servers)
+                ),
+                if blueprint.network.dns_servers.is_empty() {
+                    "network.dns"
+                } else {
+                    "network.dns_servers"
+                },
+            );
+        }
+    }
+    let firewalls: Vec<String> = net
+        .environments
+        .values()
+        .filter_map(|v| v.firewall.map(|ip| ip.to_string()))
+        .collect();
+    let compute = plan
+        .subnets
+        .iter()
+        .any(|s| s.purpose != crate::plan::SubnetPurpose::PrivateEndpoints);
+    let egress_needs = "Microsoft Entra ID (managed-identity tokens, `AzureActiveDirectory`), Azure Monitor (`AzureMonitor`)";
+    // Container Apps' own outbound dependencies (MicrosoftDocs/azure-docs articles/
+    // container-apps/firewall-integration.md, ms.date 04/01/2026, "Outbound").
+    let containers = plan.subnets.iter().any(|s| {
+        matches!(
+            s.purpose,
+            crate::plan::SubnetPurpose::ContainerEnvironment { .. }
+        )
+    });
+    let container_needs = if containers {
+        ", for Container Apps `MicrosoftContainerRegistry` and `AzureFrontDoor.FirstParty` on 443"
+    } else {
+        ""
+    };
+    if compute && !firewalls.is_empty() {
+        row(
+            "Firewall",
+            format!(
+                "the firewall at {} allows the app's outbound traffic on 443: {egress_needs}{container_needs}, and any third party the app calls; compute subnets send 0.0.0.0/0 to it and have no NAT gateway",
+                listed(firewalls)
+            ),
+            if blueprint.network.egress.is_some() {
+                "network.egress"
+            } else {
+                "network.environments"
+            },
+        );
+    } else if compute
+        && net.existing
+        && net
+            .environments
+            .values()
+            .all(crate::plan::EnvironmentVnet::platform_egress)
+    {
+        row(
+            "Firewall",
+            format!(
+                "the route table in `existing.route_table_id` sends the app's outbound traffic to a firewall that allows it on 443: {egress_needs}{container_needs}, and any third party the app calls"
+            ),
+            "network.existing",
+        );
+    }
+    if net.environments.values().any(|v| v.peer_with.is_some()) {
+        // A peering connects only once both VNets have one to the other (MicrosoftDocs/
+        // azure-docs articles/virtual-network/virtual-network-manage-peering.md).
+        row(
+            "Peering back",
+            "the hub's owner adds a peering from the hub to each spoke VNet (`vnetId` of `modules/network.bicep`); until then the peering stays Initiated and no traffic flows".to_string(),
+            if blueprint.network.peer_with.is_some() { "network.peer_with" } else { "network.environments" },
+        );
+    }
+    rows
 }
 
 /// `` `waiver-local-auth` on queue `invoices` (Send) `` for each grant.
@@ -883,13 +1035,12 @@ fn nat_gateway(plan: &Plan) -> bool {
         .subnets
         .iter()
         .any(|s| s.purpose != crate::plan::SubnetPurpose::PrivateEndpoints);
-    let route_tables = plan.network.existing
-        && plan
-            .network
-            .environments
-            .values()
-            .all(|v| v.existing.as_ref().is_some_and(|e| e.route_table.is_some()));
-    compute && !route_tables
+    let platform = plan
+        .network
+        .environments
+        .values()
+        .all(crate::plan::EnvironmentVnet::platform_egress);
+    compute && !platform
 }
 
 fn app_exposure(ingress: Ingress, groups: &[&str]) -> String {

@@ -145,6 +145,41 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("7:13"),
     ),
     (
+        "network-dns-server-invalid.toml",
+        "bulwark::invalid-ip-address",
+        Some("8:31"),
+    ),
+    (
+        "network-dns-server-duplicate.toml",
+        "bulwark::duplicate-dns-server",
+        Some("10:31"),
+    ),
+    (
+        "network-firewall-invalid.toml",
+        "bulwark::invalid-ip-address",
+        Some("7:23"),
+    ),
+    (
+        "network-firewall-existing.toml",
+        "bulwark::egress-with-existing-network",
+        Some("8:1"),
+    ),
+    (
+        "network-dns-servers-existing.toml",
+        "bulwark::dns-servers-with-existing-network",
+        Some("9:15"),
+    ),
+    (
+        "network-dns-servers-created-zones.toml",
+        "bulwark::dns-servers-with-created-zones",
+        Some("7:15"),
+    ),
+    (
+        "network-firewall-one-environment.toml",
+        "bulwark::network-differs-in-kind",
+        Some("6:2"),
+    ),
+    (
         "network-pin-outside.toml",
         "bulwark::subnet-outside-address-space",
         Some("10:19"),

@@ -1287,6 +1287,15 @@ fn fix_sizing(spec: &mut ComponentSpec, environments: &[String]) {
                         "min_replicas",
                         SizingValue::Int(max),
                     );
+                } else if app.min_replicas >= 1 && min < 1 {
+                    // A draft kept at one replica (a worker nothing could start again) keeps
+                    // it in every environment, or validation refuses it (worker-never-starts).
+                    set_override(
+                        &mut app.environments,
+                        environment,
+                        "min_replicas",
+                        SizingValue::Int(1),
+                    );
                 }
             }
         }

@@ -76,6 +76,21 @@ impl BlueprintBuilder {
         self
     }
 
+    /// DNS servers of the created VNet, e.g. the hub's DNS resolver (IPv4 addresses).
+    pub fn dns_servers<S: Into<String>>(mut self, servers: impl IntoIterator<Item = S>) -> Self {
+        self.blueprint.network.dns_servers = servers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Send compute outbound traffic to the hub's firewall (its private IPv4 address) through
+    /// a route table, instead of a NAT gateway.
+    pub fn egress_through_firewall(mut self, firewall_ip: impl Into<String>) -> Self {
+        self.blueprint.network.egress = Some(crate::blueprint::Egress {
+            firewall: firewall_ip.into(),
+        });
+        self
+    }
+
     /// Pin a subnet's range, e.g. `("web-integration", "10.0.8.0/24")`.
     pub fn pin_subnet(mut self, subnet: impl Into<String>, range: impl Into<String>) -> Self {
         self.blueprint

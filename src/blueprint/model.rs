@@ -61,6 +61,15 @@ pub struct Network {
     /// Resource id of a hub VNet to peer the created VNet with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer_with: Option<String>,
+    /// DNS servers of the created VNet (IPv4), e.g. the hub's DNS resolver or its firewall's
+    /// DNS proxy, which resolve the platform's private DNS zones; empty: Azure-provided DNS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_servers: Vec<String>,
+    /// How compute traffic leaves the created VNet: without it, through a NAT gateway
+    /// bulwark creates; `{ firewall = "10.0.0.4" }`, through a route table sending
+    /// 0.0.0.0/0 to the hub firewall's private IP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<Egress>,
     /// Subnet ranges pinned by subnet name, e.g. `web-integration = "10.0.8.0/24"`; the rest
     /// are laid out by bulwark.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -73,7 +82,8 @@ pub struct Network {
     /// it out when the estate's policy registers private endpoints in its zones.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub dns_zones: BTreeMap<String, String>,
-    /// What differs per environment: `address_space`, `existing`, `peer_with`, `subnets`.
+    /// What differs per environment: `address_space`, `existing`, `peer_with`, `dns_servers`,
+    /// `egress`, `subnets`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: BTreeMap<String, NetworkOverride>,
 }
@@ -96,6 +106,14 @@ pub struct ExistingNetwork {
     pub route_table_id: Option<String>,
 }
 
+/// Outbound through the hub's firewall instead of a NAT gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Egress {
+    /// The private IPv4 address of the hub's firewall (or other network virtual appliance).
+    pub firewall: String,
+}
+
 /// Network settings of one environment that differ from the `[network]` table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +124,10 @@ pub struct NetworkOverride {
     pub existing: Option<ExistingNetwork>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer_with: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_servers: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<Egress>,
     /// Pins added to (or replacing) those of `[network.subnets]`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub subnets: BTreeMap<String, String>,
@@ -130,6 +152,10 @@ pub struct EnvironmentNetwork {
     pub existing_path: String,
     pub peer_with: Option<String>,
     pub peer_with_path: String,
+    pub dns_servers: Vec<String>,
+    pub dns_servers_path: String,
+    pub egress: Option<Egress>,
+    pub egress_path: String,
     /// Subnet name → (range, blueprint path).
     pub pins: BTreeMap<String, (String, String)>,
 }
@@ -174,6 +200,14 @@ impl Network {
             Some(peer) => (Some(peer.clone()), format!("{over_path}.peer_with")),
             None => (self.peer_with.clone(), "network.peer_with".to_string()),
         };
+        let (dns_servers, dns_servers_path) = match over.and_then(|o| o.dns_servers.as_ref()) {
+            Some(servers) => (servers.clone(), format!("{over_path}.dns_servers")),
+            None => (self.dns_servers.clone(), "network.dns_servers".to_string()),
+        };
+        let (egress, egress_path) = match over.and_then(|o| o.egress.as_ref()) {
+            Some(egress) => (Some(egress.clone()), format!("{over_path}.egress")),
+            None => (self.egress.clone(), "network.egress".to_string()),
+        };
         let mut pins: BTreeMap<String, (String, String)> = self
             .subnets
             .iter()
@@ -203,6 +237,10 @@ impl Network {
             existing_path,
             peer_with,
             peer_with_path,
+            dns_servers,
+            dns_servers_path,
+            egress,
+            egress_path,
             pins,
         }
     }
@@ -214,6 +252,8 @@ impl Default for Network {
             address_space: Self::default_address_space(),
             existing: None,
             peer_with: None,
+            dns_servers: Vec::new(),
+            egress: None,
             subnets: BTreeMap::new(),
             dns: DnsMode::default(),
             dns_zones: BTreeMap::new(),

@@ -864,6 +864,43 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
             diagnostics,
         );
     }
+    check_hub_settings(
+        &network.dns_servers,
+        network.egress.as_ref(),
+        "network",
+        network.existing.is_some(),
+        diagnostics,
+    );
+    // Zones resolve through Azure-provided DNS from the VNets they are linked to; a spoke
+    // asking the hub's resolver gets answers from the hub's links, not the spoke's
+    // (Microsoft Learn azure/private-link/private-endpoint-dns-integration, "Virtual network
+    // workloads without Azure Private Resolver"; azure/dns/private-resolver-endpoints-rulesets).
+    let any_servers = !network.dns_servers.is_empty()
+        || network
+            .environments
+            .values()
+            .any(|o| o.dns_servers.as_ref().is_some_and(|s| !s.is_empty()));
+    if any_servers && network.dns == crate::blueprint::DnsMode::Create {
+        let path = if network.dns_servers.is_empty() {
+            network
+                .environments
+                .iter()
+                .find(|(_, o)| o.dns_servers.as_ref().is_some_and(|s| !s.is_empty()))
+                .map(|(environment, _)| format!("network.environments.{environment}.dns_servers"))
+                .unwrap_or_else(|| "network.dns_servers".to_string())
+        } else {
+            "network.dns_servers".to_string()
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                "dns-servers-with-created-zones",
+                "the hub's DNS servers cannot see the private DNS zones bulwark creates and links to this VNet",
+            )
+            .at(path)
+            .expected("`dns = \"central\"` with `dns_servers`: the hub's resolver answers from the platform's zones")
+            .help("add `dns = \"central\"` (and `dns_zones`) to [network], or remove `dns_servers` to use the created zones through Azure-provided DNS"),
+        );
+    }
     match network.dns {
         crate::blueprint::DnsMode::Create if !network.dns_zones.is_empty() => {
             diagnostics.push(
@@ -901,8 +938,10 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
 
     let mut with_route_table = Vec::new();
     let mut with_peering = Vec::new();
+    let mut with_firewall = Vec::new();
     for environment in environments {
         let settings = network.in_environment(environment);
+        with_firewall.push(settings.egress.is_some());
         with_route_table.push(
             settings
                 .existing
@@ -945,6 +984,13 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
                 );
             }
         }
+        check_hub_settings(
+            over.dns_servers.as_deref().unwrap_or_default(),
+            over.egress.as_ref(),
+            &path,
+            network.existing.is_some() || over.existing.is_some(),
+            diagnostics,
+        );
         if let Some(peer) = &over.peer_with {
             check_id(
                 peer,
@@ -968,6 +1014,7 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
     for (flags, what, path) in [
         (&with_route_table, "a route table", "route_table_id"),
         (&with_peering, "a hub peering", "peer_with"),
+        (&with_firewall, "egress through a firewall", "egress"),
     ] {
         if flags.iter().any(|f| *f) && !flags.iter().all(|f| *f) {
             diagnostics.push(
@@ -981,6 +1028,97 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// `dns_servers` and `egress` of `[network]` or of one environment's override (`table`):
+/// IPv4 addresses, for a VNet bulwark creates.
+fn check_hub_settings(
+    dns_servers: &[String],
+    egress: Option<&crate::blueprint::Egress>,
+    table: &str,
+    existing: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut seen = BTreeSet::new();
+    for (index, server) in dns_servers.iter().enumerate() {
+        let path = format!("{table}.dns_servers[{index}]");
+        match parse_ipv4(server) {
+            Ok(address) if !seen.insert(address) => diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-dns-server",
+                    format!("{address} is listed twice"),
+                )
+                .at(path)
+                .expected("each DNS server once")
+                .help("list the hub's resolvers in the order the VNet should try them"),
+            ),
+            Ok(_) => {}
+            Err(problem) => diagnostics.push(
+                Diagnostic::error(
+                    "invalid-ip-address",
+                    format!("`{}` is not a DNS server address: {problem}", shown(server)),
+                )
+                .at(path)
+                .expected("the IPv4 address of the hub's DNS resolver or firewall DNS proxy, e.g. \"10.0.0.4\"")
+                .help("it must resolve the platform's private DNS zones (privatelink.*) for the spoke"),
+            ),
+        }
+    }
+    if let Some(firewall) = egress.map(|e| &e.firewall)
+        && let Err(problem) = parse_ipv4(firewall)
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                "invalid-ip-address",
+                format!("`{}` is not a firewall address: {problem}", shown(firewall)),
+            )
+            .at(format!("{table}.egress.firewall"))
+            .expected("the private IPv4 address of the hub's firewall, e.g. \"10.0.0.4\"")
+            .help("Azure Firewall shows it as its private IP; for another appliance, its internal load balancer's or NIC's private IP"),
+        );
+    }
+    if existing {
+        if !dns_servers.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "dns-servers-with-existing-network",
+                    "`dns_servers` sets the DNS of a VNet bulwark creates; an existing VNet's DNS belongs to its owner",
+                )
+                .at(format!("{table}.dns_servers"))
+                .expected("no `dns_servers` with `existing`")
+                .help("remove `dns_servers`; the platform team sets the DNS servers of its VNet"),
+            );
+        }
+        if egress.is_some() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "egress-with-existing-network",
+                    "`egress` creates a route table in a VNet bulwark creates; in an existing VNet use the platform's route table",
+                )
+                .at_key(format!("{table}.egress"))
+                .expected("`existing.route_table_id` instead of `egress`")
+                .help("name the route table that sends 0.0.0.0/0 to the hub firewall in `existing.route_table_id`"),
+            );
+        }
+    }
+}
+
+/// A unicast IPv4 address a VNet can use as a DNS server or next hop.
+fn parse_ipv4(text: &str) -> Result<std::net::Ipv4Addr, String> {
+    let address: std::net::Ipv4Addr = text
+        .parse()
+        .map_err(|_| "expected four decimal numbers 0-255 separated by dots".to_string())?;
+    if address.is_unspecified()
+        || address.is_broadcast()
+        || address.is_loopback()
+        || address.is_multicast()
+        || address.is_link_local()
+    {
+        return Err(format!(
+            "{address} is not a unicast address a host in a VNet can have"
+        ));
+    }
+    Ok(address)
 }
 
 fn check_name(rule: &NameRule, name: &str, path: String) -> Option<Diagnostic> {

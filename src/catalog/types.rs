@@ -167,6 +167,10 @@ pub const NOT_IN_FACTS: &[(ResourceType, &str)] = &[
         "same Network provider version as the VNet it serves",
     ),
     (
+        ROUTE_TABLE,
+        "same Network provider version as the VNet whose subnets it serves",
+    ),
+    (
         PRIVATE_DNS_A_RECORD,
         "same version as its parent privateDnsZones",
     ),
@@ -220,6 +224,10 @@ pub const POLICY_EXEMPTION: ResourceType = rt(
     "2026-01-01-preview",
 );
 pub const NAT_GATEWAY: ResourceType = rt("Microsoft.Network/natGateways", "2025-05-01");
+/// Schema checked: Azure/bicep-types-az generated/network/microsoft.network/2025-05-01
+/// (RouteTablePropertiesFormat: routes, disableBgpRoutePropagation; RoutePropertiesFormat:
+/// addressPrefix, nextHopType 'VirtualAppliance', nextHopIpAddress).
+pub const ROUTE_TABLE: ResourceType = rt("Microsoft.Network/routeTables", "2025-05-01");
 pub const PRIVATE_DNS_A_RECORD: ResourceType =
     rt("Microsoft.Network/privateDnsZones/A", "2024-06-01");
 pub const REDIS_ACCESS_POLICY_ASSIGNMENT: ResourceType = rt(

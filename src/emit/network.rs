@@ -1,6 +1,6 @@
-//! The network module: subnets with their NSGs, outbound through a NAT gateway or the
-//! platform's route table, in a VNet bulwark creates (optionally peered with a hub) or in an
-//! existing one.
+//! The network module: subnets with their NSGs, outbound through a NAT gateway, a route to
+//! the hub's firewall or the platform's route table, in a VNet bulwark creates (optionally
+//! peered with a hub and using its DNS servers) or in an existing one.
 
 use super::Context;
 use super::common::{self, ByEnvironment, env_suffixed, regional};
@@ -39,31 +39,27 @@ pub fn subnet_id(subnet_name: &str) -> Expr {
     Expr::path(&format!("network.outputs.{SUBNET_IDS}")).index(subnet_name)
 }
 
-struct Rule<'a> {
-    name: &'a str,
+/// One inbound allow (or the final deny) rule of a subnet's NSG. `source` and `destination`
+/// are address prefixes or service tags; `destination` is the subnet's own range for allows.
+struct Rule {
+    name: &'static str,
     priority: i64,
-    access: &'a str,
-    protocol: &'a str,
-    source: &'a str,
+    access: &'static str,
+    protocol: &'static str,
+    source: Expr,
+    destination: Expr,
     ports: Vec<String>,
 }
 
-fn nsg_rule(rule: &Rule<'_>) -> Item {
+fn nsg_rule(rule: &Rule) -> Item {
     let mut properties = vec![
         Property::new("priority", rule.priority),
         Property::new("direction", "Inbound"),
         Property::new("access", rule.access),
         Property::new("protocol", rule.protocol),
-        Property::new("sourceAddressPrefix", rule.source),
+        Property::new("sourceAddressPrefix", rule.source.clone()),
         Property::new("sourcePortRange", "*"),
-        Property::new(
-            "destinationAddressPrefix",
-            if rule.source == "*" {
-                "*"
-            } else {
-                "VirtualNetwork"
-            },
-        ),
+        Property::new("destinationAddressPrefix", rule.destination.clone()),
     ];
     match rule.ports.as_slice() {
         [one] => properties.push(Property::new("destinationPortRange", one.as_str())),
@@ -78,13 +74,18 @@ fn nsg_rule(rule: &Rule<'_>) -> Item {
     ]))
 }
 
-fn deny_all() -> Rule<'static> {
+/// Last rule of every NSG. It outranks Azure's default rules at 65000-65001
+/// (AllowVnetInBound, AllowAzureLoadBalancerInBound), so every flow a subnet's service needs
+/// is allowed above it explicitly (MicrosoftDocs/azure-docs articles/virtual-network/
+/// network-security-groups-overview.md, "Default security rules").
+fn deny_all() -> Rule {
     Rule {
         name: "deny-all-inbound",
         priority: 4096,
         access: "Deny",
         protocol: "*",
-        source: "*",
+        source: Expr::str("*"),
+        destination: Expr::str("*"),
         ports: vec!["*".into()],
     }
 }
@@ -128,52 +129,85 @@ fn private_endpoint_ports(group_id: &str) -> &'static [&'static str] {
     }
 }
 
-fn nsg_rules(ctx: &Context, subnet: &Subnet) -> (Vec<Rule<'static>>, String) {
+/// The inbound rules of a subnet's NSG, from its service's networking documentation, and
+/// why. `range` is the subnet's own address prefix (an expression: it may differ per
+/// environment).
+fn nsg_rules(ctx: &Context, subnet: &Subnet, range: &Expr) -> (Vec<Rule>, String) {
     match &subnet.purpose {
         SubnetPurpose::PrivateEndpoints => (
             vec![
+                // Clients in the VNet, peered VNets and connected networks (the VirtualNetwork
+                // tag) reach the endpoints on their services' ports; with
+                // privateEndpointNetworkPolicies enabled the NSG applies to endpoint traffic
+                // (MicrosoftDocs/azure-docs articles/private-link/
+                // disable-private-endpoint-network-policy.md). Endpoints start no connections.
                 Rule {
                     name: "allow-vnet-to-endpoints",
                     priority: 100,
                     access: "Allow",
                     protocol: "Tcp",
-                    source: "VirtualNetwork",
+                    source: Expr::str("VirtualNetwork"),
+                    destination: range.clone(),
                     ports: endpoint_ports(ctx),
                 },
                 deny_all(),
             ],
             "Private endpoints accept their services' ports from inside the VNet only".to_string(),
         ),
+        // "The inbound rules in an NSG don't apply to your app because virtual network
+        // integration affects only outbound traffic from your app" (MicrosoftDocs/azure-docs
+        // articles/app-service/overview-vnet-integration.md, "Network security groups"): the
+        // subnet needs no inbound rule, and nothing else may be placed in it (delegation).
         SubnetPurpose::Integration { component, .. } => (
             vec![deny_all()],
             format!("Outbound integration subnet of {component}: nothing may connect in"),
         ),
+        // Workload profiles environment, inbound NSG rules: HTTPS from clients on 443 and the
+        // edge proxy's 31443, Azure Load Balancer probes on 30000-32767 (MicrosoftDocs/
+        // azure-docs articles/container-apps/firewall-integration.md, ms.date 04/01/2026,
+        // "Inbound"); and "communication between IPs in your container app's subnet" (its
+        // "Outbound" table), which the deny-all would stop at the receiving end: the edge
+        // proxy reaching the apps' target ports and the replicas reaching each other. HTTP on
+        // 80/31080 is not needed: ingress sets allowInsecure false, so clients use HTTPS.
         SubnetPurpose::ContainerEnvironment { component } => (
             vec![
                 Rule {
-                    name: "allow-vnet-to-ingress",
+                    name: "allow-vnet-https-to-ingress",
                     priority: 100,
                     access: "Allow",
                     protocol: "Tcp",
-                    source: "VirtualNetwork",
-                    ports: ["80", "443", "31080", "31443"].map(String::from).to_vec(),
+                    source: Expr::str("VirtualNetwork"),
+                    destination: range.clone(),
+                    ports: ["443", "31443"].map(String::from).to_vec(),
                 },
                 Rule {
                     name: "allow-load-balancer-probes",
                     priority: 110,
                     access: "Allow",
                     protocol: "Tcp",
-                    source: "AzureLoadBalancer",
+                    source: Expr::str("AzureLoadBalancer"),
+                    destination: range.clone(),
                     ports: vec!["30000-32767".to_string()],
+                },
+                Rule {
+                    name: "allow-within-subnet",
+                    priority: 120,
+                    access: "Allow",
+                    protocol: "*",
+                    source: range.clone(),
+                    destination: range.clone(),
+                    ports: vec!["*".to_string()],
                 },
                 deny_all(),
             ],
             match component {
                 Some(component) => format!(
-                    "Container Apps environment of {component}: ingress from inside the VNet only"
+                    "Container Apps environment of {component}: HTTPS ingress from inside the VNet only"
                 ),
-                None => "The shared Container Apps environment: ingress from inside the VNet only"
-                    .to_string(),
+                None => {
+                    "The shared Container Apps environment: HTTPS ingress from inside the VNet only"
+                        .to_string()
+                }
             },
         ),
     }
@@ -207,6 +241,22 @@ pub fn network(ctx: &Context) -> ConcernModule {
             .and_then(|existing| existing.route_table.as_ref())
             .map(|table| table.id.clone())
     });
+    // Every environment routes through the hub firewall or none does (validation).
+    let firewall = net.per_environment(|vnet| vnet.firewall.map(|ip| ip.to_string()));
+    let firewall = match firewall {
+        PerEnvironment::Same(None) => None,
+        PerEnvironment::Same(Some(ip)) => Some(Expr::str(ip)),
+        PerEnvironment::Each(ips) => Some(
+            by_environment.value(
+                "firewallIp",
+                PerEnvironment::Each(
+                    ips.into_iter()
+                        .map(|(environment, ip)| (environment, Expr::str(ip.unwrap_or_default())))
+                        .collect(),
+                ),
+            ),
+        ),
+    };
     let route_table = match route_table {
         PerEnvironment::Same(Some(id)) => Some(Expr::str(id)),
         PerEnvironment::Same(None) => None,
@@ -220,6 +270,54 @@ pub fn network(ctx: &Context) -> ConcernModule {
                 ),
             ),
         ),
+    };
+    let route_table = match (&firewall, route_table) {
+        (Some(firewall), _) if compute => {
+            statements.push(
+                Statement::from(
+                    regional(
+                        Resource::new(
+                            "routeTable",
+                            types::ROUTE_TABLE.name,
+                            types::ROUTE_TABLE.api_version,
+                        ),
+                        env_suffixed(format!("rt-{app}-")),
+                    )
+                    .prop(
+                        "properties",
+                        obj([
+                            // Routes learned by BGP (a hub gateway's on-premises prefixes)
+                            // would take that traffic past the firewall (schema:
+                            // RouteTablePropertiesFormat.disableBgpRoutePropagation).
+                            ("disableBgpRoutePropagation", true.into()),
+                            (
+                                "routes",
+                                Expr::array([Item::from(obj([
+                                    ("name", "to-hub-firewall".into()),
+                                    (
+                                        "properties",
+                                        obj([
+                                            ("addressPrefix", "0.0.0.0/0".into()),
+                                            // nextHopIpAddress is only allowed with next hop
+                                            // type VirtualAppliance (schema:
+                                            // RoutePropertiesFormat.nextHopIpAddress).
+                                            ("nextHopType", "VirtualAppliance".into()),
+                                            ("nextHopIpAddress", firewall.clone()),
+                                        ]),
+                                    ),
+                                ]))]),
+                            ),
+                        ]),
+                    ),
+                )
+                .with_comment(
+                    "Compute outbound (the internet, other spokes) goes to the hub's firewall; the VNet's own and the peered hub's ranges keep their more specific system routes",
+                ),
+            );
+            Some(Expr::path("routeTable.id"))
+        }
+        (Some(_), _) => None,
+        (None, table) => table,
     };
     if compute && route_table.is_none() {
         statements.push(
@@ -301,11 +399,31 @@ pub fn network(ctx: &Context) -> ConcernModule {
         }
     };
     let space = space.map(|space| by_environment.value("addressSpace", space));
+    let dns_servers = net.per_environment(|vnet| vnet.dns_servers.clone());
+    let dns_servers = (!net.existing
+        && dns_servers
+            .values()
+            .iter()
+            .any(|servers| !servers.is_empty()))
+    .then(|| {
+        by_environment.value(
+            "dnsServers",
+            dns_servers
+                .map(|servers| Expr::array(servers.iter().map(|ip| Item::from(ip.to_string())))),
+        )
+    });
 
     let mut subnet_bodies = Vec::new();
     for subnet in &plan.subnets {
         let nsg = nsg_symbol(subnet);
-        let (rules, why) = nsg_rules(ctx, subnet);
+        let prefix = match subnet.prefix() {
+            PerEnvironment::Same(cidr) => PerEnvironment::Same(cidr.to_string()),
+            PerEnvironment::Each(cidrs) => {
+                PerEnvironment::Each(cidrs.into_iter().map(|(e, c)| (e, c.to_string())).collect())
+            }
+        };
+        let range = by_environment.value(&subnet.name, strings(prefix));
+        let (rules, why) = nsg_rules(ctx, subnet, &range);
         statements.push(
             Statement::from(
                 regional(
@@ -327,17 +445,8 @@ pub fn network(ctx: &Context) -> ConcernModule {
             &nsg,
             types::NETWORK_SECURITY_GROUP,
         ));
-        let prefix = match subnet.prefix() {
-            PerEnvironment::Same(cidr) => PerEnvironment::Same(cidr.to_string()),
-            PerEnvironment::Each(cidrs) => {
-                PerEnvironment::Each(cidrs.into_iter().map(|(e, c)| (e, c.to_string())).collect())
-            }
-        };
         let mut properties = vec![
-            Property::new(
-                "addressPrefix",
-                by_environment.value(&subnet.name, strings(prefix)),
-            ),
+            Property::new("addressPrefix", range),
             Property::new(
                 "networkSecurityGroup",
                 obj([("id", Expr::path(&format!("{nsg}.id")))]),
@@ -345,6 +454,9 @@ pub fn network(ctx: &Context) -> ConcernModule {
             Property::new("defaultOutboundAccess", false),
         ];
         if subnet.purpose == SubnetPurpose::PrivateEndpoints {
+            // No route table here: endpoints start no connections, and a 0.0.0.0/0 route
+            // would not override their /32 routes anyway (MicrosoftDocs/azure-docs articles/
+            // private-link/disable-private-endpoint-network-policy.md).
             properties.push(Property::new("privateEndpointNetworkPolicies", "Enabled"));
         } else {
             match &route_table {
@@ -411,6 +523,17 @@ pub fn network(ctx: &Context) -> ConcernModule {
                 ("properties", Expr::Object(properties)),
             ]))
         });
+        let mut vnet_properties = vec![Property::new(
+            "addressSpace",
+            obj([("addressPrefixes", space)]),
+        )];
+        if let Some(servers) = dns_servers {
+            // The hub's resolvers instead of Azure-provided DNS, so names of private endpoints
+            // resolve through the platform's zones (schema: VirtualNetworkPropertiesFormat.
+            // dhcpOptions.dnsServers).
+            vnet_properties.push(Property::new("dhcpOptions", obj([("dnsServers", servers)])));
+        }
+        vnet_properties.push(Property::new("subnets", Expr::array(subnets)));
         statements.push(
             Statement::from(
                 regional(
@@ -421,13 +544,7 @@ pub fn network(ctx: &Context) -> ConcernModule {
                     ),
                     env_suffixed(format!("vnet-{app}-")),
                 )
-                .prop(
-                    "properties",
-                    obj([
-                        ("addressSpace", obj([("addressPrefixes", space)])),
-                        ("subnets", Expr::array(subnets)),
-                    ]),
-                ),
+                .prop("properties", Expr::Object(vnet_properties)),
             )
             .with_comment(space_comment),
         );

@@ -302,6 +302,23 @@ pub struct EnvironmentVnet {
     pub existing: Option<ExistingVnet>,
     /// A hub VNet the created VNet peers with.
     pub peer_with: Option<network::ResourceId>,
+    /// DNS servers of the created VNet (the hub's resolvers); empty: Azure-provided DNS.
+    pub dns_servers: Vec<std::net::Ipv4Addr>,
+    /// The hub firewall the created VNet's compute subnets route 0.0.0.0/0 to, instead of a
+    /// NAT gateway.
+    pub firewall: Option<std::net::Ipv4Addr>,
+}
+
+impl EnvironmentVnet {
+    /// Whether compute traffic leaves through the platform (its route table in an existing
+    /// VNet, or a route to the hub firewall) rather than a NAT gateway bulwark creates.
+    pub fn platform_egress(&self) -> bool {
+        self.firewall.is_some()
+            || self
+                .existing
+                .as_ref()
+                .is_some_and(|existing| existing.route_table.is_some())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -826,12 +843,46 @@ fn plan_network(blueprint: &Blueprint) -> Result<NetworkPlan, Vec<Diagnostic>> {
                 &mut diagnostics,
             )
         });
+        let address = |text: &str, path: String, diagnostics: &mut Vec<Diagnostic>| {
+            text.parse::<std::net::Ipv4Addr>()
+                .map_err(|_| {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "invalid-ip-address",
+                            format!("`{text}` is not an IPv4 address"),
+                        )
+                        .at(path),
+                    );
+                })
+                .ok()
+        };
+        let dns_servers = settings
+            .dns_servers
+            .iter()
+            .enumerate()
+            .filter_map(|(index, server)| {
+                address(
+                    server,
+                    format!("{}[{index}]", settings.dns_servers_path),
+                    &mut diagnostics,
+                )
+            })
+            .collect();
+        let firewall = settings.egress.as_ref().and_then(|egress| {
+            address(
+                &egress.firewall,
+                format!("{}.firewall", settings.egress_path),
+                &mut diagnostics,
+            )
+        });
         environments.insert(
             environment.clone(),
             EnvironmentVnet {
                 ranges,
                 existing,
                 peer_with,
+                dns_servers,
+                firewall,
             },
         );
     }
