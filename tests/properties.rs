@@ -3311,9 +3311,12 @@ fn mask_address_plan(text: &str) -> String {
             in_table = line != "}";
             continue;
         }
-        match line.split_once("addressPrefix: ") {
-            Some((indent, _)) => {
-                let _ = writeln!(out, "{indent}addressPrefix: <masked>");
+        // `addressPrefix`, and NSG rules' `sourceAddressPrefix`/`destinationAddressPrefix`
+        // that name a subnet's own range.
+        match line.find("ddressPrefix: ") {
+            Some(at) => {
+                let key = &line[..at + "ddressPrefix: ".len()];
+                let _ = writeln!(out, "{key}<masked>");
             }
             None => {
                 out.push_str(line);

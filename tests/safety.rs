@@ -3,6 +3,8 @@
 //! template naming a file outside the library, a FIFO) and checks that nothing outside the
 //! project's folders is read, written or deleted, and that the command says why it stopped.
 
+#![cfg(unix)]
+
 mod common;
 
 use assert_cmd::Command;
