@@ -234,7 +234,9 @@ fn container_apps_subnets_admit_https_probes_and_their_own_subnet() {
 fn the_claims_blueprint_routes_through_the_hub_and_resolves_through_its_dns() {
     let files = common::generate_file(&common::repo().join("blueprints/claims.toml"));
     let network = files.get("modules/network.bicep").unwrap();
-    assert!(network.contains("dnsServers: [\n        '10.100.0.68'\n      ]"));
+    assert!(
+        network.contains("dnsServers: [\n        '10.100.0.68'\n        '10.100.0.69'\n      ]")
+    );
     assert!(network.contains("nextHopIpAddress: '10.100.0.4'"));
     assert!(!network.contains("natGateway"));
     let path = common::repo().join("blueprints/claims.toml");
