@@ -8,29 +8,7 @@
 mod common;
 
 use bulwark::catalog::facts;
-
-struct Counts {
-    parameters: u64,
-    variables: u64,
-    outputs: u64,
-    resources: u64,
-    bytes: u64,
-}
-
-fn counts(text: &str) -> Counts {
-    let starting = |keyword: &str| {
-        text.lines()
-            .filter(|line| line.starts_with(keyword))
-            .count() as u64
-    };
-    Counts {
-        parameters: starting("param "),
-        variables: starting("var "),
-        outputs: starting("output "),
-        resources: starting("resource ") + starting("module "),
-        bytes: text.len() as u64,
-    }
-}
+use bulwark::emit::limits::TemplateCounts;
 
 fn arm_limit(name: &str) -> u64 {
     facts::limit("ARM template", name).unwrap_or_else(|| panic!("limits.tsv has no {name}"))
@@ -54,7 +32,7 @@ fn check(components: usize) {
             !text.contains("[for "),
             "{path}: loops change the resource count"
         );
-        let counts = counts(text);
+        let counts = TemplateCounts::of(text);
         for (what, count, limit) in [
             ("parameters", counts.parameters, arm_limit("parameters")),
             ("variables", counts.variables, arm_limit("variables")),
@@ -64,7 +42,7 @@ fn check(components: usize) {
                 counts.resources,
                 arm_limit("resources (including copy count)"),
             ),
-            ("bytes", counts.bytes, max_bytes),
+            ("bytes", text.len() as u64, max_bytes),
         ] {
             if count > limit {
                 problems.push(format!("{path}: {count} {what}, over ARM's {limit}"));

@@ -6,12 +6,7 @@ mod common;
 use std::path::PathBuf;
 
 fn shipped_blueprints() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(common::repo().join("blueprints"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .collect();
-    paths.sort();
+    let paths = common::shipped_blueprints();
     assert!(
         paths.len() >= 2,
         "blueprints/ should hold at least two blueprints"

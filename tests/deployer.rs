@@ -12,13 +12,7 @@ use bulwark::plan::DnsPlan;
 use std::collections::BTreeSet;
 
 fn shipped() -> Vec<std::path::PathBuf> {
-    let mut paths: Vec<_> = std::fs::read_dir(common::repo().join("blueprints"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .collect();
-    paths.sort();
-    paths
+    common::shipped_blueprints()
 }
 
 /// Resource types the generated Bicep declares (not `existing` ones), and the built-in role

@@ -12,13 +12,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn shipped() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(common::repo().join("blueprints"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    paths
+    common::shipped_blueprints()
 }
 
 /// `resource <symbol> '<type>@<version>' [existing] = …` declarations: symbol → (type, existing).

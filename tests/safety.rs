@@ -159,21 +159,13 @@ fn no_temporary_files_are_left_behind() {
     let setup = setup();
     generate(&setup.project).success();
     generate(&setup.project).success();
-    let mut leftovers = Vec::new();
-    let mut stack = vec![setup.project.join("infra")];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(entry.path());
-            } else {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with(".tmp") || name.ends_with(".bulwark-tmp") {
-                    leftovers.push(name);
-                }
-            }
-        }
-    }
+    let leftovers: Vec<String> = snapshot(&setup.project.join("infra"))
+        .into_keys()
+        .filter(|path| {
+            let name = path.rsplit('/').next().unwrap_or_default();
+            name.starts_with(".tmp") || name.ends_with(".bulwark-tmp")
+        })
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -265,12 +257,7 @@ fn a_crlf_checkout_of_a_file_no_longer_generated_is_still_removed() {
         fs::write(&path, text).unwrap();
     }
     let blueprint = fs::read_to_string(setup.project.join("bulwark.toml")).unwrap();
-    let without_vault = blueprint
-        .split("\n[components.")
-        .filter(|block| !block.starts_with("vault]"))
-        .collect::<Vec<_>>()
-        .join("\n[components.")
-        .replace("  { to = \"vault.stripe-key\", access = \"read\" },\n", "");
+    let without_vault = shop_without_vault(&blueprint);
     fs::write(setup.project.join("bulwark.toml"), &without_vault).unwrap();
     let output = generate(&setup.project).success();
     let stdout = String::from_utf8_lossy(&output.get_output().stdout).into_owned();
@@ -379,12 +366,7 @@ fn a_generate_killed_at_any_point_is_finished_by_the_next() {
     let old = snapshot(&setup.project.join("infra"));
     // The next generation changes files and removes the vault's module.
     let blueprint = fs::read_to_string(setup.project.join("bulwark.toml")).unwrap();
-    let without_vault = blueprint
-        .split("\n[components.")
-        .filter(|block| !block.starts_with("vault]"))
-        .collect::<Vec<_>>()
-        .join("\n[components.")
-        .replace("  { to = \"vault.stripe-key\", access = \"read\" },\n", "");
+    let without_vault = shop_without_vault(&blueprint);
     let mut crashed = 0;
     let mut finished = false;
     for step in 0..200 {
@@ -438,6 +420,17 @@ fn a_generate_killed_at_any_point_is_finished_by_the_next() {
         finished && crashed >= 5,
         "{crashed} crash points, finished: {finished}"
     );
+}
+
+/// shop's blueprint without its key vault (and the connection to it): the next generation
+/// changes files and no longer has the vault's module.
+fn shop_without_vault(blueprint: &str) -> String {
+    blueprint
+        .split("\n[components.")
+        .filter(|block| !block.starts_with("vault]"))
+        .collect::<Vec<_>>()
+        .join("\n[components.")
+        .replace("  { to = \"vault.stripe-key\", access = \"read\" },\n", "")
 }
 
 fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {

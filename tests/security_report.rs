@@ -14,12 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn shipped() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(common::repo().join("blueprints"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
+    let paths = common::shipped_blueprints();
     assert!(paths.len() >= 2);
     paths
 }

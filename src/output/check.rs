@@ -4,7 +4,7 @@
 //! Windows checkout is not drift.
 
 use super::{JOURNAL, MANIFEST, Manifest, OutputError};
-use crate::confined::{Folder, check_relative};
+use crate::confined::Folder;
 use crate::emit::FileSet;
 use serde::Serialize;
 use similar::TextDiff;
@@ -107,27 +107,18 @@ pub fn check(dir: &Path, files: &FileSet, manifest: &Manifest) -> Result<Drift, 
             }
         }
     }
-    let on_disk = match read(folder, MANIFEST)? {
-        None => {
+    // The manifest as `generate` reads it; one it would refuse is drift, not an error here.
+    let on_disk = match folder.map(Manifest::read_in).transpose() {
+        Ok(Some(Some(manifest))) => Some(manifest),
+        Ok(_) => {
             drift.manifest = Some(format!("{MANIFEST} is missing"));
             None
         }
-        Some(text) => match serde_json::from_str::<Manifest>(&normalize(&text)) {
-            Ok(manifest) => match manifest.files.keys().find_map(|p| check_relative(p).err()) {
-                // A manifest naming paths outside the folder is not trusted for anything.
-                Some(problem) => {
-                    drift.manifest = Some(format!(
-                        "{MANIFEST} lists a file outside the output folder ({problem}); restore it from version control or delete it"
-                    ));
-                    None
-                }
-                None => Some(manifest),
-            },
-            Err(error) => {
-                drift.manifest = Some(format!("{MANIFEST} is not a bulwark manifest: {error}"));
-                None
-            }
-        },
+        Err(OutputError::BadManifest { message, .. }) => {
+            drift.manifest = Some(format!("{MANIFEST} is not a bulwark manifest: {message}"));
+            None
+        }
+        Err(error) => return Err(error),
     };
     if let Some(previous) = on_disk {
         for path in previous.files.keys() {

@@ -76,7 +76,7 @@ impl Manifest {
     /// The manifest of an open folder. A manifest that lists a path outside the folder (a
     /// merge or a pull request could put `../x` there) is refused as a whole: bulwark never
     /// deletes or reports what it names.
-    fn read_in(folder: &Folder) -> Result<Option<Manifest>, OutputError> {
+    pub(crate) fn read_in(folder: &Folder) -> Result<Option<Manifest>, OutputError> {
         let path = folder.display(MANIFEST);
         let Some(bytes) = folder.read(MANIFEST).map_err(io_error(&path))? else {
             return Ok(None);
@@ -87,14 +87,25 @@ impl Manifest {
                 path: path.clone(),
                 message: error.to_string(),
             })?;
-        for listed in manifest.files.keys() {
-            check_relative(listed).map_err(|problem| OutputError::BadManifest {
-                path: path.clone(),
-                message: format!("it lists a file outside the output folder: {problem}"),
-            })?;
-        }
+        refuse_outside(&path, manifest.files.keys())?;
         Ok(Some(manifest))
     }
+}
+
+/// A manifest or journal naming a path outside the output folder is not trusted at all.
+fn refuse_outside<'a>(
+    path: &Path,
+    listed: impl IntoIterator<Item = &'a String>,
+) -> Result<(), OutputError> {
+    for listed in listed {
+        check_relative(listed).map_err(|problem| OutputError::BadManifest {
+            path: path.to_path_buf(),
+            message: format!(
+                "it lists a file outside the output folder: {problem}; restore it from version control"
+            ),
+        })?;
+    }
+    Ok(())
 }
 
 pub fn hash(bytes: &[u8]) -> String {
@@ -307,12 +318,7 @@ impl Journal {
                 path: path.clone(),
                 message: format!("an interrupted generation's journal is unreadable: {error}"),
             })?;
-        for listed in journal.write.keys().chain(&journal.remove) {
-            check_relative(listed).map_err(|problem| OutputError::BadManifest {
-                path: path.clone(),
-                message: format!("it lists a file outside the output folder: {problem}"),
-            })?;
-        }
+        refuse_outside(&path, journal.write.keys().chain(&journal.remove))?;
         Ok(Some(journal))
     }
 }

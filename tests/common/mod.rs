@@ -10,6 +10,17 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The shipped blueprints, `blueprints/*.toml`, sorted.
+pub fn shipped_blueprints() -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(repo().join("blueprints"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
 /// Load a blueprint file and generate it the way the CLI does (header names the file).
 pub fn generate_file(path: &Path) -> FileSet {
     generate_full(path).files
