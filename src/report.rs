@@ -448,7 +448,7 @@ pub fn build(
             _ => None,
         };
         let url = format!(
-            "`{}Url` output of main.bicep",
+            "`urls.{}` output of main.bicep (of the last stage when the deployment is split)",
             catalog::naming::component_symbol(&component.name)
         );
         match (ingress, waived(Control::DirectPublicIngress)) {

@@ -221,6 +221,13 @@ pub fn project_files(generated: &Generated, blueprint: &str, out: &str) -> Vec<(
         .map(|component| format!("{}-{}", plan.app, component.name))
         .collect();
     context.insert("key_vault_apps", &key_vault_apps);
+    // The deployments in order, as parameter-file stems: `main`, then `main-2`, … when one
+    // ARM deployment cannot hold the application.
+    let stages: Vec<String> = crate::emit::split::stage_templates(generated.files.paths())
+        .iter()
+        .map(|template| template.trim_end_matches(".bicep").to_string())
+        .collect();
+    context.insert("stages", &stages);
     vec![
         (
             ".github/workflows/infra.yml".to_string(),

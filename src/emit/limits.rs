@@ -44,19 +44,66 @@ impl TemplateCounts {
     }
 }
 
-/// The size of the compiled deployment, estimated from every `.bicep` file (each module is
-/// called once and inlined into main.json).
-pub fn estimated_json_bytes(files: &FileSet) -> u64 {
-    let bicep: u64 = files
-        .files
-        .iter()
-        .filter(|(path, _)| path.ends_with(".bicep"))
-        .flat_map(|(_, text)| text.lines())
+/// The compiled JSON size of one Bicep text, estimated: comments and indentation left out,
+/// the rest doubled.
+pub fn json_bytes_of(text: &str) -> u64 {
+    let bicep: u64 = text
+        .lines()
         .map(str::trim_start)
         .filter(|line| !line.starts_with("//"))
         .map(|line| line.len() as u64 + 1)
         .sum();
     bicep * JSON_PER_BICEP_BYTE
+}
+
+/// The modules a Bicep text calls, by path relative to its own folder.
+fn called_modules(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter_map(|line| {
+        let rest = line.strip_prefix("module ")?;
+        let start = rest.find('\'')? + 1;
+        let end = start + rest[start..].find('\'')?;
+        Some(&rest[start..end])
+    })
+}
+
+/// `modules/a.bicep` calling `./b.bicep` → `modules/b.bicep`.
+fn resolve(from: &str, relative: &str) -> String {
+    let folder = from
+        .rsplit_once('/')
+        .map(|(folder, _)| folder)
+        .unwrap_or("");
+    let relative = relative.strip_prefix("./").unwrap_or(relative);
+    if folder.is_empty() {
+        relative.to_string()
+    } else {
+        format!("{folder}/{relative}")
+    }
+}
+
+/// The estimated compiled size of the deployment whose template is `path`: its own text and,
+/// inlined, every module it calls, once per call.
+pub fn deployment_json_bytes(
+    path: &str,
+    files: &std::collections::BTreeMap<String, String>,
+) -> u64 {
+    let Some(text) = files.get(path) else {
+        return 0;
+    };
+    json_bytes_of(text)
+        + called_modules(text)
+            .map(|module| deployment_json_bytes(&resolve(path, module), files))
+            .sum::<u64>()
+}
+
+/// Each deployment (main.bicep and the stages after it) with its estimated compiled size.
+pub fn estimated_deployments(files: &FileSet) -> Vec<(String, u64)> {
+    super::split::stage_templates(files.paths())
+        .into_iter()
+        .map(|template| {
+            let bytes = deployment_json_bytes(&template, &files.files);
+            (template, bytes)
+        })
+        .collect()
 }
 
 fn arm_limit(name: &str) -> u64 {
@@ -66,7 +113,7 @@ fn arm_limit(name: &str) -> u64 {
 
 /// The limits the generated templates would break, as diagnostics.
 pub fn check(files: &FileSet) -> Vec<Diagnostic> {
-    let split_help = "split the application into two blueprints (for example shared data services and the apps that use them), each deployed on its own; bulwark does not yet split one blueprint across several deployments";
+    let split_help = "split the application into two blueprints (for example shared data services and the apps that use them), each deployed on its own: bulwark splits a deployment into stages (main.bicep, main-2.bicep, …) where it can, and could not split this one";
     let mut diagnostics = Vec::new();
     for (path, text) in files.files.iter().filter(|(p, _)| p.ends_with(".bicep")) {
         let counts = TemplateCounts::of(text);
@@ -94,20 +141,21 @@ pub fn check(files: &FileSet) -> Vec<Diagnostic> {
         }
     }
     let megabytes = arm_limit("template size");
-    let estimate = estimated_json_bytes(files);
-    if estimate > megabytes * 1024 * 1024 {
-        diagnostics.push(
-            Diagnostic::error(
-                "template-too-large",
-                format!(
-                    "the deployment would compile to about {:.1} MB of ARM JSON; ARM accepts {megabytes} MB in one deployment, modules included",
-                    estimate as f64 / (1024.0 * 1024.0)
-                ),
-            )
-            .at("components")
-            .expected(format!("a deployment under {megabytes} MB"))
-            .help(split_help),
-        );
+    for (template, estimate) in estimated_deployments(files) {
+        if estimate > megabytes * 1024 * 1024 {
+            diagnostics.push(
+                Diagnostic::error(
+                    "template-too-large",
+                    format!(
+                        "the deployment of {template} would compile to about {:.1} MB of ARM JSON; ARM accepts {megabytes} MB in one deployment, modules included",
+                        estimate as f64 / (1024.0 * 1024.0)
+                    ),
+                )
+                .at("components")
+                .expected(format!("a deployment under {megabytes} MB"))
+                .help(split_help),
+            );
+        }
     }
     diagnostics
 }

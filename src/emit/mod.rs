@@ -7,6 +7,7 @@ mod infra;
 mod kinds;
 pub mod limits;
 mod network;
+pub mod split;
 mod waivers;
 
 use crate::bicep::{
@@ -16,7 +17,7 @@ use crate::bicep::{
 use crate::blueprint::SizingValue;
 use crate::catalog::{naming, types};
 use crate::plan::{ComponentPlan, PerEnvironment, Plan, RoleAssignment, SecretInput, Sized};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The secure object parameter carrying Key Vault secret values (main.bicep, vault modules).
 pub const SECRET_VALUES: &str = "secretValues";
@@ -190,6 +191,9 @@ pub struct Options {
     /// [`limits`]): for benchmarks of estates larger than one deployment, never for output
     /// that is meant to deploy.
     pub ignore_template_limits: bool,
+    /// What one deployment may hold before the templates are split into stages; ARM's limits
+    /// when `None`. Smaller budgets are for tests that split small blueprints.
+    pub stage_budget: Option<split::Budget>,
 }
 
 impl Default for Options {
@@ -199,6 +203,7 @@ impl Default for Options {
             previous_address_plan: Default::default(),
             today: crate::blueprint::Date::today(),
             ignore_template_limits: false,
+            stage_budget: None,
         }
     }
 }
@@ -447,6 +452,8 @@ fn concern_file(ctx: &Context, concern: &infra::ConcernModule) -> File {
 pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     let ctx = Context::new(plan, options);
     let mut files = BTreeMap::new();
+    // Module files as syntax, for splitting a deployment too large for one template.
+    let mut module_files: BTreeMap<String, File> = BTreeMap::new();
     let mut main = ctx.module_file();
     main.push(StatementKind::TargetScope("resourceGroup".into()));
     main.push(
@@ -650,7 +657,9 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             );
         }
         main.push(Statement::from(call).with_comment(*what));
-        files.insert(path, bicep::print_file(&concern_file(&ctx, concern)));
+        let file = concern_file(&ctx, concern);
+        files.insert(path.clone(), bicep::print_file(&file));
+        module_files.insert(path, file);
     }
 
     // A dedicated Container Apps environment calls the DNS module from its component's
@@ -660,10 +669,12 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         .iter()
         .any(|c| c.kind() == crate::blueprint::Kind::ContainerApp);
     if any_container_app && !plan.shared_container_environment && create_dns {
+        let file = concern_file(&ctx, &infra::container_apps_dns(&ctx));
         files.insert(
             "modules/container-apps-dns.bicep".to_string(),
-            bicep::print_file(&concern_file(&ctx, &infra::container_apps_dns(&ctx))),
+            bicep::print_file(&file),
         );
+        module_files.insert("modules/container-apps-dns.bicep".to_string(), file);
     }
     let modules: Vec<(Module, &ComponentPlan)> = plan
         .components
@@ -689,7 +700,9 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
                 component.path()
             )),
         );
-        files.insert(module.path.clone(), bicep::print_file(&module.finish()));
+        let file = module.finish();
+        files.insert(module.path.clone(), bicep::print_file(&file));
+        module_files.insert(module.path.clone(), file);
         for (path, text) in &module.extra_files {
             files.insert(path.clone(), text.clone());
         }
@@ -785,42 +798,130 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         );
     }
     files.insert("main.bicep".into(), bicep::print_file(&main));
+    let mut stages = vec![main];
+    let too_large = match options.stage_budget {
+        Some(_) => true,
+        None => !limits::check(&FileSet {
+            files: files.clone(),
+        })
+        .is_empty(),
+    };
+    if too_large {
+        // Too large for one deployment: deploy it in stages if it can be split; if it
+        // cannot, the limit check refuses it.
+        let budget = options.stage_budget.unwrap_or_else(split::Budget::arm);
+        if let Ok(split) = split::split(&stages[0], &module_files, &files, budget) {
+            stages = split;
+        }
+    }
 
-    for environment in &plan.environments {
-        let mut assignments = vec![(
-            "environmentName".to_string(),
-            Expr::str(environment.as_str()),
-        )];
-        for param in &main_params {
-            assignments.push((
-                param.name.clone(),
-                sizing_literal(&param.values[environment]),
-            ));
+    for (index, stage) in stages.iter().enumerate() {
+        let template = split::stage_template(index);
+        files.insert(template.clone(), bicep::print_file(stage));
+        let declared: BTreeSet<&str> = stage
+            .statements
+            .iter()
+            .filter_map(|statement| match &statement.kind {
+                StatementKind::Param(param) => Some(param.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let used_secrets = secret_members(stage);
+        for environment in &plan.environments {
+            let mut assignments = Vec::new();
+            if declared.contains("environmentName") {
+                assignments.push((
+                    "environmentName".to_string(),
+                    Expr::str(environment.as_str()),
+                ));
+            }
+            for param in main_params
+                .iter()
+                .filter(|p| declared.contains(p.name.as_str()))
+            {
+                assignments.push((
+                    param.name.clone(),
+                    sizing_literal(&param.values[environment]),
+                ));
+            }
+            if declared.contains(SECRET_VALUES) {
+                let values = plan
+                    .secret_inputs
+                    .iter()
+                    .filter(|input| used_secrets.contains(input.param.as_str()))
+                    .map(|input| {
+                        Property::new(
+                            input.param.as_str(),
+                            Expr::call(
+                                "readEnvironmentVariable",
+                                vec![input.variable.as_str().into()],
+                            ),
+                        )
+                    });
+                assignments.push((SECRET_VALUES.to_string(), Expr::object(values)));
+            }
+            let file = ParamFile {
+                header: vec![ctx.header()],
+                using: template.clone(),
+                assignments,
+            };
+            files.insert(
+                split::stage_param_file(index, environment),
+                bicep::print_param_file(&file),
+            );
         }
-        if !plan.secret_inputs.is_empty() {
-            let values = plan.secret_inputs.iter().map(|input| {
-                Property::new(
-                    input.param.as_str(),
-                    Expr::call(
-                        "readEnvironmentVariable",
-                        vec![input.variable.as_str().into()],
-                    ),
-                )
-            });
-            assignments.push((SECRET_VALUES.to_string(), Expr::object(values)));
-        }
-        let file = ParamFile {
-            header: vec![ctx.header()],
-            using: "main.bicep".into(),
-            assignments,
-        };
-        files.insert(
-            format!("main.{environment}.bicepparam"),
-            bicep::print_param_file(&file),
-        );
     }
     files.insert("bicepconfig.json".into(), bicepconfig());
     FileSet { files }
+}
+
+/// The keys of the secret-values object a template reads (`secretValues.<key>`).
+fn secret_members(file: &File) -> BTreeSet<String> {
+    fn visit(expr: &Expr, found: &mut BTreeSet<String>) {
+        match expr {
+            Expr::Member(base, name) => {
+                if matches!(base.as_ref(), Expr::Ident(symbol) if symbol == SECRET_VALUES) {
+                    found.insert(name.clone());
+                }
+                visit(base, found);
+            }
+            Expr::Str(parts) => parts.iter().for_each(|part| {
+                if let bicep::StrPart::Interp(inner) = part {
+                    visit(inner, found);
+                }
+            }),
+            Expr::Array(items) => items.iter().for_each(|item| visit(&item.value, found)),
+            Expr::Object(props) => props.iter().for_each(|p| visit(&p.value, found)),
+            Expr::Call(_, args) => args.iter().for_each(|arg| visit(arg, found)),
+            Expr::Equals(a, b) | Expr::Index(a, b) => {
+                visit(a, found);
+                visit(b, found);
+            }
+            Expr::Ternary(a, b, c) => {
+                visit(a, found);
+                visit(b, found);
+                visit(c, found);
+            }
+            Expr::Ident(_) | Expr::Int(_) | Expr::Bool(_) => {}
+        }
+    }
+    let mut found = BTreeSet::new();
+    for statement in &file.statements {
+        match &statement.kind {
+            StatementKind::Module(module) => {
+                module.body.iter().for_each(|p| visit(&p.value, &mut found))
+            }
+            StatementKind::Resource(resource) => resource
+                .body
+                .iter()
+                .for_each(|p| visit(&p.value, &mut found)),
+            StatementKind::Output { value, .. } | StatementKind::Var { value, .. } => {
+                visit(value, &mut found)
+            }
+            _ => {}
+        }
+    }
+    found
 }
 
 /// The resource group of the existing VNet the network module deploys into: literal when

@@ -4,6 +4,7 @@
 use bulwark::{FileSet, Options};
 use std::path::{Path, PathBuf};
 
+pub mod staged;
 pub mod synthetic;
 
 pub fn repo() -> PathBuf {

@@ -1,0 +1,843 @@
+//! One blueprint, several deployments: when main.bicep and the modules Bicep inlines into it
+//! would break ARM's per-template limits (limits.tsv: 800 resources, 4 MB), its top-level
+//! declarations are packed, in dependency order, into stages `main.bicep`, `main-2.bicep`, …
+//! deployed one after another into the same resource group.
+//!
+//! A later stage cannot read an earlier stage's module outputs through its deployment record:
+//! ARM trims a resource group's deployment history to 600 entries once it passes 700, oldest
+//! first (limits.tsv, "deployments per scope in deployment history"), and a large estate
+//! writes hundreds of nested deployments. So each stage reads what it needs from Azure itself:
+//! a reference to an earlier module's output is replaced by that output's own expression, with
+//! the module's resources declared `existing` (same name, parent and scope) and its parameters
+//! replaced by the arguments the call passed. Each stage is thus a plain template that
+//! deploys once the stages before it have.
+
+use super::limits;
+use crate::bicep::{self, Expr, File, Item, Key, Property, Statement, StatementKind, StrPart};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+
+/// The template of stage `index` (0-based): `main.bicep`, then `main-2.bicep`, ….
+pub fn stage_template(index: usize) -> String {
+    if index == 0 {
+        "main.bicep".to_string()
+    } else {
+        format!("main-{}.bicep", index + 1)
+    }
+}
+
+/// The parameter file of stage `index` for one environment.
+pub fn stage_param_file(index: usize, environment: &str) -> String {
+    let template = stage_template(index);
+    let stem = template.trim_end_matches(".bicep");
+    format!("{stem}.{environment}.bicepparam")
+}
+
+/// The stage templates among generated paths, in deployment order.
+pub fn stage_templates<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut stages: Vec<(usize, String)> = paths
+        .into_iter()
+        .filter_map(|path| {
+            if path == "main.bicep" {
+                return Some((1, path.to_string()));
+            }
+            let number = path.strip_prefix("main-")?.strip_suffix(".bicep")?;
+            let number: usize = number.parse().ok()?;
+            (number >= 2).then(|| (number, path.to_string()))
+        })
+        .collect();
+    stages.sort();
+    stages.into_iter().map(|(_, path)| path).collect()
+}
+
+/// Why a deployment could not be split; the template-limit diagnostic then stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsplittable(pub String);
+
+/// What one stage may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Resources, `existing` declarations and module calls.
+    pub resources: u64,
+    /// Estimated compiled JSON of the stage and every module it inlines.
+    pub json_bytes: u64,
+}
+
+impl Budget {
+    /// ARM's limits, with a tenth of the size kept back: the size is an estimate.
+    pub fn arm() -> Self {
+        let limit = |name: &str| {
+            crate::catalog::facts::limit("ARM template", name)
+                .unwrap_or_else(|| panic!("bulwark bug: limits.tsv has no ARM template `{name}`"))
+        };
+        Budget {
+            resources: limit("resources (including copy count)"),
+            json_bytes: limit("template size") * 1024 * 1024 / 10 * 9,
+        }
+    }
+}
+
+/// Split `main` into stages that each fit `budget`. `modules` holds every module file by
+/// path (as main.bicep names it) and `texts` every printed file, for sizes.
+pub fn split(
+    main: &File,
+    modules: &BTreeMap<String, File>,
+    texts: &BTreeMap<String, String>,
+    budget: Budget,
+) -> Result<Vec<File>, Unsplittable> {
+    let index = MainIndex::new(main);
+    let order = index.order()?;
+    let outputs: Vec<usize> = (0..main.statements.len())
+        .filter(|i| matches!(main.statements[*i].kind, StatementKind::Output { .. }))
+        .collect();
+    // Parameters and variables are repeated in every stage that uses them.
+    let fixed_bytes: u64 = main
+        .statements
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.kind,
+                StatementKind::Param(_) | StatementKind::Var { .. } | StatementKind::TargetScope(_)
+            )
+        })
+        .map(statement_bytes)
+        .sum();
+
+    let mut stages: Vec<StageBuild> = vec![StageBuild::default()];
+    let mut placed: HashMap<String, usize> = HashMap::new();
+    let units: Vec<Vec<usize>> = order
+        .into_iter()
+        .map(|i| vec![i])
+        .chain((!outputs.is_empty()).then_some(outputs))
+        .collect();
+    for unit in units {
+        let mut attempt = rewrite_unit(
+            &index,
+            main,
+            modules,
+            texts,
+            &placed,
+            stages.len() - 1,
+            &unit,
+        )?;
+        let current = stages.last().expect("one stage at least");
+        if !current.fits(&attempt, fixed_bytes, budget) && !current.statements.is_empty() {
+            stages.push(StageBuild::default());
+            attempt = rewrite_unit(
+                &index,
+                main,
+                modules,
+                texts,
+                &placed,
+                stages.len() - 1,
+                &unit,
+            )?;
+        }
+        let stage_number = stages.len();
+        let current = stages.last_mut().expect("one stage at least");
+        if !current.fits(&attempt, fixed_bytes, budget) {
+            return Err(Unsplittable(format!(
+                "{} alone does not fit one deployment",
+                describe(&main.statements[unit[0]])
+            )));
+        }
+        for &i in &unit {
+            if let Some(symbol) = index.symbol_of(i) {
+                placed.insert(symbol.to_string(), stage_number - 1);
+            }
+        }
+        current.add(attempt);
+    }
+    if stages.len() == 1 {
+        return Ok(vec![main.clone()]);
+    }
+    let count = stages.len();
+    Ok(stages
+        .into_iter()
+        .enumerate()
+        .map(|(number, stage)| stage.finish(main, number, count))
+        .collect())
+}
+
+fn describe(statement: &Statement) -> String {
+    match &statement.kind {
+        StatementKind::Module(module) => format!("module `{}`", module.symbol),
+        StatementKind::Resource(resource) => format!("resource `{}`", resource.symbol),
+        StatementKind::Output { name, .. } => format!("output `{name}`"),
+        _ => "a declaration".to_string(),
+    }
+}
+
+/// The compiled size of one statement, estimated as for whole templates.
+fn statement_bytes(statement: &Statement) -> u64 {
+    let file = File {
+        header: Vec::new(),
+        statements: vec![statement.clone()],
+    };
+    limits::json_bytes_of(&bicep::print_file(&file))
+}
+
+/// Where each top-level symbol of main.bicep is declared.
+struct MainIndex<'a> {
+    main: &'a File,
+    /// Resource and module symbols → statement index.
+    nodes: HashMap<&'a str, usize>,
+    params: HashMap<&'a str, usize>,
+    vars: HashMap<&'a str, usize>,
+}
+
+impl<'a> MainIndex<'a> {
+    fn new(main: &'a File) -> Self {
+        let mut index = MainIndex {
+            main,
+            nodes: HashMap::new(),
+            params: HashMap::new(),
+            vars: HashMap::new(),
+        };
+        for (i, statement) in main.statements.iter().enumerate() {
+            match &statement.kind {
+                StatementKind::Resource(resource) => {
+                    index.nodes.insert(resource.symbol.as_str(), i);
+                }
+                StatementKind::Module(module) => {
+                    index.nodes.insert(module.symbol.as_str(), i);
+                }
+                StatementKind::Param(param) => {
+                    index.params.insert(param.name.as_str(), i);
+                }
+                StatementKind::Var { name, .. } => {
+                    index.vars.insert(name.as_str(), i);
+                }
+                _ => {}
+            }
+        }
+        index
+    }
+
+    fn symbol_of(&self, i: usize) -> Option<&'a str> {
+        match &self.main.statements[i].kind {
+            StatementKind::Resource(resource) => Some(resource.symbol.as_str()),
+            StatementKind::Module(module) => Some(module.symbol.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Resources and module calls in dependency order, earliest declaration first among
+    /// those ready (Kahn's algorithm); outputs are placed after everything.
+    fn order(&self) -> Result<Vec<usize>, Unsplittable> {
+        let statements = &self.main.statements;
+        let nodes: Vec<usize> = (0..statements.len())
+            .filter(|i| self.symbol_of(*i).is_some())
+            .collect();
+        let mut waiting: HashMap<usize, usize> = HashMap::new();
+        let mut dependents: HashMap<usize, Vec<usize>> = HashMap::new();
+        for &i in &nodes {
+            let mut deps = BTreeSet::new();
+            statement_idents(&statements[i], &mut |name| {
+                if let Some(&j) = self.nodes.get(name)
+                    && j != i
+                {
+                    deps.insert(j);
+                }
+            });
+            waiting.insert(i, deps.len());
+            for j in deps {
+                dependents.entry(j).or_default().push(i);
+            }
+        }
+        let mut ready: BinaryHeap<std::cmp::Reverse<usize>> = nodes
+            .iter()
+            .filter(|i| waiting[i] == 0)
+            .map(|i| std::cmp::Reverse(*i))
+            .collect();
+        let mut order = Vec::with_capacity(nodes.len());
+        while let Some(std::cmp::Reverse(i)) = ready.pop() {
+            order.push(i);
+            for &j in dependents.get(&i).map(Vec::as_slice).unwrap_or_default() {
+                let count = waiting.get_mut(&j).expect("every node counted");
+                *count -= 1;
+                if *count == 0 {
+                    ready.push(std::cmp::Reverse(j));
+                }
+            }
+        }
+        if order.len() != nodes.len() {
+            return Err(Unsplittable("main.bicep has a dependency cycle".into()));
+        }
+        Ok(order)
+    }
+}
+
+/// Every identifier an expression (or statement) reads, including inside interpolations.
+fn expr_idents(expr: &Expr, visit: &mut dyn FnMut(&str)) {
+    match expr {
+        Expr::Ident(name) => visit(name),
+        Expr::Str(parts) => parts.iter().for_each(|part| {
+            if let StrPart::Interp(inner) = part {
+                expr_idents(inner, visit);
+            }
+        }),
+        Expr::Array(items) => items
+            .iter()
+            .for_each(|item| expr_idents(&item.value, visit)),
+        Expr::Object(props) => props.iter().for_each(|p| property_idents(p, visit)),
+        Expr::Member(base, _) => expr_idents(base, visit),
+        Expr::Call(_, args) => args.iter().for_each(|arg| expr_idents(arg, visit)),
+        Expr::Equals(a, b) | Expr::Index(a, b) => {
+            expr_idents(a, visit);
+            expr_idents(b, visit);
+        }
+        Expr::Ternary(a, b, c) => {
+            expr_idents(a, visit);
+            expr_idents(b, visit);
+            expr_idents(c, visit);
+        }
+        Expr::Int(_) | Expr::Bool(_) => {}
+    }
+}
+
+fn property_idents(property: &Property, visit: &mut dyn FnMut(&str)) {
+    if let Key::Interpolated(parts) = &property.key {
+        for part in parts {
+            if let StrPart::Interp(inner) = part {
+                expr_idents(inner, visit);
+            }
+        }
+    }
+    expr_idents(&property.value, visit);
+}
+
+fn statement_idents(statement: &Statement, visit: &mut dyn FnMut(&str)) {
+    match &statement.kind {
+        StatementKind::Param(param) => {
+            param.default.iter().for_each(|e| expr_idents(e, visit));
+        }
+        StatementKind::Var { value, .. } | StatementKind::Output { value, .. } => {
+            expr_idents(value, visit)
+        }
+        StatementKind::Resource(resource) => {
+            resource
+                .condition
+                .iter()
+                .for_each(|e| expr_idents(e, visit));
+            resource.body.iter().for_each(|p| property_idents(p, visit));
+        }
+        StatementKind::Module(module) => module.body.iter().for_each(|p| property_idents(p, visit)),
+        StatementKind::TargetScope(_) => {}
+    }
+}
+
+/// Statements rewritten for one stage, with the `existing` declarations they need.
+struct Attempt {
+    statements: Vec<(usize, Statement)>,
+    existing: BTreeMap<String, Statement>,
+    /// Compiled size of the statements and of the modules they inline.
+    bytes: u64,
+    /// Resources and module calls among the statements.
+    resources: u64,
+}
+
+#[derive(Default)]
+struct StageBuild {
+    statements: Vec<(usize, Statement)>,
+    existing: BTreeMap<String, Statement>,
+    bytes: u64,
+    resources: u64,
+}
+
+impl StageBuild {
+    fn new_existing<'b>(&self, attempt: &'b Attempt) -> impl Iterator<Item = &'b Statement> {
+        attempt
+            .existing
+            .iter()
+            .filter(|(symbol, _)| !self.existing.contains_key(*symbol))
+            .map(|(_, statement)| statement)
+    }
+
+    fn fits(&self, attempt: &Attempt, fixed_bytes: u64, budget: Budget) -> bool {
+        let existing: Vec<&Statement> = self.new_existing(attempt).collect();
+        let resources = self.resources + attempt.resources + existing.len() as u64;
+        let bytes = fixed_bytes
+            + self.bytes
+            + attempt.bytes
+            + existing.iter().map(|s| statement_bytes(s)).sum::<u64>();
+        resources <= budget.resources && bytes <= budget.json_bytes
+    }
+
+    fn add(&mut self, attempt: Attempt) {
+        let existing: Vec<Statement> = self.new_existing(&attempt).cloned().collect();
+        self.resources += attempt.resources + existing.len() as u64;
+        self.bytes += attempt.bytes + existing.iter().map(statement_bytes).sum::<u64>();
+        for (symbol, statement) in attempt.existing {
+            self.existing.entry(symbol).or_insert(statement);
+        }
+        self.statements.extend(attempt.statements);
+    }
+
+    /// The stage's template: the parameters and variables it uses, the earlier stages'
+    /// resources it reads, then its own declarations in main.bicep's order.
+    fn finish(mut self, main: &File, number: usize, count: usize) -> File {
+        self.statements.sort_by_key(|(i, _)| *i);
+        let body: Vec<Statement> = self
+            .existing
+            .into_values()
+            .map(|statement| {
+                statement.with_comment("Deployed by an earlier stage; read here by name")
+            })
+            .chain(self.statements.into_iter().map(|(_, s)| s))
+            .collect();
+        // Variables and parameters used, directly or through a variable or a default.
+        let mut used: BTreeSet<String> = BTreeSet::new();
+        for statement in &body {
+            statement_idents(statement, &mut |name| {
+                used.insert(name.to_string());
+            });
+        }
+        loop {
+            let before = used.len();
+            for statement in &main.statements {
+                let name = match &statement.kind {
+                    StatementKind::Var { name, .. } => name,
+                    StatementKind::Param(param) => &param.name,
+                    _ => continue,
+                };
+                if used.contains(name) {
+                    let mut more = Vec::new();
+                    statement_idents(statement, &mut |n| more.push(n.to_string()));
+                    used.extend(more);
+                }
+            }
+            if used.len() == before {
+                break;
+            }
+        }
+        let mut header = main.header.clone();
+        header.push(if number + 1 < count {
+            format!(
+                "Stage {} of {count}: one ARM deployment cannot hold this application; deploy the stages in order, {} next.",
+                number + 1,
+                stage_template(number + 1)
+            )
+        } else {
+            format!(
+                "Stage {count} of {count}, the last: its outputs are the application's outputs."
+            )
+        });
+        let mut file = File {
+            header,
+            statements: Vec::new(),
+        };
+        for statement in &main.statements {
+            let keep = match &statement.kind {
+                StatementKind::TargetScope(_) => true,
+                StatementKind::Param(param) => used.contains(&param.name),
+                StatementKind::Var { name, .. } => used.contains(name),
+                _ => false,
+            };
+            if keep {
+                file.statements.push(statement.clone());
+            }
+        }
+        file.statements.extend(body);
+        file
+    }
+}
+
+/// Rewrite one unit (a node, or all outputs) for stage `stage`.
+fn rewrite_unit(
+    index: &MainIndex,
+    main: &File,
+    modules: &BTreeMap<String, File>,
+    texts: &BTreeMap<String, String>,
+    placed: &HashMap<String, usize>,
+    stage: usize,
+    unit: &[usize],
+) -> Result<Attempt, Unsplittable> {
+    let mut rewriter = Rewriter {
+        index,
+        modules,
+        placed,
+        stage,
+        existing: BTreeMap::new(),
+    };
+    let mut statements = Vec::new();
+    let mut bytes = 0;
+    let mut resources = 0;
+    for &i in unit {
+        let statement = &main.statements[i];
+        let kind = match &statement.kind {
+            StatementKind::Module(module) => {
+                resources += 1;
+                bytes += limits::deployment_json_bytes(&module.path, texts);
+                let mut call = module.clone();
+                call.body = rewriter.module_body(&module.body)?;
+                StatementKind::Module(call)
+            }
+            StatementKind::Resource(resource) => {
+                resources += 1;
+                let mut copy = resource.clone();
+                copy.condition = match &resource.condition {
+                    Some(condition) => Some(rewriter.expr(condition, &Env::Main)?),
+                    None => None,
+                };
+                copy.body = rewriter.properties(&resource.body, &Env::Main)?;
+                StatementKind::Resource(copy)
+            }
+            StatementKind::Output { name, ty, value } => StatementKind::Output {
+                name: name.clone(),
+                ty: *ty,
+                value: rewriter.expr(value, &Env::Main)?,
+            },
+            _ => unreachable!("only resources, modules and outputs are placed"),
+        };
+        let rewritten = Statement {
+            comments: statement.comments.clone(),
+            kind,
+        };
+        bytes += statement_bytes(&rewritten);
+        statements.push((i, rewritten));
+    }
+    Ok(Attempt {
+        statements,
+        existing: rewriter.existing,
+        bytes,
+        resources,
+    })
+}
+
+/// Where an expression's names are looked up: main.bicep, or a module file as called.
+enum Env<'e> {
+    Main,
+    Module {
+        /// The module call's symbol in main.bicep.
+        symbol: &'e str,
+        call: &'e bicep::Module,
+        file: &'e File,
+    },
+}
+
+struct Rewriter<'a> {
+    index: &'a MainIndex<'a>,
+    modules: &'a BTreeMap<String, File>,
+    placed: &'a HashMap<String, usize>,
+    stage: usize,
+    existing: BTreeMap<String, Statement>,
+}
+
+fn property<'p>(body: &'p [Property], key: &str) -> Option<&'p Expr> {
+    body.iter()
+        .find(|p| matches!(&p.key, Key::Name(name) if name == key))
+        .map(|p| &p.value)
+}
+
+fn upper_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+impl Rewriter<'_> {
+    /// Whether a main.bicep symbol belongs to an earlier stage.
+    fn earlier(&self, symbol: &str) -> bool {
+        self.placed
+            .get(symbol)
+            .is_some_and(|stage| *stage < self.stage)
+    }
+
+    fn module_body(&mut self, body: &[Property]) -> Result<Vec<Property>, Unsplittable> {
+        let mut out = Vec::new();
+        for p in body {
+            if matches!(&p.key, Key::Name(name) if name == "dependsOn")
+                && let Expr::Array(items) = &p.value
+            {
+                // An earlier stage has finished before this one starts.
+                let kept: Vec<Item> = items
+                    .iter()
+                    .filter(|item| !matches!(&item.value, Expr::Ident(s) if self.earlier(s)))
+                    .cloned()
+                    .collect();
+                if !kept.is_empty() {
+                    out.push(Property {
+                        comments: p.comments.clone(),
+                        key: p.key.clone(),
+                        value: Expr::Array(kept),
+                    });
+                }
+                continue;
+            }
+            out.push(self.property(p, &Env::Main)?);
+        }
+        Ok(out)
+    }
+
+    fn properties(&mut self, body: &[Property], env: &Env) -> Result<Vec<Property>, Unsplittable> {
+        body.iter().map(|p| self.property(p, env)).collect()
+    }
+
+    fn property(&mut self, p: &Property, env: &Env) -> Result<Property, Unsplittable> {
+        let key = match &p.key {
+            Key::Name(name) => Key::Name(name.clone()),
+            Key::Interpolated(parts) => Key::Interpolated(self.parts(parts, env)?),
+        };
+        Ok(Property {
+            comments: p.comments.clone(),
+            key,
+            value: self.expr(&p.value, env)?,
+        })
+    }
+
+    fn parts(&mut self, parts: &[StrPart], env: &Env) -> Result<Vec<StrPart>, Unsplittable> {
+        parts
+            .iter()
+            .map(|part| {
+                Ok(match part {
+                    StrPart::Text(text) => StrPart::Text(text.clone()),
+                    StrPart::Interp(inner) => StrPart::Interp(self.expr(inner, env)?),
+                })
+            })
+            .collect()
+    }
+
+    fn expr(&mut self, expr: &Expr, env: &Env) -> Result<Expr, Unsplittable> {
+        // `module.outputs.name` of an earlier stage's module: the output's own expression.
+        if let (Env::Main, Expr::Member(base, output)) = (env, expr)
+            && let Expr::Member(symbol, outputs) = base.as_ref()
+            && outputs == "outputs"
+            && let Expr::Ident(symbol) = symbol.as_ref()
+            && self.earlier(symbol)
+        {
+            return self.inline_output(symbol, output, None);
+        }
+        // `module.outputs.name['key']` of an object output: only that entry's expression, so
+        // the stage declares only what the entry reads.
+        if let (Env::Main, Expr::Index(base, at)) = (env, expr)
+            && let Expr::Str(key) = at.as_ref()
+            && let [StrPart::Text(key)] = key.as_slice()
+            && let Expr::Member(base, output) = base.as_ref()
+            && let Expr::Member(symbol, outputs) = base.as_ref()
+            && outputs == "outputs"
+            && let Expr::Ident(symbol) = symbol.as_ref()
+            && self.earlier(symbol)
+        {
+            return self.inline_output(symbol, output, Some(key));
+        }
+        Ok(match expr {
+            Expr::Ident(name) => return self.ident(name, env),
+            Expr::Str(parts) => Expr::Str(self.parts(parts, env)?),
+            Expr::Int(_) | Expr::Bool(_) => expr.clone(),
+            Expr::Array(items) => Expr::Array(
+                items
+                    .iter()
+                    .map(|item| {
+                        Ok(Item {
+                            comments: item.comments.clone(),
+                            value: self.expr(&item.value, env)?,
+                        })
+                    })
+                    .collect::<Result<_, Unsplittable>>()?,
+            ),
+            Expr::Object(props) => Expr::Object(self.properties(props, env)?),
+            Expr::Member(base, name) => {
+                let base = self.expr(base, env)?;
+                // `{ … }.name` as the object's value, so no object literal is indexed.
+                if let Expr::Object(props) = &base
+                    && let Some(value) = property(props, name)
+                {
+                    return Ok(value.clone());
+                }
+                base.member(name.clone())
+            }
+            Expr::Index(base, at) => {
+                let base = self.expr(base, env)?;
+                let at = self.expr(at, env)?;
+                if let (Expr::Object(props), Expr::Str(key)) = (&base, &at)
+                    && let [StrPart::Text(key)] = key.as_slice()
+                    && let Some(value) = property(props, key)
+                {
+                    return Ok(value.clone());
+                }
+                base.index(at)
+            }
+            Expr::Call(function, args) => {
+                let mut args: Vec<Expr> = args
+                    .iter()
+                    .map(|arg| self.expr(arg, env))
+                    .collect::<Result<_, _>>()?;
+                if let Env::Module { call, .. } = env {
+                    let scope = property(&call.body, "scope");
+                    match (function.as_str(), scope) {
+                        // The module deployed into another resource group: say which.
+                        ("resourceId", Some(Expr::Call(scope_fn, scope_args)))
+                            if scope_fn == "resourceGroup" =>
+                        {
+                            let mut prefixed = Vec::new();
+                            for arg in scope_args {
+                                prefixed.push(self.expr(arg, &Env::Main)?);
+                            }
+                            prefixed.append(&mut args);
+                            args = prefixed;
+                        }
+                        ("resourceId", Some(_))
+                        | ("resourceGroup" | "subscription", Some(_))
+                        | ("deployment", _) => {
+                            return Err(Unsplittable(format!(
+                                "an output of a module reads `{function}()` in the module's own scope"
+                            )));
+                        }
+                        _ => {}
+                    }
+                }
+                Expr::Call(function.clone(), args)
+            }
+            Expr::Equals(a, b) => {
+                Expr::Equals(Box::new(self.expr(a, env)?), Box::new(self.expr(b, env)?))
+            }
+            Expr::Ternary(a, b, c) => Expr::Ternary(
+                Box::new(self.expr(a, env)?),
+                Box::new(self.expr(b, env)?),
+                Box::new(self.expr(c, env)?),
+            ),
+        })
+    }
+
+    fn ident(&mut self, name: &str, env: &Env) -> Result<Expr, Unsplittable> {
+        match env {
+            Env::Main => {
+                if self.earlier(name) {
+                    let index = self.index;
+                    let i = index.nodes[name];
+                    match &index.main.statements[i].kind {
+                        StatementKind::Resource(resource) => {
+                            self.declare(name.to_string(), resource, &Env::Main, None)?;
+                        }
+                        _ => {
+                            return Err(Unsplittable(format!(
+                                "module `{name}` is used other than through its outputs"
+                            )));
+                        }
+                    }
+                }
+                Ok(Expr::ident(name))
+            }
+            Env::Module { symbol, call, file } => {
+                for statement in &file.statements {
+                    match &statement.kind {
+                        StatementKind::Param(param) if param.name == name => {
+                            let passed =
+                                property(&call.body, "params").and_then(|params| match params {
+                                    Expr::Object(props) => property(props, name),
+                                    _ => None,
+                                });
+                            return match (passed, &param.default) {
+                                (Some(value), _) => self.expr(value, &Env::Main),
+                                (None, Some(default)) => self.expr(default, env),
+                                (None, None) => Err(Unsplittable(format!(
+                                    "module `{symbol}` is called without `{name}`"
+                                ))),
+                            };
+                        }
+                        StatementKind::Var { name: var, value } if var == name => {
+                            return self.expr(value, env);
+                        }
+                        StatementKind::Resource(resource) if resource.symbol == name => {
+                            let local = format!("{symbol}{}", upper_first(name));
+                            if self.index.nodes.contains_key(local.as_str())
+                                || self.index.params.contains_key(local.as_str())
+                                || self.index.vars.contains_key(local.as_str())
+                            {
+                                return Err(Unsplittable(format!(
+                                    "`{local}` is already a symbol of main.bicep"
+                                )));
+                            }
+                            let scope = property(&call.body, "scope");
+                            self.declare(local.clone(), resource, env, scope)?;
+                            return Ok(Expr::ident(local));
+                        }
+                        _ => {}
+                    }
+                }
+                Err(Unsplittable(format!(
+                    "an output of module `{symbol}` reads `{name}`, which the split cannot carry"
+                )))
+            }
+        }
+    }
+
+    /// Declare `resource` as `existing` under `local`, its name, parent and scope rewritten.
+    /// `call_scope` is the scope the module call gave, for a resource without its own.
+    fn declare(
+        &mut self,
+        local: String,
+        resource: &bicep::Resource,
+        env: &Env,
+        call_scope: Option<&Expr>,
+    ) -> Result<(), Unsplittable> {
+        if self.existing.contains_key(&local) {
+            return Ok(());
+        }
+        if resource.condition.is_some() {
+            return Err(Unsplittable(format!(
+                "`{}` is deployed on a condition",
+                resource.symbol
+            )));
+        }
+        let name = property(&resource.body, "name")
+            .ok_or_else(|| Unsplittable(format!("`{}` has no name", resource.symbol)))?;
+        let mut declared = bicep::Resource {
+            symbol: local.clone(),
+            type_ref: resource.type_ref.clone(),
+            existing: true,
+            condition: None,
+            body: Vec::new(),
+        };
+        declared = declared.prop("name", self.expr(name, env)?);
+        if let Some(parent) = property(&resource.body, "parent") {
+            declared = declared.prop("parent", self.expr(parent, env)?);
+        } else if let Some(scope) = property(&resource.body, "scope") {
+            declared = declared.prop("scope", self.expr(scope, env)?);
+        } else if let Some(scope) = call_scope {
+            declared = declared.prop("scope", self.expr(scope, &Env::Main)?);
+        }
+        self.existing.insert(local, declared.into());
+        Ok(())
+    }
+
+    /// The expression of `symbol.outputs.output` (or of its entry `key`) in this stage's terms.
+    fn inline_output(
+        &mut self,
+        symbol: &str,
+        output: &str,
+        key: Option<&str>,
+    ) -> Result<Expr, Unsplittable> {
+        let index = self.index;
+        let i = index.nodes[symbol];
+        let StatementKind::Module(call) = &index.main.statements[i].kind else {
+            return Err(Unsplittable(format!("`{symbol}` is not a module")));
+        };
+        let modules = self.modules;
+        let file = modules
+            .get(&call.path)
+            .ok_or_else(|| Unsplittable(format!("no module file {}", call.path)))?;
+        let value = file
+            .statements
+            .iter()
+            .find_map(|statement| match &statement.kind {
+                StatementKind::Output { name, value, .. } if name == output => Some(value),
+                _ => None,
+            })
+            .ok_or_else(|| Unsplittable(format!("{} has no output `{output}`", call.path)))?;
+        let env = Env::Module { symbol, call, file };
+        match (key, value) {
+            (Some(key), Expr::Object(props)) => match property(props, key) {
+                Some(entry) => self.expr(entry, &env),
+                None => Err(Unsplittable(format!(
+                    "{} has no entry `{key}` in output `{output}`",
+                    call.path
+                ))),
+            },
+            (Some(key), _) => Ok(self.expr(value, &env)?.index(Expr::str(key))),
+            (None, _) => self.expr(value, &env),
+        }
+    }
+}
