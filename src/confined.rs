@@ -62,6 +62,16 @@ impl Folder {
         })
     }
 
+    /// The folder `relative` inside this one, created if needed. It is opened beneath this
+    /// folder: a symlink there that leads outside it is refused.
+    pub fn subfolder(&self, relative: &str) -> io::Result<Folder> {
+        self.dir.create_dir_all(relative)?;
+        Ok(Folder {
+            dir: self.dir.open_dir(relative)?,
+            path: self.path.join(relative),
+        })
+    }
+
     /// `relative` as the user sees it, for messages.
     pub fn display(&self, relative: &str) -> PathBuf {
         self.path.join(relative)
