@@ -283,15 +283,22 @@ fn deployer_writes_the_bootstrap_beside_the_output_with_its_own_manifest() {
         .arg("generate")
         .assert()
         .success();
-    let generated_manifest = fs::read_to_string(dir.path().join("infra/.bulwark-manifest.json")).unwrap();
+    let generated_manifest =
+        fs::read_to_string(dir.path().join("infra/.bulwark-manifest.json")).unwrap();
     let first = bulwark()
         .current_dir(dir.path())
         .arg("deployer")
         .assert()
         .success();
     let stdout = String::from_utf8(first.get_output().stdout.clone()).unwrap();
-    assert!(stdout.contains("infra/deployer: 6 written, 0 unchanged, 0 removed"), "{stdout}");
-    assert!(stdout.contains("az deployment sub create --name shop-deployer"), "{stdout}");
+    assert!(
+        stdout.contains("infra/deployer: 6 written, 0 unchanged, 0 removed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("az deployment sub create --name shop-deployer"),
+        "{stdout}"
+    );
     for file in [
         "main.bicep",
         "bicepconfig.json",
@@ -301,7 +308,10 @@ fn deployer_writes_the_bootstrap_beside_the_output_with_its_own_manifest() {
         "modules/app-prod.bicep",
         ".bulwark-manifest.json",
     ] {
-        assert!(dir.path().join("infra/deployer").join(file).is_file(), "{file}");
+        assert!(
+            dir.path().join("infra/deployer").join(file).is_file(),
+            "{file}"
+        );
     }
     // generate's own files and manifest are left alone, and it leaves the bootstrap alone.
     assert_eq!(
@@ -314,7 +324,10 @@ fn deployer_writes_the_bootstrap_beside_the_output_with_its_own_manifest() {
         .assert()
         .success();
     let stdout = String::from_utf8(again.get_output().stdout.clone()).unwrap();
-    assert!(stdout.contains("0 written, 13 unchanged, 0 removed"), "{stdout}");
+    assert!(
+        stdout.contains("0 written, 13 unchanged, 0 removed"),
+        "{stdout}"
+    );
     assert!(dir.path().join("infra/deployer/main.bicep").is_file());
     let second = bulwark()
         .current_dir(dir.path())

@@ -256,7 +256,9 @@ fn role_reference(text: &str, role: DeployerRole) -> String {
             format!("{symbol}.name")
         }
     };
-    format!("roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {guid})")
+    format!(
+        "roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {guid})"
+    )
 }
 
 #[test]
@@ -276,7 +278,10 @@ fn every_bootstrap_grants_no_owner_no_subscription_contributor_and_only_conditio
                 continue;
             }
             for forbidden in [OWNER, USER_ACCESS_ADMINISTRATOR] {
-                assert!(!text.contains(forbidden), "{shown}: {file} names {forbidden}");
+                assert!(
+                    !text.contains(forbidden),
+                    "{shown}: {file} names {forbidden}"
+                );
             }
             if !assignments(text).is_empty() {
                 // Role assignments only in modules main.bicep deploys to a resource group.
@@ -303,7 +308,10 @@ fn every_bootstrap_grants_no_owner_no_subscription_contributor_and_only_conditio
                 }
                 if block.contains(&format!("'{RBAC_ADMINISTRATOR}'")) {
                     rbac_administrators += 1;
-                    assert!(block.contains("conditionVersion: '2.0'"), "{shown}: {block}");
+                    assert!(
+                        block.contains("conditionVersion: '2.0'"),
+                        "{shown}: {block}"
+                    );
                     let condition = block
                         .lines()
                         .find_map(|line| line.trim().strip_prefix("condition: "))
@@ -312,28 +320,50 @@ fn every_bootstrap_grants_no_owner_no_subscription_contributor_and_only_conditio
                     assert!(condition.contains(
                         "@Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\\'ServicePrincipal\\'}"
                     ));
-                    assert!(condition.contains("@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId]"));
+                    assert!(condition.contains(
+                        "@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId]"
+                    ));
                     // It allows exactly the roles the app's output assigns.
                     let allowed = deployer::assignable_roles(&generated.plan);
                     for guid in &allowed.built_in {
                         assert_eq!(condition.matches(guid).count(), 2, "{shown}: {guid}");
                     }
-                    for forbidden in [OWNER, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR, CONTRIBUTOR] {
-                        assert!(!condition.contains(forbidden), "{shown}: allows {forbidden}");
+                    for forbidden in [
+                        OWNER,
+                        USER_ACCESS_ADMINISTRATOR,
+                        RBAC_ADMINISTRATOR,
+                        CONTRIBUTOR,
+                    ] {
+                        assert!(
+                            !condition.contains(forbidden),
+                            "{shown}: allows {forbidden}"
+                        );
                     }
                 }
             }
             for (_, block) in blocks(text) {
                 if block.contains("'Microsoft.Authorization/roleDefinitions@") {
                     assert!(!block.contains("'*'"), "{shown}: {block}");
-                    assert!(!block.contains("'Microsoft.Authorization/*'"), "{shown}: {block}");
-                    assert!(block.contains("assignableScopes: [\n      resourceGroup().id\n    ]"), "{shown}: {block}");
+                    assert!(
+                        !block.contains("'Microsoft.Authorization/*'"),
+                        "{shown}: {block}"
+                    );
+                    assert!(
+                        block.contains("assignableScopes: [\n      resourceGroup().id\n    ]"),
+                        "{shown}: {block}"
+                    );
                 }
             }
         }
         // One RBAC administrator per environment whenever the output assigns roles.
-        let assigns = !deployer::assignable_roles(&generated.plan).built_in.is_empty();
-        let expected = if assigns { generated.plan.environments.len() } else { 0 };
+        let assigns = !deployer::assignable_roles(&generated.plan)
+            .built_in
+            .is_empty();
+        let expected = if assigns {
+            generated.plan.environments.len()
+        } else {
+            0
+        };
         assert_eq!(rbac_administrators, expected, "{shown}");
     }
 }
@@ -357,8 +387,10 @@ fn every_bootstrap_makes_exactly_the_derived_grants_at_their_scopes() {
                         let text = files.get(&file).unwrap();
                         let reference = role_reference(text, grant.role);
                         assert!(
-                            assignments(text).iter().any(|block| block.contains(&reference)
-                                && block.contains("principalId: principalId")),
+                            assignments(text)
+                                .iter()
+                                .any(|block| block.contains(&reference)
+                                    && block.contains("principalId: principalId")),
                             "{shown}: {file} lacks {}",
                             grant.role.name()
                         );
@@ -369,9 +401,10 @@ fn every_bootstrap_makes_exactly_the_derived_grants_at_their_scopes() {
                 }
                 GrantScope::ResourceGroup { .. } | GrantScope::Resource { .. } => {
                     let (subscription, group, id) = match &grant.scope {
-                        GrantScope::ResourceGroup { subscription, resource_group } => {
-                            (subscription.clone(), resource_group.clone(), None)
-                        }
+                        GrantScope::ResourceGroup {
+                            subscription,
+                            resource_group,
+                        } => (subscription.clone(), resource_group.clone(), None),
                         GrantScope::Resource { id, .. } => {
                             let parts: Vec<&str> = id.split('/').collect();
                             (parts[2].to_string(), parts[4].to_string(), Some(id.clone()))
@@ -401,9 +434,13 @@ fn every_bootstrap_makes_exactly_the_derived_grants_at_their_scopes() {
                         assert!(
                             assignments(text).iter().any(|block| {
                                 block.contains(&reference)
-                                    && block.contains(&format!("principalId: principal_{environment}\n"))
+                                    && block.contains(&format!(
+                                        "principalId: principal_{environment}\n"
+                                    ))
                                     && match &target {
-                                        Some(target) => block.contains(&format!("scope: {target}\n")),
+                                        Some(target) => {
+                                            block.contains(&format!("scope: {target}\n"))
+                                        }
                                         None => !block.contains("  scope:"),
                                     }
                             }),
@@ -415,8 +452,15 @@ fn every_bootstrap_makes_exactly_the_derived_grants_at_their_scopes() {
                 }
             }
         }
-        let made: usize = files.files.values().map(|text| assignments(text).len()).sum();
-        assert_eq!(made, expected, "{shown}: role assignments beyond the derived grants");
+        let made: usize = files
+            .files
+            .values()
+            .map(|text| assignments(text).len())
+            .sum();
+        assert_eq!(
+            made, expected,
+            "{shown}: role assignments beyond the derived grants"
+        );
     }
 }
 
@@ -432,7 +476,9 @@ fn every_environment_gets_its_own_identity_federated_with_its_github_environment
         ));
         assert!(identity.contains(&format!("      '{}'\n", deployer::TOKEN_EXCHANGE_AUDIENCE)));
         for environment in &generated.plan.environments {
-            assert!(main.contains(&format!("module identity_{environment} 'modules/identity.bicep'")));
+            assert!(main.contains(&format!(
+                "module identity_{environment} 'modules/identity.bicep'"
+            )));
             assert!(main.contains(&format!("    environmentName: '{environment}'\n")));
         }
         assert_eq!(

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 /// User Access Administrator or unconstrained role-assignment rights). A subscription owner
 /// deploys it once.
 #[derive(clap::Args)]
-#[command(after_help = "Writes <OUT>/deployer/main.bicep (subscription scope), its modules and bicepconfig.json, with their own manifest. Then, as an owner of the subscription (and of any platform scope it names):\n\n  az deployment sub create --name <app>-deployer --location <region> \\\n    --template-file <OUT>/deployer/main.bicep \\\n    --parameters githubOrganization=<org> githubRepository=<repo>\n\nand set each GitHub environment's AZURE_CLIENT_ID, AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP (output `environments`) and AZURE_TENANT_ID (output `tenantId`). `bulwark explain` lists every grant and why.")]
+#[command(
+    after_help = "Writes <OUT>/deployer/main.bicep (subscription scope), its modules and bicepconfig.json, with their own manifest. Then, as an owner of the subscription (and of any platform scope it names):\n\n  az deployment sub create --name <app>-deployer --location <region> \\\n    --template-file <OUT>/deployer/main.bicep \\\n    --parameters githubOrganization=<org> githubRepository=<repo>\n\nand set each GitHub environment's AZURE_CLIENT_ID, AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP (output `environments`) and AZURE_TENANT_ID (output `tenantId`). `bulwark explain` lists every grant and why."
+)]
 pub struct Args {
     /// The blueprint file.
     #[arg(default_value_os_t = super::default_blueprint())]

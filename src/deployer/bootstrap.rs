@@ -86,10 +86,7 @@ pub fn bootstrap(plan: &Plan, blueprint_label: &str) -> Result<FileSet, String> 
     }
     main.push(StatementKind::Var {
         name: "tags".into(),
-        value: obj([
-            ("app", app.into()),
-            ("managed-by", "bulwark".into()),
-        ]),
+        value: obj([("app", app.into()), ("managed-by", "bulwark".into())]),
     });
     main.push(
         bicep::Statement::from(
@@ -205,7 +202,10 @@ pub fn bootstrap(plan: &Plan, blueprint_label: &str) -> Result<FileSet, String> 
                     "clientId",
                     Expr::path(&format!("{identity}.outputs.clientId")),
                 ),
-                ("subscriptionId", Expr::ident(subscription_param(environment))),
+                (
+                    "subscriptionId",
+                    Expr::ident(subscription_param(environment)),
+                ),
                 ("resourceGroup", Expr::ident(group_param(environment))),
             ]),
         ));
@@ -270,7 +270,10 @@ pub fn bootstrap(plan: &Plan, blueprint_label: &str) -> Result<FileSet, String> 
         IDENTITY_MODULE.into(),
         bicep::print_file(&identity_module(&header)),
     );
-    files.insert(GROUP_MODULE.into(), bicep::print_file(&group_module(&header)));
+    files.insert(
+        GROUP_MODULE.into(),
+        bicep::print_file(&group_module(&header)),
+    );
     files.insert("bicepconfig.json".into(), crate::emit::bicepconfig());
     Ok(FileSet { files })
 }
@@ -295,7 +298,10 @@ fn identity_module(header: &str) -> File {
         ("location", "Its region."),
         ("githubOrganization", "The repository's owner."),
         ("githubRepository", "The repository's name."),
-        ("environmentName", "The GitHub environment whose jobs sign in as it."),
+        (
+            "environmentName",
+            "The GitHub environment whose jobs sign in as it.",
+        ),
     ] {
         file.push(Param::new(name, Type::String).description(description));
     }
@@ -384,10 +390,9 @@ fn group_module(header: &str) -> File {
 /// The grants of one environment in its app resource group.
 fn app_group_module(header: &str, plan: &Plan, all: &[Grant], environment: &str) -> File {
     let mut file = File::new(header);
-    file.push(
-        Param::new("principalId", Type::String)
-            .description(format!("Principal id of the {environment} deploying identity.")),
-    );
+    file.push(Param::new("principalId", Type::String).description(format!(
+        "Principal id of the {environment} deploying identity."
+    )));
     let principal = Expr::ident("principalId");
     let scope_id = Expr::path("resourceGroup().id");
     for grant in all.iter().filter(|grant| {
@@ -421,11 +426,7 @@ fn app_group_module(header: &str, plan: &Plan, all: &[Grant], environment: &str)
 
 /// The grants at one resource group the platform owns: on the group itself (an existing VNet's
 /// group) or on resources in it, looked up as `existing`.
-fn platform_module(
-    header: &str,
-    app: &str,
-    scope_grants: &[&Grant],
-) -> Result<File, String> {
+fn platform_module(header: &str, app: &str, scope_grants: &[&Grant]) -> Result<File, String> {
     let mut file = File::new(header);
     for environment in scope_environments(scope_grants) {
         file.push(
@@ -604,10 +605,7 @@ fn custom_role(symbol: &str, role: &CustomDeployerRole, app: &str, scope_id: Exp
     )
     .prop(
         "name",
-        Expr::call(
-            "guid",
-            vec![scope_id.clone(), app.into(), role.name.into()],
-        ),
+        Expr::call("guid", vec![scope_id.clone(), app.into(), role.name.into()]),
     )
     .prop(
         "properties",
@@ -716,7 +714,9 @@ fn with_condition(assignment: Resource, roles: &AssignableRoles, app: &str) -> R
     if let Some(Property {
         value: Expr::Object(properties),
         ..
-    }) = body.iter_mut().find(|p| p.key == bicep::Key::Name("properties".into()))
+    }) = body
+        .iter_mut()
+        .find(|p| p.key == bicep::Key::Name("properties".into()))
     {
         properties.push(Property::new("condition", Expr::interp(parts)));
         properties.push(Property::new("conditionVersion", "2.0"));
