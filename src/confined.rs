@@ -62,6 +62,24 @@ impl Folder {
         })
     }
 
+    /// The folder `relative` inside this one, created if needed. It is opened beneath this
+    /// folder: a symlink there that leads outside it is refused.
+    pub fn subfolder(&self, relative: &str) -> io::Result<Folder> {
+        if let Ok(metadata) = self.dir.symlink_metadata(relative)
+            && !metadata.is_dir()
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a folder (a symlink or a file); bulwark writes only into a real folder here",
+            ));
+        }
+        self.dir.create_dir_all(relative)?;
+        Ok(Folder {
+            dir: self.dir.open_dir(relative)?,
+            path: self.path.join(relative),
+        })
+    }
+
     /// `relative` as the user sees it, for messages.
     pub fn display(&self, relative: &str) -> PathBuf {
         self.path.join(relative)

@@ -2,6 +2,10 @@
 //! from the plan, each at the narrowest scope, never Owner, User Access Administrator or
 //! unconstrained role-assignment rights. Pure: `bulwark deployer` and the report read it.
 
+mod bootstrap;
+
+pub use bootstrap::{FOLDER, GITHUB_ISSUER, TOKEN_EXCHANGE_AUDIENCE, bootstrap};
+
 use crate::catalog::{Role, facts};
 use crate::plan::Plan;
 use std::collections::BTreeMap;

@@ -273,3 +273,92 @@ fn help_documents_the_commands_and_exit_codes() {
         assert!(stdout.contains(text), "{text}");
     }
 }
+
+#[test]
+fn deployer_writes_the_bootstrap_beside_the_output_with_its_own_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_shop(dir.path());
+    bulwark()
+        .current_dir(dir.path())
+        .arg("generate")
+        .assert()
+        .success();
+    let generated_manifest =
+        fs::read_to_string(dir.path().join("infra/.bulwark-manifest.json")).unwrap();
+    let first = bulwark()
+        .current_dir(dir.path())
+        .arg("deployer")
+        .assert()
+        .success();
+    let stdout = String::from_utf8(first.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("infra/deployer: 6 written, 0 unchanged, 0 removed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("az deployment sub create --name shop-deployer"),
+        "{stdout}"
+    );
+    for file in [
+        "main.bicep",
+        "bicepconfig.json",
+        "modules/identity.bicep",
+        "modules/resource-group.bicep",
+        "modules/app-dev.bicep",
+        "modules/app-prod.bicep",
+        ".bulwark-manifest.json",
+    ] {
+        assert!(
+            dir.path().join("infra/deployer").join(file).is_file(),
+            "{file}"
+        );
+    }
+    // generate's own files and manifest are left alone, and it leaves the bootstrap alone.
+    assert_eq!(
+        fs::read_to_string(dir.path().join("infra/.bulwark-manifest.json")).unwrap(),
+        generated_manifest
+    );
+    let again = bulwark()
+        .current_dir(dir.path())
+        .arg("generate")
+        .assert()
+        .success();
+    let stdout = String::from_utf8(again.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("0 written, 13 unchanged, 0 removed"),
+        "{stdout}"
+    );
+    assert!(dir.path().join("infra/deployer/main.bicep").is_file());
+    let second = bulwark()
+        .current_dir(dir.path())
+        .args(["deployer", "bulwark.toml", "--out", "infra"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(second.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("0 written, 6 unchanged"), "{stdout}");
+    // A file bulwark did not write is not overwritten without --force.
+    fs::write(dir.path().join("infra/deployer/main.bicep"), "// mine\n").unwrap();
+    let refused = bulwark()
+        .current_dir(dir.path())
+        .arg("deployer")
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(stderr.contains("edited by hand"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("infra/deployer/main.bicep")).unwrap(),
+        "// mine\n"
+    );
+}
+
+#[test]
+fn deployer_reports_a_bad_blueprint_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bulwark.toml"), "[app]\nname = \"x\"\n").unwrap();
+    bulwark()
+        .current_dir(dir.path())
+        .arg("deployer")
+        .assert()
+        .code(2);
+    assert!(!dir.path().join("infra").exists());
+}

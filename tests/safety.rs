@@ -463,3 +463,22 @@ fn restore(dir: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) {
         fs::write(target, bytes).unwrap();
     }
 }
+
+#[test]
+fn a_symlinked_deployer_folder_is_not_written_through() {
+    let setup = setup();
+    fs::create_dir_all(setup.project.join("infra")).unwrap();
+    symlink(&setup.victim, setup.project.join("infra/deployer")).unwrap();
+    let output = bulwark()
+        .current_dir(&setup.project)
+        .arg("deployer")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("infra/deployer: not a folder (a symlink or a file)"),
+        "{stderr}"
+    );
+    victim_untouched(&setup);
+}

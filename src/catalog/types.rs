@@ -19,6 +19,10 @@ pub const USER_ASSIGNED_IDENTITY: ResourceType = rt(
     "Microsoft.ManagedIdentity/userAssignedIdentities",
     "2024-11-30",
 );
+pub const FEDERATED_IDENTITY_CREDENTIAL: ResourceType = rt(
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+    "2024-11-30",
+);
 pub const ROLE_ASSIGNMENT: ResourceType =
     rt("Microsoft.Authorization/roleAssignments", "2022-04-01");
 pub const POLICY_ASSIGNMENT: ResourceType =
@@ -198,7 +202,13 @@ pub const NOT_IN_FACTS: &[(ResourceType, &str)] = &[
         EVENT_HUB_RULE,
         "same version as its parent event hub; AVM event-hub/namespace/eventhub/authorization-rule uses it",
     ),
+    (
+        RESOURCE_GROUP,
+        "AVM avm/res/resources/resource-group/main.bicep uses it (Azure/bicep-registry-modules @121d7bf6); inside the validator's schema window (2021-01-01 on)",
+    ),
 ];
+/// The deploying identity's bootstrap (`bulwark deployer`) creates the app's resource groups.
+pub const RESOURCE_GROUP: ResourceType = rt("Microsoft.Resources/resourceGroups", "2021-04-01");
 // SAS authorization rules on one entity, for `local-auth` waivers. `properties.rights` is an
 // array of Manage|Send|Listen (Azure/bicep-types-az @1f896de2 generated/servicebus/
 // microsoft.servicebus/2024-01-01/types.json and generated/eventhub/microsoft.eventhub/
@@ -237,6 +247,7 @@ pub const REDIS_ACCESS_POLICY_ASSIGNMENT: ResourceType = rt(
 
 pub const ALL: &[ResourceType] = &[
     USER_ASSIGNED_IDENTITY,
+    FEDERATED_IDENTITY_CREDENTIAL,
     ROLE_ASSIGNMENT,
     POLICY_ASSIGNMENT,
     DIAGNOSTIC_SETTING,

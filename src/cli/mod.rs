@@ -2,6 +2,7 @@
 //! diagnostics.
 
 mod check;
+mod deployer;
 mod explain;
 mod generate;
 mod lib;
@@ -46,6 +47,7 @@ enum Command {
     Validate(validate::Args),
     Explain(explain::Args),
     Schema(schema::Args),
+    Deployer(deployer::Args),
 }
 
 pub fn run() -> ExitCode {
@@ -68,6 +70,7 @@ pub fn run() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Deployer(args) => deployer::run(args),
     };
     ExitCode::from(code)
 }

@@ -953,7 +953,7 @@ fn network_scope(plan: &Plan, main: &mut File) -> Option<Expr> {
 }
 
 /// Linter rules that guard security are errors; the rest stay at Bicep's defaults.
-fn bicepconfig() -> String {
+pub fn bicepconfig() -> String {
     const ERRORS: &[&str] = &[
         "adminusername-should-not-be-literal",
         "no-hardcoded-env-urls",

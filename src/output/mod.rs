@@ -189,16 +189,49 @@ pub fn write(
     manifest: &Manifest,
     force: bool,
 ) -> Result<WriteReport, OutputError> {
+    check_generated_paths(files);
+    let folder = Folder::create(dir).map_err(io_error(dir))?;
+    write_folder(&folder, files, manifest, force)
+}
+
+/// Write `files` into the folder `sub` of `dir`, as [`write`] writes into `dir`, with the
+/// manifest in `sub`. `sub` is resolved beneath `dir`: a symlink there pointing outside it
+/// is refused, so nothing is written outside `dir`.
+pub fn write_beneath(
+    dir: &Path,
+    sub: &str,
+    files: &FileSet,
+    manifest: &Manifest,
+    force: bool,
+) -> Result<WriteReport, OutputError> {
+    if let Err(problem) = check_relative(sub) {
+        panic!("bulwark bug: output subfolder {problem}");
+    }
+    check_generated_paths(files);
+    let folder = Folder::create(dir)
+        .and_then(|parent| parent.subfolder(sub))
+        .map_err(io_error(&dir.join(sub)))?;
+    write_folder(&folder, files, manifest, force)
+}
+
+fn check_generated_paths(files: &FileSet) {
     for path in files.files.keys() {
         if let Err(problem) = check_relative(path) {
             panic!("bulwark bug: generated path {problem}");
         }
     }
-    let folder = Folder::create(dir).map_err(io_error(dir))?;
-    if let Some(journal) = Journal::read(&folder)? {
-        journal.apply(&folder)?;
+}
+
+fn write_folder(
+    folder: &Folder,
+    files: &FileSet,
+    manifest: &Manifest,
+    force: bool,
+) -> Result<WriteReport, OutputError> {
+    if let Some(journal) = Journal::read(folder)? {
+        journal.apply(folder)?;
     }
-    let previous = Manifest::read_in(&folder)?;
+    let previous = Manifest::read_in(folder)?;
     let recorded = |path: &str| previous.as_ref().and_then(|m| m.files.get(path));
     let mut report = WriteReport::default();
     let mut not_owned = Vec::new();
@@ -249,7 +282,7 @@ pub fn write(
         remove: removals.clone(),
         manifest: manifest.render(),
     };
-    journal.commit(&folder)?;
+    journal.commit(folder)?;
     report.written = to_write.iter().map(|(path, _)| (*path).clone()).collect();
     report.removed = removals;
     Ok(report)
