@@ -47,7 +47,9 @@ fn deploy_steps(text: &str) -> Vec<yaml_rust2::Yaml> {
 }
 
 fn step<'a>(steps: &'a [yaml_rust2::Yaml], name: &str) -> Option<&'a yaml_rust2::Yaml> {
-    steps.iter().find(|step| step["name"].as_str() == Some(name))
+    steps
+        .iter()
+        .find(|step| step["name"].as_str() == Some(name))
 }
 
 #[test]
@@ -67,7 +69,10 @@ fn the_workflow_deploys_through_a_stack_with_deny_settings() {
     ] {
         assert!(script.contains(flag), "{flag}\n{script}");
     }
-    assert!(script.contains("[\"oid\"]"), "the excluded principal is the token's oid");
+    assert!(
+        script.contains("[\"oid\"]"),
+        "the excluded principal is the token's oid"
+    );
     assert!(!text.contains("az deployment group create"));
     assert!(!text.contains("MAIN_DEPLOYMENT"));
     // The grant job reads main.bicep's outputs from the stack.
@@ -118,7 +123,10 @@ fn stacks_need_the_stack_owner_role_on_the_app_resource_group() {
     );
     let report = generated.files.get(bulwark::REPORT_FILE).unwrap();
     assert!(report.contains("## Who can change the estate"));
-    assert!(report.contains("except the one excluded principal: the identity the workflow signs in with"));
+    assert!(
+        report
+            .contains("except the one excluded principal: the identity the workflow signs in with")
+    );
 }
 
 #[test]
@@ -158,16 +166,28 @@ fn recover_sets_create_mode_in_the_named_environment_only() {
         retail_text()
     );
     let generated = generate_text(&text);
-    let module = generated.files.get("modules/key-vault-secrets.bicep").unwrap();
+    let module = generated
+        .files
+        .get("modules/key-vault-secrets.bicep")
+        .unwrap();
     assert!(module.contains("param createMode string"), "{module}");
     assert!(module.contains("    createMode: createMode\n"), "{module}");
     let main = generated.files.get("main.bicep").unwrap();
-    assert!(main.contains("@allowed([\n  'default'\n  'recover'\n])\nparam secrets_createMode string"), "{main}");
+    assert!(
+        main.contains("@allowed([\n  'default'\n  'recover'\n])\nparam secrets_createMode string"),
+        "{main}"
+    );
     assert!(main.contains("    createMode: secrets_createMode\n"));
     let prod = generated.files.get("main.prod.bicepparam").unwrap();
     let dev = generated.files.get("main.dev.bicepparam").unwrap();
-    assert!(prod.contains("param secrets_createMode = 'recover'"), "{prod}");
-    assert!(dev.contains("param secrets_createMode = 'default'"), "{dev}");
+    assert!(
+        prod.contains("param secrets_createMode = 'recover'"),
+        "{prod}"
+    );
+    assert!(
+        dev.contains("param secrets_createMode = 'default'"),
+        "{dev}"
+    );
     for path in generated.files.paths().filter(|p| p.ends_with(".bicep")) {
         let errors = common::bicep_syntax_errors(generated.files.get(path).unwrap());
         assert!(errors.is_empty(), "{path}: {errors:?}");
@@ -177,7 +197,13 @@ fn recover_sets_create_mode_in_the_named_environment_only() {
 
     // Without `recover` nothing changes: no parameter, no createMode.
     let plain = generate_text(&retail_text());
-    assert!(!plain.files.get("main.bicep").unwrap().contains("createMode"));
+    assert!(
+        !plain
+            .files
+            .get("main.bicep")
+            .unwrap()
+            .contains("createMode")
+    );
     assert!(
         !plain
             .files
@@ -194,9 +220,18 @@ fn recover_in_every_environment_is_a_literal() {
         retail_text()
     );
     let generated = generate_text(&text);
-    let module = generated.files.get("modules/key-vault-secrets.bicep").unwrap();
+    let module = generated
+        .files
+        .get("modules/key-vault-secrets.bicep")
+        .unwrap();
     assert!(module.contains("    createMode: 'recover'\n"), "{module}");
-    assert!(!generated.files.get("main.bicep").unwrap().contains("createMode"));
+    assert!(
+        !generated
+            .files
+            .get("main.bicep")
+            .unwrap()
+            .contains("createMode")
+    );
 }
 
 #[test]
@@ -284,7 +319,12 @@ fn the_deployment_table_is_validated() {
 fn the_builder_sets_the_deployment_table() {
     use bulwark::blueprint::{Deployment, KeyVault};
     let blueprint = bulwark::Blueprint::builder("shop", ["dev"])
-        .component("secrets", KeyVault { secrets: Vec::new() })
+        .component(
+            "secrets",
+            KeyVault {
+                secrets: Vec::new(),
+            },
+        )
         .deployment(Deployment {
             stacks: false,
             ..Deployment::default()

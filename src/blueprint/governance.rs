@@ -129,7 +129,10 @@ pub struct Deployment {
     /// settings block writes and deletes by everyone but the deploying identity, and detach
     /// (never delete) resources removed from the blueprint; `false`: a plain resource-group
     /// deployment, for teams that cannot use deployment stacks.
-    #[serde(default = "Deployment::default_stacks", skip_serializing_if = "is_true")]
+    #[serde(
+        default = "Deployment::default_stacks",
+        skip_serializing_if = "is_true"
+    )]
     pub stacks: bool,
     /// What differs per environment: `recover`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -720,22 +720,6 @@ pub fn push_diagnostics_file(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::fitted;
-
-    #[test]
-    fn short_names_stay_and_long_ones_keep_a_distinguishing_hash() {
-        assert_eq!(fitted("pe-shop-media-blob", 51), "pe-shop-media-blob");
-        let long = |group: &str| format!("pe-{}-{group}", "x".repeat(40));
-        let a = fitted(&long("configurationstores"), 51);
-        let b = fitted(&long("searchservice"), 51);
-        assert_eq!(a.chars().count(), 51);
-        assert_ne!(a, b);
-        assert_eq!(a, fitted(&long("configurationstores"), 51));
-    }
-}
-
 /// `properties.createMode` of a kind that can recover a soft-deleted predecessor of the same
 /// name, when `[deployment.environments.<env>] recover` names the component: `recover` in
 /// those environments and `default` in the others (a parameter each `.bicepparam` sets when
@@ -785,5 +769,21 @@ pub fn with_property(object: Expr, property: Option<Property>) -> Expr {
             Expr::Object(properties)
         }
         (object, _) => object,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fitted;
+
+    #[test]
+    fn short_names_stay_and_long_ones_keep_a_distinguishing_hash() {
+        assert_eq!(fitted("pe-shop-media-blob", 51), "pe-shop-media-blob");
+        let long = |group: &str| format!("pe-{}-{group}", "x".repeat(40));
+        let a = fitted(&long("configurationstores"), 51);
+        let b = fitted(&long("searchservice"), 51);
+        assert_eq!(a.chars().count(), 51);
+        assert_ne!(a, b);
+        assert_eq!(a, fitted(&long("configurationstores"), 51));
     }
 }

@@ -4,8 +4,9 @@
 //! also change the store's data-plane permissions.
 
 use super::common::{
-    bounded_prefix, create_mode, grant_arm_roles, with_property, inbound, principal_param, principal_params, push_diagnostics,
-    push_private_endpoints, regional, role_assignment, role_comment, role_symbol, unique_name,
+    bounded_prefix, create_mode, grant_arm_roles, inbound, principal_param, principal_params,
+    push_diagnostics, push_private_endpoints, regional, role_assignment, role_comment, role_symbol,
+    unique_name, with_property,
 };
 use crate::bicep::{Expr, Item, Resource, Statement, interp, obj, text};
 use crate::catalog::{Role, types};

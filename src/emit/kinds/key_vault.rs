@@ -36,25 +36,28 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             )
             .prop(
                 "properties",
-                with_property(obj([
-                    ("tenantId", Expr::path("subscription().tenantId")),
-                    (
-                        "sku",
-                        obj([("family", "A".into()), ("name", "standard".into())]),
-                    ),
-                    ("enableRbacAuthorization", true.into()),
-                    ("enablePurgeProtection", true.into()),
-                    ("enableSoftDelete", true.into()),
-                    ("softDeleteRetentionInDays", 90i64.into()),
-                    ("publicNetworkAccess", "Disabled".into()),
-                    (
-                        "networkAcls",
-                        obj([
-                            ("defaultAction", "Deny".into()),
-                            ("bypass", "AzureServices".into()),
-                        ]),
-                    ),
-                ]), recover),
+                with_property(
+                    obj([
+                        ("tenantId", Expr::path("subscription().tenantId")),
+                        (
+                            "sku",
+                            obj([("family", "A".into()), ("name", "standard".into())]),
+                        ),
+                        ("enableRbacAuthorization", true.into()),
+                        ("enablePurgeProtection", true.into()),
+                        ("enableSoftDelete", true.into()),
+                        ("softDeleteRetentionInDays", 90i64.into()),
+                        ("publicNetworkAccess", "Disabled".into()),
+                        (
+                            "networkAcls",
+                            obj([
+                                ("defaultAction", "Deny".into()),
+                                ("bypass", "AzureServices".into()),
+                            ]),
+                        ),
+                    ]),
+                    recover,
+                ),
             ),
         )
         .with_comment(
