@@ -38,11 +38,18 @@ impl DeployerRole {
 
 /// Built-in roles the deploying identity needs that `facts/roles.tsv` (a verbatim copy of the
 /// shared facts) does not hold: name, GUID, source.
-pub const DEPLOYER_BUILT_IN_ROLES: [(&str, &str, &str); 1] = [(
-    "Resource Policy Contributor",
-    "36243c78-bf99-498c-9df9-86d9f8d28608",
-    "MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles.md (index); Azure/bicep-registry-modules builtInRoleNames maps",
-)];
+pub const DEPLOYER_BUILT_IN_ROLES: [(&str, &str, &str); 2] = [
+    (
+        "Resource Policy Contributor",
+        "36243c78-bf99-498c-9df9-86d9f8d28608",
+        "MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles.md (index); Azure/bicep-registry-modules builtInRoleNames maps",
+    ),
+    (
+        "Azure Deployment Stack Owner",
+        "adb29209-aa1d-457b-a786-c913953d2891",
+        "azure-rbac-catalog.org/roles/adb29209-aa1d-457b-a786-c913953d2891 (role JSON: Microsoft.Resources/deploymentStacks/*); MicrosoftDocs/azure-docs articles/azure-resource-manager/bicep/deployment-stacks.md (Built-in roles); Azure/deployment-stacks#163 (manageDenySetting/action)",
+    ),
+];
 
 /// A built-in role's GUID: from this module's table, else from `facts/roles.tsv`.
 pub fn built_in_guid(name: &str) -> &'static str {
@@ -202,6 +209,18 @@ pub fn grants(plan: &Plan) -> Vec<Grant> {
         reason: "create and update the app's resources and run the deployment (Contributor cannot assign roles or write policy, locks or role definitions)".into(),
         condition: None,
     }];
+    // `[deployment] stacks` (default): creating or updating a stack with deny settings needs
+    // Microsoft.Resources/deploymentStacks/manageDenySetting/action at the stack's scope, held
+    // by Azure Deployment Stack Owner (Azure Deployment Stack Contributor and Contributor lack it).
+    if plan.deployment.stacks {
+        grants.push(Grant {
+            role: DeployerRole::BuiltIn("Azure Deployment Stack Owner"),
+            scope: GrantScope::AppResourceGroup,
+            environments: all.clone(),
+            reason: "deploy through a deployment stack whose deny settings block changes by anyone but this identity (`[deployment] stacks`)".into(),
+            condition: None,
+        });
+    }
     let assignable = assignable_roles(plan);
     if !assignable.built_in.is_empty() || !assignable.custom.is_empty() {
         grants.push(Grant {
@@ -450,6 +469,14 @@ mod tests {
         assert_eq!(
             required_role("Microsoft.Storage/storageAccounts"),
             Some(DeployerRole::BuiltIn("Contributor"))
+        );
+    }
+
+    #[test]
+    fn the_stack_owner_role_has_its_documented_guid() {
+        assert_eq!(
+            built_in_guid("Azure Deployment Stack Owner"),
+            "adb29209-aa1d-457b-a786-c913953d2891"
         );
     }
 

@@ -65,6 +65,35 @@ pub struct Report {
     pub benchmark: bool,
     /// The roles `bulwark deployer` grants the identity that runs the deployment.
     pub deployer: Vec<DeployerRow>,
+    /// How the workflow deploys: a deployment stack with deny settings, or not.
+    pub deployment: DeploymentRow,
+}
+
+/// How the generated workflow deploys each environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploymentRow {
+    /// Through a deployment stack with deny settings (`[deployment] stacks`).
+    pub stacks: bool,
+    /// The stack's name in each environment's resource group, `<app>-<environment>`.
+    pub stack_name: String,
+    /// Components the next deployment recovers from soft delete: `component (environments)`.
+    pub recover: Vec<String>,
+}
+
+fn deployment_row(plan: &Plan) -> DeploymentRow {
+    DeploymentRow {
+        stacks: plan.deployment.stacks,
+        stack_name: format!("{}-<environment>", plan.app),
+        recover: plan
+            .components
+            .iter()
+            .filter_map(|component| {
+                let environments = plan.deployment.recovering(&component.name);
+                (!environments.is_empty())
+                    .then(|| format!("{} ({})", component.name, environments.join(", ")))
+            })
+            .collect(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -723,6 +752,7 @@ pub fn build(
         policies,
         benchmark: governance.benchmark,
         deployer: deployer_rows(plan),
+        deployment: deployment_row(plan),
     }
 }
 

@@ -116,12 +116,25 @@ struct GrantView {
 }
 
 /// The shell lines that run one grant script in CI, from the deployment's outputs.
-fn grant_lines(app: &str, out: &str, script: &crate::emit::GrantScript) -> Vec<String> {
+/// With deployment stacks, main.bicep's outputs are the stack's (`az stack group show`,
+/// whose properties the CLI flattens: `outputs.<name>.value`); without, the named deployment's.
+fn grant_lines(
+    app: &str,
+    out: &str,
+    stacks: bool,
+    script: &crate::emit::GrantScript,
+) -> Vec<String> {
     use crate::emit::{DATABASE_IDENTITIES, GrantEngine};
     let deployment = format!("{app}-{}", script.component);
-    let ids = format!(
-        "ids=$(az deployment group show -g \"$RESOURCE_GROUP\" -n \"$MAIN_DEPLOYMENT\" --query properties.outputs.{DATABASE_IDENTITIES}.value -o json)"
-    );
+    let ids = if stacks {
+        format!(
+            "ids=$(az stack group show -g \"$RESOURCE_GROUP\" -n \"$STACK_NAME\" --query outputs.{DATABASE_IDENTITIES}.value -o json)"
+        )
+    } else {
+        format!(
+            "ids=$(az deployment group show -g \"$RESOURCE_GROUP\" -n \"$MAIN_DEPLOYMENT\" --query properties.outputs.{DATABASE_IDENTITIES}.value -o json)"
+        )
+    };
     let values = |flag: &str| -> Vec<String> {
         script
             .identities
@@ -212,7 +225,7 @@ pub fn project_files(generated: &Generated, blueprint: &str, out: &str) -> Vec<(
         .iter()
         .map(|script| GrantView {
             name: format!("Grants in {} ({})", script.component, script.path),
-            lines: grant_lines(&plan.app, out, script),
+            lines: grant_lines(&plan.app, out, plan.deployment.stacks, script),
         })
         .collect();
     context.insert("grants", &grants);
@@ -228,6 +241,7 @@ pub fn project_files(generated: &Generated, blueprint: &str, out: &str) -> Vec<(
         .map(|template| template.trim_end_matches(".bicep").to_string())
         .collect();
     context.insert("stages", &stages);
+    context.insert("stacks", &plan.deployment.stacks);
     vec![
         (
             ".github/workflows/infra.yml".to_string(),

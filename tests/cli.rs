@@ -244,6 +244,7 @@ fn schema_is_json_schema_for_every_kind() {
         [
             "app",
             "components",
+            "deployment",
             "governance",
             "libraries",
             "monitoring",

@@ -193,7 +193,7 @@ fn the_workflow_deploys_the_stages_in_order() {
     let steps = docs[0]["jobs"]["deploy"]["steps"].as_vec().unwrap();
     let deploy = steps
         .iter()
-        .find(|step| step["name"].as_str() == Some("az deployment group create"))
+        .find(|step| step["name"].as_str() == Some("az stack group create"))
         .unwrap()["run"]
         .as_str()
         .unwrap();
@@ -202,15 +202,21 @@ fn the_workflow_deploys_the_stages_in_order() {
         "{deploy}"
     );
     assert!(deploy.contains("--parameters \"infra/$stage.$ENVIRONMENT_NAME.bicepparam\""));
+    // Each stage in its own deployment stack, with the same deny settings.
+    assert!(
+        deploy.contains("--name \"payroll-$ENVIRONMENT_NAME-$stage\""),
+        "{deploy}"
+    );
+    assert!(deploy.contains("--deny-settings-mode denyWriteAndDelete"));
     // The grant scripts read the identities from the last stage, which has the outputs.
     assert!(
         text.contains(&format!(
-            "MAIN_DEPLOYMENT: payroll-${{{{ github.run_number }}}}-{}",
+            "STACK_NAME: payroll-${{{{ matrix.environment }}}}-{}",
             stages.last().unwrap()
         )),
         "{text}"
     );
     let single = workflow(&whole);
     assert!(!single.contains("for stage in"));
-    assert!(single.contains("--parameters infra/main.${{ matrix.environment }}.bicepparam"));
+    assert!(single.contains("--parameters \"infra/main.$ENVIRONMENT_NAME.bicepparam\""));
 }

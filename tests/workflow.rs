@@ -530,7 +530,7 @@ fn grant_scripts_need_no_directory_lookup_and_the_workflow_runs_them() {
             .position(|step| step["name"].as_str() == Some(name))
     };
     let refresh = position("Refresh Key Vault references").expect("a refresh step");
-    assert!(refresh > position("az deployment group create").unwrap());
+    assert!(refresh > position("az stack group create").unwrap());
     let script = deploy_steps[refresh]["run"].as_str().unwrap();
     assert!(script.contains("for deployment in app-orders app-storefront; do"));
     assert!(script.contains("/config/configreferences/appsettings/refresh?api-version=2022-03-01"));

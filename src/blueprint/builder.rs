@@ -43,6 +43,7 @@ impl Blueprint {
                 libraries: BTreeMap::new(),
                 governance: Default::default(),
                 monitoring: Default::default(),
+                deployment: Default::default(),
                 tags: BTreeMap::new(),
                 waivers: Vec::new(),
             },
@@ -132,6 +133,12 @@ impl BlueprintBuilder {
     /// Central logging, retention and daily cap (`[monitoring]`).
     pub fn monitoring(mut self, monitoring: super::Monitoring) -> Self {
         self.blueprint.monitoring = monitoring;
+        self
+    }
+
+    /// How the workflow deploys and what a deployment recovers (`[deployment]`).
+    pub fn deployment(mut self, deployment: super::Deployment) -> Self {
+        self.blueprint.deployment = deployment;
         self
     }
 

@@ -120,6 +120,64 @@ impl Monitoring {
     }
 }
 
+/// `[deployment]`: how the generated workflow deploys each environment, and what one
+/// deployment recovers from soft delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// `true` (default): deploy each environment through a deployment stack whose deny
+    /// settings block writes and deletes by everyone but the deploying identity, and detach
+    /// (never delete) resources removed from the blueprint; `false`: a plain resource-group
+    /// deployment, for teams that cannot use deployment stacks.
+    #[serde(
+        default = "Deployment::default_stacks",
+        skip_serializing_if = "is_true"
+    )]
+    pub stacks: bool,
+    /// What differs per environment: `recover`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: BTreeMap<String, DeploymentOverride>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentOverride {
+    /// Components (`key-vault`, `app-configuration`) whose soft-deleted predecessor of the
+    /// same name the next deployment of this environment recovers instead of creating a new
+    /// one. Remove the entry once that deployment has run: recovering fails when nothing is
+    /// soft-deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recover: Vec<String>,
+}
+
+impl Default for Deployment {
+    fn default() -> Self {
+        Deployment {
+            stacks: true,
+            environments: BTreeMap::new(),
+        }
+    }
+}
+
+impl Deployment {
+    fn default_stacks() -> bool {
+        true
+    }
+
+    /// The environments that recover `component` in their next deployment, sorted.
+    pub fn recovering(&self, component: &str) -> Vec<String> {
+        self.environments
+            .iter()
+            .filter(|(_, over)| over.recover.iter().any(|name| name == component))
+            .map(|(environment, _)| environment.clone())
+            .collect()
+    }
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
 /// `[[waivers]]`: one control of one component weakened, for a reason, until a date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

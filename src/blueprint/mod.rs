@@ -33,6 +33,8 @@ pub fn json_schema() -> serde_json::Value {
         governance: Option<Governance>,
         #[serde(default)]
         monitoring: Option<Monitoring>,
+        #[serde(default)]
+        deployment: Option<Deployment>,
         /// Tags on every resource that takes tags: name = value.
         #[serde(default)]
         tags: Option<std::collections::BTreeMap<String, String>>,

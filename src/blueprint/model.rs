@@ -25,6 +25,9 @@ pub struct Blueprint {
     pub governance: super::Governance,
     #[serde(skip_serializing_if = "is_default")]
     pub monitoring: super::Monitoring,
+    /// How the workflow deploys (deployment stacks or not) and what a deployment recovers.
+    #[serde(skip_serializing_if = "is_default")]
+    pub deployment: super::Deployment,
     /// Tags on every resource that takes tags, besides `app`, `environment` and `managed-by`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,

@@ -145,6 +145,92 @@ fn unknown_environment(environment: &str, path: String, environments: &[String])
     }
 }
 
+/// Kinds whose deleted resources stay soft-deleted under their name, with purge protection
+/// (so the name cannot be freed), and whose template can recover them: Key Vault
+/// `properties.createMode: 'recover'`, App Configuration `properties.createMode: 'Recover'`.
+pub const RECOVERABLE_KINDS: [Kind; 2] = [Kind::KeyVault, Kind::AppConfiguration];
+
+/// `[deployment.environments.<env>] recover`: known environments, recoverable components.
+fn validate_recover(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
+    let environments = &blueprint.app.environments;
+    let recoverable: Vec<&str> = blueprint
+        .components
+        .iter()
+        .filter(|c| RECOVERABLE_KINDS.contains(&c.kind()))
+        .map(|c| c.name.as_str())
+        .collect();
+    for (environment, over) in &blueprint.deployment.environments {
+        if !environments.contains(environment) {
+            diagnostics.push(unknown_environment(
+                environment,
+                format!("deployment.environments.{environment}"),
+                environments,
+            ));
+        }
+        for (index, name) in over.recover.iter().enumerate() {
+            let path = format!("deployment.environments.{environment}.recover[{index}]");
+            let expected = if recoverable.is_empty() {
+                "a key-vault or app-configuration component".to_string()
+            } else {
+                one_of(&recoverable)
+            };
+            let help = if recoverable.is_empty() {
+                "only key-vault and app-configuration components can be recovered from soft delete, and the blueprint has none".to_string()
+            } else {
+                format!(
+                    "only key-vault and app-configuration components can be recovered from soft delete; here: {}",
+                    crate::blueprint::diagnostic::all_of(recoverable.iter().copied())
+                )
+            };
+            match blueprint.components.iter().find(|c| &c.name == name) {
+                None => {
+                    let diagnostic = Diagnostic::error(
+                        "unknown-component",
+                        format!("no component `{}` to recover", shown(name)),
+                    )
+                    .at(path)
+                    .expected(expected);
+                    diagnostics.push(match closest(name, recoverable.iter().copied()) {
+                        Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+                        None => diagnostic.help(help),
+                    });
+                }
+                Some(component) if !RECOVERABLE_KINDS.contains(&component.kind()) => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "not-recoverable",
+                            format!(
+                                "`{}` is a {}, which has no soft delete to recover from",
+                                shown(name),
+                                component.kind()
+                            ),
+                        )
+                        .at(path)
+                        .expected(expected)
+                        .help(help),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        duplicates(
+            over.recover.iter().map(String::as_str),
+            |name, index| {
+                Diagnostic::error(
+                    "duplicate-recover",
+                    format!("`{}` is listed twice", shown(name)),
+                )
+                .at(format!(
+                    "deployment.environments.{environment}.recover[{index}]"
+                ))
+                .expected("each component once")
+                .help(format!("remove the second `{}`", shown(name)))
+            },
+            diagnostics,
+        );
+    }
+}
+
 /// Tags bulwark sets itself on every resource.
 const BULWARK_TAGS: &[&str] = &["app", "environment", "managed-by"];
 
@@ -362,6 +448,7 @@ fn validate_governance(
             ));
         }
     }
+    validate_recover(blueprint, diagnostics);
 
     for component in &blueprint.components {
         let direct = match &component.spec {

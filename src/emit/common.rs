@@ -720,6 +720,58 @@ pub fn push_diagnostics_file(
     }
 }
 
+/// `properties.createMode` of a kind that can recover a soft-deleted predecessor of the same
+/// name, when `[deployment.environments.<env>] recover` names the component: `recover` in
+/// those environments and `default` in the others (a parameter each `.bicepparam` sets when
+/// they differ). None when no environment recovers it, so the property stays unset.
+pub fn create_mode(
+    ctx: &Context,
+    component: &ComponentPlan,
+    module: &mut Module,
+    recover: &str,
+    default: &str,
+) -> Option<Property> {
+    let recovering = ctx.plan.deployment.recovering(&component.name);
+    if recovering.is_empty() {
+        return None;
+    }
+    let modes = PerEnvironment::from_map(
+        ctx.plan
+            .environments
+            .iter()
+            .map(|environment| {
+                let mode = if recovering.contains(environment) {
+                    recover
+                } else {
+                    default
+                };
+                (
+                    environment.clone(),
+                    crate::blueprint::SizingValue::Text(mode.to_string()),
+                )
+            })
+            .collect(),
+    );
+    let value = module.sized_as(component, "createMode", &modes);
+    Some(
+        Property::new("createMode", value).with_comment(format!(
+            "`{recover}` recovers the soft-deleted {} of this name ([deployment.environments.<env>] recover)",
+            component.kind()
+        )),
+    )
+}
+
+/// `object` with `property` appended, when there is one.
+pub fn with_property(object: Expr, property: Option<Property>) -> Expr {
+    match (object, property) {
+        (Expr::Object(mut properties), Some(property)) => {
+            properties.push(property);
+            Expr::Object(properties)
+        }
+        (object, _) => object,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::fitted;

@@ -42,6 +42,8 @@ pub struct Plan {
     pub secret_inputs: Vec<SecretInput>,
     /// Whether the app's shared Container Apps environment exists.
     pub shared_container_environment: bool,
+    /// `[deployment]`: deployment stacks or not, and what each environment recovers.
+    pub deployment: crate::blueprint::Deployment,
 }
 
 impl Plan {
@@ -657,6 +659,7 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
         database_grants,
         secret_inputs,
         shared_container_environment,
+        deployment: blueprint.deployment.clone(),
     })
 }
 

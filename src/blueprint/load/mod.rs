@@ -21,13 +21,14 @@ pub struct Loaded {
     pub source_map: SourceMap,
 }
 
-const TOP_LEVEL_KEYS: [&str; 8] = [
+const TOP_LEVEL_KEYS: [&str; 9] = [
     "app",
     "network",
     "components",
     "libraries",
     "governance",
     "monitoring",
+    "deployment",
     "tags",
     "waivers",
 ];
@@ -109,7 +110,7 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
         diagnostics.push(match closest(other, TOP_LEVEL_KEYS) {
             Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
             None => diagnostic.help(
-                "a blueprint has an [app] table, [components.<name>] tables, and optional [libraries], [network], [governance], [monitoring], [tags] and [[waivers]]",
+                "a blueprint has an [app] table, [components.<name>] tables, and optional [libraries], [network], [governance], [monitoring], [deployment], [tags] and [[waivers]]",
             ),
         });
     }
@@ -146,6 +147,13 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let monitoring = resolve::section::<crate::blueprint::Monitoring>(
         "monitoring",
         entry("monitoring"),
+        defaults.clone(),
+        &source_map,
+        &mut diagnostics,
+    );
+    let deployment = resolve::section::<crate::blueprint::Deployment>(
+        "deployment",
+        entry("deployment"),
         defaults.clone(),
         &source_map,
         &mut diagnostics,
@@ -211,6 +219,7 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
                     libraries,
                     governance,
                     monitoring,
+                    deployment,
                     tags,
                     waivers,
                 },

@@ -174,7 +174,8 @@ pub struct Defaults<'a> {
 }
 
 /// Top-level tables a library's `[defaults]` may set.
-pub const DEFAULTABLE_SECTIONS: &[&str] = &["network", "governance", "monitoring", "tags"];
+pub const DEFAULTABLE_SECTIONS: &[&str] =
+    &["network", "governance", "monitoring", "deployment", "tags"];
 
 pub fn defaults<'a>(
     name: &str,

@@ -4,8 +4,9 @@
 //! also change the store's data-plane permissions.
 
 use super::common::{
-    bounded_prefix, grant_arm_roles, inbound, principal_param, principal_params, push_diagnostics,
-    push_private_endpoints, regional, role_assignment, role_comment, role_symbol, unique_name,
+    bounded_prefix, create_mode, grant_arm_roles, inbound, principal_param, principal_params,
+    push_diagnostics, push_private_endpoints, regional, role_assignment, role_comment, role_symbol,
+    unique_name, with_property,
 };
 use crate::bicep::{Expr, Item, Resource, Statement, interp, obj, text};
 use crate::catalog::{Role, types};
@@ -20,6 +21,9 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let app = &ctx.plan.app;
     let name = &component.name;
     let sku = module.sized(component, "sku");
+    // App Configuration `properties.createMode`: 'Recover' | 'Default' (bicep-types-az
+    // microsoft.appconfiguration/2024-06-01; learn.microsoft.com/azure/azure-app-configuration/concept-soft-delete).
+    let recover = create_mode(ctx, component, module, "Recover", "Default");
     module.push(
         Statement::from(
             regional(
@@ -29,7 +33,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             .prop("sku", obj([("name", sku)]))
             .prop(
                 "properties",
-                obj([
+                with_property(obj([
                     ("disableLocalAuth", true.into()),
                     ("publicNetworkAccess", "Disabled".into()),
                     ("enablePurgeProtection", true.into()),
@@ -41,7 +45,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                             ("privateLinkDelegation", "Disabled".into()),
                         ]),
                     ),
-                ]),
+                ]), recover),
             ),
         )
         .with_comment("Entra ID only (access keys off), purge protection, private network access only")

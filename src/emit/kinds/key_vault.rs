@@ -2,8 +2,8 @@
 //! those of `external` components, each set at deploy time from an environment variable.
 
 use super::common::{
-    compact_prefix, grant_arm_roles, param, principal_params, push_diagnostics,
-    push_private_endpoints, regional, unique_name,
+    compact_prefix, create_mode, grant_arm_roles, param, principal_params, push_diagnostics,
+    push_private_endpoints, regional, unique_name, with_property,
 };
 use crate::bicep::{Expr, Param, Property, Resource, Statement, Type, obj};
 use crate::catalog::naming::part_symbol;
@@ -25,6 +25,9 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         );
     }
     let prefix = compact_prefix(ctx, "kv", &component.name, 11);
+    // Key Vault `properties.createMode`: 'recover' | 'default' (bicep-types-az
+    // microsoft.keyvault/2026-02-01; learn.microsoft.com/azure/key-vault/general/key-vault-recovery).
+    let recover = create_mode(ctx, component, module, "recover", "default");
     module.push(
         Statement::from(
             regional(
@@ -33,25 +36,28 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             )
             .prop(
                 "properties",
-                obj([
-                    ("tenantId", Expr::path("subscription().tenantId")),
-                    (
-                        "sku",
-                        obj([("family", "A".into()), ("name", "standard".into())]),
-                    ),
-                    ("enableRbacAuthorization", true.into()),
-                    ("enablePurgeProtection", true.into()),
-                    ("enableSoftDelete", true.into()),
-                    ("softDeleteRetentionInDays", 90i64.into()),
-                    ("publicNetworkAccess", "Disabled".into()),
-                    (
-                        "networkAcls",
-                        obj([
-                            ("defaultAction", "Deny".into()),
-                            ("bypass", "AzureServices".into()),
-                        ]),
-                    ),
-                ]),
+                with_property(
+                    obj([
+                        ("tenantId", Expr::path("subscription().tenantId")),
+                        (
+                            "sku",
+                            obj([("family", "A".into()), ("name", "standard".into())]),
+                        ),
+                        ("enableRbacAuthorization", true.into()),
+                        ("enablePurgeProtection", true.into()),
+                        ("enableSoftDelete", true.into()),
+                        ("softDeleteRetentionInDays", 90i64.into()),
+                        ("publicNetworkAccess", "Disabled".into()),
+                        (
+                            "networkAcls",
+                            obj([
+                                ("defaultAction", "Deny".into()),
+                                ("bypass", "AzureServices".into()),
+                            ]),
+                        ),
+                    ]),
+                    recover,
+                ),
             ),
         )
         .with_comment(
