@@ -4014,7 +4014,7 @@ proptest! {
         let after = bulwark::generate(
             &more,
             &Options {
-                previous_address_plan: before.manifest.address_plan.clone(),
+                previous_address_plan: before.address_plan.clone(),
                 ..Options::default()
             },
         )

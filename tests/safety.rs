@@ -463,3 +463,128 @@ fn restore(dir: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) {
         fs::write(target, bytes).unwrap();
     }
 }
+
+/// A merge leaves conflict markers in the manifest: `generate` and `check` both say so and
+/// give the way out, which works and moves no subnet (the lock keeps the address plan).
+#[test]
+fn a_merge_conflicted_manifest_names_the_way_out() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let lock = fs::read_to_string(setup.project.join("bulwark.lock")).unwrap();
+    let path = setup.project.join("infra/.bulwark-manifest.json");
+    let text = fs::read_to_string(&path).unwrap();
+    let conflicted = text.replacen(
+        "  \"files\": {\n",
+        "<<<<<<< HEAD\n  \"files\": {\n=======\n  \"files\": {\n>>>>>>> feature\n",
+        1,
+    );
+    fs::write(&path, conflicted).unwrap();
+    let way_out = "rm infra/.bulwark-manifest.json && bulwark generate bulwark.toml --out infra --force`; the address plan is kept in bulwark.lock, so no subnet moves";
+    let output = generate(&setup.project).code(3);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("merge conflict markers (line 4)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(way_out), "{stderr}");
+    let check = bulwark()
+        .current_dir(&setup.project)
+        .arg("check")
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&check.get_output().stdout).into_owned();
+    assert!(stdout.contains("merge conflict markers"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "fix: restore it from version control, or delete it and generate again: `{way_out}"
+        )),
+        "{stdout}"
+    );
+    // Following it.
+    fs::remove_file(&path).unwrap();
+    bulwark()
+        .current_dir(&setup.project)
+        .args(["generate", "bulwark.toml", "--out", "infra", "--force"])
+        .assert()
+        .success();
+    bulwark()
+        .current_dir(&setup.project)
+        .arg("check")
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(setup.project.join("bulwark.lock")).unwrap(),
+        lock
+    );
+}
+
+/// Two branches each record a subnet in the lock and conflict: both commands say how to
+/// resolve it; keeping both sides' lines then generates.
+#[test]
+fn a_merge_conflicted_lock_says_how_to_resolve_it() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let path = setup.project.join("bulwark.lock");
+    let lock = fs::read_to_string(&path).unwrap();
+    let conflicted = lock.replacen(
+        "\n[subnets.prod]\n",
+        "<<<<<<< HEAD\nadmin-integration = \"10.0.1.64/26\"\n=======\nreports-integration = \"10.0.1.64/26\"\n>>>>>>> feature\n\n[subnets.prod]\n",
+        1,
+    );
+    assert_ne!(conflicted, lock);
+    fs::write(&path, &conflicted).unwrap();
+    for command in ["generate", "check"] {
+        let output = bulwark()
+            .current_dir(&setup.project)
+            .arg(command)
+            .assert()
+            .code(3);
+        let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(
+                "bulwark.lock is not a bulwark address plan lock: it has merge conflict markers"
+            ) && stderr.contains("keep the subnet lines of both sides, remove the markers"),
+            "{command}: {stderr}"
+        );
+    }
+    let resolved: String = conflicted
+        .lines()
+        .filter(|line| {
+            !line.starts_with("<<<<<<<") && *line != "=======" && !line.starts_with(">>>>>>>")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    fs::write(&path, resolved).unwrap();
+    generate(&setup.project).success();
+    bulwark()
+        .current_dir(&setup.project)
+        .arg("check")
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&path).unwrap(), lock);
+}
+
+/// A symlink planted at the lock's name is neither followed out of the blueprint's folder
+/// for reading nor written through.
+#[test]
+fn a_symlinked_lock_is_not_followed_outside() {
+    let setup = setup();
+    symlink(
+        setup.victim.join("precious.txt"),
+        setup.project.join("bulwark.lock"),
+    )
+    .unwrap();
+    let output = generate(&setup.project).code(3);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(stderr.contains("bulwark.lock"), "{stderr}");
+    victim_untouched(&setup);
+    // Nor a dangling one.
+    fs::remove_file(setup.project.join("bulwark.lock")).unwrap();
+    symlink(
+        setup.victim.join("new.txt"),
+        setup.project.join("bulwark.lock"),
+    )
+    .unwrap();
+    generate(&setup.project).code(3);
+    victim_untouched(&setup);
+}
