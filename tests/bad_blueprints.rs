@@ -14,6 +14,16 @@ use std::path::{Path, PathBuf};
 /// that diagnostic points (`line:col`), or `None` where the whole file is the problem.
 const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     (
+        "invisible-bidi-in-tag.toml",
+        "bulwark::invisible-character",
+        Some("7:15"),
+    ),
+    (
+        "invisible-zero-width-in-name.toml",
+        "bulwark::invisible-character",
+        Some("6:16"),
+    ),
+    (
         "waiver-expired.toml",
         "bulwark::expired-waiver",
         Some("20:11"),

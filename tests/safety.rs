@@ -588,3 +588,50 @@ fn a_symlinked_lock_is_not_followed_outside() {
     generate(&setup.project).code(3);
     victim_untouched(&setup);
 }
+
+/// HTML in the blueprint reaches SECURITY.md as text, not markup: here a tag value that
+/// closes the code span it is shown in with a backtick; bulwark's own `<env>` placeholders
+/// in code spans stay as they are.
+#[test]
+fn html_in_the_blueprint_is_escaped_in_the_security_report() {
+    let setup = setup();
+    let path = setup.project.join("bulwark.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    let tagged = text.replacen(
+        "[components.",
+        "[tags]\nowner = \"x` <img src=x onerror=alert(1)> `y\"\n\n[components.",
+        1,
+    );
+    assert_ne!(tagged, text);
+    fs::write(&path, tagged).unwrap();
+    generate(&setup.project).success();
+    let report = fs::read_to_string(setup.project.join("infra/SECURITY.md")).unwrap();
+    assert!(!report.contains("<img"), "{report}");
+    assert!(
+        report.contains("`x` &lt;img src=x onerror=alert(1)> `y`"),
+        "{report}"
+    );
+    assert!(report.contains("-<env>`"), "{report}");
+}
+
+/// Through the builder API (no file, so no diagnostic position), an invisible character
+/// still never reaches the Bicep as itself: the printer writes it as an escape.
+#[test]
+fn invisible_characters_from_the_builder_api_are_escaped_in_the_bicep() {
+    use bulwark::blueprint::{Blueprint, Runtime, WebApp};
+    let blueprint = Blueprint::builder("shop", ["dev"])
+        .tag("owner", "team-\u{202e}nimda")
+        .component("web", WebApp::new(Runtime::Node22))
+        .build();
+    let generated = bulwark::generate(&blueprint, &bulwark::Options::default()).unwrap();
+    for (path, text) in &generated.files.files {
+        assert!(
+            !text
+                .chars()
+                .any(bulwark::blueprint::diagnostic::is_invisible_format),
+            "{path}"
+        );
+    }
+    let main = generated.files.get("main.bicep").unwrap();
+    assert!(main.contains("'team-\\u{202E}nimda'"), "{main}");
+}
