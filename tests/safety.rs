@@ -635,3 +635,146 @@ fn invisible_characters_from_the_builder_api_are_escaped_in_the_bicep() {
     let main = generated.files.get("main.bicep").unwrap();
     assert!(main.contains("'team-\\u{202E}nimda'"), "{main}");
 }
+
+/// Each message the adversarial review found unclear, as it reads now.
+mod messages {
+    use super::*;
+
+    fn validate(dir: &Path, text: &str) -> String {
+        let path = dir.join("bulwark.toml");
+        fs::write(&path, text).unwrap();
+        let output = bulwark().arg("validate").arg(&path).output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    fn retail_with(from: &str, to: &str) -> String {
+        let text = fs::read_to_string(common::repo().join("blueprints/retail.toml")).unwrap();
+        let edited = text.replacen(from, to, 1);
+        assert_ne!(edited, text, "{from}");
+        edited
+    }
+
+    #[test]
+    fn a_dangling_symlink_out_says_what_it_is() {
+        let setup = setup();
+        symlink(setup.victim.join("gone"), setup.project.join("infra")).unwrap();
+        let output = generate(&setup.project).code(3);
+        let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("infra: a symlink to") && stderr.contains("which does not exist"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("File exists"), "{stderr}");
+        victim_untouched(&setup);
+    }
+
+    #[test]
+    fn an_unquoted_library_version_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = common::repo().join("tests/libraries/platform");
+        let text = format!(
+            "[app]\nname = \"shop\"\nenvironments = [\"dev\"]\n\n[libraries]\nplatform = {{ path = \"{}\", version = 1.4 }}\n\n[components.web]\nkind = \"web-app\"\nruntime = \"node:22\"\n",
+            library.display()
+        );
+        let stderr = validate(dir.path(), &text);
+        assert!(
+            stderr.contains("the version of library `platform` must be a string"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("version = \"1.4\""), "{stderr}");
+        assert!(!stderr.contains("needs \n"), "{stderr}");
+    }
+
+    #[test]
+    fn a_tab_in_an_admin_group_name_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = retail_with("\"retail-sql-admins\"", "\"retail\\tadmins\"");
+        let stderr = validate(dir.path(), &text);
+        assert!(
+            stderr.contains("holds a control character (U+0009, a tab)"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("needs its display name"), "{stderr}");
+    }
+
+    #[test]
+    fn a_bad_model_name_is_not_a_model_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = retail_with("model = \"gpt-4o-mini\"", "model = \"gpt 4o\"");
+        let stderr = validate(dir.path(), &text);
+        assert!(stderr.contains("`gpt 4o` is not a model name"), "{stderr}");
+        assert!(!stderr.contains("model model"), "{stderr}");
+    }
+
+    #[test]
+    fn cr_only_line_endings_report_real_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let stderr = validate(
+            dir.path(),
+            "[app]\rname = \"shop\"\renvironments = [\"dev\"]\r",
+        );
+        assert!(stderr.contains("bulwark.toml:2:1]"), "{stderr}");
+        assert!(stderr.contains(" 2 │ name = \"shop\""), "{stderr}");
+        assert!(!stderr.contains(" 0 │"), "{stderr}");
+        assert!(stderr.contains("old Mac line endings"), "{stderr}");
+    }
+
+    #[test]
+    fn a_megabyte_bad_value_is_not_echoed() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = retail_with(
+            "runtime = \"node:22\"",
+            &format!("runtime = \"{}\"", "x".repeat(1_000_000)),
+        );
+        let stderr = validate(dir.path(), &text);
+        assert!(stderr.len() < 2_000, "{} bytes of errors", stderr.len());
+        assert!(
+            stderr.contains("(the line is too long to show)"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn new_keeps_a_library_path_with_a_quote_and_quotes_the_cd_hint() {
+        let root = tempfile::tempdir().unwrap();
+        let library = root.path().join("lib\"q");
+        fs::create_dir_all(&library).unwrap();
+        let source = common::repo().join("tests/libraries/platform");
+        for entry in fs::read_dir(&source).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                fs::copy(entry.path(), library.join(entry.file_name())).unwrap();
+            } else {
+                // One level of template folders is all the test library has.
+                let sub = library.join(entry.file_name());
+                fs::create_dir_all(&sub).unwrap();
+                for file in fs::read_dir(entry.path()).unwrap() {
+                    let file = file.unwrap();
+                    fs::copy(file.path(), sub.join(file.file_name())).unwrap();
+                }
+            }
+        }
+        let output = bulwark()
+            .current_dir(root.path())
+            .args([
+                "new",
+                "my proj",
+                "--library",
+                "lib\"q",
+                "--template",
+                "platform/starter",
+            ])
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&output.get_output().stdout).into_owned();
+        assert!(stdout.contains("  cd 'my proj'\n"), "{stdout}");
+        let blueprint = fs::read_to_string(root.path().join("my proj/bulwark.toml")).unwrap();
+        assert!(blueprint.contains("path = '../lib\"q'"), "{blueprint}");
+        bulwark()
+            .current_dir(root.path().join("my proj"))
+            .arg("check")
+            .assert()
+            .success();
+    }
+}

@@ -523,7 +523,7 @@ pub enum LockAttempt {
 /// lock. Platforms that cannot lock a folder run unlocked.
 pub fn lock(dir: &Path, create: bool) -> Result<LockAttempt, OutputError> {
     if create {
-        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        crate::confined::create_dir_all(dir).map_err(io_error(dir))?;
     }
     let handle = match std::fs::File::open(dir) {
         Ok(handle) => handle,

@@ -637,7 +637,9 @@ fn toml_syntax_error(error: &toml::de::Error, text: &str) -> Diagnostic {
     let diagnostic = Diagnostic::error("invalid-toml", format!("invalid TOML: {what}"))
         .with_span(span)
         .expected(expected);
-    if what.contains("array") {
+    if what.contains("carriage return") {
+        diagnostic.help("the file ends its lines with a bare carriage return (CR, old Mac line endings); save it with LF (or CRLF) line endings")
+    } else if what.contains("array") {
         diagnostic.help("an array opened earlier may be missing its closing `]`, or two items a comma between them")
     } else if what.contains("string") {
         diagnostic.help("a string opened here has no closing quote on this line")
