@@ -778,3 +778,85 @@ mod messages {
             .success();
     }
 }
+
+/// Make every write of `generate` fail in turn, from the journal on, as a disk that fills
+/// up would (`BULWARK_FAIL_WRITE`): the run stops with the error, and the folder and the
+/// lock are then either wholly the old generation, or `check` says a generation was
+/// interrupted and the next `generate` finishes it; no temporary file is ever left.
+#[test]
+fn a_generate_whose_writes_fail_leaves_the_old_generation_or_a_finishable_one() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let infra = setup.project.join("infra");
+    let lock = setup.project.join("bulwark.lock");
+    let old = snapshot(&infra);
+    let old_lock = fs::read(&lock).unwrap();
+    let blueprint = fs::read_to_string(setup.project.join("bulwark.toml")).unwrap();
+    // Files change, the vault's module goes and a new subnet changes the lock.
+    let next = format!(
+        "{}\n[components.admin]\nkind = \"web-app\"\nruntime = \"node:22\"\n",
+        shop_without_vault(&blueprint)
+    );
+    fs::write(setup.project.join("bulwark.toml"), &next).unwrap();
+    let (mut untouched, mut finished_later) = (0, 0);
+    for write in 0..200 {
+        restore(&infra, &old);
+        fs::write(&lock, &old_lock).unwrap();
+        let run = bulwark()
+            .current_dir(&setup.project)
+            .arg("generate")
+            .env("BULWARK_FAIL_WRITE", write.to_string())
+            .output()
+            .unwrap();
+        if run.status.success() {
+            assert!(
+                untouched >= 1 && finished_later >= 5,
+                "{untouched} {finished_later}"
+            );
+            return;
+        }
+        let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+        assert_eq!(run.status.code(), Some(3), "write {write}: {stderr}");
+        assert!(
+            stderr.contains("injected by BULWARK_FAIL_WRITE"),
+            "{stderr}"
+        );
+        let leftovers = |files: &std::collections::BTreeMap<String, Vec<u8>>| {
+            files.keys().any(|path| path.contains(".tmp"))
+        };
+        let after = snapshot(&infra);
+        assert!(!leftovers(&after), "write {write}: {:?}", after.keys());
+        assert!(
+            !leftovers(&snapshot(&setup.project)),
+            "write {write}: a temporary file beside the blueprint"
+        );
+        if after == old && fs::read(&lock).unwrap() == old_lock {
+            untouched += 1;
+            continue;
+        }
+        let check = bulwark()
+            .current_dir(&setup.project)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&check.stdout).contains("was interrupted"),
+            "write {write}: neither old nor recoverable"
+        );
+        generate(&setup.project).success();
+        bulwark()
+            .current_dir(&setup.project)
+            .arg("check")
+            .assert()
+            .success();
+        assert!(
+            fs::read_to_string(&lock)
+                .unwrap()
+                .contains("admin-integration"),
+            "write {write}"
+        );
+        assert!(!leftovers(&snapshot(&infra)), "write {write}");
+        finished_later += 1;
+    }
+    panic!("generate never succeeded");
+}

@@ -435,9 +435,32 @@ fn relabel(error: OutputError, path: &Path) -> OutputError {
 fn replace(folder: &Folder, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
     let shown = folder.display(path);
     let (parent, name) = folder.parent_of(path).map_err(io_error(&shown))?;
+    if let Some(error) = injected_write_error() {
+        // Half the bytes reach the temporary file, as on a disk that fills up; it is
+        // dropped (and so removed) with the error.
+        let partial = stage(&parent, &bytes[..bytes.len() / 2]);
+        drop(partial);
+        return Err(io_error(&shown)(error));
+    }
     stage(&parent, bytes)
         .and_then(|file| file.replace(&name))
         .map_err(io_error(&shown))
+}
+
+/// A test hook for the crash tests: with `BULWARK_FAIL_WRITE=N` in the environment, the
+/// file write number N of the process (0 is the first: a commit's journal) and every one
+/// after it fail, as on a disk that is full.
+fn injected_write_error() -> Option<io::Error> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let fail_from: u64 = std::env::var("BULWARK_FAIL_WRITE").ok()?.parse().ok()?;
+    let write = WRITES.fetch_add(1, Ordering::SeqCst);
+    (write >= fail_from).then(|| {
+        io::Error::new(
+            io::ErrorKind::StorageFull,
+            "no space left on device (injected by BULWARK_FAIL_WRITE)",
+        )
+    })
 }
 
 /// A test hook for the crash tests: with `BULWARK_CRASH_AFTER=N` in the environment, the
