@@ -246,7 +246,7 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     ),
     (
         "bidi-control-in-name.toml",
-        "bulwark::invalid-name",
+        "bulwark::invisible-character",
         Some("6:13"),
     ),
     ("binary-garbage.toml", "bulwark::not-utf8", Some("1:1")),

@@ -355,14 +355,14 @@ impl Journal {
     /// Every step is idempotent, so applying a journal again after an interruption is safe.
     fn apply(&self, folder: &Folder, lock: Option<&LockFile>) -> Result<(), OutputError> {
         let mut steps = CrashPoint::from_env();
-        if let (Some(recorded), Some(lock)) = (&self.lock, lock) {
-            if recorded.name == lock.name {
-                steps.step();
-                let path = lock.path();
-                let beside = Folder::create(&lock.folder).map_err(io_error(&path))?;
-                replace(&beside, &lock.name, recorded.text.as_bytes())
-                    .map_err(|error| relabel(error, &path))?;
-            }
+        if let (Some(recorded), Some(lock)) = (&self.lock, lock)
+            && recorded.name == lock.name
+        {
+            steps.step();
+            let path = lock.path();
+            let beside = Folder::create(&lock.folder).map_err(io_error(&path))?;
+            replace(&beside, &lock.name, recorded.text.as_bytes())
+                .map_err(|error| relabel(error, &path))?;
         }
         for (path, text) in &self.write {
             steps.step();

@@ -748,9 +748,15 @@ fn invisible_characters(
         )
         .with_span(span)
         .expected("visible text, without bidirectional-override or zero-width characters")
-        .help(
-            "delete it (most editors show nothing there); such characters make names, tags and settings read differently from what they are in the generated Bicep and in review",
-        ),
+        .help(format!(
+            "delete it (most editors show nothing there), leaving `{}`; such characters make names, tags and settings read differently from what they are in the generated Bicep and in review",
+            shown(
+                &value
+                    .chars()
+                    .filter(|c| !super::diagnostic::is_invisible_format(*c))
+                    .collect::<String>()
+            )
+        )),
     );
 }
 
