@@ -61,13 +61,9 @@ pub fn run(args: Args) -> u8 {
     };
     let out = args.out.display().to_string();
     let fix = if drift.manifest_broken {
-        super::broken_manifest_help(&args.blueprint, &args.out, &lock_file)
+        super::broken_manifest_help(&args.blueprint, &args.out, &lock_file, args.lock.as_deref())
     } else {
-        format!(
-            "bulwark generate {} --out {}",
-            super::shell_word(&name),
-            super::shell_word(&out)
-        )
+        super::generate_command(&args.blueprint, &args.out, args.lock.as_deref())
     };
     if args.format == Format::Json {
         let report = serde_json::json!({

@@ -91,7 +91,12 @@ pub fn run(args: Args) -> u8 {
         Err(error @ OutputError::BadManifest { .. }) => {
             super::stderr(&format!(
                 "error: {error}\n  help: {}\n",
-                super::broken_manifest_help(&args.blueprint, &args.out, &lock_file)
+                super::broken_manifest_help(
+                    &args.blueprint,
+                    &args.out,
+                    &lock_file,
+                    args.lock.as_deref()
+                )
             ));
             exit::IO
         }

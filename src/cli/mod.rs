@@ -316,16 +316,36 @@ pub fn shell_word(text: &str) -> String {
     }
 }
 
+/// The `bulwark generate` command for these paths, as shell words.
+pub fn generate_command(blueprint: &Path, out: &Path, explicit_lock: Option<&Path>) -> String {
+    let mut command = format!(
+        "bulwark generate {} --out {}",
+        shell_word(&blueprint.display().to_string()),
+        shell_word(&out.display().to_string())
+    );
+    if let Some(lock) = explicit_lock {
+        command.push_str(&format!(
+            " --lock {}",
+            shell_word(&lock.display().to_string())
+        ));
+    }
+    command
+}
+
 /// The way out of a broken manifest (a merge conflict, a bad edit): a command that writes
 /// a new one. Without a lock yet, deleting the manifest would lose the address plan, so
 /// restoring it comes first.
-pub fn broken_manifest_help(blueprint: &Path, out: &Path, lock: &LockFile) -> String {
+pub fn broken_manifest_help(
+    blueprint: &Path,
+    out: &Path,
+    lock: &LockFile,
+    explicit_lock: Option<&Path>,
+) -> String {
     let manifest = out.join(bulwark::output::MANIFEST);
     let command = format!(
-        "rm {} && bulwark generate {} --out {} --force",
+        "rm {} && {} --force",
         shell_word(&manifest.display().to_string()),
-        shell_word(&blueprint.display().to_string()),
-        shell_word(&out.display().to_string())
+        generate_command(blueprint, out, explicit_lock)
     );
     let lock_path = lock.path();
     if lock.read().is_ok_and(|record| record.is_some()) {
