@@ -124,12 +124,8 @@ fn bench_write(c: &mut Criterion) {
                 let report = output::write(
                     dir.path(),
                     black_box(files),
-                    &output::Manifest::for_files(
-                        files,
-                        "bulwark.toml",
-                        &Default::default(),
-                        Default::default(),
-                    ),
+                    &output::Manifest::for_files(files, "bulwark.toml", &Default::default()),
+                    None,
                     false,
                 )
                 .expect("writing into an empty directory");

@@ -50,6 +50,7 @@ fn main() -> std::process::ExitCode {
         std::path::Path::new(&out),
         &generated.files,
         &generated.manifest,
+        None,
         false,
     ) {
         Ok(report) => {

@@ -55,7 +55,7 @@ impl Folder {
 
     /// The folder at `path`, created (with its parents) if needed.
     pub fn create(path: &Path) -> io::Result<Folder> {
-        std::fs::create_dir_all(path)?;
+        create_dir_all(path)?;
         Ok(Folder {
             dir: Dir::open_ambient_dir(path, ambient_authority())?,
             path: path.to_path_buf(),
@@ -151,6 +151,36 @@ impl Folder {
             None => self.dir.try_clone()?,
         };
         Ok((dir, name.to_string()))
+    }
+}
+
+/// `std::fs::create_dir_all`, with a clear error for a dangling symlink at `path` (the
+/// system would only say "File exists"): bulwark creates no folder through a link.
+pub fn create_dir_all(path: &Path) -> io::Result<()> {
+    match std::fs::create_dir_all(path) {
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            let dangling = link && std::fs::metadata(path).is_err();
+            if dangling {
+                let target = std::fs::read_link(path)
+                    .map(|target| format!(" to {}", target.display()))
+                    .unwrap_or_default();
+                Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "a symlink{target}, which does not exist; bulwark does not create folders through a symlink: create the folder it points to, or remove the link"
+                    ),
+                ))
+            } else if std::fs::metadata(path).is_ok_and(|m| !m.is_dir()) {
+                Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "a file, not a folder",
+                ))
+            } else {
+                Err(error)
+            }
+        }
+        other => other,
     }
 }
 

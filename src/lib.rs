@@ -33,15 +33,12 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, V
             return Err(too_large);
         }
     }
-    let manifest = output::Manifest::for_files(
-        &files,
-        &options.blueprint_label,
-        &blueprint.libraries,
-        plan.address_record(),
-    );
+    let manifest =
+        output::Manifest::for_files(&files, &options.blueprint_label, &blueprint.libraries);
     Ok(Generated {
         files,
         manifest,
+        address_plan: plan.address_record(),
         plan,
         warnings: diagnostics,
     })
@@ -61,7 +58,6 @@ pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &rep
         &generated.files,
         &generated.manifest.blueprint,
         &blueprint.libraries,
-        generated.plan.address_record(),
     );
 }
 
@@ -71,6 +67,9 @@ pub struct Generated {
     pub files: FileSet,
     /// The manifest written beside the files: what bulwark owns, from which versions.
     pub manifest: output::Manifest,
+    /// Where every subnet lies: what the address plan lock beside the blueprint records,
+    /// and what the next generation passes back as [`Options::previous_address_plan`].
+    pub address_plan: plan::AddressRecord,
     pub plan: plan::Plan,
     pub warnings: Vec<Diagnostic>,
 }

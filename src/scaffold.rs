@@ -94,12 +94,15 @@ pub fn repoint_library(text: &str, name: &str, path: &str) -> String {
                 let version = toml::from_str::<toml::Table>(&format!("x {rest}"))
                     .ok()
                     .and_then(|table| table.get("x")?.get("version")?.as_str().map(str::to_string));
-                let path = path.replace('\\', "/").replace('"', "");
+                // Quoted as TOML strings, so a path with a quote or a backslash stays itself.
+                let quoted = |text: &str| toml::Value::String(text.to_string()).to_string();
+                let path = quoted(&path.replace('\\', "/"));
                 match version {
                     Some(version) => out.push_str(&format!(
-                        "{name} = {{ path = \"{path}\", version = \"{version}\" }}\n"
+                        "{name} = {{ path = {path}, version = {} }}\n",
+                        quoted(&version)
                     )),
-                    None => out.push_str(&format!("{name} = {{ path = \"{path}\" }}\n")),
+                    None => out.push_str(&format!("{name} = {{ path = {path} }}\n")),
                 }
             }
             _ => out.push_str(line),

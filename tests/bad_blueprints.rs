@@ -14,6 +14,16 @@ use std::path::{Path, PathBuf};
 /// that diagnostic points (`line:col`), or `None` where the whole file is the problem.
 const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     (
+        "invisible-bidi-in-tag.toml",
+        "bulwark::invisible-character",
+        Some("7:15"),
+    ),
+    (
+        "invisible-zero-width-in-name.toml",
+        "bulwark::invisible-character",
+        Some("6:16"),
+    ),
+    (
         "waiver-expired.toml",
         "bulwark::expired-waiver",
         Some("20:11"),
@@ -236,7 +246,7 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     ),
     (
         "bidi-control-in-name.toml",
-        "bulwark::invalid-name",
+        "bulwark::invisible-character",
         Some("6:13"),
     ),
     ("binary-garbage.toml", "bulwark::not-utf8", Some("1:1")),

@@ -34,6 +34,9 @@ fn every_output_tree_matches_its_snapshot() {
             }
             let manifest = generated.manifest.render();
             insta::assert_snapshot!("bulwark-manifest.json", manifest);
+            // The address plan lock `generate` writes beside the blueprint.
+            let lock = bulwark::output::render_lock(&generated.address_plan, "bulwark.toml");
+            insta::assert_snapshot!("bulwark.lock", lock);
             insta::assert_snapshot!("SECURITY.md", security_report(&path));
         });
     }

@@ -2875,7 +2875,7 @@ impl Lexer<'_> {
 }
 
 /// How a Bicep string literal holding `value` must be written: `\\`, `\'`, `\n`, `\r`, `\t`,
-/// `\${`, and other control characters as `\u{…}`.
+/// `\${`, and other control characters and invisible formatting characters as `\u{…}`.
 fn bicep_literal(value: &str) -> String {
     let mut out = String::from("'");
     let mut chars = value.chars().peekable();
@@ -2887,7 +2887,7 @@ fn bicep_literal(value: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c if c.is_control() => {
+            c if c.is_control() || bulwark::blueprint::diagnostic::is_invisible_format(c) => {
                 let _ = write!(out, "\\u{{{:X}}}", u32::from(c));
             }
             c => out.push(c),
@@ -3888,6 +3888,17 @@ proptest! {
     #[test]
     fn builder_blueprints_round_trip_through_toml(blueprint in valid_blueprint()) {
         let text = to_toml(&blueprint);
+        // A file may not carry invisible formatting characters (the builder takes them, and
+        // the Bicep escapes them): the loader refuses those blueprints, and only for them.
+        if text.chars().any(bulwark::blueprint::diagnostic::is_invisible_format) {
+            let diagnostics = load::from_str(&text).err().unwrap_or_default();
+            prop_assert!(
+                !diagnostics.is_empty()
+                    && diagnostics.iter().all(|d| d.code == "invisible-character"),
+                "{diagnostics:#?}\n{text}"
+            );
+            return Ok(());
+        }
         let loaded = load::from_str(&text).map_err(|diagnostics| {
             TestCaseError::fail(format!("{diagnostics:#?}\n{text}"))
         })?;
@@ -4014,7 +4025,7 @@ proptest! {
         let after = bulwark::generate(
             &more,
             &Options {
-                previous_address_plan: before.manifest.address_plan.clone(),
+                previous_address_plan: before.address_plan.clone(),
                 ..Options::default()
             },
         )

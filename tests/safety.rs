@@ -482,3 +482,400 @@ fn a_symlinked_deployer_folder_is_not_written_through() {
     );
     victim_untouched(&setup);
 }
+
+/// A merge leaves conflict markers in the manifest: `generate` and `check` both say so and
+/// give the way out, which works and moves no subnet (the lock keeps the address plan).
+#[test]
+fn a_merge_conflicted_manifest_names_the_way_out() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let lock = fs::read_to_string(setup.project.join("bulwark.lock")).unwrap();
+    let path = setup.project.join("infra/.bulwark-manifest.json");
+    let text = fs::read_to_string(&path).unwrap();
+    let conflicted = text.replacen(
+        "  \"files\": {\n",
+        "<<<<<<< HEAD\n  \"files\": {\n=======\n  \"files\": {\n>>>>>>> feature\n",
+        1,
+    );
+    fs::write(&path, conflicted).unwrap();
+    let way_out = "rm infra/.bulwark-manifest.json && bulwark generate bulwark.toml --out infra --force`; the address plan is kept in bulwark.lock, so no subnet moves";
+    let output = generate(&setup.project).code(3);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("merge conflict markers (line 4)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(way_out), "{stderr}");
+    let check = bulwark()
+        .current_dir(&setup.project)
+        .arg("check")
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&check.get_output().stdout).into_owned();
+    assert!(stdout.contains("merge conflict markers"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "fix: restore it from version control, or delete it and generate again: `{way_out}"
+        )),
+        "{stdout}"
+    );
+    // Following it.
+    fs::remove_file(&path).unwrap();
+    bulwark()
+        .current_dir(&setup.project)
+        .args(["generate", "bulwark.toml", "--out", "infra", "--force"])
+        .assert()
+        .success();
+    bulwark()
+        .current_dir(&setup.project)
+        .arg("check")
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(setup.project.join("bulwark.lock")).unwrap(),
+        lock
+    );
+}
+
+/// Two branches each record a subnet in the lock and conflict: both commands say how to
+/// resolve it; keeping both sides' lines then generates.
+#[test]
+fn a_merge_conflicted_lock_says_how_to_resolve_it() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let path = setup.project.join("bulwark.lock");
+    let lock = fs::read_to_string(&path).unwrap();
+    let conflicted = lock.replacen(
+        "\n[subnets.prod]\n",
+        "<<<<<<< HEAD\nadmin-integration = \"10.0.1.64/26\"\n=======\nreports-integration = \"10.0.1.64/26\"\n>>>>>>> feature\n\n[subnets.prod]\n",
+        1,
+    );
+    assert_ne!(conflicted, lock);
+    fs::write(&path, &conflicted).unwrap();
+    for command in ["generate", "check"] {
+        let output = bulwark()
+            .current_dir(&setup.project)
+            .arg(command)
+            .assert()
+            .code(3);
+        let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(
+                "bulwark.lock is not a bulwark address plan lock: it has merge conflict markers"
+            ) && stderr.contains("keep the subnet lines of both sides, remove the markers"),
+            "{command}: {stderr}"
+        );
+    }
+    let resolved: String = conflicted
+        .lines()
+        .filter(|line| {
+            !line.starts_with("<<<<<<<") && *line != "=======" && !line.starts_with(">>>>>>>")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    fs::write(&path, resolved).unwrap();
+    generate(&setup.project).success();
+    bulwark()
+        .current_dir(&setup.project)
+        .arg("check")
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&path).unwrap(), lock);
+}
+
+/// A symlink planted at the lock's name is neither followed out of the blueprint's folder
+/// for reading nor written through.
+#[test]
+fn a_symlinked_lock_is_not_followed_outside() {
+    let setup = setup();
+    symlink(
+        setup.victim.join("precious.txt"),
+        setup.project.join("bulwark.lock"),
+    )
+    .unwrap();
+    let output = generate(&setup.project).code(3);
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(stderr.contains("bulwark.lock"), "{stderr}");
+    victim_untouched(&setup);
+    // Nor a dangling one.
+    fs::remove_file(setup.project.join("bulwark.lock")).unwrap();
+    symlink(
+        setup.victim.join("new.txt"),
+        setup.project.join("bulwark.lock"),
+    )
+    .unwrap();
+    generate(&setup.project).code(3);
+    victim_untouched(&setup);
+}
+
+/// HTML in the blueprint reaches SECURITY.md as text, not markup: here a tag value that
+/// closes the code span it is shown in with a backtick; bulwark's own `<env>` placeholders
+/// in code spans stay as they are.
+#[test]
+fn html_in_the_blueprint_is_escaped_in_the_security_report() {
+    let setup = setup();
+    let path = setup.project.join("bulwark.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    let tagged = text.replacen(
+        "[components.",
+        "[tags]\nowner = \"x` <img src=x onerror=alert(1)> `y\"\n\n[components.",
+        1,
+    );
+    assert_ne!(tagged, text);
+    fs::write(&path, tagged).unwrap();
+    generate(&setup.project).success();
+    let report = fs::read_to_string(setup.project.join("infra/SECURITY.md")).unwrap();
+    assert!(!report.contains("<img"), "{report}");
+    assert!(
+        report.contains("`x` &lt;img src=x onerror=alert(1)> `y`"),
+        "{report}"
+    );
+    assert!(report.contains("-<env>`"), "{report}");
+}
+
+/// Through the builder API (no file, so no diagnostic position), an invisible character
+/// still never reaches the Bicep as itself: the printer writes it as an escape.
+#[test]
+fn invisible_characters_from_the_builder_api_are_escaped_in_the_bicep() {
+    use bulwark::blueprint::{Blueprint, Runtime, WebApp};
+    let blueprint = Blueprint::builder("shop", ["dev"])
+        .tag("owner", "team-\u{202e}nimda")
+        .component("web", WebApp::new(Runtime::Node22))
+        .build();
+    let generated = bulwark::generate(&blueprint, &bulwark::Options::default()).unwrap();
+    for (path, text) in &generated.files.files {
+        assert!(
+            !text
+                .chars()
+                .any(bulwark::blueprint::diagnostic::is_invisible_format),
+            "{path}"
+        );
+    }
+    let main = generated.files.get("main.bicep").unwrap();
+    assert!(main.contains("'team-\\u{202E}nimda'"), "{main}");
+}
+
+/// Each message the adversarial review found unclear, as it reads now.
+mod messages {
+    use super::*;
+
+    fn validate(dir: &Path, text: &str) -> String {
+        let path = dir.join("bulwark.toml");
+        fs::write(&path, text).unwrap();
+        let output = bulwark().arg("validate").arg(&path).output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    fn retail_with(from: &str, to: &str) -> String {
+        let text = fs::read_to_string(common::repo().join("blueprints/retail.toml")).unwrap();
+        let edited = text.replacen(from, to, 1);
+        assert_ne!(edited, text, "{from}");
+        edited
+    }
+
+    #[test]
+    fn a_dangling_symlink_out_says_what_it_is() {
+        let setup = setup();
+        symlink(setup.victim.join("gone"), setup.project.join("infra")).unwrap();
+        let output = generate(&setup.project).code(3);
+        let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("infra: a symlink to") && stderr.contains("which does not exist"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("File exists"), "{stderr}");
+        victim_untouched(&setup);
+    }
+
+    #[test]
+    fn an_unquoted_library_version_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = common::repo().join("tests/libraries/platform");
+        let text = format!(
+            "[app]\nname = \"shop\"\nenvironments = [\"dev\"]\n\n[libraries]\nplatform = {{ path = \"{}\", version = 1.4 }}\n\n[components.web]\nkind = \"web-app\"\nruntime = \"node:22\"\n",
+            library.display()
+        );
+        let stderr = validate(dir.path(), &text);
+        assert!(
+            stderr.contains("the version of library `platform` must be a string"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("version = \"1.4\""), "{stderr}");
+        assert!(!stderr.contains("needs \n"), "{stderr}");
+    }
+
+    #[test]
+    fn a_tab_in_an_admin_group_name_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = retail_with("\"retail-sql-admins\"", "\"retail\\tadmins\"");
+        let stderr = validate(dir.path(), &text);
+        assert!(
+            stderr.contains("holds a control character (U+0009, a tab)"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("needs its display name"), "{stderr}");
+    }
+
+    #[test]
+    fn a_bad_model_name_is_not_a_model_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = retail_with("model = \"gpt-4o-mini\"", "model = \"gpt 4o\"");
+        let stderr = validate(dir.path(), &text);
+        assert!(stderr.contains("`gpt 4o` is not a model name"), "{stderr}");
+        assert!(!stderr.contains("model model"), "{stderr}");
+    }
+
+    #[test]
+    fn cr_only_line_endings_report_real_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let stderr = validate(
+            dir.path(),
+            "[app]\rname = \"shop\"\renvironments = [\"dev\"]\r",
+        );
+        assert!(stderr.contains("bulwark.toml:2:1]"), "{stderr}");
+        assert!(stderr.contains(" 2 │ name = \"shop\""), "{stderr}");
+        assert!(!stderr.contains(" 0 │"), "{stderr}");
+        assert!(stderr.contains("old Mac line endings"), "{stderr}");
+    }
+
+    #[test]
+    fn a_megabyte_bad_value_is_not_echoed() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = retail_with(
+            "runtime = \"node:22\"",
+            &format!("runtime = \"{}\"", "x".repeat(1_000_000)),
+        );
+        let stderr = validate(dir.path(), &text);
+        assert!(stderr.len() < 2_000, "{} bytes of errors", stderr.len());
+        assert!(
+            stderr.contains("(the line is too long to show)"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn new_keeps_a_library_path_with_a_quote_and_quotes_the_cd_hint() {
+        let root = tempfile::tempdir().unwrap();
+        let library = root.path().join("lib\"q");
+        fs::create_dir_all(&library).unwrap();
+        let source = common::repo().join("tests/libraries/platform");
+        for entry in fs::read_dir(&source).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                fs::copy(entry.path(), library.join(entry.file_name())).unwrap();
+            } else {
+                // One level of template folders is all the test library has.
+                let sub = library.join(entry.file_name());
+                fs::create_dir_all(&sub).unwrap();
+                for file in fs::read_dir(entry.path()).unwrap() {
+                    let file = file.unwrap();
+                    fs::copy(file.path(), sub.join(file.file_name())).unwrap();
+                }
+            }
+        }
+        let output = bulwark()
+            .current_dir(root.path())
+            .args([
+                "new",
+                "my proj",
+                "--library",
+                "lib\"q",
+                "--template",
+                "platform/starter",
+            ])
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&output.get_output().stdout).into_owned();
+        assert!(stdout.contains("  cd 'my proj'\n"), "{stdout}");
+        let blueprint = fs::read_to_string(root.path().join("my proj/bulwark.toml")).unwrap();
+        assert!(blueprint.contains("path = '../lib\"q'"), "{blueprint}");
+        bulwark()
+            .current_dir(root.path().join("my proj"))
+            .arg("check")
+            .assert()
+            .success();
+    }
+}
+
+/// Make every write of `generate` fail in turn, from the journal on, as a disk that fills
+/// up would (`BULWARK_FAIL_WRITE`): the run stops with the error, and the folder and the
+/// lock are then either wholly the old generation, or `check` says a generation was
+/// interrupted and the next `generate` finishes it; no temporary file is ever left.
+#[test]
+fn a_generate_whose_writes_fail_leaves_the_old_generation_or_a_finishable_one() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let infra = setup.project.join("infra");
+    let lock = setup.project.join("bulwark.lock");
+    let old = snapshot(&infra);
+    let old_lock = fs::read(&lock).unwrap();
+    let blueprint = fs::read_to_string(setup.project.join("bulwark.toml")).unwrap();
+    // Files change, the vault's module goes and a new subnet changes the lock.
+    let next = format!(
+        "{}\n[components.admin]\nkind = \"web-app\"\nruntime = \"node:22\"\n",
+        shop_without_vault(&blueprint)
+    );
+    fs::write(setup.project.join("bulwark.toml"), &next).unwrap();
+    let (mut untouched, mut finished_later) = (0, 0);
+    for write in 0..200 {
+        restore(&infra, &old);
+        fs::write(&lock, &old_lock).unwrap();
+        let run = bulwark()
+            .current_dir(&setup.project)
+            .arg("generate")
+            .env("BULWARK_FAIL_WRITE", write.to_string())
+            .output()
+            .unwrap();
+        if run.status.success() {
+            assert!(
+                untouched >= 1 && finished_later >= 5,
+                "{untouched} {finished_later}"
+            );
+            return;
+        }
+        let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+        assert_eq!(run.status.code(), Some(3), "write {write}: {stderr}");
+        assert!(
+            stderr.contains("injected by BULWARK_FAIL_WRITE"),
+            "{stderr}"
+        );
+        let leftovers = |files: &std::collections::BTreeMap<String, Vec<u8>>| {
+            files.keys().any(|path| path.contains(".tmp"))
+        };
+        let after = snapshot(&infra);
+        assert!(!leftovers(&after), "write {write}: {:?}", after.keys());
+        assert!(
+            !leftovers(&snapshot(&setup.project)),
+            "write {write}: a temporary file beside the blueprint"
+        );
+        if after == old && fs::read(&lock).unwrap() == old_lock {
+            untouched += 1;
+            continue;
+        }
+        let check = bulwark()
+            .current_dir(&setup.project)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&check.stdout).contains("was interrupted"),
+            "write {write}: neither old nor recoverable"
+        );
+        generate(&setup.project).success();
+        bulwark()
+            .current_dir(&setup.project)
+            .arg("check")
+            .assert()
+            .success();
+        assert!(
+            fs::read_to_string(&lock)
+                .unwrap()
+                .contains("admin-integration"),
+            "write {write}"
+        );
+        assert!(!leftovers(&snapshot(&infra)), "write {write}");
+        finished_later += 1;
+    }
+    panic!("generate never succeeded");
+}

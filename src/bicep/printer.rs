@@ -273,7 +273,10 @@ fn push_comment(out: &mut String, indent: usize, text: &str) {
     if !text.is_empty() {
         out.push(' ');
         out.extend(text.chars().map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}')
+                || crate::blueprint::diagnostic::is_invisible_format(c)
+            {
                 ' '
             } else {
                 c
@@ -305,7 +308,10 @@ fn escape_into(out: &mut String, text: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c if c.is_control() => {
+            // Invisible formatting characters (bidirectional overrides, zero-width) are
+            // written as escapes, so the text reads as what it is. Blueprints refuse them;
+            // this keeps the builder API and libraries from slipping them through.
+            c if c.is_control() || crate::blueprint::diagnostic::is_invisible_format(c) => {
                 let _ = write!(out, "\\u{{{:X}}}", u32::from(c));
             }
             c => out.push(c),

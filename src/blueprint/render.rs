@@ -22,9 +22,15 @@ pub fn render(diagnostics: &[Diagnostic], source: Option<&Source<'_>>, color: bo
         .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
+        let long_lines = match (&diagnostic.span, source) {
+            (Some(span), Some(source)) => has_long_lines(source.text, span),
+            _ => false,
+        };
         let report = Report {
             diagnostic,
-            source: source.map(|s| NamedSource::new(s.name, s.text.to_string())),
+            source: source
+                .filter(|_| !long_lines)
+                .map(|s| NamedSource::new(s.name, s.text.to_string())),
             text_len: source.map_or(0, |s| s.text.len()),
         };
         if handler.render_report(&mut out, &report).is_err() {
@@ -35,11 +41,39 @@ pub fn render(diagnostics: &[Diagnostic], source: Option<&Source<'_>>, color: bo
             (Some(_), _, Some(source)) if source.text.is_empty() => {
                 out.push_str(&format!("  at: {}:1:1\n", source.name));
             }
+            (Some(span), _, Some(source)) if long_lines => {
+                let (line, column) = line_column(source.text, span.start);
+                out.push_str(&format!(
+                    "  at: {}:{line}:{column} (the line is too long to show)\n",
+                    source.name
+                ));
+            }
             _ => {}
         }
         out.push('\n');
     }
     out
+}
+
+/// The longest source line a diagnostic shows with a caret; past it (a megabyte of value on
+/// one line) the location is given in words, so the output stays as short as the message.
+const MAX_SHOWN_LINE: usize = 400;
+
+/// Whether the lines a caret would show for `span` (with one line of context each side)
+/// include one longer than [`MAX_SHOWN_LINE`].
+fn has_long_lines(text: &str, span: &std::ops::Range<usize>) -> bool {
+    let start = floor_char_boundary(text, span.start.min(text.len()));
+    let end = floor_char_boundary(text, span.end.clamp(start, text.len()));
+    // From the start of the line before the span to the end of the line after it.
+    let line_start = text[..start].rfind('\n').unwrap_or(0);
+    let from = text[..line_start].rfind('\n').map_or(0, |at| at + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |at| end + at + 1);
+    let to = text[line_end.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |at| line_end + at);
+    text[from..to]
+        .split('\n')
+        .any(|line| line.len() > MAX_SHOWN_LINE)
 }
 
 /// One line per diagnostic, `file:line:col: severity[code]: message`, for logs and tests.
@@ -68,11 +102,15 @@ pub fn render_short(diagnostics: &[Diagnostic], source: Option<&Source<'_>>) -> 
 
 /// The blueprint text as it is safe to show in a terminal: control characters and invisible
 /// or bidirectional formatting characters become `?` or U+FFFD of the same byte length, so
-/// spans still point at the same text.
+/// spans still point at the same text. A carriage return not followed by a line feed (a
+/// file saved with old Mac line endings) becomes a line feed, so lines are counted as the
+/// editor shows them.
 pub fn displayable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            '\r' if chars.peek() != Some(&'\n') => out.push('\n'),
             '\n' | '\t' | '\r' => out.push(c),
             c if super::diagnostic::is_hidden(c) => match c.len_utf8() {
                 3 => out.push('\u{fffd}'),

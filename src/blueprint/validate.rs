@@ -1378,9 +1378,9 @@ fn validate_component(
                         }
                     }),
                 );
-                for (field, value) in [
-                    ("model", &deployment.model),
-                    ("version", &deployment.version),
+                for (field, what, value) in [
+                    ("model", "model name", &deployment.model),
+                    ("version", "model version", &deployment.version),
                 ] {
                     if value.is_empty()
                         || !value
@@ -1388,7 +1388,7 @@ fn validate_component(
                             .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
                     {
                         diagnostics.push(
-                            Diagnostic::error("invalid-model", format!("`{}` is not a model {field}", shown(value)))
+                            Diagnostic::error("invalid-model", format!("`{}` is not a {what}", shown(value)))
                                 .at(format!("{deployment_path}.{field}"))
                                 .expected("letters, digits, dots and hyphens, e.g. `gpt-4o-mini` / `2024-07-18`")
                                 .help("use the model name and version Azure OpenAI lists for your region"),
@@ -2086,18 +2086,34 @@ fn check_override_image_tag(
 }
 
 fn validate_admin_group(path: &str, group: &AdminGroup, diagnostics: &mut Vec<Diagnostic>) {
-    if group.name.trim().is_empty()
-        || group.name.chars().any(|c| c.is_control())
-        || group.name.len() > 128
-    {
+    let name = &group.name;
+    let problem = if name.trim().is_empty() {
+        Some("the admin group needs its display name".to_string())
+    } else if let Some(c) = name.chars().find(|c| c.is_control()) {
+        Some(format!(
+            "the admin group's name `{}` holds a control character (U+{:04X}{}); a display name is one line of text",
+            shown(name),
+            u32::from(c),
+            match c {
+                '\t' => ", a tab",
+                '\n' | '\r' => ", a line break",
+                _ => "",
+            }
+        ))
+    } else if name.chars().count() > 128 {
+        Some(format!(
+            "the admin group's name is {} characters long, more than the 128 a group display name may have",
+            name.chars().count()
+        ))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
         diagnostics.push(
-            Diagnostic::error(
-                "invalid-admin-group",
-                "the admin group needs its display name",
-            )
-            .at(format!("{path}.admin_group.name"))
-            .expected("the Entra group's display name")
-            .help("the group whose members administer the server; keep it small"),
+            Diagnostic::error("invalid-admin-group", problem)
+                .at(format!("{path}.admin_group.name"))
+                .expected("the Entra group's display name, up to 128 characters on one line")
+                .help("the group whose members administer the server; keep it small"),
         );
     }
     if !is_guid(&group.object_id) {

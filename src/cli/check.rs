@@ -17,6 +17,9 @@ pub struct Args {
     /// `text` (default) or `json` for machines.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// The address plan lock; default `<blueprint stem>.lock` beside the blueprint.
+    #[arg(long)]
+    lock: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -30,12 +33,26 @@ pub fn run(args: Args) -> u8 {
         Ok(lock) => lock,
         Err(code) => return code,
     };
-    let (_, generated) = match super::load_and_generate(&args.blueprint, &args.out, false) {
-        Ok(loaded) => loaded,
+    let lock_file = match super::lock_file(&args.blueprint, args.lock.as_deref()) {
+        Ok(lock_file) => lock_file,
         Err(code) => return code,
     };
+    let (file, generated) =
+        match super::load_and_generate(&args.blueprint, &args.out, &lock_file, false) {
+            Ok(loaded) => loaded,
+            Err(code) => return code,
+        };
     let name = args.blueprint.display().to_string();
-    let drift = match output::check(&args.out, &generated.files, &generated.manifest) {
+    let address_lock = output::LockWrite {
+        text: output::render_lock(&generated.address_plan, &file.label),
+        file: lock_file.clone(),
+    };
+    let drift = match output::check(
+        &args.out,
+        &generated.files,
+        &generated.manifest,
+        Some(&address_lock),
+    ) {
         Ok(drift) => drift,
         Err(error) => {
             super::stderr(&format!("error: {error}\n"));
@@ -43,11 +60,11 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let out = args.out.display().to_string();
-    let fix = format!(
-        "bulwark generate {} --out {}",
-        shell_word(&name),
-        shell_word(&out)
-    );
+    let fix = if drift.manifest_broken {
+        super::broken_manifest_help(&args.blueprint, &args.out, &lock_file, args.lock.as_deref())
+    } else {
+        super::generate_command(&args.blueprint, &args.out, args.lock.as_deref())
+    };
     if args.format == Format::Json {
         let report = serde_json::json!({
             "in_sync": drift.in_sync(),
@@ -57,6 +74,7 @@ pub fn run(args: Args) -> u8 {
             "missing": drift.missing,
             "orphaned": drift.orphaned,
             "manifest": drift.manifest,
+            "lock": drift.lock,
             "fix": if drift.in_sync() { None } else { Some(&fix) },
         });
         super::stdout(&format!(
@@ -93,15 +111,22 @@ pub fn run(args: Args) -> u8 {
     if let Some(reason) = &drift.manifest {
         text.push_str(&format!("manifest: {out}/{}: {reason}\n", output::MANIFEST));
     }
+    if let Some(reason) = &drift.lock {
+        text.push_str(&format!(
+            "address plan lock: {}: {reason}\n",
+            lock_file.path().display()
+        ));
+    }
     text.push_str(&format!(
         "{out} has drifted from {name}: {} changed, {} missing, {} orphaned{}\n",
         drift.changed.len(),
         drift.missing.len(),
         drift.orphaned.len(),
-        if drift.manifest.is_some() {
-            ", manifest out of date"
-        } else {
-            ""
+        match (drift.manifest.is_some(), drift.lock.is_some()) {
+            (true, true) => ", manifest and address plan lock out of date",
+            (true, false) => ", manifest out of date",
+            (false, true) => ", address plan lock out of date",
+            (false, false) => "",
         }
     ));
     text.push_str(&format!("fix: {fix}\n"));
@@ -129,17 +154,4 @@ fn colorize(diff: &str, color: bool) -> String {
             format!("\x1b[{code}m{line}\x1b[0m\n")
         })
         .collect()
-}
-
-/// A path as a shell word, quoted when it needs to be, for the fix command.
-fn shell_word(text: &str) -> String {
-    if !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-    {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }

@@ -30,10 +30,16 @@ pub fn run(args: Args) -> u8 {
         Ok(lock) => lock,
         Err(code) => return code,
     };
-    let (file, generated) = match super::load_and_generate(&args.blueprint, &args.out, true) {
-        Ok(loaded) => loaded,
+    // Read only: the bootstrap does not depend on where subnets lie, and writes no lock.
+    let lock_file = match super::lock_file(&args.blueprint, None) {
+        Ok(lock_file) => lock_file,
         Err(code) => return code,
     };
+    let (file, generated) =
+        match super::load_and_generate(&args.blueprint, &args.out, &lock_file, true) {
+            Ok(loaded) => loaded,
+            Err(code) => return code,
+        };
     let files = match bulwark::deployer::bootstrap(&generated.plan, &file.label) {
         Ok(files) => files,
         Err(problem) => {
@@ -50,12 +56,7 @@ pub fn run(args: Args) -> u8 {
         };
     }
     let _lock = lock;
-    let manifest = Manifest::for_files(
-        &files,
-        &file.label,
-        &generated.manifest.libraries,
-        Default::default(),
-    );
+    let manifest = Manifest::for_files(&files, &file.label, &generated.manifest.libraries);
     let folder = args.out.join(FOLDER);
     let shown = folder.display();
     match output::write_beneath(&args.out, FOLDER, &files, &manifest, args.force) {

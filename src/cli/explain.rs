@@ -12,9 +12,13 @@ pub struct Args {
     /// `markdown` (default) or `json` for machines.
     #[arg(long, value_enum, default_value_t = Format::Markdown)]
     format: Format,
-    /// The directory `bulwark generate` writes, whose manifest keeps the address plan.
+    /// The directory `bulwark generate` writes (an older manifest there may hold the address
+    /// plan, before the lock does).
     #[arg(long, short, default_value = "infra")]
     out: PathBuf,
+    /// The address plan lock; default `<blueprint stem>.lock` beside the blueprint.
+    #[arg(long)]
+    lock: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,7 +28,12 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    let (file, generated) = match super::load_and_generate(&args.blueprint, &args.out, true) {
+    let lock = match super::lock_file(&args.blueprint, args.lock.as_deref()) {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
+    let (file, generated) = match super::load_and_generate(&args.blueprint, &args.out, &lock, true)
+    {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };

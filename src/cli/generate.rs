@@ -15,6 +15,10 @@ pub struct Args {
     /// Overwrite files in the output directory even if bulwark did not generate them.
     #[arg(long)]
     force: bool,
+    /// The address plan lock (where each subnet lies), written with the output. Default:
+    /// `<blueprint stem>.lock` beside the blueprint (`bulwark.lock` for a blueprint on stdin).
+    #[arg(long)]
+    lock: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -24,10 +28,15 @@ pub fn run(args: Args) -> u8 {
         Ok(lock) => lock,
         Err(code) => return code,
     };
-    let (_, generated) = match super::load_and_generate(&args.blueprint, &args.out, true) {
-        Ok(loaded) => loaded,
+    let lock_file = match super::lock_file(&args.blueprint, args.lock.as_deref()) {
+        Ok(lock_file) => lock_file,
         Err(code) => return code,
     };
+    let (file, generated) =
+        match super::load_and_generate(&args.blueprint, &args.out, &lock_file, true) {
+            Ok(loaded) => loaded,
+            Err(code) => return code,
+        };
     if !lock.is_held() {
         lock = match super::lock_out(&args.out, true) {
             Ok(lock) => lock,
@@ -35,7 +44,17 @@ pub fn run(args: Args) -> u8 {
         };
     }
     let _lock = lock;
-    match output::write(&args.out, &generated.files, &generated.manifest, args.force) {
+    let address_lock = output::LockWrite {
+        text: output::render_lock(&generated.address_plan, &file.label),
+        file: lock_file.clone(),
+    };
+    match output::write(
+        &args.out,
+        &generated.files,
+        &generated.manifest,
+        Some(&address_lock),
+        args.force,
+    ) {
         Ok(report) => {
             let out = args.out.display();
             super::stdout(&format!(
@@ -44,6 +63,12 @@ pub fn run(args: Args) -> u8 {
                 report.unchanged.len(),
                 report.removed.len()
             ));
+            if report.lock_written {
+                super::stdout(&format!(
+                    "{}: the address plan, written; commit it with the blueprint\n",
+                    lock_file.path().display()
+                ));
+            }
             for path in &report.kept {
                 super::stdout(&format!(
                     "{out}: kept {path}: no longer generated, but edited by hand\n"
@@ -62,6 +87,18 @@ pub fn run(args: Args) -> u8 {
                 "error: {error}\n  help: `bulwark check` shows the edits; put them in the blueprint, then pass --force to replace the files\n"
             ));
             exit::INVALID
+        }
+        Err(error @ OutputError::BadManifest { .. }) => {
+            super::stderr(&format!(
+                "error: {error}\n  help: {}\n",
+                super::broken_manifest_help(
+                    &args.blueprint,
+                    &args.out,
+                    &lock_file,
+                    args.lock.as_deref()
+                )
+            ));
+            exit::IO
         }
         Err(error) => {
             super::stderr(&format!("error: {error}\n"));

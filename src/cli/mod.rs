@@ -12,6 +12,7 @@ mod validate;
 
 use bulwark::blueprint::render::{self, Source};
 use bulwark::blueprint::{self, Blueprint, Diagnostic};
+use bulwark::output::LockFile;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -111,19 +112,45 @@ pub fn lock_out(out: &Path, create: bool) -> Result<bulwark::output::FolderLock,
     })
 }
 
-/// Load a blueprint and generate it as it is written to `out`: keeping the address plan the
-/// manifest there records, with the security report. Prints the diagnostics (warnings too,
-/// if asked); on failure returns the exit code.
+/// The address plan lock of a blueprint: `--lock` when given, else `<stem>.lock` beside it.
+pub fn lock_file(blueprint: &Path, explicit: Option<&Path>) -> Result<LockFile, u8> {
+    let lock = match explicit {
+        Some(path) => LockFile::at(path),
+        None => LockFile::beside(blueprint),
+    };
+    lock.filter(|lock| lock.path() != blueprint).ok_or_else(|| {
+        stderr(&format!(
+            "error: the address plan lock of {} would be the blueprint itself
+  help: name the blueprint `*.toml`, or pass --lock with another path
+",
+            blueprint.display()
+        ));
+        exit::INVALID
+    })
+}
+
+/// Load a blueprint and generate it as it is written to `out`: keeping the address plan its
+/// lock (or, before there is one, the manifest in `out`) records, with the security report.
+/// Prints the diagnostics (warnings too, if asked); on failure returns the exit code.
 pub fn load_and_generate(
     blueprint: &Path,
     out: &Path,
+    lock: &LockFile,
     show_warnings: bool,
 ) -> Result<(LoadedFile, bulwark::Generated), u8> {
     let file = load(blueprint)?;
     let name = blueprint.display().to_string();
+    let previous_address_plan = bulwark::output::Manifest::previous_address_plan(out, Some(lock))
+        .map_err(|error| {
+        stderr(&format!(
+            "error: {error}
+"
+        ));
+        exit::IO
+    })?;
     let options = bulwark::Options {
         blueprint_label: file.label.clone(),
-        previous_address_plan: bulwark::output::Manifest::previous_address_plan(out),
+        previous_address_plan,
         ..bulwark::Options::default()
     };
     let mut generated = match bulwark::generate(&file.blueprint, &options) {
@@ -277,4 +304,62 @@ pub fn diagnostics_for(file: &LoadedFile, mut diagnostics: Vec<Diagnostic>) -> V
 
 pub fn default_blueprint() -> PathBuf {
     PathBuf::from("bulwark.toml")
+}
+
+/// A path as a shell word, quoted when it needs to be, for the fix command.
+pub fn shell_word(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// The `bulwark generate` command for these paths, as shell words.
+pub fn generate_command(blueprint: &Path, out: &Path, explicit_lock: Option<&Path>) -> String {
+    let mut command = format!(
+        "bulwark generate {} --out {}",
+        shell_word(&blueprint.display().to_string()),
+        shell_word(&out.display().to_string())
+    );
+    if let Some(lock) = explicit_lock {
+        command.push_str(&format!(
+            " --lock {}",
+            shell_word(&lock.display().to_string())
+        ));
+    }
+    command
+}
+
+/// The way out of a broken manifest (a merge conflict, a bad edit): a command that writes
+/// a new one. Without a lock yet, deleting the manifest would lose the address plan, so
+/// restoring it comes first.
+pub fn broken_manifest_help(
+    blueprint: &Path,
+    out: &Path,
+    lock: &LockFile,
+    explicit_lock: Option<&Path>,
+) -> String {
+    let manifest = out.join(bulwark::output::MANIFEST);
+    let command = format!(
+        "rm {} && {} --force",
+        shell_word(&manifest.display().to_string()),
+        generate_command(blueprint, out, explicit_lock)
+    );
+    let lock_path = lock.path();
+    if lock.read().is_ok_and(|record| record.is_some()) {
+        format!(
+            "restore it from version control, or delete it and generate again: `{command}`; the address plan is kept in {}, so no subnet moves",
+            lock_path.display()
+        )
+    } else {
+        format!(
+            "restore it from version control (it still holds the address plan: {} does not exist yet), then run generate; deleting it (`{command}`) may move subnets",
+            lock_path.display()
+        )
+    }
 }

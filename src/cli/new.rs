@@ -23,6 +23,7 @@ pub struct Args {
 }
 
 const BLUEPRINT: &str = "bulwark.toml";
+const LOCK: &str = "bulwark.lock";
 const OUT: &str = "infra";
 
 /// A template and, for a library's, the library it came from.
@@ -132,7 +133,7 @@ pub fn run(args: Args) -> u8 {
     );
     let extra = scaffold::project_files(&generated, BLUEPRINT, OUT);
 
-    let mut targets: Vec<String> = vec![BLUEPRINT.to_string()];
+    let mut targets: Vec<String> = vec![BLUEPRINT.to_string(), LOCK.to_string()];
     targets.extend(generated.files.paths().map(|path| format!("{OUT}/{path}")));
     targets.push(format!("{OUT}/{}", output::MANIFEST));
     targets.extend(extra.iter().map(|(path, _)| path.clone()));
@@ -174,10 +175,15 @@ pub fn run(args: Args) -> u8 {
     let write = || -> std::io::Result<()> {
         let folder = bulwark::confined::Folder::create(&args.dir)?;
         folder.write_new(BLUEPRINT, text.as_bytes())?;
+        folder.write_new(
+            LOCK,
+            output::render_lock(&generated.address_plan, BLUEPRINT).as_bytes(),
+        )?;
         output::write(
             &args.dir.join(OUT),
             &generated.files,
             &generated.manifest,
+            None,
             false,
         )
         .map_err(|error| std::io::Error::other(error.to_string()))?;
@@ -199,13 +205,16 @@ pub fn run(args: Args) -> u8 {
         .map(|input| input.variable.as_str())
         .collect();
     let mut text = format!(
-        "created {dir}/{BLUEPRINT} from template {}\ncreated {dir}/{OUT}/ ({} files and {})\ncreated {dir}/.github/workflows/infra.yml\ncreated {dir}/README.md\n\nnext:\n",
+        "created {dir}/{BLUEPRINT} from template {}\ncreated {dir}/{LOCK} (the address plan)\ncreated {dir}/{OUT}/ ({} files and {})\ncreated {dir}/.github/workflows/infra.yml\ncreated {dir}/README.md\n\nnext:\n",
         template.name,
         generated.files.files.len(),
         output::MANIFEST
     );
     if args.dir != Path::new(".") {
-        text.push_str(&format!("  cd {dir}\n"));
+        text.push_str(&format!(
+            "  cd {}\n",
+            super::shell_word(&args.dir.display().to_string())
+        ));
     }
     text.push_str(&format!(
         "  edit {BLUEPRINT}, then run `bulwark generate` (and `bulwark check` to see it is in sync)\n  in GitHub, create the environments {} with variables AZURE_CLIENT_ID, AZURE_TENANT_ID,\n  AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP{}\n",

@@ -3,7 +3,7 @@
 //! generator and library versions) is current. Line endings are normalised first, so a
 //! Windows checkout is not drift.
 
-use super::{JOURNAL, MANIFEST, Manifest, OutputError};
+use super::{JOURNAL, LockWrite, MANIFEST, Manifest, OutputError};
 use crate::confined::Folder;
 use crate::emit::FileSet;
 use serde::Serialize;
@@ -20,6 +20,11 @@ pub struct Drift {
     pub orphaned: Vec<String>,
     /// Why the manifest differs, when it does: e.g. a new generator or library version.
     pub manifest: Option<String>,
+    /// Whether the manifest on disk cannot be read at all (e.g. a merge conflict), so
+    /// `generate` alone cannot fix the drift.
+    pub manifest_broken: bool,
+    /// Why the address plan lock beside the blueprint differs, when it does.
+    pub lock: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,6 +39,7 @@ impl Drift {
             && self.missing.is_empty()
             && self.orphaned.is_empty()
             && self.manifest.is_none()
+            && self.lock.is_none()
     }
 }
 
@@ -85,8 +91,14 @@ pub fn unified_diff(path: &str, on_disk: &str, generated: &str) -> String {
         .to_string()
 }
 
-/// Compare `files` (and the manifest they imply) with the directory `dir`.
-pub fn check(dir: &Path, files: &FileSet, manifest: &Manifest) -> Result<Drift, OutputError> {
+/// Compare `files` (and the manifest they imply) with the directory `dir`, and the address
+/// plan `lock` with the one beside the blueprint.
+pub fn check(
+    dir: &Path,
+    files: &FileSet,
+    manifest: &Manifest,
+    lock: Option<&LockWrite>,
+) -> Result<Drift, OutputError> {
     let mut drift = Drift::default();
     let folder = Folder::open(dir).map_err(|error| OutputError::Io {
         path: dir.to_path_buf(),
@@ -116,6 +128,7 @@ pub fn check(dir: &Path, files: &FileSet, manifest: &Manifest) -> Result<Drift, 
         }
         Err(OutputError::BadManifest { message, .. }) => {
             drift.manifest = Some(format!("{MANIFEST} is not a bulwark manifest: {message}"));
+            drift.manifest_broken = true;
             None
         }
         Err(error) => return Err(error),
@@ -127,6 +140,15 @@ pub fn check(dir: &Path, files: &FileSet, manifest: &Manifest) -> Result<Drift, 
             }
         }
         drift.manifest = manifest_difference(&previous, manifest);
+    }
+    if let Some(lock) = lock {
+        drift.lock = match lock.file.read_text()? {
+            None => Some("it is missing; generate writes it".to_string()),
+            Some(text) if text != lock.text => {
+                Some("it records another address plan than the blueprint's".to_string())
+            }
+            Some(_) => None,
+        };
     }
     if folder.is_some_and(|folder| folder.exists(JOURNAL)) {
         drift.manifest = Some(format!(
@@ -140,6 +162,12 @@ pub fn check(dir: &Path, files: &FileSet, manifest: &Manifest) -> Result<Drift, 
 fn manifest_difference(previous: &Manifest, current: &Manifest) -> Option<String> {
     if previous == current {
         return None;
+    }
+    if !previous.address_plan.is_empty() {
+        return Some(
+            "it still holds the address plan, which now lives in the lock beside the blueprint"
+                .into(),
+        );
     }
     let mut reasons = Vec::new();
     if previous.generator != current.generator {

@@ -3,9 +3,11 @@
 //! generates and refuse to overwrite anything it did not write.
 
 mod check;
+mod lock;
 
 use crate::confined::{Folder, check_relative, stage};
 pub use check::{ChangedFile, Drift, check, normalize, unified_diff};
+pub use lock::{LockFile, parse as parse_lock, render as render_lock};
 
 use crate::emit::{FileSet, GENERATOR};
 use serde::{Deserialize, Serialize};
@@ -26,9 +28,9 @@ pub struct Manifest {
     pub libraries: BTreeMap<String, String>,
     /// Path → `sha256:<hex>` of the content as generated (LF line endings).
     pub files: BTreeMap<String, String>,
-    /// Environment → subnet → range: the address plan the files use. The next generation
-    /// keeps these ranges, so adding or removing a component never moves another's subnet.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Environment → subnet → range, as manifests before the address plan lock recorded it:
+    /// read (when there is no lock yet) so upgrading moves no subnet, never written again.
+    #[serde(default, skip_serializing)]
     pub address_plan: crate::plan::AddressRecord,
 }
 
@@ -37,7 +39,6 @@ impl Manifest {
         files: &FileSet,
         blueprint_label: &str,
         libraries: &BTreeMap<String, String>,
-        address_plan: crate::plan::AddressRecord,
     ) -> Self {
         Manifest {
             generator: GENERATOR.to_string(),
@@ -48,7 +49,7 @@ impl Manifest {
                 .iter()
                 .map(|(path, text)| (path.clone(), hash(text.as_bytes())))
                 .collect(),
-            address_plan,
+            address_plan: BTreeMap::new(),
         }
     }
 
@@ -58,12 +59,20 @@ impl Manifest {
         text
     }
 
-    /// The address plan recorded in `dir`'s manifest, if it has a readable one.
-    pub fn previous_address_plan(dir: &Path) -> crate::plan::AddressRecord {
-        match Manifest::read(dir) {
+    /// The address plan to keep: the lock's, else (before the first generation that writes
+    /// a lock) the one an older manifest in `dir` recorded. A broken lock is an error; a
+    /// broken manifest is reported when the folder is written or checked.
+    pub fn previous_address_plan(
+        dir: &Path,
+        lock: Option<&LockFile>,
+    ) -> Result<crate::plan::AddressRecord, OutputError> {
+        if let Some(record) = lock.map(LockFile::read).transpose()?.flatten() {
+            return Ok(record);
+        }
+        Ok(match Manifest::read(dir) {
             Ok(Some(manifest)) => manifest.address_plan,
             _ => BTreeMap::new(),
-        }
+        })
     }
 
     pub fn read(dir: &Path) -> Result<Option<Manifest>, OutputError> {
@@ -82,6 +91,12 @@ impl Manifest {
             return Ok(None);
         };
         let text = normalize(&String::from_utf8_lossy(&bytes));
+        if let Some(line) = conflict_markers(&text) {
+            return Err(OutputError::BadManifest {
+                path,
+                message: format!("it has merge conflict markers (line {line})"),
+            });
+        }
         let manifest: Manifest =
             serde_json::from_str(&text).map_err(|error| OutputError::BadManifest {
                 path: path.clone(),
@@ -90,6 +105,16 @@ impl Manifest {
         refuse_outside(&path, manifest.files.keys())?;
         Ok(Some(manifest))
     }
+}
+
+/// The line of the first merge conflict marker in `text` (`<<<<<<< `, `=======`,
+/// `>>>>>>> ` at the start of a line), if any.
+pub(crate) fn conflict_markers(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            line.starts_with("<<<<<<<") || line == "=======" || line.starts_with(">>>>>>>")
+        })
+        .map(|index| index + 1)
 }
 
 /// A manifest or journal naming a path outside the output folder is not trusted at all.
@@ -132,6 +157,11 @@ pub enum OutputError {
         path: PathBuf,
         message: String,
     },
+    /// The address plan lock beside the blueprint cannot be read as one.
+    BadLock {
+        path: PathBuf,
+        message: String,
+    },
     Io {
         path: PathBuf,
         error: io::Error,
@@ -157,6 +187,11 @@ impl fmt::Display for OutputError {
             OutputError::BadManifest { path, message } => {
                 write!(f, "{} is not a bulwark manifest: {message}", path.display())
             }
+            OutputError::BadLock { path, message } => write!(
+                f,
+                "{} is not a bulwark address plan lock: {message}",
+                path.display()
+            ),
             OutputError::Io { path, error } => write!(f, "{}: {error}", path.display()),
         }
     }
@@ -171,6 +206,8 @@ pub struct WriteReport {
     pub removed: Vec<String>,
     /// Files bulwark no longer generates but that were edited by hand, so are left in place.
     pub kept: Vec<String>,
+    /// Whether the address plan lock was written (it changed).
+    pub lock_written: bool,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
@@ -180,18 +217,27 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     }
 }
 
-/// Write `files` under `dir`. Every file is staged in a fresh temporary file beside its
-/// target and renamed into place only after all of them were staged, then the manifest is
-/// written last. Every path is resolved beneath `dir` (see [`crate::confined`]).
+/// The address plan lock a generation writes beside its blueprint, and its text.
+#[derive(Debug, Clone)]
+pub struct LockWrite {
+    pub file: LockFile,
+    pub text: String,
+}
+
+/// Write `files` under `dir`, and the address plan `lock` beside the blueprint, as one
+/// commit (see [`Journal`]). Every file is staged in a fresh temporary file beside its
+/// target and renamed into place; the manifest is written last. Every path is resolved
+/// beneath `dir`, the lock beneath its own folder (see [`crate::confined`]).
 pub fn write(
     dir: &Path,
     files: &FileSet,
     manifest: &Manifest,
+    lock: Option<&LockWrite>,
     force: bool,
 ) -> Result<WriteReport, OutputError> {
     check_generated_paths(files);
     let folder = Folder::create(dir).map_err(io_error(dir))?;
-    write_folder(&folder, files, manifest, force)
+    write_folder(&folder, files, manifest, lock, force)
 }
 
 /// Write `files` into the folder `sub` of `dir`, as [`write`] writes into `dir`, with the
@@ -211,7 +257,7 @@ pub fn write_beneath(
     let folder = Folder::create(dir)
         .and_then(|parent| parent.subfolder(sub))
         .map_err(io_error(&dir.join(sub)))?;
-    write_folder(&folder, files, manifest, force)
+    write_folder(&folder, files, manifest, None, force)
 }
 
 fn check_generated_paths(files: &FileSet) {
@@ -226,10 +272,12 @@ fn write_folder(
     folder: &Folder,
     files: &FileSet,
     manifest: &Manifest,
+    lock: Option<&LockWrite>,
     force: bool,
 ) -> Result<WriteReport, OutputError> {
+    let lock_file = lock.map(|lock| &lock.file);
     if let Some(journal) = Journal::read(folder)? {
-        journal.apply(folder)?;
+        journal.apply(folder, lock_file)?;
     }
     let previous = Manifest::read_in(folder)?;
     let recorded = |path: &str| previous.as_ref().and_then(|m| m.files.get(path));
@@ -274,7 +322,18 @@ fn write_folder(
             }
         }
     }
+    // The lock is rewritten only when the plan it records changed.
+    let lock_text = match lock {
+        Some(lock) if lock.file.read_text()?.as_deref() != Some(lock.text.as_str()) => {
+            Some(JournalLock {
+                name: lock.file.name.clone(),
+                text: lock.text.clone(),
+            })
+        }
+        _ => None,
+    };
     let journal = Journal {
+        lock: lock_text,
         write: to_write
             .iter()
             .map(|(path, text)| ((*path).clone(), (*text).clone()))
@@ -282,7 +341,8 @@ fn write_folder(
         remove: removals.clone(),
         manifest: manifest.render(),
     };
-    journal.commit(folder)?;
+    journal.commit(folder, lock_file)?;
+    report.lock_written = journal.lock.is_some();
     report.written = to_write.iter().map(|(path, _)| (*path).clone()).collect();
     report.removed = removals;
     Ok(report)
@@ -296,6 +356,10 @@ pub const JOURNAL: &str = ".bulwark-commit.json";
 /// Everything a commit changes, self-contained so the next run can redo it.
 #[derive(Debug, Serialize, Deserialize)]
 struct Journal {
+    /// The address plan lock to write beside the blueprint, first, so no file uses a range
+    /// the lock does not record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lock: Option<JournalLock>,
     /// Path → new content.
     write: BTreeMap<String, String>,
     /// Paths bulwark wrote earlier, unchanged since, that this generation no longer has.
@@ -304,18 +368,36 @@ struct Journal {
     manifest: String,
 }
 
+/// The lock a journal writes. Only its name is recorded, never a path: it is written into
+/// the folder of the blueprint being generated, and only when the names agree, so a
+/// journal (tampered or from another blueprint) cannot direct a write anywhere else.
+#[derive(Debug, Serialize, Deserialize)]
+struct JournalLock {
+    name: String,
+    text: String,
+}
+
 impl Journal {
     /// Record the journal, then apply it.
-    fn commit(&self, folder: &Folder) -> Result<(), OutputError> {
+    fn commit(&self, folder: &Folder, lock: Option<&LockFile>) -> Result<(), OutputError> {
         let text = serde_json::to_string(self).expect("a journal always serializes");
         replace(folder, JOURNAL, text.as_bytes())?;
-        self.apply(folder)
+        self.apply(folder, lock)
     }
 
-    /// Replace and remove the files, write the manifest, drop the journal. Every step is
-    /// idempotent, so applying a journal again after an interruption is safe.
-    fn apply(&self, folder: &Folder) -> Result<(), OutputError> {
+    /// Write the lock, replace and remove the files, write the manifest, drop the journal.
+    /// Every step is idempotent, so applying a journal again after an interruption is safe.
+    fn apply(&self, folder: &Folder, lock: Option<&LockFile>) -> Result<(), OutputError> {
         let mut steps = CrashPoint::from_env();
+        if let (Some(recorded), Some(lock)) = (&self.lock, lock)
+            && recorded.name == lock.name
+        {
+            steps.step();
+            let path = lock.path();
+            let beside = Folder::create(&lock.folder).map_err(io_error(&path))?;
+            replace(&beside, &lock.name, recorded.text.as_bytes())
+                .map_err(|error| relabel(error, &path))?;
+        }
         for (path, text) in &self.write {
             steps.step();
             replace(folder, path, text.as_bytes())?;
@@ -362,7 +444,7 @@ pub fn recover(dir: &Path) -> Result<bool, OutputError> {
         return Ok(false);
     };
     match Journal::read(&folder)? {
-        Some(journal) => journal.apply(&folder).map(|()| true),
+        Some(journal) => journal.apply(&folder, None).map(|()| true),
         None => Ok(false),
     }
 }
@@ -372,13 +454,47 @@ pub fn interrupted(dir: &Path) -> bool {
     matches!(Folder::open(dir), Ok(Some(folder)) if folder.exists(JOURNAL))
 }
 
+/// An I/O error about `path` (e.g. the lock, whose folder's display is not its own).
+fn relabel(error: OutputError, path: &Path) -> OutputError {
+    match error {
+        OutputError::Io { error, .. } => OutputError::Io {
+            path: path.to_path_buf(),
+            error,
+        },
+        other => other,
+    }
+}
+
 /// Write `bytes` to `path` through a fresh temporary file renamed over it.
 fn replace(folder: &Folder, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
     let shown = folder.display(path);
     let (parent, name) = folder.parent_of(path).map_err(io_error(&shown))?;
+    if let Some(error) = injected_write_error() {
+        // Half the bytes reach the temporary file, as on a disk that fills up; it is
+        // dropped (and so removed) with the error.
+        let partial = stage(&parent, &bytes[..bytes.len() / 2]);
+        drop(partial);
+        return Err(io_error(&shown)(error));
+    }
     stage(&parent, bytes)
         .and_then(|file| file.replace(&name))
         .map_err(io_error(&shown))
+}
+
+/// A test hook for the crash tests: with `BULWARK_FAIL_WRITE=N` in the environment, the
+/// file write number N of the process (0 is the first: a commit's journal) and every one
+/// after it fail, as on a disk that is full.
+fn injected_write_error() -> Option<io::Error> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let fail_from: u64 = std::env::var("BULWARK_FAIL_WRITE").ok()?.parse().ok()?;
+    let write = WRITES.fetch_add(1, Ordering::SeqCst);
+    (write >= fail_from).then(|| {
+        io::Error::new(
+            io::ErrorKind::StorageFull,
+            "no space left on device (injected by BULWARK_FAIL_WRITE)",
+        )
+    })
 }
 
 /// A test hook for the crash tests: with `BULWARK_CRASH_AFTER=N` in the environment, the
@@ -464,7 +580,7 @@ pub enum LockAttempt {
 /// lock. Platforms that cannot lock a folder run unlocked.
 pub fn lock(dir: &Path, create: bool) -> Result<LockAttempt, OutputError> {
     if create {
-        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        crate::confined::create_dir_all(dir).map_err(io_error(dir))?;
     }
     let handle = match std::fs::File::open(dir) {
         Ok(handle) => handle,

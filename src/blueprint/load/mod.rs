@@ -96,6 +96,7 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     };
 
     let mut diagnostics = Vec::new();
+    invisible_characters_in_table(table, text, &mut diagnostics);
     for (key, _) in table.iter() {
         let other = key.get_ref().as_ref();
         if TOP_LEVEL_KEYS.contains(&other) {
@@ -645,7 +646,9 @@ fn toml_syntax_error(error: &toml::de::Error, text: &str) -> Diagnostic {
     let diagnostic = Diagnostic::error("invalid-toml", format!("invalid TOML: {what}"))
         .with_span(span)
         .expected(expected);
-    if what.contains("array") {
+    if what.contains("carriage return") {
+        diagnostic.help("the file ends its lines with a bare carriage return (CR, old Mac line endings); save it with LF (or CRLF) line endings")
+    } else if what.contains("array") {
         diagnostic.help("an array opened earlier may be missing its closing `]`, or two items a comma between them")
     } else if what.contains("string") {
         diagnostic.help("a string opened here has no closing quote on this line")
@@ -693,6 +696,77 @@ fn duplicate_key(span: std::ops::Range<usize>, text: &str) -> Diagnostic {
     .with_span(span)
     .expected("each key once per table")
     .help("remove one of them; a table header may also appear only once")
+}
+
+/// Every key and string of the document that holds an invisible formatting character (see
+/// [`super::diagnostic::is_invisible_format`]): names, tags and settings all reach the
+/// Bicep, parameter files or tags, so each is refused where it is written.
+fn invisible_characters_in_table(table: &DeTable<'_>, text: &str, out: &mut Vec<Diagnostic>) {
+    for (key, value) in table.iter() {
+        invisible_characters(key.get_ref(), key.span(), text, "key", out);
+        invisible_characters_in_value(value, text, out);
+    }
+}
+
+fn invisible_characters_in_value(
+    value: &Spanned<DeValue<'_>>,
+    text: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    match value.get_ref() {
+        DeValue::String(string) => invisible_characters(string, value.span(), text, "string", out),
+        DeValue::Table(table) => invisible_characters_in_table(table, text, out),
+        DeValue::Array(items) => {
+            for item in items {
+                invisible_characters_in_value(item, text, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn invisible_characters(
+    value: &str,
+    span: std::ops::Range<usize>,
+    text: &str,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(c) = value
+        .chars()
+        .find(|c| super::diagnostic::is_invisible_format(*c))
+    else {
+        return;
+    };
+    // Point at the character itself when it is written as is (not as a `\u` escape).
+    let span = text
+        .get(span.clone())
+        .and_then(|raw| raw.find(c))
+        .map_or(span.clone(), |at| {
+            span.start + at..span.start + at + c.len_utf8()
+        });
+    out.push(
+        Diagnostic::error(
+            "invisible-character",
+            format!(
+                "this {what} holds U+{:04X} {}, an invisible character: `{}`",
+                u32::from(c),
+                super::diagnostic::invisible_name(c),
+                shown(value)
+            ),
+        )
+        .with_span(span)
+        .expected("visible text, without bidirectional-override or zero-width characters")
+        .help(format!(
+            "delete it (most editors show nothing there), leaving `{}`; such characters make names, tags and settings read differently from what they are in the generated Bicep and in review",
+            shown(
+                &value
+                    .chars()
+                    .filter(|c| !super::diagnostic::is_invisible_format(*c))
+                    .collect::<String>()
+            )
+        )),
+    );
 }
 
 fn record_table(map: &mut SourceMap, prefix: &str, table: &DeTable<'_>) {

@@ -143,7 +143,20 @@ pub fn libraries(
             continue;
         }
         if let Some(version) = field("version") {
-            let wanted = version.get_ref().as_str().unwrap_or_default();
+            let Some(wanted) = version.get_ref().as_str() else {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "wrong-type",
+                        format!("the version of library `{name_text}` must be a string"),
+                    )
+                    .with_span(version.span())
+                    .expected("a version in double quotes, e.g. \"1.4\"")
+                    .help(
+                        "write it in double quotes, e.g. version = \"1.4\": unquoted, 1.4 is a number, and 1.40 would be the same number",
+                    ),
+                );
+                continue;
+            };
             if !version_matches(wanted, library.version()) {
                 diagnostics.push(
                     Diagnostic::error(
