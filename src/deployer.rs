@@ -367,6 +367,11 @@ pub fn assignable_roles(plan: &Plan) -> AssignableRoles {
             roles.built_in.push(facts::role(name).guid);
         }
     }
+    // Code delivery: the deploying identity grants itself write on Elastic Premium packages
+    // and push on the registries the blueprint's images live in (see `emit::deliveries`).
+    for role in crate::emit::delivery_roles(plan) {
+        roles.built_in.push(facts::role(role).guid);
+    }
     roles.built_in.sort_unstable();
     roles.built_in.dedup();
     roles.custom.sort();

@@ -65,6 +65,36 @@ pub struct Report {
     pub benchmark: bool,
     /// The roles `bulwark deployer` grants the identity that runs the deployment.
     pub deployer: Vec<DeployerRow>,
+    /// How code reaches each compute component, public network access staying off.
+    pub code_delivery: Vec<DeliveryRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryRow {
+    pub component: String,
+    pub kind: String,
+    pub path: String,
+    pub line: Option<usize>,
+}
+
+fn delivery_rows(plan: &Plan, source: Option<&Source>) -> Vec<DeliveryRow> {
+    crate::emit::deliveries(plan)
+        .iter()
+        .map(|delivery| {
+            let kind = plan
+                .components
+                .iter()
+                .find(|component| component.name == delivery.component)
+                .map(|component| component.kind().to_string())
+                .unwrap_or_default();
+            DeliveryRow {
+                component: delivery.component.clone(),
+                kind,
+                path: cell(&delivery.describe()),
+                line: because_line(source, &format!("components.{}", delivery.component)),
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -723,6 +753,7 @@ pub fn build(
         policies,
         benchmark: governance.benchmark,
         deployer: deployer_rows(plan),
+        code_delivery: delivery_rows(plan, source),
     }
 }
 
@@ -1049,8 +1080,14 @@ fn app_exposure(ingress: Ingress, groups: &[&str]) -> String {
             "Private endpoint only ({}); public network access disabled",
             groups.join(", ")
         ),
-        Ingress::Public => "Internet through Front Door Premium (WAF in prevention mode) over private link; the app's own public network access is disabled".to_string(),
-        Ingress::None => "No inbound traffic; public network access disabled".to_string(),
+        Ingress::Public => format!(
+            "Internet through Front Door Premium (WAF in prevention mode) over private link; the app's own public network access is disabled; private endpoint ({}) in the VNet for code deployment",
+            groups.join(", ")
+        ),
+        Ingress::None => format!(
+            "No inbound traffic but code deployment, through its private endpoint ({}); public network access disabled",
+            groups.join(", ")
+        ),
         Ingress::Direct => "Internet, directly".to_string(),
     }
 }
