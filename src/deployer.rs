@@ -368,7 +368,7 @@ pub fn assignable_roles(plan: &Plan) -> AssignableRoles {
         }
     }
     // Code delivery: the deploying identity grants itself write on Elastic Premium packages
-    // and push on the registries the blueprint's images live in (see `emit::deliveries`).
+    // (see `emit::delivery_roles`); image pushes and zip deploys need only its Contributor.
     for role in crate::emit::delivery_roles(plan) {
         roles.built_in.push(facts::role(role).guid);
     }
