@@ -390,6 +390,11 @@ pub fn assignable_roles(plan: &Plan) -> AssignableRoles {
             roles.built_in.push(facts::role(name).guid);
         }
     }
+    // Code delivery: the deploying identity grants itself write on Elastic Premium packages
+    // (see `emit::delivery_roles`); image pushes and zip deploys need only its Contributor.
+    for role in crate::emit::delivery_roles(plan) {
+        roles.built_in.push(facts::role(role).guid);
+    }
     roles.built_in.sort_unstable();
     roles.built_in.dedup();
     roles.custom.sort();

@@ -67,6 +67,8 @@ pub struct Report {
     pub deployer: Vec<DeployerRow>,
     /// How the workflow deploys: a deployment stack with deny settings, or not.
     pub deployment: DeploymentRow,
+    /// How code reaches each compute component, public network access staying off.
+    pub code_delivery: Vec<DeliveryRow>,
 }
 
 /// How the generated workflow deploys each environment.
@@ -94,6 +96,34 @@ fn deployment_row(plan: &Plan) -> DeploymentRow {
             })
             .collect(),
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryRow {
+    pub component: String,
+    pub kind: String,
+    pub path: String,
+    pub line: Option<usize>,
+}
+
+fn delivery_rows(plan: &Plan, source: Option<&Source>) -> Vec<DeliveryRow> {
+    crate::emit::deliveries(plan)
+        .iter()
+        .map(|delivery| {
+            let kind = plan
+                .components
+                .iter()
+                .find(|component| component.name == delivery.component)
+                .map(|component| component.kind().to_string())
+                .unwrap_or_default();
+            DeliveryRow {
+                component: delivery.component.clone(),
+                kind,
+                path: cell(&delivery.describe()),
+                line: because_line(source, &format!("components.{}", delivery.component)),
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -828,6 +858,7 @@ pub fn build(
         benchmark: governance.benchmark,
         deployer: deployer_rows(plan),
         deployment: deployment_row(plan),
+        code_delivery: delivery_rows(plan, source),
     }
 }
 
@@ -1154,8 +1185,14 @@ fn app_exposure(ingress: Ingress, groups: &[&str]) -> String {
             "Private endpoint only ({}); public network access disabled",
             groups.join(", ")
         ),
-        Ingress::Public => "Internet through Front Door Premium (WAF in prevention mode) over private link; the app's own public network access is disabled".to_string(),
-        Ingress::None => "No inbound traffic; public network access disabled".to_string(),
+        Ingress::Public => format!(
+            "Internet through Front Door Premium (WAF in prevention mode) over private link; the app's own public network access is disabled; private endpoint ({}) in the VNet for code deployment",
+            groups.join(", ")
+        ),
+        Ingress::None => format!(
+            "No inbound traffic but code deployment, through its private endpoint ({}); public network access disabled",
+            groups.join(", ")
+        ),
         Ingress::Direct => "Internet, directly".to_string(),
     }
 }

@@ -111,7 +111,7 @@ pub fn repoint_library(text: &str, name: &str, path: &str) -> String {
     out
 }
 
-/// A grant script as the workflow runs it: a step name and its shell lines.
+/// A workflow step: a name and its shell lines (a grant script, a code delivery).
 #[derive(Serialize)]
 struct GrantView {
     name: String,
@@ -177,6 +177,77 @@ fn grant_lines(
         *last = last.trim_end_matches(" \\").to_string();
     }
     lines
+}
+
+/// The shell lines that deliver one App Service app's code from a runner in the VNet, or
+/// push one container image; `None` for an image the blueprint names outside itself.
+fn delivery_lines(app: &str, delivery: &crate::emit::Delivery) -> Option<Vec<String>> {
+    use crate::emit::DeliveryPath;
+    let component = &delivery.component;
+    let source = delivery.source();
+    let output = |deployment: &str, name: &str| {
+        format!(
+            "az deployment group show -g \"$RESOURCE_GROUP\" -n {app}-{deployment} --query properties.outputs.{name}.value -o tsv"
+        )
+    };
+    let site = format!("site=$({})", output(component, "siteName"));
+    let package = format!("package=\"$RUNNER_TEMP/{component}.zip\"");
+    let zip = format!("(cd {source} && zip -qr \"$package\" .)");
+    let lines = match &delivery.path {
+        DeliveryPath::SiteZip => vec![
+            site,
+            package,
+            zip,
+            "az webapp deploy -g \"$RESOURCE_GROUP\" -n \"$site\" --src-path \"$package\" --type zip".into(),
+        ],
+        DeliveryPath::FlexZip => vec![
+            site,
+            package,
+            zip,
+            "az functionapp deployment source config-zip -g \"$RESOURCE_GROUP\" -n \"$site\" --src \"$package\"".into(),
+        ],
+        DeliveryPath::PackageBlob => vec![
+            site,
+            format!("blob=$({})", output(component, "packageUrl")),
+            package,
+            zip,
+            "az storage blob upload --auth-mode login --blob-url \"$blob\" --file \"$package\" --overwrite --output none".into(),
+            "az functionapp restart -g \"$RESOURCE_GROUP\" -n \"$site\"".into(),
+            "az rest --method post --url \"$(az functionapp show -g \"$RESOURCE_GROUP\" -n \"$site\" --query id -o tsv)/syncfunctiontriggers?api-version=2022-03-01\"".into(),
+        ],
+        DeliveryPath::RegistryImage {
+            registry,
+            repository,
+            tags,
+        } => {
+            let mut lines = vec![
+                format!("registry=$({} 2>/dev/null || true)", output(registry, "registryName")),
+                "if [ -z \"$registry\" ]; then".into(),
+                format!("  echo \"::notice::{registry} is not deployed in $ENVIRONMENT_NAME yet: the deployment creates it, then run the workflow again to push {repository}\""),
+                "  exit 0".into(),
+                "fi".into(),
+                "case \"$ENVIRONMENT_NAME\" in".into(),
+            ];
+            lines.extend(
+                tags.iter()
+                    .map(|(environment, tag)| format!("  {environment}) tag='{tag}' ;;")),
+            );
+            lines.extend([
+                "esac".to_string(),
+                "server=$(az acr show -n \"$registry\" --query loginServer -o tsv)".into(),
+                format!("if az acr repository show -n \"$registry\" --image \"{repository}:$tag\" --output none 2>/dev/null; then"),
+                format!("  echo \"{repository}:$tag is already in $registry: a released tag is never overwritten\""),
+                "  exit 0".into(),
+                "fi".into(),
+                "az acr login -n \"$registry\"".into(),
+                format!("docker build --tag \"$server/{repository}:$tag\" {source}"),
+                format!("docker push \"$server/{repository}:$tag\""),
+            ]);
+            lines
+        }
+        DeliveryPath::ExternalImage(_) => return None,
+    };
+    Some(lines)
 }
 
 #[derive(Serialize)]
@@ -245,6 +316,27 @@ pub fn project_files(generated: &Generated, blueprint: &str, out: &str) -> Vec<(
         .collect();
     context.insert("stages", &stages);
     context.insert("stacks", &plan.deployment.stacks);
+    let mut code = Vec::new();
+    let mut images = Vec::new();
+    for delivery in crate::emit::deliveries(plan) {
+        let Some(lines) = delivery_lines(&plan.app, &delivery) else {
+            continue;
+        };
+        if let crate::emit::DeliveryPath::RegistryImage { repository, .. } = &delivery.path {
+            images.push(GrantView {
+                name: format!("Image of {} ({repository})", delivery.component),
+                lines,
+            });
+        } else {
+            code.push(GrantView {
+                name: format!("Code of {} ({}/)", delivery.component, delivery.source()),
+                lines,
+            });
+        }
+    }
+    context.insert("code_deliveries", &code);
+    context.insert("image_deliveries", &images);
+    context.insert("code_root", crate::emit::delivery::CODE_ROOT);
     vec![
         (
             ".github/workflows/infra.yml".to_string(),

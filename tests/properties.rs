@@ -2439,27 +2439,25 @@ fn is_compute(kind: blueprint::Kind) -> bool {
     catalog::kind_spec(kind).compute
 }
 
-/// A compute component's ingress and plain settings, whatever its kind.
+/// A compute component's plain settings, whatever its kind.
 struct ComputeView<'a> {
     name: &'a str,
     kind: blueprint::Kind,
-    ingress: Ingress,
     settings: &'a BTreeMap<String, String>,
     uses: &'a [Connection],
 }
 
 fn computes(blueprint: &Blueprint) -> impl Iterator<Item = ComputeView<'_>> {
     blueprint.components.iter().filter_map(|component| {
-        let (ingress, settings) = match &component.spec {
-            ComponentSpec::WebApp(spec) => (spec.ingress, &spec.settings),
-            ComponentSpec::FunctionApp(spec) => (spec.ingress, &spec.settings),
-            ComponentSpec::ContainerApp(spec) => (spec.ingress, &spec.settings),
+        let settings = match &component.spec {
+            ComponentSpec::WebApp(spec) => &spec.settings,
+            ComponentSpec::FunctionApp(spec) => &spec.settings,
+            ComponentSpec::ContainerApp(spec) => &spec.settings,
             _ => return None,
         };
         Some(ComputeView {
             name: component.name.as_str(),
             kind: component.kind(),
-            ingress,
             settings,
             uses: component.uses(),
         })
@@ -4400,10 +4398,16 @@ fn check_baseline(
             .sum()
     };
     // Every compute identity publishes telemetry, and a function app's identity works its own
-    // host storage (blob, queue and table).
+    // host storage (blob, queue and table); the deploying identity writes each Elastic
+    // Premium app's package (code delivery).
+    let elastic_premium = blueprint
+        .components
+        .iter()
+        .filter(|c| matches!(&c.spec, ComponentSpec::FunctionApp(f) if !f.is_flex_consumption()))
+        .count();
     prop_assert_eq!(
         count("'Microsoft.Authorization/roleAssignments@"),
-        arm + compute + 3 * function_apps,
+        arm + compute + 3 * function_apps + elastic_premium,
         "{}",
         to_toml(blueprint)
     );
@@ -4657,16 +4661,13 @@ fn expected_groups(spec: &ComponentSpec) -> Option<Vec<&'static str>> {
                 groups.push("queue");
             }
         }
-        ComponentSpec::FunctionApp(function) => {
-            groups.extend(["blob", "queue", "table"]);
-            if function.ingress == Ingress::Private {
-                groups.push("sites");
-            }
+        // Every App Service app has a `sites` endpoint, whatever its ingress: code is
+        // deployed through it.
+        ComponentSpec::FunctionApp(_) => {
+            groups.extend(["blob", "queue", "table", "sites"]);
         }
-        ComponentSpec::WebApp(web) => {
-            if web.ingress == Ingress::Private {
-                groups.push("sites");
-            }
+        ComponentSpec::WebApp(_) => {
+            groups.push("sites");
         }
         // The rest have one endpoint each (the plan says which group), or none.
         _ => return None,
@@ -4699,12 +4700,6 @@ fn check_private_access(
     }
     for (path, component) in modules {
         let text = file(files, &path)?;
-        // Reached from the internet (through Front Door, or directly under a waiver).
-        let public = component.is_some_and(|c| {
-            computes(blueprint).any(|app| {
-                app.name == c.name && matches!(app.ingress, Ingress::Public | Ingress::Direct)
-            })
-        });
         // Only a waiver opens public network access, and only on the resource it names.
         let opened = component.and_then(|c| {
             blueprint
@@ -4824,12 +4819,6 @@ fn check_private_access(
             groups.sort_unstable();
             groups
         };
-        // A public app's site is reached from outside the VNet (directly, or through Front
-        // Door's private link): whether it also has a VNet endpoint is not this check's call.
-        let planned_groups: Vec<&str> = planned_groups
-            .into_iter()
-            .filter(|group| !(public && *group == "sites"))
-            .collect();
         match expected_groups(&component.spec) {
             Some(expected) => prop_assert_eq!(
                 &planned_groups,

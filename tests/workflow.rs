@@ -613,12 +613,28 @@ fn grant_scripts_need_no_directory_lookup_and_the_workflow_runs_them() {
 }
 
 #[test]
-fn a_workflow_without_databases_has_no_grant_job_and_no_vnet_runner() {
+fn a_workflow_without_databases_has_no_grant_job_and_only_code_delivery_in_the_vnet() {
     let (_dir, project) = scaffold("docs");
     let text = fs::read_to_string(project.join(".github/workflows/infra.yml")).unwrap();
     assert!(!text.contains("database-grants"));
     assert!(!text.contains("DATABASE_ADMIN_CLIENT_ID"));
-    assert!(!text.contains("self-hosted"));
+    assert!(
+        !text.contains("sqlcmd"),
+        "no database tools asked of the runner"
+    );
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("valid YAML");
+    let in_vnet: Vec<&str> = docs[0]["jobs"]
+        .as_hash()
+        .unwrap()
+        .iter()
+        .filter(|(_, job)| job["runs-on"][0].as_str() == Some("self-hosted"))
+        .filter_map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(
+        in_vnet,
+        ["deliver-code"],
+        "only code delivery needs the VNet"
+    );
     assert!(
         text.contains("Refresh Key Vault references"),
         "docs reads its vault's secrets through Key Vault references"

@@ -503,6 +503,21 @@ pub fn role_assignment(
 }
 
 /// `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '<guid>')`.
+/// A data role for the identity that runs the deployment (`deployer()`), so the workflow's
+/// code delivery, run as that identity, can write code where the platform reads it. The
+/// identity is the CI's service principal or managed identity (the deploying identity's ABAC
+/// condition allows service principals only).
+pub fn deployer_role_assignment(symbol: &str, scope_symbol: &str, role_name: &str) -> Resource {
+    let guid = crate::catalog::facts::role(role_name).guid;
+    role_assignment(
+        symbol.to_string(),
+        scope_symbol,
+        Expr::path("deployer().objectId"),
+        built_in_role(guid),
+        guid.into(),
+    )
+}
+
 pub fn built_in_role(guid: &str) -> Expr {
     Expr::call(
         "subscriptionResourceId",

@@ -2,10 +2,12 @@
 //! `.bicepparam` per environment and `bicepconfig.json`.
 
 mod common;
+pub mod delivery;
 mod front_door;
 mod infra;
 mod kinds;
 pub mod limits;
+pub use delivery::{Delivery, DeliveryPath, deliveries, delivery_roles};
 mod network;
 pub mod split;
 mod waivers;

@@ -1244,19 +1244,18 @@ fn endpoint(
 fn private_endpoints_of(spec: &ComponentSpec) -> Vec<PrivateEndpoint> {
     let mut private_endpoints = Vec::new();
     match spec {
-        ComponentSpec::WebApp(web) => {
-            // A direct app keeps its endpoint: its deployment (SCM) site is reached only there.
-            if matches!(web.ingress, Ingress::Private | Ingress::Direct) {
-                private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
-            }
+        // Every App Service app has a `sites` endpoint, whatever its ingress: with public
+        // network access off it is the only way in to the deployment (SCM) site, whose record
+        // the zone group adds to the same zone (facts/private_endpoints.tsv; learn.microsoft.com/
+        // azure/app-service/overview-private-endpoint#dns). Code is delivered through it.
+        ComponentSpec::WebApp(_) => {
+            private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
         }
-        ComponentSpec::FunctionApp(function) => {
+        ComponentSpec::FunctionApp(_) => {
             for group in ["blob", "queue", "table"] {
                 private_endpoints.push(endpoint("hostStorage", types::STORAGE_ACCOUNT.name, group));
             }
-            if matches!(function.ingress, Ingress::Private | Ingress::Direct) {
-                private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
-            }
+            private_endpoints.push(endpoint("site", types::WEB_SITE.name, "sites"));
         }
         ComponentSpec::ContainerApp(_) => {}
         ComponentSpec::Storage(storage) => {

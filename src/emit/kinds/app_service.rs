@@ -142,14 +142,14 @@ pub fn exposure_comment(ingress: crate::blueprint::Ingress) -> &'static str {
     use crate::blueprint::Ingress;
     match ingress {
         Ingress::Public => {
-            "Public ingress (blueprint: ingress = \"public\") only through Front Door Premium's WAF and a private link: public network access stays disabled"
+            "Public ingress (blueprint: ingress = \"public\") only through Front Door Premium's WAF and a private link: public network access stays disabled; code is deployed through its private endpoint in the VNet"
         }
         Ingress::Direct => {
             "Direct public ingress (blueprint: ingress = \"direct\", waived): HTTPS only, TLS 1.2+, access restrictions; its private endpoint serves the VNet and deployments"
         }
         Ingress::Private => "Private ingress: reachable only through its private endpoint",
         Ingress::None => {
-            "No ingress (blueprint: ingress = \"none\"): public network access off and no private endpoint"
+            "No ingress (blueprint: ingress = \"none\"): public network access off; its private endpoint, in the VNet only, is there to deploy code"
         }
     }
 }
@@ -168,6 +168,8 @@ pub fn finish_site(
     super::common::push_diagnostics(module, "site", types::WEB_SITE);
     super::common::push_diagnostics(module, "plan", types::APP_SERVICE_PLAN);
     module.output("hostName", Expr::path("site.properties.defaultHostName"));
+    // The CI workflow's code delivery deploys to the site by name.
+    module.output("siteName", Expr::path("site.name"));
     match ingress {
         Ingress::Public => front_door_outputs(module),
         Ingress::Direct => direct_outputs(component, module),

@@ -109,6 +109,30 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     module
         .push(Statement::from(site).with_comment(app_service::exposure_comment(function.ingress)));
     app_service::finish_site(ctx, component, function.ingress, module);
+    if !flex {
+        // Elastic Premium runs from the package blob (WEBSITE_RUN_FROM_PACKAGE): code is
+        // delivered by writing that blob, through the host storage's blob endpoint in the VNet.
+        module.push(
+            Statement::from(super::common::deployer_role_assignment(
+                "packageWriter",
+                PACKAGE_CONTAINER_SYMBOL,
+                "Storage Blob Data Contributor",
+            ))
+            .with_comment(format!(
+                "The deploying identity writes {PACKAGE_CONTAINER}/{PACKAGE_BLOB}, and nothing else of the host storage: code delivery ({})",
+                component.path()
+            )),
+        );
+        module.output(
+            "packageUrl",
+            Expr::interp([
+                interp(Expr::path(&format!(
+                    "{HOST_STORAGE}.properties.primaryEndpoints.blob"
+                ))),
+                text(format!("{PACKAGE_CONTAINER}/{PACKAGE_BLOB}")),
+            ]),
+        );
+    }
 }
 
 fn has_key(property: &Property, key: &str) -> bool {
