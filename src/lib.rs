@@ -49,7 +49,14 @@ pub const REPORT_FILE: &str = "SECURITY.md";
 
 /// Add the security report (citing lines of `source`) to a generation's files and manifest.
 pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &report::Source) {
-    let report = report::build(blueprint, &generated.plan, source.label, Some(source));
+    let mut report = report::build(blueprint, &generated.plan, source.label, Some(source));
+    let stages = emit::split::stage_templates(generated.files.paths());
+    if stages.len() > 1 {
+        report.deployment.stages = stages
+            .iter()
+            .map(|stage| stage.trim_end_matches(".bicep").to_string())
+            .collect();
+    }
     generated
         .files
         .files

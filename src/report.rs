@@ -78,6 +78,9 @@ pub struct DeploymentRow {
     pub stacks: bool,
     /// The stack's name in each environment's resource group, `<app>-<environment>`.
     pub stack_name: String,
+    /// The deployment's stages when one ARM deployment cannot hold it (`main`, `main-2`, …);
+    /// empty when it is one. Each stage has its own stack, `<stack_name>-<stage>`.
+    pub stages: Vec<String>,
     /// Components the next deployment recovers from soft delete: `component (environments)`.
     pub recover: Vec<String>,
 }
@@ -86,6 +89,7 @@ fn deployment_row(plan: &Plan) -> DeploymentRow {
     DeploymentRow {
         stacks: plan.deployment.stacks,
         stack_name: format!("{}-<environment>", plan.app),
+        stages: Vec::new(),
         recover: plan
             .components
             .iter()

@@ -173,8 +173,9 @@ fn a_blueprint_that_fits_stays_one_template() {
 #[test]
 fn the_workflow_deploys_the_stages_in_order() {
     let path = common::repo().join("blueprints/payroll.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let loaded = bulwark::blueprint::load::from_str_in(&text, path.parent().unwrap()).unwrap();
+    let text_of_blueprint = std::fs::read_to_string(&path).unwrap();
+    let loaded =
+        bulwark::blueprint::load::from_str_in(&text_of_blueprint, path.parent().unwrap()).unwrap();
     let (whole, staged) =
         common::staged::generate_staged(&loaded.blueprint, "payroll.toml", common::today());
     let stages: Vec<String> = stage_templates(staged.files.paths())
@@ -215,6 +216,28 @@ fn the_workflow_deploys_the_stages_in_order() {
             stages.last().unwrap()
         )),
         "{text}"
+    );
+    // SECURITY.md names the stack of each stage, in order.
+    let mut reported = staged.clone();
+    bulwark::add_report(
+        &mut reported,
+        &loaded.blueprint,
+        &bulwark::report::Source {
+            label: "payroll.toml",
+            text: &text_of_blueprint,
+            map: &loaded.source_map,
+        },
+    );
+    let stacks: Vec<String> = stages
+        .iter()
+        .map(|stage| format!("`payroll-<environment>-{stage}`"))
+        .collect();
+    assert!(
+        reported
+            .files
+            .get("SECURITY.md")
+            .unwrap()
+            .contains(&format!("({}, deployed in that order)", stacks.join(", "))),
     );
     let single = workflow(&whole);
     assert!(!single.contains("for stage in"));
