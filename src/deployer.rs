@@ -377,7 +377,10 @@ pub fn assignable_roles(plan: &Plan) -> AssignableRoles {
                     roles.custom.push((component.to_string(), role.name));
                 }
             }
-            Role::CosmosData(_) | Role::Database(_) | Role::RedisAccessPolicy(_) => {}
+            Role::CosmosData(_)
+            | Role::Database(_)
+            | Role::RedisAccessPolicy(_)
+            | Role::AppRole => {}
         }
     }
     // Function apps' modules also grant their identity these roles on their host storage.

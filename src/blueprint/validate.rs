@@ -2756,7 +2756,9 @@ fn validate_secret_inputs(
                 continue;
             }
             let path = format!("components.{}.uses[{index}].to", component.name);
-            for (setting, value) in crate::plan::connection_settings(by_name, connection) {
+            for (setting, value) in
+                crate::plan::settings_for(&blueprint.app.name, by_name, connection)
+            {
                 let clash = match settings.get(&setting) {
                     // Two connections to one target share its identity-based settings.
                     Some((_, Some(existing))) if *existing == value => None,
