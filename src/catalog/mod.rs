@@ -916,7 +916,7 @@ mod tests {
                                 assert!(!roles.contains(&"db_owner"), "never db_owner");
                                 continue;
                             }
-                            Role::RedisAccessPolicy(_) => continue,
+                            Role::RedisAccessPolicy(_) | Role::AppRole => continue,
                             Role::Custom(custom) => {
                                 assert!(custom.data_actions.iter().all(|a| !a.contains('*')));
                                 continue;

@@ -145,14 +145,15 @@ pub const CHECKOV_INLINE: &[(&str, &str)] = &[
     ),
     (
         "CKV_AZURE_222",
-        "a site property, checked on the site (publicNetworkAccess Disabled)",
+        "a site property, checked on the site itself, where public network access is off",
     ),
 ];
 
-/// `<caller>ClientId`, the module parameter carrying a caller identity's client id.
+/// `<caller>CallerClientId`, the module parameter carrying a caller identity's client id
+/// (`Caller` keeps it apart from the module's own `identityClientId`).
 fn client_id_param(caller: &str) -> String {
     format!(
-        "{}ClientId",
+        "{}CallerClientId",
         crate::catalog::naming::component_symbol(caller)
     )
 }
