@@ -307,3 +307,24 @@ fn without_calls_nothing_needs_graph() {
             .all(|text| !text.contains("Microsoft.Graph"))
     );
 }
+
+#[test]
+fn the_deployer_command_says_which_graph_permissions_an_administrator_grants() {
+    let out = tempfile::tempdir().unwrap();
+    let output = assert_cmd::Command::cargo_bin("bulwark")
+        .unwrap()
+        .arg("deployer")
+        .arg(common::repo().join("blueprints/orders.toml"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&output.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("Entra administrator")
+            && stdout.contains(
+                "Application.ReadWrite.OwnedBy, AppRoleAssignment.ReadWrite.All, Application.Read.All"
+            ),
+        "{stdout}"
+    );
+}
