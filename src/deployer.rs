@@ -377,7 +377,10 @@ pub fn assignable_roles(plan: &Plan) -> AssignableRoles {
                     roles.custom.push((component.to_string(), role.name));
                 }
             }
-            Role::CosmosData(_) | Role::Database(_) | Role::RedisAccessPolicy(_) => {}
+            Role::CosmosData(_)
+            | Role::Database(_)
+            | Role::RedisAccessPolicy(_)
+            | Role::AppRole => {}
         }
     }
     // Function apps' modules also grant their identity these roles on their host storage.
@@ -441,7 +444,50 @@ pub fn required_role(resource_type: &str) -> Option<DeployerRole> {
         }
         "microsoft.authorization/locks" => Some(DeployerRole::Custom(&LOCK_WRITER)),
         _ if lower.starts_with("microsoft.authorization/") => None,
+        // Microsoft Graph resources are not Azure resources: no Azure role covers them; the
+        // identity needs the Graph application permissions of [`graph_permissions`].
+        _ if lower.starts_with("microsoft.graph/") => None,
         _ => Some(DeployerRole::BuiltIn("Contributor")),
+    }
+}
+
+/// A Microsoft Graph application permission (app role of the Microsoft Graph service
+/// principal) the deploying identity needs. Azure RBAC cannot grant these: an Entra
+/// administrator (Privileged Role Administrator, or Global Administrator) grants them once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphPermission {
+    pub name: &'static str,
+    pub reason: &'static str,
+    pub source: &'static str,
+}
+
+/// The least privileged application permissions the Microsoft Graph Bicep resources bulwark
+/// declares require, per each resource type's reference page (learn.microsoft.com/graph/
+/// templates/reference/applications, .../serviceprincipals, .../approleassignedto).
+pub const GRAPH_PERMISSIONS: [GraphPermission; 3] = [
+    GraphPermission {
+        name: "Application.ReadWrite.OwnedBy",
+        reason: "create and update the app registrations of the apps that receive calls, and their service principals; only those it owns (it owns what it creates)",
+        source: "https://learn.microsoft.com/graph/templates/reference/applications (and servicePrincipals): least privileged application permission",
+    },
+    GraphPermission {
+        name: "AppRoleAssignment.ReadWrite.All",
+        reason: "assign each caller's managed identity its app role on the target's registration (appRoleAssignedTo)",
+        source: "https://learn.microsoft.com/graph/templates/reference/approleassignedto: least privileged application permissions, with Application.Read.All",
+    },
+    GraphPermission {
+        name: "Application.Read.All",
+        reason: "read the service principals an app role assignment joins",
+        source: "https://learn.microsoft.com/graph/templates/reference/approleassignedto",
+    },
+];
+
+/// The Graph permissions a plan's deployment needs: none unless an app receives calls.
+pub fn graph_permissions(plan: &Plan) -> &'static [GraphPermission] {
+    if plan.calls.is_empty() {
+        &[]
+    } else {
+        &GRAPH_PERMISSIONS
     }
 }
 

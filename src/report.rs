@@ -65,6 +65,11 @@ pub struct Report {
     pub benchmark: bool,
     /// The roles `bulwark deployer` grants the identity that runs the deployment.
     pub deployer: Vec<DeployerRow>,
+    /// Microsoft Graph application permissions the deploying identity needs besides (an Entra
+    /// administrator grants them; Azure RBAC cannot).
+    pub graph_permissions: Vec<GraphPermissionRow>,
+    /// Who may call whom, with which app role, and how the call stays private.
+    pub calls: Vec<CallRow>,
     /// How the workflow deploys: a deployment stack with deny settings, or not.
     pub deployment: DeploymentRow,
     /// How code reaches each compute component, public network access staying off.
@@ -154,6 +159,69 @@ fn deployer_rows(plan: &Plan) -> Vec<DeployerRow> {
                     roles.built_in.len() + roles.custom.len()
                 )
             }),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GraphPermissionRow {
+    pub permission: String,
+    pub reason: String,
+}
+
+fn graph_permission_rows(plan: &Plan) -> Vec<GraphPermissionRow> {
+    crate::deployer::graph_permissions(plan)
+        .iter()
+        .map(|permission| GraphPermissionRow {
+            permission: permission.name.to_string(),
+            reason: cell(permission.reason),
+        })
+        .collect()
+}
+
+/// One caller allowed to call one app.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallRow {
+    pub caller: String,
+    pub target: String,
+    /// The app role its identity is assigned.
+    pub role: String,
+    /// How the call stays inside the VNet.
+    pub route: String,
+    /// The caller's settings naming the target (URL, audience, scope).
+    pub settings: String,
+    pub because: String,
+    pub line: Option<usize>,
+}
+
+fn call_rows(plan: &Plan, source: Option<&Source>) -> Vec<CallRow> {
+    plan.calls
+        .iter()
+        .map(|call| {
+            let route = match plan.component(&call.target).map(|target| &target.spec) {
+                Some(ComponentSpec::ContainerApp(app)) => match app.environment {
+                    ContainerEnvironment::Shared => {
+                        "the shared internal Container Apps environment, resolved by its private DNS zone"
+                    }
+                    ContainerEnvironment::Dedicated => {
+                        "the target's internal Container Apps environment, resolved by its private DNS zone"
+                    }
+                },
+                _ => "the target's private endpoint (sites), resolved by privatelink.azurewebsites.net",
+            };
+            let settings: Vec<String> = ["url", "audience", "scope"]
+                .iter()
+                .map(|word| format!("`{}`", catalog::naming::setting_name(&[&call.target, word])))
+                .collect();
+            CallRow {
+                caller: call.caller.clone(),
+                target: call.target.clone(),
+                role: format!("`{}`", call.role),
+                route: route.to_string(),
+                settings: settings.join(", "),
+                because: call.because.clone(),
+                line: because_line(source, &call.because),
+            }
         })
         .collect()
 }
@@ -568,6 +636,17 @@ pub fn build(
             None => exposure,
         };
         let mut authentication = authentication(kind).to_string();
+        let mut callers: Vec<&str> = plan
+            .calls_to(&component.name)
+            .map(|call| call.caller.as_str())
+            .collect();
+        callers.dedup();
+        if !callers.is_empty() {
+            authentication = format!(
+                "{authentication}; receives calls only with an Entra token for its app registration's audience, from {} (app role assignment required; others get 401)",
+                callers.join(", ")
+            );
+        }
         if let Some(w) = waived(Control::SharedKeyAccess).or(waived(Control::LocalAuth)) {
             authentication = format!(
                 "{authentication}; WAIVED until {}: {}",
@@ -861,6 +940,8 @@ pub fn build(
         policies,
         benchmark: governance.benchmark,
         deployer: deployer_rows(plan),
+        graph_permissions: graph_permission_rows(plan),
+        calls: call_rows(plan, source),
         deployment: deployment_row(plan),
         code_delivery: delivery_rows(plan, source),
     }

@@ -24,6 +24,32 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("6:16"),
     ),
     (
+        "call-to-worker.toml",
+        "bulwark::cannot-receive-calls",
+        Some("9:16"),
+    ),
+    ("call-self.toml", "bulwark::self-connection", Some("9:16")),
+    (
+        "call-unknown-app-role.toml",
+        "bulwark::unknown-part",
+        Some("9:16"),
+    ),
+    (
+        "app-role-bad-name.toml",
+        "bulwark::invalid-name",
+        Some("9:14"),
+    ),
+    (
+        "call-cycle-dedicated.toml",
+        "bulwark::call-cycle",
+        Some("17:16"),
+    ),
+    (
+        "call-with-read.toml",
+        "bulwark::unsupported-access",
+        Some("9:32"),
+    ),
+    (
         "waiver-expired.toml",
         "bulwark::expired-waiver",
         Some("20:11"),
@@ -452,7 +478,6 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         "bulwark::no-environments",
         Some("4:16"),
     ),
-    ("not-a-target.toml", "bulwark::not-a-target", Some("9:16")),
     (
         "not-sizing-override.toml",
         "bulwark::not-sizing",

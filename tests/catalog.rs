@@ -2,9 +2,9 @@
 //! the scope bulwark chooses, written out here independently of the catalogue's data.
 
 use bulwark::blueprint::{
-    Access, AdminGroup, AiSearch, AppConfiguration, Blueprint, ComponentSpec, ContainerRegistry,
-    CosmosDb, EventHubs, External, KeyVault, OpenAi, PartKind, Postgres, Redis, Runtime,
-    ServiceBus, SqlDatabase, Storage, WebApp,
+    Access, AdminGroup, AiSearch, AppConfiguration, Blueprint, ComponentSpec, ContainerApp,
+    ContainerRegistry, CosmosDb, EventHubs, External, FunctionApp, FunctionRuntime, KeyVault,
+    OpenAi, PartKind, Postgres, Redis, Runtime, ServiceBus, SqlDatabase, Storage, WebApp,
 };
 use bulwark::catalog::{self, Role};
 use bulwark::plan::{self, Scope};
@@ -20,12 +20,45 @@ enum Expect {
     Database(&'static [&'static str]),
     Redis(&'static str),
     Custom(&'static str),
+    /// An Entra app role of the target's registration, by name; no Azure role at all.
+    AppRole(&'static str),
 }
 
 const ADMINS: &str = "6f1c3a7e-2b4d-4c8e-9a0f-3d5e7b9c1a2f";
 
 /// (target kind, `to`, access, expectation). One row per pair the catalogue offers.
 const TABLE: &[(&str, &str, Access, Expect)] = &[
+    ("web-app", "data", Access::Call, Expect::AppRole("call")),
+    (
+        "web-app",
+        "data.orders-read",
+        Access::Call,
+        Expect::AppRole("orders-read"),
+    ),
+    (
+        "function-app",
+        "data",
+        Access::Call,
+        Expect::AppRole("call"),
+    ),
+    (
+        "function-app",
+        "data.orders-read",
+        Access::Call,
+        Expect::AppRole("orders-read"),
+    ),
+    (
+        "container-app",
+        "data",
+        Access::Call,
+        Expect::AppRole("call"),
+    ),
+    (
+        "container-app",
+        "data.orders-read",
+        Access::Call,
+        Expect::AppRole("orders-read"),
+    ),
     (
         "storage",
         "data.files",
@@ -320,6 +353,15 @@ fn target(kind: &str) -> ComponentSpec {
             .into(),
         "ai-search" => AiSearch::new().into(),
         "external" => External::new("https://api.example.com", "vault").into(),
+        "web-app" => WebApp::new(Runtime::Node22)
+            .app_roles(["orders-read"])
+            .into(),
+        "function-app" => FunctionApp::new(FunctionRuntime::Node22)
+            .app_roles(["orders-read"])
+            .into(),
+        "container-app" => ContainerApp::new("mcr.microsoft.com/k8se/quickstart:latest")
+            .app_roles(["orders-read"])
+            .into(),
         other => panic!("no target for {other}"),
     }
 }
@@ -417,6 +459,15 @@ fn every_connection_gets_its_narrowest_role_on_exactly_what_it_names() {
                 assert_eq!(roles.len(), 1, "{context}");
                 assert_eq!(roles[0].role, Role::RedisAccessPolicy(policy), "{context}");
                 assert_eq!(roles[0].scope, Scope::Component("data".into()), "{context}");
+            }
+            Expect::AppRole(role) => {
+                assert!(roles.is_empty(), "{context}: no Azure role for a call");
+                let calls: Vec<(&str, &str, &str)> = plan
+                    .calls
+                    .iter()
+                    .map(|c| (c.caller.as_str(), c.target.as_str(), c.role.as_str()))
+                    .collect();
+                assert_eq!(calls, [("app", "data", *role)], "{context}");
             }
             Expect::Custom(name) => {
                 assert_eq!(roles.len(), 1, "{context}");

@@ -229,6 +229,24 @@ fn schema_is_json_schema_for_every_kind() {
     for kind in ["web-app", "storage", "key-vault"] {
         assert!(text.contains(&format!("\"{kind}\"")), "schema lacks {kind}");
     }
+    // Service-to-service calls: the access level and the app roles a compute kind declares.
+    assert!(
+        text.contains("\"call\""),
+        "schema lacks the access level call"
+    );
+    let variants = schema["$defs"]["ComponentSpec"]["oneOf"]
+        .as_array()
+        .unwrap();
+    for kind in ["web-app", "function-app", "container-app"] {
+        let variant = variants
+            .iter()
+            .find(|v| v["properties"]["kind"]["const"] == kind)
+            .unwrap();
+        assert!(
+            variant["properties"]["app_roles"].is_object(),
+            "schema lacks app_roles on {kind}"
+        );
+    }
     assert_eq!(schema["title"], "bulwark blueprint");
     assert!(schema["properties"]["components"].is_object());
     // Every top-level table the loader accepts, and nothing else.

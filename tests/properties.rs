@@ -1456,6 +1456,75 @@ fn wire(
     (connections, settings)
 }
 
+/// Each compute component calls the compute component before it that has ingress: the app as
+/// a whole, or (every other one) an app role the target then declares. A chain, so no ring of
+/// calls; a call whose settings would collide with the caller's others is left out.
+fn add_calls(app: &str, specs: &mut [(String, ComponentSpec)]) {
+    const ROLE: &str = "role-a";
+    let mut previous: Option<usize> = None;
+    for index in 0..specs.len() {
+        let ingress = blueprint::Component {
+            name: specs[index].0.clone(),
+            spec: specs[index].1.clone(),
+        }
+        .ingress();
+        let Some(ingress) = ingress else { continue };
+        if let Some(target) = previous {
+            let name = specs[target].0.clone();
+            let to = if index % 2 == 1 {
+                name.clone()
+            } else {
+                match &mut specs[target].1 {
+                    ComponentSpec::WebApp(spec) => spec.app_roles = vec![ROLE.into()],
+                    ComponentSpec::FunctionApp(spec) => spec.app_roles = vec![ROLE.into()],
+                    ComponentSpec::ContainerApp(spec) => spec.app_roles = vec![ROLE.into()],
+                    _ => unreachable!("compute"),
+                }
+                format!("{name}.{ROLE}")
+            };
+            let components: Vec<blueprint::Component> = specs
+                .iter()
+                .map(|(name, spec)| blueprint::Component {
+                    name: name.clone(),
+                    spec: spec.clone(),
+                })
+                .collect();
+            let by_name: bulwark::plan::ByName<'_> =
+                components.iter().map(|c| (c.name.as_str(), c)).collect();
+            let caller = &components[index];
+            let plain: Vec<&String> = match &caller.spec {
+                ComponentSpec::WebApp(spec) => spec.settings.keys().collect(),
+                ComponentSpec::FunctionApp(spec) => spec.settings.keys().collect(),
+                ComponentSpec::ContainerApp(spec) => spec.settings.keys().collect(),
+                _ => Vec::new(),
+            };
+            let mut taken: BTreeSet<String> = plain.into_iter().cloned().collect();
+            for connection in caller.uses() {
+                for (setting, _) in bulwark::plan::settings_for(app, &by_name, connection) {
+                    taken.insert(setting);
+                }
+            }
+            let call = Connection::new(Target::parse(&to), Access::Call);
+            let clashes = bulwark::plan::settings_for(app, &by_name, &call)
+                .iter()
+                .any(|(setting, _)| {
+                    taken.contains(setting) || bulwark::plan::is_reserved_setting(setting)
+                });
+            if !clashes {
+                match &mut specs[index].1 {
+                    ComponentSpec::WebApp(spec) => spec.uses.push(call),
+                    ComponentSpec::FunctionApp(spec) => spec.uses.push(call),
+                    ComponentSpec::ContainerApp(spec) => spec.uses.push(call),
+                    _ => unreachable!("compute"),
+                }
+            }
+        }
+        if ingress != Ingress::None {
+            previous = Some(index);
+        }
+    }
+}
+
 /// A compute component from its draft, wired to the blueprint's data components.
 fn compute_spec(
     draft: &DraftSpec,
@@ -1794,6 +1863,7 @@ fn assemble(draft: &Draft) -> Blueprint {
             (component.name.clone(), spec)
         })
         .collect();
+    add_calls(&draft.app, &mut specs);
     // Waivers first: a direct-public-ingress waiver makes its app `ingress = "direct"`.
     let waivers = resolve_waivers(&draft.governance.waivers, &mut specs);
     let pinnable = pinnable_subnets(&specs);
@@ -4337,7 +4407,7 @@ fn check_baseline(
     // out the way its kind authorizes: RBAC (and a custom role), Cosmos DB data-plane role
     // assignments, Redis access policies, database grant scripts.
     let by_name = bulwark::plan::by_name(blueprint);
-    let (mut arm, mut cosmos, mut redis, mut database) = (0, 0, 0, 0);
+    let (mut arm, mut cosmos, mut redis, mut database, mut app_role) = (0, 0, 0, 0, 0);
     for app in computes(blueprint) {
         for connection in app.uses {
             let target = by_name[connection.to.component.as_str()];
@@ -4357,6 +4427,7 @@ fn check_baseline(
                     Role::CosmosData(_) => cosmos += 1,
                     Role::RedisAccessPolicy(_) => redis += 1,
                     Role::Database(_) => database += 1,
+                    Role::AppRole => app_role += 1,
                 }
             }
         }
@@ -4413,6 +4484,12 @@ fn check_baseline(
     );
     prop_assert_eq!(count("/sqlRoleAssignments@"), cosmos);
     prop_assert_eq!(count("/accessPolicyAssignments@"), redis);
+    // A call assigns one Entra app role (the same role twice, once).
+    prop_assert!(plan.calls.len() <= app_role);
+    prop_assert_eq!(
+        count("'Microsoft.Graph/appRoleAssignedTo@"),
+        plan.calls.len()
+    );
     Ok(())
 }
 

@@ -220,3 +220,18 @@ fn the_readme_says_what_stays_public_as_the_bicep_does() {
         );
     }
 }
+
+#[test]
+fn the_inline_checkov_suppressions_are_the_ones_the_readme_explains() {
+    let text = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
+    let listed: Vec<&str> = section(&text, "checkov-inline")
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .collect();
+    let emitted: Vec<&str> = bulwark::emit::calls::CHECKOV_INLINE
+        .iter()
+        .map(|(check, _)| *check)
+        .collect();
+    assert_eq!(listed, emitted);
+}

@@ -47,11 +47,21 @@ impl Statement {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatementKind {
     TargetScope(String),
+    /// `extension <alias>`: resource types of a Bicep extension, e.g. `microsoftGraphV1`,
+    /// whose alias `bicepconfig.json` maps to a registry reference.
+    Extension(String),
     Param(Param),
-    Var { name: String, value: Expr },
+    Var {
+        name: String,
+        value: Expr,
+    },
     Resource(Resource),
     Module(Module),
-    Output { name: String, ty: Type, value: Expr },
+    Output {
+        name: String,
+        ty: Type,
+        value: Expr,
+    },
 }
 
 impl From<StatementKind> for Statement {

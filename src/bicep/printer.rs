@@ -73,6 +73,9 @@ fn print_statement(out: &mut Out, statement: &StatementKind) {
         StatementKind::TargetScope(scope) => {
             let _ = writeln!(out, "targetScope = {}", quote(scope));
         }
+        StatementKind::Extension(alias) => {
+            let _ = writeln!(out, "extension {alias}");
+        }
         StatementKind::Param(param) => print_param(out, param),
         StatementKind::Var { name, value } => {
             let _ = write!(out, "var {} = ", ident(name));

@@ -211,6 +211,18 @@ macro_rules! compute_methods {
                 self.uses.push(Connection::new(to, access));
                 self
             }
+
+            /// Call another compute component (`"api"`) or one of its app roles
+            /// (`"api.orders-read"`): `uses(to, Access::Call)`.
+            pub fn calls(self, to: impl Into<Target>) -> Self {
+                self.uses(to, Access::Call)
+            }
+
+            /// Entra app roles callers of this app can be granted, e.g. `["orders-read"]`.
+            pub fn app_roles<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+                self.app_roles.extend(names.into_iter().map(Into::into));
+                self
+            }
         }
     )*};
 }
@@ -255,6 +267,7 @@ impl WebApp {
             instances: 1,
             health_check_path: None,
             settings: BTreeMap::new(),
+            app_roles: Vec::new(),
             uses: Vec::new(),
             environments: Overrides::new(),
         }
@@ -284,6 +297,7 @@ impl FunctionApp {
             sku: FunctionApp::default_sku(),
             maximum_instances: FunctionApp::default_maximum_instances(),
             settings: BTreeMap::new(),
+            app_roles: Vec::new(),
             uses: Vec::new(),
             environments: Overrides::new(),
         }
@@ -315,6 +329,7 @@ impl ContainerApp {
             max_replicas: ContainerApp::default_max_replicas(),
             environment: ContainerEnvironment::default(),
             settings: BTreeMap::new(),
+            app_roles: Vec::new(),
             uses: Vec::new(),
             environments: Overrides::new(),
         }

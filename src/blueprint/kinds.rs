@@ -51,6 +51,12 @@ pub struct WebApp {
     /// Plain, non-secret app settings. Secrets belong in a key-vault component.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub settings: BTreeMap<String, String>,
+    /// Entra app roles callers can be granted, e.g. `["orders-read", "orders-write"]`: a
+    /// connection `{ to = "<name>.orders-read", access = "call" }` assigns one to the caller's
+    /// identity. Every app that receives calls also has the role `call`, which a connection to
+    /// the app as a whole assigns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_roles: Vec<String>,
     /// Connections to other components, each with the access it needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Connection>,
@@ -128,6 +134,12 @@ pub struct FunctionApp {
     pub maximum_instances: u32,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub settings: BTreeMap<String, String>,
+    /// Entra app roles callers can be granted, e.g. `["orders-read", "orders-write"]`: a
+    /// connection `{ to = "<name>.orders-read", access = "call" }` assigns one to the caller's
+    /// identity. Every app that receives calls also has the role `call`, which a connection to
+    /// the app as a whole assigns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Connection>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -248,6 +260,12 @@ pub struct ContainerApp {
     pub environment: ContainerEnvironment,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub settings: BTreeMap<String, String>,
+    /// Entra app roles callers can be granted, e.g. `["orders-read", "orders-write"]`: a
+    /// connection `{ to = "<name>.orders-read", access = "call" }` assigns one to the caller's
+    /// identity. Every app that receives calls also has the role `call`, which a connection to
+    /// the app as a whole assigns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Connection>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -277,6 +277,16 @@ impl Component {
         self.spec.kind()
     }
 
+    /// Who can reach a compute component; `None` for other kinds.
+    pub fn ingress(&self) -> Option<Ingress> {
+        match &self.spec {
+            ComponentSpec::WebApp(spec) => Some(spec.ingress),
+            ComponentSpec::FunctionApp(spec) => Some(spec.ingress),
+            ComponentSpec::ContainerApp(spec) => Some(spec.ingress),
+            _ => None,
+        }
+    }
+
     /// The connections this component makes; only compute kinds make any.
     pub fn uses(&self) -> &[Connection] {
         match &self.spec {
@@ -465,6 +475,13 @@ impl ComponentSpec {
             ComponentSpec::EventHubs(spec) => {
                 add(PartKind::EventHub, &mut spec.hubs.iter().cloned(), "hubs")
             }
+            ComponentSpec::WebApp(WebApp { app_roles, .. })
+            | ComponentSpec::FunctionApp(FunctionApp { app_roles, .. })
+            | ComponentSpec::ContainerApp(ContainerApp { app_roles, .. }) => add(
+                PartKind::AppRole,
+                &mut app_roles.iter().cloned(),
+                "app_roles",
+            ),
             ComponentSpec::CosmosDb(spec) => {
                 for (database, body) in &spec.databases {
                     parts.push(Part {
@@ -511,6 +528,8 @@ pub enum PartKind {
     Topic,
     Subscription,
     EventHub,
+    /// An Entra app role a compute component declares (`app_roles`), named by its callers.
+    AppRole,
 }
 
 impl PartKind {
@@ -524,6 +543,7 @@ impl PartKind {
             PartKind::Topic => "topic",
             PartKind::Subscription => "subscription",
             PartKind::EventHub => "event hub",
+            PartKind::AppRole => "app role",
         }
     }
 }
@@ -736,10 +756,12 @@ pub enum Access {
     Pull,
     Push,
     Use,
+    /// Call a compute component's HTTP endpoints with an Entra token for its audience.
+    Call,
 }
 
 impl Access {
-    pub const ALL: [Access; 8] = [
+    pub const ALL: [Access; 9] = [
         Access::Read,
         Access::ReadWrite,
         Access::Send,
@@ -748,6 +770,7 @@ impl Access {
         Access::Pull,
         Access::Push,
         Access::Use,
+        Access::Call,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -760,6 +783,7 @@ impl Access {
             Access::Pull => "pull",
             Access::Push => "push",
             Access::Use => "use",
+            Access::Call => "call",
         }
     }
 
@@ -774,6 +798,7 @@ impl Access {
             Access::Pull => "pulls images from",
             Access::Push => "pushes images to",
             Access::Use => "uses",
+            Access::Call => "calls",
         }
     }
 }

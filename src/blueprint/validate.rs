@@ -6,6 +6,7 @@ use super::model::{
     AdminGroup, Blueprint, Component, ComponentSpec, Connection, ContainerApp, Image, Ingress,
     Kind, Part, PartKind, RegistryImage, SizingValue,
 };
+use crate::blueprint::Access;
 use crate::catalog::naming::{self, NameRule};
 use crate::catalog::{self, Allowed};
 use crate::plan::is_reserved_setting;
@@ -126,6 +127,7 @@ pub fn validate_on(blueprint: &Blueprint, today: crate::blueprint::Date) -> Vec<
         );
     }
     validate_secret_inputs(blueprint, &by_name, &mut diagnostics);
+    validate_call_cycles(blueprint, &by_name, &mut diagnostics);
     diagnostics
 }
 
@@ -2501,7 +2503,11 @@ fn validate_connection(
             )
             .at(to_path)
             .expected("another component")
-            .help("a component needs no role to reach itself; remove this connection"),
+            .help(if connection.access == Access::Call {
+                "an app calls its own code in-process, with no token and no app role; remove this connection"
+            } else {
+                "a component needs no role to reach itself; remove this connection"
+            }),
         );
         return;
     }
@@ -2591,6 +2597,89 @@ fn validate_connection(
                 connection.to
             )),
         });
+        return;
+    }
+    if connection.access == Access::Call && target.ingress() == Some(Ingress::None) {
+        diagnostics.push(
+            Diagnostic::error(
+                "cannot-receive-calls",
+                format!(
+                    "`{}` calls `{}`, which has no ingress",
+                    shown(&component.name),
+                    target.name
+                ),
+            )
+            .at(to_path)
+            .expected("a web-app, function-app or container-app with ingress `private` or `public`")
+            .help(format!(
+                "give `{}` an ingress (e.g. `ingress = \"private\"`), or reach it through a queue it receives from",
+                target.name
+            )),
+        );
+    }
+}
+
+/// Calls whose URL setting reads the target's module (a container app in a dedicated
+/// environment, whose domain only its module knows) make the caller's module wait for the
+/// target's. A ring of such calls would make the modules wait for each other, which ARM
+/// refuses; other calls, cycles included, read nothing from the target's module.
+fn validate_call_cycles(
+    blueprint: &Blueprint,
+    by_name: &BTreeMap<&str, &Component>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    fn waits_on<'a>(
+        component: &'a Component,
+        by_name: &BTreeMap<&str, &Component>,
+    ) -> Vec<(usize, &'a str)> {
+        component
+            .uses()
+            .iter()
+            .enumerate()
+            .filter(|(_, connection)| connection.access == Access::Call)
+            .filter(|(_, connection)| {
+                by_name.get(connection.to.component.as_str()).is_some_and(|target| {
+                    matches!(&target.spec, ComponentSpec::ContainerApp(app) if app.environment == crate::blueprint::ContainerEnvironment::Dedicated)
+                })
+            })
+            .map(|(index, connection)| (index, connection.to.component.as_str()))
+            .filter(|(_, target)| *target != component.name)
+            .collect()
+    }
+    for start in &blueprint.components {
+        for (index, first) in waits_on(start, by_name) {
+            // Does `first` lead back to `start` through dedicated-environment calls?
+            let mut seen = BTreeSet::new();
+            let mut stack = vec![vec![start.name.as_str(), first]];
+            while let Some(path) = stack.pop() {
+                let last = *path.last().expect("non-empty");
+                if last == start.name {
+                    // Report each ring once: at its alphabetically first member.
+                    if path.iter().all(|name| *name >= start.name.as_str()) {
+                        diagnostics.push(
+                            Diagnostic::error(
+                                "call-cycle",
+                                format!("the calls {} wait on each other's deployments", path.join(" → ")),
+                            )
+                            .at(format!("components.{}.uses[{index}].to", start.name))
+                            .expected("no ring of calls to container apps in dedicated environments")
+                            .help("a caller reads a dedicated environment's domain from its deployment; put one of these apps in the shared environment (`environment = \"shared\"`), whose domain every app can read"),
+                        );
+                    }
+                    break;
+                }
+                if !seen.insert(last) {
+                    continue;
+                }
+                if let Some(next) = by_name.get(last) {
+                    for (_, target) in waits_on(next, by_name) {
+                        let mut longer = path.clone();
+                        longer.push(target);
+                        stack.push(longer);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -2648,6 +2737,7 @@ fn part_fields(kind: Kind) -> &'static str {
         Kind::CosmosDb => "`databases`",
         Kind::ServiceBus => "`queues` (or `topics`)",
         Kind::EventHubs => "`hubs`",
+        Kind::WebApp | Kind::FunctionApp | Kind::ContainerApp => "`app_roles`",
         _ => "declarations",
     }
 }
@@ -2660,6 +2750,7 @@ pub(super) fn part_nouns(kind: Kind) -> &'static str {
         Kind::CosmosDb => "database or database/container",
         Kind::ServiceBus => "queue, topic or topic/subscription",
         Kind::EventHubs => "event hub",
+        Kind::WebApp | Kind::FunctionApp | Kind::ContainerApp => "app role",
         _ => "part",
     }
 }
@@ -2772,7 +2863,9 @@ fn validate_secret_inputs(
                 continue;
             }
             let path = format!("components.{}.uses[{index}].to", component.name);
-            for (setting, value) in crate::plan::connection_settings(by_name, connection) {
+            for (setting, value) in
+                crate::plan::settings_for(&blueprint.app.name, by_name, connection)
+            {
                 let clash = match settings.get(&setting) {
                     // Two connections to one target share its identity-based settings.
                     Some((_, Some(existing))) if *existing == value => None,

@@ -25,6 +25,10 @@ pub enum Role {
     RedisAccessPolicy(&'static str),
     /// A custom role definition bulwark creates, for when the only built-in role is too wide.
     Custom(&'static CustomRole),
+    /// An Entra app role of the target app's registration, assigned to the caller's identity
+    /// through Microsoft Graph (`appRoleAssignedTo`): the role the connection names, or the
+    /// app's `call` role.
+    AppRole,
 }
 
 impl Role {
@@ -34,6 +38,7 @@ impl Role {
             Role::Database(roles) => roles.join(" + "),
             Role::RedisAccessPolicy(name) => format!("access policy `{name}`"),
             Role::Custom(role) => role.name.to_string(),
+            Role::AppRole => "Entra app role".to_string(),
         }
     }
 }
@@ -150,11 +155,28 @@ pub const FUNCTION_APP_REJECTED: &[(&str, &str)] = &[(
     "the Consumption plan cannot integrate with a VNet or reach private endpoints; Flex Consumption (`FC1`) can",
 )];
 
+/// The name of the app role every app that receives calls has; a connection to the app as a
+/// whole assigns it.
+pub const CALL_ROLE: &str = "call";
+
+/// What a compute component accepts: calls to the app as a whole (its `call` app role) or
+/// to one app role it declares, each carried by an Entra token for its audience.
+const CALL_TARGETS: &[TargetSpec] = &[
+    TargetSpec {
+        part: None,
+        grants: &[grant(Access::Call, &[Role::AppRole])],
+    },
+    TargetSpec {
+        part: Some(PartKind::AppRole),
+        grants: &[grant(Access::Call, &[Role::AppRole])],
+    },
+];
+
 const WEB_APP: KindSpec = KindSpec {
     kind: Kind::WebApp,
     summary: "App Service on Linux with its own plan, user-assigned identity and VNet integration",
     compute: true,
-    targets: &[],
+    targets: CALL_TARGETS,
     policies: &[
         "a4af4a39-4135-47fb-b175-47fbdf85311d", // only accessible over HTTPS
         "f0e6e85b-9b9f-4a4b-b67b-f730d42f1b0b", // latest TLS version
@@ -204,7 +226,7 @@ const FUNCTION_APP: KindSpec = KindSpec {
     kind: Kind::FunctionApp,
     summary: "Azure Functions on Flex Consumption or Elastic Premium, VNet-integrated, with identity-based host storage",
     compute: true,
-    targets: &[],
+    targets: CALL_TARGETS,
     policies: &[
         "6d555dd1-86f2-4f1c-8ed7-5abae7c6cbab", // only accessible over HTTPS
         "f9d614c5-c173-4d56-95a7-b4437057d193", // latest TLS version
@@ -230,7 +252,7 @@ const CONTAINER_APP: KindSpec = KindSpec {
     kind: Kind::ContainerApp,
     summary: "a container app in an internal, VNet-integrated Container Apps environment, pulling images with its identity",
     compute: true,
-    targets: &[],
+    targets: CALL_TARGETS,
     policies: &[
         "0e80e269-43a4-4ae9-b5bc-178126b8a5cb", // only accessible over HTTPS
         "b874ab2d-72dd-47f1-8cb5-4a306478a4e7", // managed identity
@@ -758,6 +780,8 @@ pub fn access_table_markdown() -> String {
             };
             let scope = if spec.kind == Kind::External {
                 "the service's secret".to_string()
+            } else if spec.compute && target.part.is_none() {
+                format!("the app's `{CALL_ROLE}` app role")
             } else {
                 scope
             };
@@ -777,7 +801,7 @@ pub fn access_table_markdown() -> String {
         .map(|kind| format!("`{kind}`"))
         .collect();
     out.push_str(&format!(
-        "\nCompute kinds ({}) are not connection targets; each gets its own user-assigned identity, which also receives Monitoring Metrics Publisher (`{}`) on the app's Application Insights.\n",
+        "\nCompute kinds ({}) are targets only of `call`: the caller's identity gets an app role of the target's Entra app registration, never an Azure RBAC role (see Service-to-service calls). Each gets its own user-assigned identity, which also receives Monitoring Metrics Publisher (`{}`) on the app's Application Insights.\n",
         compute.join(", "),
         facts::role("Monitoring Metrics Publisher").guid
     ));
@@ -866,6 +890,7 @@ fn role_cell(role: &Role) -> String {
         ),
         Role::RedisAccessPolicy(name) => format!("access policy `{name}` (data plane)"),
         Role::Custom(role) => format!("custom role {} (key-values only)", role.name),
+        Role::AppRole => "Entra app role of the target's app registration (Microsoft Graph `appRoleAssignedTo`); the app requires a token for its audience".to_string(),
     }
 }
 
@@ -891,7 +916,7 @@ mod tests {
                                 assert!(!roles.contains(&"db_owner"), "never db_owner");
                                 continue;
                             }
-                            Role::RedisAccessPolicy(_) => continue,
+                            Role::RedisAccessPolicy(_) | Role::AppRole => continue,
                             Role::Custom(custom) => {
                                 assert!(custom.data_actions.iter().all(|a| !a.contains('*')));
                                 continue;

@@ -148,6 +148,20 @@ pub const MESSAGING_NAME: NameRule = NameRule {
     rule: "1-50 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
 };
 
+/// An Entra app role's `value` allows at most 120 characters from a set that includes these,
+/// and no space (Microsoft Graph `appRole` resource, `value` property); bulwark keeps to
+/// letters, digits and hyphens so the name also reads as `<app>.<role>` in a connection.
+pub const APP_ROLE_NAME: NameRule = NameRule {
+    what: "app role name",
+    min: 1,
+    max: 120,
+    uppercase: true,
+    hyphens: true,
+    underscores: false,
+    starts_with_letter: true,
+    rule: "1-120 letters, digits and single hyphens, starting with a letter",
+};
+
 pub const DEPLOYMENT_NAME: NameRule = NameRule {
     what: "deployment name",
     min: 2,
@@ -169,6 +183,7 @@ pub fn part_rule(
         (Kind::Storage, PartKind::Container) => &CONTAINER_NAME,
         (Kind::Storage, PartKind::Queue) => &QUEUE_NAME,
         (_, PartKind::Secret) => &SECRET_NAME,
+        (_, PartKind::AppRole) => &APP_ROLE_NAME,
         (Kind::Postgres, _) => &POSTGRES_DATABASE_NAME,
         (_, PartKind::Database | PartKind::CosmosContainer) => &COSMOS_NAME,
         _ => &MESSAGING_NAME,

@@ -69,6 +69,8 @@ pub const QUEUE: ResourceType = rt(
 );
 pub const APP_SERVICE_PLAN: ResourceType = rt("Microsoft.Web/serverfarms", "2025-03-01");
 pub const WEB_SITE: ResourceType = rt("Microsoft.Web/sites", "2025-03-01");
+/// `authsettingsV2` (App Service authentication) among its name-discriminated configs.
+pub const WEB_SITE_CONFIG: ResourceType = rt("Microsoft.Web/sites/config", "2025-03-01");
 pub const WEB_PUBLISHING_CREDENTIALS: ResourceType = rt(
     "Microsoft.Web/sites/basicPublishingCredentialsPolicies",
     "2025-03-01",
@@ -81,6 +83,11 @@ pub const TABLE_SERVICE: ResourceType = rt(
 pub const CONTAINER_APPS_ENVIRONMENT: ResourceType =
     rt("Microsoft.App/managedEnvironments", "2026-01-01");
 pub const CONTAINER_APP: ResourceType = rt("Microsoft.App/containerApps", "2026-01-01");
+/// Container Apps authentication (`name: 'current'`); schema: Azure/bicep-types-az
+/// generated/app_0/microsoft.app/2026-01-01 (globalValidation, identityProviders.
+/// azureActiveDirectory.registration/validation, httpSettings.requireHttps).
+pub const CONTAINER_APP_AUTH_CONFIG: ResourceType =
+    rt("Microsoft.App/containerApps/authConfigs", "2026-01-01");
 pub const CONTAINER_REGISTRY: ResourceType =
     rt("Microsoft.ContainerRegistry/registries", "2025-11-01");
 pub const SQL_SERVER: ResourceType = rt("Microsoft.Sql/servers", "2025-01-01");
@@ -166,6 +173,10 @@ pub const FRONT_DOOR_WAF_POLICY: ResourceType = rt(
 /// Types the shared facts do not list, with the version taken and why. Each exists in the
 /// validator's schema bundle (checked by `.ci/run` through bicep-check's BCP081).
 pub const NOT_IN_FACTS: &[(ResourceType, &str)] = &[
+    (
+        CONTAINER_APP_AUTH_CONFIG,
+        "same App provider version as its parent containerApps",
+    ),
     (
         NAT_GATEWAY,
         "same Network provider version as the VNet it serves",
@@ -268,6 +279,7 @@ pub const ALL: &[ResourceType] = &[
     QUEUE,
     APP_SERVICE_PLAN,
     WEB_SITE,
+    WEB_SITE_CONFIG,
     WEB_PUBLISHING_CREDENTIALS,
     TABLE_SERVICE,
     CONTAINER_APPS_ENVIRONMENT,

@@ -77,6 +77,14 @@ pub fn run(args: Args) -> u8 {
                 app = generated.plan.app,
                 main = folder.join("main.bicep").display(),
             ));
+            let graph = bulwark::deployer::graph_permissions(&generated.plan);
+            if !graph.is_empty() {
+                let names: Vec<&str> = graph.iter().map(|p| p.name).collect();
+                super::stdout(&format!(
+                    "then, as an Entra administrator (Azure roles cannot grant it): give each deploying identity the Microsoft Graph application permissions {}, which the app registrations of its service-to-service calls need (README: Service-to-service calls)\n",
+                    names.join(", ")
+                ));
+            }
             exit::OK
         }
         Err(error @ OutputError::NotOwned { .. }) => {

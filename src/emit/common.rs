@@ -689,6 +689,12 @@ pub fn setting_expr(app: &ComponentPlan, value: &crate::plan::SettingValue) -> E
             ))),
             text(format!(";SecretName={secret})")),
         ]),
+        SettingValue::CallUrl { component, host } => super::calls::call_url(component, host),
+        SettingValue::CallAudience {
+            app,
+            component,
+            suffix,
+        } => super::calls::audience(app, component, suffix),
     }
 }
 

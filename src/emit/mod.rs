@@ -1,6 +1,7 @@
 //! Plan → FileSet: `main.bicep`, one module per component and per concern, one
 //! `.bicepparam` per environment and `bicepconfig.json`.
 
+pub mod calls;
 mod common;
 pub mod delivery;
 mod front_door;
@@ -388,12 +389,22 @@ impl Module {
             header: self.file.header.clone(),
             statements: Vec::new(),
         };
+        let is_extension = |s: &&Statement| matches!(s.kind, StatementKind::Extension(_));
+        // Extensions first: the resource types they bring are used below.
+        file.statements
+            .extend(self.file.statements.iter().filter(is_extension).cloned());
         file.statements.extend(
             self.params
                 .iter()
                 .map(|(param, _)| Statement::from(param.clone())),
         );
-        file.statements.extend(self.file.statements.iter().cloned());
+        file.statements.extend(
+            self.file
+                .statements
+                .iter()
+                .filter(|s| !is_extension(s))
+                .cloned(),
+        );
         file.statements.extend(self.outputs.iter().cloned());
         file
     }
@@ -873,7 +884,10 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             );
         }
     }
-    files.insert("bicepconfig.json".into(), bicepconfig());
+    files.insert(
+        "bicepconfig.json".into(),
+        bicepconfig_with(!plan.calls.is_empty()),
+    );
     FileSet { files }
 }
 
@@ -956,6 +970,12 @@ fn network_scope(plan: &Plan, main: &mut File) -> Option<Expr> {
 
 /// Linter rules that guard security are errors; the rest stay at Bicep's defaults.
 pub fn bicepconfig() -> String {
+    bicepconfig_with(false)
+}
+
+/// [`bicepconfig`], with the Microsoft Graph extension's alias when the templates create app
+/// registrations (service-to-service calls).
+pub fn bicepconfig_with(graph: bool) -> String {
     const ERRORS: &[&str] = &[
         "adminusername-should-not-be-literal",
         "no-hardcoded-env-urls",
@@ -971,9 +991,14 @@ pub fn bicepconfig() -> String {
         .iter()
         .map(|rule| (rule.to_string(), serde_json::json!({ "level": "error" })))
         .collect();
-    let config = serde_json::json!({
+    let mut config = serde_json::json!({
         "analyzers": { "core": { "enabled": true, "rules": rules } }
     });
+    if graph {
+        config["extensions"] = serde_json::json!({
+            calls::GRAPH_EXTENSION: calls::GRAPH_EXTENSION_REFERENCE
+        });
+    }
     let mut text = serde_json::to_string_pretty(&config).expect("static JSON serializes");
     text.push('\n');
     text

@@ -322,7 +322,7 @@ fn statement_idents(statement: &Statement, visit: &mut dyn FnMut(&str)) {
             resource.body.iter().for_each(|p| property_idents(p, visit));
         }
         StatementKind::Module(module) => module.body.iter().for_each(|p| property_idents(p, visit)),
-        StatementKind::TargetScope(_) => {}
+        StatementKind::TargetScope(_) | StatementKind::Extension(_) => {}
     }
 }
 
@@ -428,7 +428,7 @@ impl StageBuild {
         };
         for statement in &main.statements {
             let keep = match &statement.kind {
-                StatementKind::TargetScope(_) => true,
+                StatementKind::TargetScope(_) | StatementKind::Extension(_) => true,
                 StatementKind::Param(param) => used.contains(&param.name),
                 StatementKind::Var { name, .. } => used.contains(name),
                 _ => false,

@@ -9,7 +9,8 @@ mod settings;
 mod sizing;
 
 pub use settings::{
-    RESERVED_SETTINGS as settings_reserved, SettingValue, connection_settings, is_reserved_setting,
+    CallHost, RESERVED_SETTINGS as settings_reserved, SettingValue, call_settings,
+    connection_settings, is_reserved_setting, settings_for,
 };
 pub use sizing::{Sized, resolve_sizing};
 
@@ -37,6 +38,9 @@ pub struct Plan {
     pub role_assignments: Vec<RoleAssignment>,
     /// Grants run inside SQL Database and PostgreSQL by the generated scripts.
     pub database_grants: Vec<DatabaseGrant>,
+    /// Service-to-service calls: each caller's identity gets one app role of the target's
+    /// Entra app registration. Sorted by target, caller, role.
+    pub calls: Vec<Call>,
     pub policies: Vec<PolicyAssignment>,
     pub governance: governance::GovernancePlan,
     pub secret_inputs: Vec<SecretInput>,
@@ -86,6 +90,15 @@ impl Plan {
                 scale::ScaleSource::EventHub { .. } => false,
             })
         })
+    }
+
+    /// The calls a compute component receives (its app registration exists when any do).
+    pub fn calls_to(&self, target: &str) -> impl Iterator<Item = &Call> {
+        self.calls.iter().filter(move |call| call.target == target)
+    }
+
+    pub fn receives_calls(&self, target: &str) -> bool {
+        self.calls_to(target).next().is_some()
     }
 
     pub fn component(&self, name: &str) -> Option<&ComponentPlan> {
@@ -202,6 +215,30 @@ impl RoleAssignment {
             _ => None,
         }
     }
+}
+
+/// One caller allowed to call one compute component with one of its Entra app roles.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Call {
+    pub target: String,
+    pub caller: String,
+    /// The app role assigned: the one the connection names, or [`catalog::CALL_ROLE`].
+    pub role: String,
+    /// The blueprint path that caused it.
+    pub because: String,
+}
+
+/// The app roles of a compute component that receives calls: `call`, then those it declares.
+pub fn app_roles(spec: &ComponentSpec) -> Vec<String> {
+    std::iter::once(catalog::CALL_ROLE.to_string())
+        .chain(
+            spec.parts()
+                .into_iter()
+                .filter(|part| part.kind == PartKind::AppRole)
+                .map(|part| part.name)
+                .filter(|name| name != catalog::CALL_ROLE),
+        )
+        .collect()
 }
 
 /// A grant the generated database script makes to an app's identity.
@@ -459,12 +496,21 @@ pub struct EndpointDemand {
 
 impl EndpointDemand {
     pub fn of(blueprint: &Blueprint) -> Self {
-        Self::of_specs(blueprint.components.iter().map(|component| &component.spec))
+        Self::of_endpoints(
+            blueprint
+                .components
+                .iter()
+                .flat_map(|component| private_endpoints_of(&component.spec)),
+        )
     }
 
+    /// The demand of components.
     pub fn of_specs<'a>(specs: impl IntoIterator<Item = &'a ComponentSpec>) -> Self {
-        let endpoints: Vec<PrivateEndpoint> =
-            specs.into_iter().flat_map(private_endpoints_of).collect();
+        Self::of_endpoints(specs.into_iter().flat_map(private_endpoints_of))
+    }
+
+    fn of_endpoints(endpoints: impl IntoIterator<Item = PrivateEndpoint>) -> Self {
+        let endpoints: Vec<PrivateEndpoint> = endpoints.into_iter().collect();
         // A Cosmos DB account's endpoint takes an address per region plus one for the global
         // endpoint (limits.tsv, "private endpoints per subnet"); bulwark's accounts have one
         // region. Every other endpoint takes one.
@@ -535,6 +581,7 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
     let mut component_plans = Vec::new();
     let mut role_assignments = Vec::new();
     let mut database_grants = Vec::new();
+    let mut calls = Vec::new();
     for component in &components {
         let mut plan = plan_component(&lookup, blueprint, component);
         plan.external_secrets = external_secrets
@@ -545,6 +592,19 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
         for (index, connection) in component.uses().iter().enumerate() {
             let because = format!("components.{}.uses[{index}]", component.name);
             let target = lookup[connection.to.component.as_str()];
+            if connection.access == Access::Call {
+                calls.push(Call {
+                    target: target.name.clone(),
+                    caller: component.name.clone(),
+                    role: connection
+                        .to
+                        .part
+                        .clone()
+                        .unwrap_or_else(|| catalog::CALL_ROLE.to_string()),
+                    because: because.clone(),
+                });
+                continue;
+            }
             let grant = grant_for(target, connection.to.part.as_deref(), connection.access);
             for role in grant.roles {
                 if let Role::Database(roles) = role {
@@ -586,6 +646,11 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
     role_assignments.sort_by(|a, b| {
         (&a.scope, &a.principal, a.role.name()).cmp(&(&b.scope, &b.principal, b.role.name()))
     });
+    calls.sort();
+    calls.dedup_by(|a, b| (&a.target, &a.caller, &a.role) == (&b.target, &b.caller, &b.role));
+    // An app that receives calls is reached through its `sites` private endpoint, which every
+    // App Service app has (code delivery); callers stay inside the VNet while outside users of
+    // a public app keep coming through Front Door.
 
     let mut dns_zones: Vec<&'static str> = component_plans
         .iter()
@@ -657,6 +722,7 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
         components: component_plans,
         role_assignments,
         database_grants,
+        calls,
         secret_inputs,
         shared_container_environment,
         deployment: blueprint.deployment.clone(),
@@ -1358,7 +1424,7 @@ fn plan_component(
         name: component.name.clone(),
         spec: component.spec.clone(),
         private_endpoints,
-        app_settings: settings::app_settings(lookup, component),
+        app_settings: settings::app_settings(&blueprint.app.name, lookup, component),
         subnet,
         sizing: sizing::resolve_sizing(&blueprint.app.environments, &component.spec),
         external_secrets: Vec::new(),

@@ -3,7 +3,7 @@
 //! Vault references for secrets. Never a key, never a connection string with a secret.
 
 use super::{AppSetting, ByName};
-use crate::blueprint::{Component, ComponentSpec, Connection, PartKind};
+use crate::blueprint::{Component, ComponentSpec, Connection, ContainerEnvironment, PartKind};
 use crate::catalog::naming::setting_name;
 
 /// Where a setting's value comes from.
@@ -25,6 +25,30 @@ pub enum SettingValue {
         vault: String,
         secret: String,
     },
+    /// The private HTTPS URL of a compute component another one calls.
+    CallUrl {
+        component: String,
+        host: CallHost,
+    },
+    /// The Entra audience (App ID URI) of a called component's app registration, with a
+    /// suffix (`/.default` for the scope Azure Identity's `get_token` takes).
+    CallAudience {
+        app: String,
+        component: String,
+        suffix: &'static str,
+    },
+}
+
+/// Where a called component's host name comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallHost {
+    /// An App Service site: `<name>.azurewebsites.net`, its name computed from this prefix
+    /// the way its module names it (never read from the module, so apps may call each other).
+    Site { name_prefix: String },
+    /// A container app in the app's shared environment: its name and the environment's domain.
+    SharedEnvironment,
+    /// A container app in its own environment: its module's `fqdn` output.
+    DedicatedEnvironment,
 }
 
 /// Settings bulwark sets on every compute component itself; a blueprint may not set them.
@@ -80,6 +104,57 @@ fn identity_connection(
             SettingValue::IdentityClientId,
         ),
     ]
+}
+
+/// What a caller needs to call a compute component: its private URL, the audience of its
+/// app registration and the scope to request a token for (`<audience>/.default`, what Azure
+/// Identity's `get_token`/`getToken` takes; learn.microsoft.com/entra/identity-platform/
+/// scopes-oidc#the-default-scope). Never a secret: the caller's identity gets the token.
+pub fn call_settings(app: &str, target: &Component) -> Vec<(String, SettingValue)> {
+    let name = target.name.as_str();
+    let host = match &target.spec {
+        ComponentSpec::WebApp(_) => CallHost::Site {
+            name_prefix: format!("app-{app}-{name}-"),
+        },
+        ComponentSpec::FunctionApp(_) => CallHost::Site {
+            name_prefix: format!("func-{app}-{name}-"),
+        },
+        ComponentSpec::ContainerApp(spec) => match spec.environment {
+            ContainerEnvironment::Shared => CallHost::SharedEnvironment,
+            ContainerEnvironment::Dedicated => CallHost::DedicatedEnvironment,
+        },
+        _ => return Vec::new(),
+    };
+    let audience = |suffix| SettingValue::CallAudience {
+        app: app.to_string(),
+        component: name.to_string(),
+        suffix,
+    };
+    vec![
+        (
+            setting_name(&[name, "url"]),
+            SettingValue::CallUrl {
+                component: name.to_string(),
+                host,
+            },
+        ),
+        (setting_name(&[name, "audience"]), audience("")),
+        (setting_name(&[name, "scope"]), audience("/.default")),
+    ]
+}
+
+/// The settings one connection of a compute component in app `app` gives it, in order.
+pub fn settings_for(
+    app: &str,
+    components: &ByName<'_>,
+    connection: &Connection,
+) -> Vec<(String, SettingValue)> {
+    match components.get(connection.to.component.as_str()) {
+        Some(target) if connection.access == crate::blueprint::Access::Call => {
+            call_settings(app, target)
+        }
+        _ => connection_settings(components, connection),
+    }
 }
 
 /// The settings one connection gives its app, in order.
@@ -249,7 +324,7 @@ pub fn connection_settings(
 
 /// A compute component's settings: each connection's (a setting two connections to the
 /// same target share is written once), then the blueprint's plain settings.
-pub fn app_settings(components: &ByName<'_>, component: &Component) -> Vec<AppSetting> {
+pub fn app_settings(app: &str, components: &ByName<'_>, component: &Component) -> Vec<AppSetting> {
     let (uses, plain) = match &component.spec {
         ComponentSpec::WebApp(spec) => (&spec.uses, &spec.settings),
         ComponentSpec::FunctionApp(spec) => (&spec.uses, &spec.settings),
@@ -267,7 +342,7 @@ pub fn app_settings(components: &ByName<'_>, component: &Component) -> Vec<AppSe
                 connection.to
             ),
         );
-        for (name, value) in connection_settings(components, connection) {
+        for (name, value) in settings_for(app, components, connection) {
             if settings
                 .iter()
                 .any(|existing| existing.name == name && existing.value == value)

@@ -164,6 +164,7 @@ pub fn finish_site(
 ) {
     use crate::blueprint::Ingress;
     publishing_policies(module);
+    crate::emit::calls::push_receiver(ctx, component, module);
     super::common::push_private_endpoints(ctx, component, module);
     super::common::push_diagnostics(module, "site", types::WEB_SITE);
     super::common::push_diagnostics(module, "plan", types::APP_SERVICE_PLAN);

@@ -129,6 +129,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         }
     };
     module.push(Statement::from(app).with_comment(exposure));
+    crate::emit::calls::push_receiver(ctx, component, module);
     push_diagnostics(module, "app", types::CONTAINER_APP);
     if spec.ingress != Ingress::None {
         module.output(
