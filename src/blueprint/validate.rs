@@ -997,14 +997,22 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
             "network.perimeter.id".into(),
             diagnostics,
         );
-        if existing.profile.trim().is_empty() || existing.profile.contains('/') {
+        // Azure/bicep-types-az generated/network/microsoft.network/2025-05-01/types.json:
+        // profile names have at most 80 characters, pattern
+        // (^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$).
+        let profile = existing.profile.as_str();
+        let well_formed = (1..=80).contains(&profile.len())
+            && profile.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            && profile.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && profile.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        if !well_formed {
             diagnostics.push(
                 Diagnostic::error(
                     "invalid-perimeter-profile",
                     format!("`{}` is not a profile name", shown(&existing.profile)),
                 )
                 .at("network.perimeter.profile")
-                .expected("the name of a profile of the platform's perimeter, e.g. \"apps\"")
+                .expected("a profile name of 1-80 letters, digits, `_`, `.` and `-`, starting with a letter or digit, e.g. \"apps\"")
                 .help("list them with `az network perimeter profile list --perimeter-name <name> -g <group>`"),
             );
         }
