@@ -38,7 +38,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         "bulwark::perimeter-rule-wider-than-waiver",
         Some("23:14"),
     ),
-    ("perimeter-wrong-type.toml", "bulwark::wrong-type", Some("7:13")),
+    (
+        "perimeter-wrong-type.toml",
+        "bulwark::wrong-type",
+        Some("7:13"),
+    ),
     (
         "perimeter-bad-id.toml",
         "bulwark::invalid-resource-id",

@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 const JOINS: &[(&str, &[(&str, &str)])] = &[
     ("storage", &[("Microsoft.Storage/storageAccounts", "id")]),
     ("key-vault", &[("Microsoft.KeyVault/vaults", "id")]),
-    ("cosmos-db", &[("Microsoft.DocumentDB/databaseAccounts", "id")]),
+    (
+        "cosmos-db",
+        &[("Microsoft.DocumentDB/databaseAccounts", "id")],
+    ),
     ("event-hubs", &[("Microsoft.EventHub/namespaces", "id")]),
     ("sql-database", &[("Microsoft.Sql/servers", "id")]),
     ("openai", &[("Microsoft.CognitiveServices/accounts", "id")]),
@@ -129,7 +132,8 @@ fn every_onboarded_resource_of_every_shipped_blueprint_joins_the_perimeter() {
                 let onboarded = facts::perimeter_fact(&ty).is_some_and(|f| f.kept_out.is_none());
                 let Some((_, output)) = joins.iter().find(|(t, _)| *t == ty) else {
                     assert!(
-                        !onboarded || ty == "Microsoft.Storage/storageAccounts" && *kind == "function-app",
+                        !onboarded
+                            || ty == "Microsoft.Storage/storageAccounts" && *kind == "function-app",
                         "{}: {file} declares {ty}, onboarded, but the table says {kind} has none",
                         path.display()
                     );
@@ -174,7 +178,10 @@ fn every_onboarded_resource_of_every_shipped_blueprint_joins_the_perimeter() {
             assert!(!perimeter.contains("serviceTags"));
         }
     }
-    assert!(kinds_seen.len() >= 15, "shipped blueprints cover {kinds_seen:?}");
+    assert!(
+        kinds_seen.len() >= 15,
+        "shipped blueprints cover {kinds_seen:?}"
+    );
 }
 
 const SMALL: &str = r#"
@@ -213,8 +220,13 @@ fn report_of(path: &std::path::Path) -> String {
         text: &text,
         map: &loaded.source_map,
     };
-    bulwark::report::build(&loaded.blueprint, &generated.plan, "bulwark.toml", Some(&source))
-        .render_markdown()
+    bulwark::report::build(
+        &loaded.blueprint,
+        &generated.plan,
+        "bulwark.toml",
+        Some(&source),
+    )
+    .render_markdown()
 }
 
 fn report_text(text: &str) -> String {
@@ -289,7 +301,10 @@ fn a_platforms_perimeter_is_joined_not_created() {
     assert!(perimeter.contains(
         "resource perimeter 'Microsoft.Network/networkSecurityPerimeters@2025-05-01' existing = {\n  name: 'nsp-platform'\n}"
     ));
-    assert!(perimeter.contains("profiles@2025-05-01' existing = {\n  parent: perimeter\n  name: 'apps'\n}"));
+    assert!(
+        perimeter
+            .contains("profiles@2025-05-01' existing = {\n  parent: perimeter\n  name: 'apps'\n}")
+    );
     assert!(!perimeter.contains("accessRules@"));
     assert!(!perimeter.contains("diagnosticSettings@"));
     // Associations name the app and the environment: the platform's perimeter holds others.
@@ -316,7 +331,12 @@ fn a_platforms_perimeter_is_joined_not_created() {
             .actions
             .contains(&"Microsoft.Network/networkSecurityPerimeters/profiles/join/action")
     );
-    assert!(!PERIMETER_JOIN.actions.iter().any(|a| a.contains("accessRules")));
+    assert!(
+        !PERIMETER_JOIN
+            .actions
+            .iter()
+            .any(|a| a.contains("accessRules"))
+    );
 
     // A created perimeter needs no grant outside the app's resource group.
     let created = generate_text(SMALL);
@@ -331,7 +351,13 @@ fn a_platforms_perimeter_is_joined_not_created() {
 fn perimeter_false_leaves_it_to_the_platform() {
     let generated = generate_text(&format!("{SMALL}\n[network]\nperimeter = false\n"));
     assert!(generated.files.get("modules/perimeter.bicep").is_none());
-    assert!(!generated.files.get("main.bicep").unwrap().contains("perimeter"));
+    assert!(
+        !generated
+            .files
+            .get("main.bicep")
+            .unwrap()
+            .contains("perimeter")
+    );
     assert!(
         !generated
             .files

@@ -146,7 +146,10 @@ impl<'de> Deserialize<'de> for PerimeterSetting {
                 })
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
                 ExistingPerimeter::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     .map(PerimeterSetting::Existing)
             }

@@ -833,7 +833,10 @@ fn validate_perimeter_openings(
         if waiver.control != crate::blueprint::Control::PublicNetworkAccess {
             continue;
         }
-        let Some(component) = blueprint.components.iter().find(|c| c.name == waiver.component)
+        let Some(component) = blueprint
+            .components
+            .iter()
+            .find(|c| c.name == waiver.component)
         else {
             continue;
         };
@@ -1002,7 +1005,9 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
         // (^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$).
         let profile = existing.profile.as_str();
         let well_formed = (1..=80).contains(&profile.len())
-            && profile.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            && profile
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
             && profile.starts_with(|c: char| c.is_ascii_alphanumeric())
             && profile.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
         if !well_formed {

@@ -443,8 +443,18 @@ mod tests {
             );
             assert!(cells[4].contains("network-security-perimeter"), "{cells:?}");
         }
-        assert!(perimeter_fact("Microsoft.KeyVault/vaults").unwrap().kept_out.is_none());
-        assert!(perimeter_fact("microsoft.operationalinsights/workspaces").unwrap().kept_out.is_some());
+        assert!(
+            perimeter_fact("Microsoft.KeyVault/vaults")
+                .unwrap()
+                .kept_out
+                .is_none()
+        );
+        assert!(
+            perimeter_fact("microsoft.operationalinsights/workspaces")
+                .unwrap()
+                .kept_out
+                .is_some()
+        );
         assert!(perimeter_fact("Microsoft.ServiceBus/namespaces").is_none());
     }
 

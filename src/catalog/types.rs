@@ -206,10 +206,7 @@ pub const NOT_IN_FACTS: &[(ResourceType, &str)] = &[
         NETWORK_SECURITY_PERIMETER,
         "newest GA version in the validator's schema window that matches the VNet's Network provider version (Azure/bicep-types-az generated/network/microsoft.network/2025-05-01)",
     ),
-    (
-        PERIMETER_PROFILE,
-        "same version as its parent perimeter",
-    ),
+    (PERIMETER_PROFILE, "same version as its parent perimeter"),
     (
         PERIMETER_ACCESS_RULE,
         "same version as its parent perimeter",

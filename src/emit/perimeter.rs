@@ -71,9 +71,8 @@ pub fn perimeter(ctx: &Context) -> Option<ConcernModule> {
     }
     if !perimeter.associations.is_empty() {
         args.push((
-            Param::new(RESOURCE_IDS, Type::Object).description(
-                "Ids of the app's resources that join the perimeter, by association.",
-            ),
+            Param::new(RESOURCE_IDS, Type::Object)
+                .description("Ids of the app's resources that join the perimeter, by association."),
             Expr::object(perimeter.associations.iter().map(|association| {
                 Property::new(
                     association_key(association),
@@ -103,7 +102,8 @@ pub fn perimeter(ctx: &Context) -> Option<ConcernModule> {
             for profile in &perimeter.profiles {
                 let symbol = profile_symbol(&profile.name);
                 let comment = if profile.name == PerimeterPlan::APP_PROFILE {
-                    "The app's profile: no access rules, nothing from outside but private endpoints".to_string()
+                    "The app's profile: no access rules, nothing from outside but private endpoints"
+                        .to_string()
                 } else {
                     format!(
                         "A profile of its own for {}, so its waiver's ranges open nothing else",
@@ -212,12 +212,13 @@ pub fn perimeter(ctx: &Context) -> Option<ConcernModule> {
     for association in &perimeter.associations {
         let key = association_key(association);
         let name = match perimeter.mode {
-            PerimeterMode::Create => Expr::str(format!("{app}-{}", association.label.replace(' ', "-"))),
+            PerimeterMode::Create => {
+                Expr::str(format!("{app}-{}", association.label.replace(' ', "-")))
+            }
             // The platform's perimeter holds other apps and environments too.
-            PerimeterMode::Existing { .. } => common::env_suffixed(format!(
-                "{app}-{}-",
-                association.label.replace(' ', "-")
-            )),
+            PerimeterMode::Existing { .. } => {
+                common::env_suffixed(format!("{app}-{}-", association.label.replace(' ', "-")))
+            }
         };
         file.push(
             Statement::from(
@@ -237,7 +238,10 @@ pub fn perimeter(ctx: &Context) -> Option<ConcernModule> {
                         ),
                         (
                             "profile",
-                            obj([("id", Expr::path(&format!("{}.id", profile_symbol(&association.profile))))]),
+                            obj([(
+                                "id",
+                                Expr::path(&format!("{}.id", profile_symbol(&association.profile))),
+                            )]),
                         ),
                         ("accessMode", mode.clone()),
                     ]),

@@ -4,9 +4,7 @@
 //! the blueprint's waivers and nothing else.
 
 use super::network::{ResourceId, parse_resource_id};
-use crate::blueprint::{
-    Blueprint, Component, Control, Kind, PerimeterSetting, PolicyMode, Waiver,
-};
+use crate::blueprint::{Blueprint, Component, Control, Kind, PerimeterSetting, PolicyMode, Waiver};
 use crate::catalog::facts;
 use crate::catalog::types::{self, ResourceType};
 use std::collections::BTreeMap;
@@ -43,7 +41,9 @@ impl AccessMode {
     /// How the report names it.
     pub fn words(self) -> &'static str {
         match self {
-            AccessMode::Learning => "transition (Learning): logs, falls back to each resource's own network settings",
+            AccessMode::Learning => {
+                "transition (Learning): logs, falls back to each resource's own network settings"
+            }
             AccessMode::Enforced => "enforced: denies what no access rule allows",
         }
     }
