@@ -133,12 +133,36 @@ pub const WORKSPACE_DESTINATION: CustomDeployerRole = CustomDeployerRole {
     source: "https://learn.microsoft.com/azure/azure-monitor/logs/manage-access (custom role example 2)",
 };
 
-pub const CUSTOM_ROLES: [&CustomDeployerRole; 5] = [
+/// Associating the app's resources with the platform's network security perimeter: "To create
+/// or update an association … resourceAssociations/write is required at the network security
+/// perimeter resource [and] profiles/join/action is required on the profile" (the third,
+/// `joinPerimeter/action` on each PaaS resource, Contributor holds in the app's group). The
+/// perimeter module deploys into the perimeter's resource group, and deploying there needs
+/// "access to all operations on the Microsoft.Resources/deployments resource type"
+/// (learn.microsoft.com/azure/azure-resource-manager/templates/deploy-cli, Required
+/// permissions). Network Contributor there would let CI rewrite the platform's access rules.
+pub const PERIMETER_JOIN: CustomDeployerRole = CustomDeployerRole {
+    name: "bulwark perimeter join",
+    description: "Read a network security perimeter and its profiles, and associate resources with a profile; cannot change its access rules.",
+    actions: &[
+        "Microsoft.Network/networkSecurityPerimeters/read",
+        "Microsoft.Network/networkSecurityPerimeters/profiles/read",
+        "Microsoft.Network/networkSecurityPerimeters/profiles/join/action",
+        "Microsoft.Network/networkSecurityPerimeters/resourceAssociations/read",
+        "Microsoft.Network/networkSecurityPerimeters/resourceAssociations/write",
+        "Microsoft.Network/networkSecurityPerimeters/resourceAssociations/delete",
+        "Microsoft.Resources/deployments/*",
+    ],
+    source: "https://learn.microsoft.com/azure/private-link/network-security-perimeter-role-based-access-control-requirements (association permissions; MicrosoftDocs/azure-docs @133ec887, ms.date 11/04/2024); https://learn.microsoft.com/azure/azure-resource-manager/templates/deploy-cli (Required permissions: Microsoft.Resources/deployments)",
+};
+
+pub const CUSTOM_ROLES: [&CustomDeployerRole; 6] = [
     &LOCK_WRITER,
     &ROLE_DEFINITION_WRITER,
     &HUB_PEERING,
     &DNS_ZONE_JOIN,
     &WORKSPACE_DESTINATION,
+    &PERIMETER_JOIN,
 ];
 
 /// Where a grant applies.
@@ -321,6 +345,29 @@ pub fn grants(plan: &Plan) -> Vec<Grant> {
                 DeployerRole::Custom(&HUB_PEERING),
                 environment,
                 format!("peer the app's VNet with the hub VNet {}", hub.name),
+            );
+        }
+    }
+    if let Some(crate::plan::perimeter::PerimeterPlan {
+        mode: crate::plan::perimeter::PerimeterMode::Existing { id, profile },
+        associations,
+        ..
+    }) = &plan.perimeter
+        && !associations.is_empty()
+    {
+        for environment in &plan.environments {
+            add(
+                GrantScope::ResourceGroup {
+                    subscription: id.subscription.clone(),
+                    resource_group: id.resource_group.clone(),
+                },
+                DeployerRole::Custom(&PERIMETER_JOIN),
+                environment,
+                format!(
+                    "associate the app's {} resource(s) with profile `{profile}` of the platform's perimeter {} (the perimeter module deploys into its resource group)",
+                    associations.len(),
+                    id.name
+                ),
             );
         }
     }

@@ -70,6 +70,21 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("17:11"),
     ),
     (
+        "perimeter-waiver-on-shared-profile.toml",
+        "bulwark::perimeter-rule-wider-than-waiver",
+        Some("23:14"),
+    ),
+    (
+        "perimeter-wrong-type.toml",
+        "bulwark::wrong-type",
+        Some("7:13"),
+    ),
+    (
+        "perimeter-bad-id.toml",
+        "bulwark::invalid-resource-id",
+        Some("7:20"),
+    ),
+    (
         "waiver-private-range.toml",
         "bulwark::private-range-in-allow-from",
         Some("21:15"),

@@ -29,7 +29,7 @@ fn generate_writes_the_tree_and_its_manifest_then_is_idempotent() {
         .success();
     let stdout = String::from_utf8(first.get_output().stdout.clone()).unwrap();
     assert!(
-        stdout.contains("13 written, 0 unchanged, 0 removed"),
+        stdout.contains("14 written, 0 unchanged, 0 removed"),
         "{stdout}"
     );
     for file in [
@@ -39,6 +39,7 @@ fn generate_writes_the_tree_and_its_manifest_then_is_idempotent() {
         "bicepconfig.json",
         "modules/storage-media.bicep",
         "modules/front-door.bicep",
+        "modules/perimeter.bicep",
         "SECURITY.md",
         ".bulwark-manifest.json",
     ] {
@@ -49,7 +50,7 @@ fn generate_writes_the_tree_and_its_manifest_then_is_idempotent() {
     )
     .unwrap();
     assert_eq!(manifest["blueprint"], "bulwark.toml");
-    assert_eq!(manifest["files"].as_object().unwrap().len(), 13);
+    assert_eq!(manifest["files"].as_object().unwrap().len(), 14);
 
     let second = bulwark()
         .current_dir(dir.path())
@@ -57,7 +58,7 @@ fn generate_writes_the_tree_and_its_manifest_then_is_idempotent() {
         .assert()
         .success();
     let stdout = String::from_utf8(second.get_output().stdout.clone()).unwrap();
-    assert!(stdout.contains("0 written, 13 unchanged"), "{stdout}");
+    assert!(stdout.contains("0 written, 14 unchanged"), "{stdout}");
     let leftovers: Vec<_> = walk(&dir.path().join("infra"))
         .into_iter()
         .filter(|p| p.contains("bulwark-tmp"))
@@ -344,7 +345,7 @@ fn deployer_writes_the_bootstrap_beside_the_output_with_its_own_manifest() {
         .success();
     let stdout = String::from_utf8(again.get_output().stdout.clone()).unwrap();
     assert!(
-        stdout.contains("0 written, 13 unchanged, 0 removed"),
+        stdout.contains("0 written, 14 unchanged, 0 removed"),
         "{stdout}"
     );
     assert!(dir.path().join("infra/deployer/main.bicep").is_file());

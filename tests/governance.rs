@@ -214,12 +214,22 @@ fn a_waiver_weakens_only_its_control_and_removing_it_restores_the_hardened_liter
     assert_eq!(exemptions.matches("policyExemptions@").count(), 2);
     assert!(exemptions.contains("expiresOn: '2027-09-30T23:59:59Z'"));
 
+    // In the perimeter, the waived account gets a profile of its own with the waiver's
+    // ranges; without the waiver it shares the app's profile and no rule exists.
+    let perimeter = with.get("modules/perimeter.bicep").unwrap();
+    assert!(perimeter.contains("name: 'waiver-scans'"));
+    assert_eq!(perimeter.matches("accessRules@").count(), 1);
+    let bare = without.get("modules/perimeter.bicep").unwrap();
+    assert!(!bare.contains("accessRules@"));
+    assert!(!bare.contains("waiver-"));
+
     // Nothing else differs: the files the waivers do not touch are identical.
     for (path, text) in &without.files {
         let touched = [
             "main.bicep",
             "modules/storage-scans.bicep",
             "modules/service-bus-bus.bicep",
+            "modules/perimeter.bicep",
         ];
         if !touched.contains(&path.as_str()) {
             assert_eq!(with.get(path), Some(text.as_str()), "{path} changed");

@@ -436,6 +436,19 @@ fn extra_rule(ty: &str) -> Option<Option<facts::NameLimits>> {
                 characters: facts::NameCharacters::AlphanumericsAnd("_.-"),
             }))
         }
+        // Azure/bicep-types-az generated/network/microsoft.network/2025-05-01/types.json: every
+        // perimeter type's name has maxLength 80 and pattern
+        // (^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$).
+        "Microsoft.Network/networkSecurityPerimeters"
+        | "Microsoft.Network/networkSecurityPerimeters/profiles"
+        | "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules"
+        | "Microsoft.Network/networkSecurityPerimeters/resourceAssociations" => {
+            Some(Some(facts::NameLimits {
+                min: Some(1),
+                max: Some(80),
+                characters: facts::NameCharacters::AlphanumericsAnd("_.-"),
+            }))
+        }
         // A record names are DNS labels (the Container Apps wildcard `*`); no ARM rule documented.
         "Microsoft.Network/privateDnsZones/A" => Some(None),
         // Named with guid() by bulwark; the type's own name rule is not documented.

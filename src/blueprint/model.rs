@@ -89,6 +89,87 @@ pub struct Network {
     /// `egress`, `subnets`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: BTreeMap<String, NetworkOverride>,
+    /// The network security perimeter around the app's PaaS resources: `true` (default), one
+    /// per environment; `false`, none (the platform runs its own);
+    /// `{ id = "<perimeter id>", profile = "<profile name>" }`, the platform's perimeter.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub perimeter: PerimeterSetting,
+}
+
+/// `[network] perimeter`: whether bulwark creates a network security perimeter, leaves it to
+/// the platform, or associates the app's resources with the platform's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PerimeterSetting {
+    #[default]
+    Create,
+    Off,
+    Existing(ExistingPerimeter),
+}
+
+/// A perimeter the platform owns, and the profile of it the app's resources join.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExistingPerimeter {
+    /// `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/networkSecurityPerimeters/<name>`.
+    pub id: String,
+    /// The name of the perimeter's profile whose access rules apply to the app's resources.
+    pub profile: String,
+}
+
+impl Serialize for PerimeterSetting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PerimeterSetting::Create => serializer.serialize_bool(true),
+            PerimeterSetting::Off => serializer.serialize_bool(false),
+            PerimeterSetting::Existing(existing) => existing.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PerimeterSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PerimeterSetting;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "`true`, `false` or { id = \"<perimeter id>\", profile = \"<profile name>\" }",
+                )
+            }
+
+            fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Self::Value, E> {
+                Ok(if value {
+                    PerimeterSetting::Create
+                } else {
+                    PerimeterSetting::Off
+                })
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                ExistingPerimeter::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(PerimeterSetting::Existing)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl JsonSchema for PerimeterSetting {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PerimeterSetting".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let existing = generator.subschema_for::<ExistingPerimeter>();
+        schemars::json_schema!({
+            "description": "`true` (default): a network security perimeter per environment; `false`: none; or the platform's perimeter and profile.",
+            "anyOf": [{ "type": "boolean" }, existing]
+        })
+    }
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -261,6 +342,7 @@ impl Default for Network {
             dns: DnsMode::default(),
             dns_zones: BTreeMap::new(),
             environments: BTreeMap::new(),
+            perimeter: PerimeterSetting::default(),
         }
     }
 }

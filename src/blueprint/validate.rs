@@ -823,6 +823,48 @@ fn is_private(cidr: crate::plan::network::Cidr) -> bool {
         .any(|(base, prefix)| crate::plan::network::Cidr { base, prefix }.contains(cidr))
 }
 
+/// In the platform's perimeter the app's resources share the platform's profile, so a
+/// waiver's ranges could only become a rule on that profile, letting them reach every
+/// resource the profile holds, not just the waived one.
+fn validate_perimeter_openings(
+    blueprint: &Blueprint,
+    profile: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (index, waiver) in blueprint.waivers.iter().enumerate() {
+        if waiver.control != crate::blueprint::Control::PublicNetworkAccess {
+            continue;
+        }
+        let Some(component) = blueprint
+            .components
+            .iter()
+            .find(|c| c.name == waiver.component)
+        else {
+            continue;
+        };
+        if !crate::plan::perimeter::kind_joins(component.kind()) {
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::error(
+                "perimeter-rule-wider-than-waiver",
+                format!(
+                    "the waiver opens only `{}` to {}, but in the platform's perimeter that takes an inbound rule on profile `{}`, which would open every resource on the profile",
+                    shown(&waiver.component),
+                    waiver.allow_from.join(", "),
+                    shown(profile)
+                ),
+            )
+            .at(format!("waivers[{index}].allow_from"))
+            .expected(format!(
+                "a perimeter where `{}` has a profile of its own",
+                shown(&waiver.component)
+            ))
+            .help("leave `[network] perimeter` out so bulwark creates the perimeter and gives the waived resource its own profile, or set `perimeter = false` and have the platform associate it with a profile of its own"),
+        );
+    }
+}
+
 /// `[network]`: ranges that parse, ids of the right type, modes that fit together.
 fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
     use crate::plan::network::{Cidr, parse_cidr, parse_cidr_within, parse_resource_id};
@@ -952,6 +994,36 @@ fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
             "network.peer_with".into(),
             diagnostics,
         );
+    }
+    if let crate::blueprint::PerimeterSetting::Existing(existing) = &network.perimeter {
+        check_id(
+            &existing.id,
+            crate::catalog::types::NETWORK_SECURITY_PERIMETER.name,
+            "network.perimeter.id".into(),
+            diagnostics,
+        );
+        // Azure/bicep-types-az generated/network/microsoft.network/2025-05-01/types.json:
+        // profile names have at most 80 characters, pattern
+        // (^[a-zA-Z0-9]+[a-zA-Z0-9_.-]*[a-zA-Z0-9_]+$)|(^[a-zA-Z0-9]$).
+        let profile = existing.profile.as_str();
+        let well_formed = (1..=80).contains(&profile.len())
+            && profile
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            && profile.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && profile.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        if !well_formed {
+            diagnostics.push(
+                Diagnostic::error(
+                    "invalid-perimeter-profile",
+                    format!("`{}` is not a profile name", shown(&existing.profile)),
+                )
+                .at("network.perimeter.profile")
+                .expected("a profile name of 1-80 letters, digits, `_`, `.` and `-`, starting with a letter or digit, e.g. \"apps\"")
+                .help("list them with `az network perimeter profile list --perimeter-name <name> -g <group>`"),
+            );
+        }
+        validate_perimeter_openings(blueprint, &existing.profile, diagnostics);
     }
     check_hub_settings(
         &network.dns_servers,

@@ -13,6 +13,9 @@ const POLICIES: &str = include_str!("facts/policies.tsv");
 const NAMING: &str = include_str!("facts/naming.tsv");
 const LIMITS: &str = include_str!("facts/limits.tsv");
 const FRONT_DOOR_WAF: &str = include_str!("facts/front_door_waf.tsv");
+/// bulwark's own table (not a shared copy): the resource types Microsoft lists as onboarded
+/// to network security perimeters, and whether bulwark associates them.
+const PERIMETER: &str = include_str!("facts/perimeter.tsv");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
@@ -301,6 +304,35 @@ pub fn front_door_rule_set_version(rule_set_type: &str) -> &'static str {
         .unwrap_or_else(|| panic!("bulwark bug: front_door_waf.tsv has no {rule_set_type}"))
 }
 
+/// A resource type Microsoft lists as onboarded to network security perimeters (perimeter.tsv).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerimeterFact {
+    pub resource_type: &'static str,
+    pub service: &'static str,
+    /// `Generally available` or `Public preview`.
+    pub availability: &'static str,
+    /// `None`: bulwark associates it; `Some(reason)`: bulwark keeps it out, and why.
+    pub kept_out: Option<&'static str>,
+    pub source: &'static str,
+}
+
+/// Every row of perimeter.tsv.
+pub fn perimeter_facts() -> impl Iterator<Item = PerimeterFact> {
+    rows(PERIMETER).map(|cells| PerimeterFact {
+        resource_type: cells[0],
+        service: cells[1],
+        availability: cells[2],
+        kept_out: cells[3].strip_prefix("keep out: "),
+        source: cells[4],
+    })
+}
+
+/// Whether Microsoft lists `resource_type` as onboarded to network security perimeters
+/// (types compared without case, as ARM does).
+pub fn perimeter_fact(resource_type: &str) -> Option<PerimeterFact> {
+    perimeter_facts().find(|fact| fact.resource_type.eq_ignore_ascii_case(resource_type))
+}
+
 /// A numeric limit in limits.tsv, by subject and limit name.
 pub fn limit(subject: &str, name: &str) -> Option<u64> {
     limit_text(subject, name).and_then(|value| value.parse().ok())
@@ -332,6 +364,7 @@ mod tests {
             (API_VERSIONS, 4),
             (DIAGNOSTICS, 6),
             (POLICIES, 5),
+            (PERIMETER, 5),
         ] {
             for cells in rows(table) {
                 assert_eq!(cells.len(), width, "row {cells:?}");
@@ -399,6 +432,30 @@ mod tests {
         let storage = policy("b2982f36-99f2-4db5-8eff-283140c09693");
         assert_eq!(storage.effects, ["Audit", "Deny", "Disabled"]);
         assert_eq!(storage.default_effect, "Audit");
+    }
+
+    #[test]
+    fn perimeter_rows_say_associate_or_why_not() {
+        for cells in rows(PERIMETER) {
+            assert!(
+                cells[3] == "associate" || cells[3].starts_with("keep out: "),
+                "{cells:?}"
+            );
+            assert!(cells[4].contains("network-security-perimeter"), "{cells:?}");
+        }
+        assert!(
+            perimeter_fact("Microsoft.KeyVault/vaults")
+                .unwrap()
+                .kept_out
+                .is_none()
+        );
+        assert!(
+            perimeter_fact("microsoft.operationalinsights/workspaces")
+                .unwrap()
+                .kept_out
+                .is_some()
+        );
+        assert!(perimeter_fact("Microsoft.ServiceBus/namespaces").is_none());
     }
 
     #[test]

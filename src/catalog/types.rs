@@ -214,6 +214,19 @@ pub const NOT_IN_FACTS: &[(ResourceType, &str)] = &[
         "same version as its parent event hub; AVM event-hub/namespace/eventhub/authorization-rule uses it",
     ),
     (
+        NETWORK_SECURITY_PERIMETER,
+        "newest GA version in the validator's schema window that matches the VNet's Network provider version (Azure/bicep-types-az generated/network/microsoft.network/2025-05-01)",
+    ),
+    (PERIMETER_PROFILE, "same version as its parent perimeter"),
+    (
+        PERIMETER_ACCESS_RULE,
+        "same version as its parent perimeter",
+    ),
+    (
+        PERIMETER_ASSOCIATION,
+        "same version as its parent perimeter",
+    ),
+    (
         RESOURCE_GROUP,
         "AVM avm/res/resources/resource-group/main.bicep uses it (Azure/bicep-registry-modules @121d7bf6); inside the validator's schema window (2021-01-01 on)",
     ),
@@ -243,6 +256,24 @@ pub const VNET_PEERING: ResourceType = rt(
 pub const POLICY_EXEMPTION: ResourceType = rt(
     "Microsoft.Authorization/policyExemptions",
     "2026-01-01-preview",
+);
+// Network security perimeters (`modules/perimeter.bicep`). Schema checked: Azure/bicep-types-az
+// generated/network/microsoft.network/2025-05-01/types.json (NspAccessRuleProperties:
+// direction, addressPrefixes, subscriptions, fullyQualifiedDomainNames; NspAssociationProperties:
+// privateLinkResource, profile, accessMode 'Learning'|'Enforced'|'Audit').
+pub const NETWORK_SECURITY_PERIMETER: ResourceType =
+    rt("Microsoft.Network/networkSecurityPerimeters", "2025-05-01");
+pub const PERIMETER_PROFILE: ResourceType = rt(
+    "Microsoft.Network/networkSecurityPerimeters/profiles",
+    "2025-05-01",
+);
+pub const PERIMETER_ACCESS_RULE: ResourceType = rt(
+    "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
+    "2025-05-01",
+);
+pub const PERIMETER_ASSOCIATION: ResourceType = rt(
+    "Microsoft.Network/networkSecurityPerimeters/resourceAssociations",
+    "2025-05-01",
 );
 pub const NAT_GATEWAY: ResourceType = rt("Microsoft.Network/natGateways", "2025-05-01");
 /// Schema checked: Azure/bicep-types-az generated/network/microsoft.network/2025-05-01

@@ -10,6 +10,7 @@ mod kinds;
 pub mod limits;
 pub use delivery::{Delivery, DeliveryPath, deliveries, delivery_roles};
 mod network;
+pub mod perimeter;
 pub mod split;
 mod waivers;
 
@@ -616,6 +617,13 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             "Front Door Premium with a WAF policy: the only way in from the internet",
         ));
     }
+    if let Some(concern) = perimeter::perimeter(&ctx) {
+        concerns.push((
+            "perimeter",
+            concern,
+            "Network security perimeter: the second wall around the PaaS resources, with its access logs",
+        ));
+    }
     let deny = plan.governance.deny_environments();
     concerns.push((
         "policies",
@@ -641,6 +649,11 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
         let mut call = module_call(name, &path, &deployment, &concern.args);
         if *name == "network"
             && let Some(scope) = network_scope(plan, &mut main)
+        {
+            call = call.prop("scope", scope);
+        }
+        if *name == "perimeter"
+            && let Some(scope) = perimeter::scope(&ctx)
         {
             call = call.prop("scope", scope);
         }

@@ -4,6 +4,7 @@
 
 pub mod governance;
 pub mod network;
+pub mod perimeter;
 pub mod scale;
 mod settings;
 mod sizing;
@@ -48,6 +49,8 @@ pub struct Plan {
     pub shared_container_environment: bool,
     /// `[deployment]`: deployment stacks or not, and what each environment recovers.
     pub deployment: crate::blueprint::Deployment,
+    /// The network security perimeter; `None` with `[network] perimeter = false`.
+    pub perimeter: Option<perimeter::PerimeterPlan>,
 }
 
 impl Plan {
@@ -711,6 +714,18 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
         })
         .collect();
 
+    let governance = governance::plan_governance(blueprint);
+    let ordered: Vec<&Component> = {
+        let mut ordered: Vec<&Component> = blueprint.components.iter().collect();
+        ordered.sort_by(|a, b| a.name.cmp(&b.name));
+        ordered
+    };
+    let perimeter = perimeter::plan_perimeter(
+        blueprint,
+        &ordered,
+        &governance.policy,
+        governance.monitoring.central.is_none(),
+    );
     Ok(Plan {
         app: blueprint.app.name.clone(),
         environments: blueprint.app.environments.clone(),
@@ -718,7 +733,7 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
         subnets,
         dns_zones,
         policies: plan_policies(blueprint),
-        governance: governance::plan_governance(blueprint),
+        governance,
         components: component_plans,
         role_assignments,
         database_grants,
@@ -726,6 +741,7 @@ pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec
         secret_inputs,
         shared_container_environment,
         deployment: blueprint.deployment.clone(),
+        perimeter,
     })
 }
 

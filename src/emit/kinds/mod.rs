@@ -50,5 +50,36 @@ pub fn emit(ctx: &Context, component: &ComponentPlan) -> Option<Module> {
     common::push_lock(ctx, component, m);
     crate::emit::waivers::apply(ctx, component, m);
     crate::emit::waivers::push_outputs(ctx, component, m);
+    push_perimeter_outputs(ctx, component, m);
     Some(module)
+}
+
+/// The id of each of the component's resources that joins the network security perimeter,
+/// for `modules/perimeter.bicep`.
+fn push_perimeter_outputs(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
+    use crate::blueprint::Kind;
+    let Some(perimeter) = &ctx.plan.perimeter else {
+        return;
+    };
+    for association in perimeter
+        .associations
+        .iter()
+        .filter(|a| a.component == component.name)
+    {
+        let symbol = match (component.kind(), association.output) {
+            (Kind::FunctionApp, "hostStorageId") => "hostStorage",
+            (Kind::Storage | Kind::CosmosDb | Kind::OpenAi, "id") => "account",
+            (Kind::KeyVault, "id") => "vault",
+            (Kind::EventHubs, "id") => "namespace",
+            (Kind::SqlDatabase, "id") => "server",
+            (Kind::AiSearch, "id") => "service",
+            (kind, output) => {
+                panic!("bulwark bug: no resource for the perimeter output {output} of a {kind}")
+            }
+        };
+        module.output(
+            association.output,
+            crate::bicep::Expr::path(&format!("{symbol}.id")),
+        );
+    }
 }
