@@ -95,7 +95,13 @@ pub fn run(args: Args) -> u8 {
         workflow: workflow_name(&folder),
         folder,
     };
-    let shown = |relative: &str| args.dir.join(relative).display().to_string();
+    let shown = |relative: &str| {
+        if args.dir == Path::new(".") {
+            relative.to_string()
+        } else {
+            args.dir.join(relative).display().to_string()
+        }
+    };
     let exists = |path: PathBuf| std::fs::symlink_metadata(path).is_ok();
 
     // The blueprint: the folder's own, or a template's.
