@@ -30,7 +30,7 @@ pub mod exit {
     pub const IO: u8 = 3;
 }
 
-const AFTER_HELP: &str = "Exit codes: 0 success, 1 `check` found drift, 2 invalid blueprint or usage, 3 could not read or write files.\n\nStart with `bulwark generate blueprints/shop.toml --out infra` in a checkout, or see the README.";
+const AFTER_HELP: &str = "Exit codes: 0 success, 1 `check` found drift, 2 invalid blueprint or usage, 3 could not read or write files.\n\nStart a project in a new repository with `bulwark new`, adopt bulwark in an existing one with `bulwark init`, or see the README. A relative --out or --lock is relative to the blueprint's folder.";
 
 #[derive(Parser)]
 #[command(name = "bulwark", version, about = "Turn a typed blueprint of an Azure application into hardened Bicep.", after_help = AFTER_HELP)]
