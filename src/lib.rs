@@ -47,7 +47,7 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, V
 /// The file the security report is written to, next to the Bicep.
 pub const REPORT_FILE: &str = "SECURITY.md";
 
-/// Add the security report (citing lines of `source`) to a generation's files and manifest.
+/// Add the security report (citing keys of `source`) to a generation's files and manifest.
 pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &report::Source) {
     let mut report = report::build(blueprint, &generated.plan, source.label, Some(source));
     let stages = emit::split::stage_templates(generated.files.paths());

@@ -1,7 +1,7 @@
 //! The security report: what a reviewer needs to sign off the generated infrastructure
 //! without reading Bicep. Built from the plan (pure data, `--format json`), rendered to
 //! Markdown by `templates/security-report.md.tera`; every line that exists because of the
-//! blueprint names the blueprint line that caused it.
+//! blueprint names the blueprint key that caused it.
 
 use crate::blueprint::{
     Blueprint, ComponentSpec, ContainerEnvironment, Control, Ingress, Kind, PartKind, PolicyMode,
@@ -13,7 +13,7 @@ use crate::plan::{ComponentPlan, DnsPlan, Plan, Scope};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The blueprint text and where each path is in it, to cite lines.
+/// The blueprint text and where each path is in it, to cite keys.
 pub struct Source<'a> {
     pub label: &'a str,
     pub text: &'a str,
@@ -21,8 +21,9 @@ pub struct Source<'a> {
 }
 
 impl Source<'_> {
-    /// The 1-based line of a blueprint path, or of its nearest parent the file spells out.
-    fn line(&self, path: &str) -> Option<usize> {
+    /// The blueprint path behind a row, as the file spells it (`path` itself or its nearest
+    /// parent the file spells out), and its 1-based line.
+    fn cite(&self, path: &str) -> Option<Cite> {
         let mut path = path.to_string();
         loop {
             if let Some(span) = self
@@ -31,12 +32,25 @@ impl Source<'_> {
                 .or_else(|| self.map.value_span(&path))
             {
                 let offset = span.start.min(self.text.len());
-                return Some(self.text[..offset].matches('\n').count() + 1);
+                return Some(Cite {
+                    line: self.text[..offset].matches('\n').count() + 1,
+                    key: path,
+                });
             }
             let cut = path.rfind(['.', '['])?;
             path.truncate(cut);
         }
     }
+}
+
+/// Where in the blueprint a row comes from. The Markdown report cites the key path only, so
+/// a comment or a blank line added to the blueprint changes nothing in it; the line is
+/// extra data for `explain --format json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cite {
+    /// The key path, e.g. `components.web.ingress` or `waivers[0]`.
+    pub key: String,
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,7 +101,7 @@ pub struct PerimeterReport {
     /// The platform's profile the app's resources join (bring-your-own only).
     pub profile: Option<String>,
     /// The `[network] perimeter` line, when the blueprint sets it.
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
     pub modes: Vec<PerimeterModeRow>,
     pub rules: Vec<PerimeterRuleRow>,
     pub associations: Vec<PerimeterAssociationRow>,
@@ -99,7 +113,7 @@ pub struct PerimeterModeRow {
     pub environment: String,
     pub mode: String,
     pub because: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -109,7 +123,7 @@ pub struct PerimeterRuleRow {
     pub direction: String,
     pub allows: Vec<String>,
     pub component: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,7 +132,7 @@ pub struct PerimeterAssociationRow {
     pub resource_type: String,
     pub profile: String,
     pub availability: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -144,8 +158,8 @@ fn perimeter_report(
         perimeter: cell(&name),
         created,
         profile: profile.as_deref().map(cell),
-        line: if set {
-            because_line(source, "network.perimeter")
+        from: if set {
+            cite(source, "network.perimeter")
         } else {
             None
         },
@@ -168,8 +182,8 @@ fn perimeter_report(
                 PerimeterModeRow {
                     environment: environment.clone(),
                     mode: mode.words().to_string(),
-                    line: if written {
-                        because_line(source, &because)
+                    from: if written {
+                        cite(source, &because)
                     } else {
                         None
                     },
@@ -191,7 +205,7 @@ fn perimeter_report(
                     direction: "inbound".into(),
                     allows: rule.address_prefixes.clone(),
                     component: rule.component.clone(),
-                    line: because_line(source, &rule.because),
+                    from: cite(source, &rule.because),
                 })
             })
             .collect(),
@@ -203,7 +217,7 @@ fn perimeter_report(
                 resource_type: association.resource_type.to_string(),
                 profile: cell(&association.profile),
                 availability: association.availability.to_lowercase(),
-                line: because_line(source, &association.because),
+                from: cite(source, &association.because),
             })
             .collect(),
         kept_out: perimeter
@@ -254,7 +268,7 @@ pub struct DeliveryRow {
     pub component: String,
     pub kind: String,
     pub path: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 fn delivery_rows(plan: &Plan, source: Option<&Source>) -> Vec<DeliveryRow> {
@@ -271,7 +285,7 @@ fn delivery_rows(plan: &Plan, source: Option<&Source>) -> Vec<DeliveryRow> {
                 component: delivery.component.clone(),
                 kind,
                 path: cell(&delivery.describe()),
-                line: because_line(source, &format!("components.{}", delivery.component)),
+                from: cite(source, &format!("components.{}", delivery.component)),
             }
         })
         .collect()
@@ -333,7 +347,7 @@ pub struct CallRow {
     /// The caller's settings naming the target (URL, audience, scope).
     pub settings: String,
     pub because: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 fn call_rows(plan: &Plan, source: Option<&Source>) -> Vec<CallRow> {
@@ -362,7 +376,7 @@ fn call_rows(plan: &Plan, source: Option<&Source>) -> Vec<CallRow> {
                 route: route.to_string(),
                 settings: settings.join(", "),
                 because: call.because.clone(),
-                line: because_line(source, &call.because),
+                from: cite(source, &call.because),
             }
         })
         .collect()
@@ -375,7 +389,7 @@ pub struct PlatformRow {
     pub what: String,
     /// The blueprint path that makes it necessary, and its line.
     pub because: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -400,7 +414,7 @@ pub struct ComponentRow {
     pub locked: String,
     pub policies: Vec<String>,
     pub waived: Vec<String>,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -409,7 +423,7 @@ pub struct EntryRow {
     pub path: String,
     pub protection: String,
     pub output: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -419,7 +433,7 @@ pub struct AccessRow {
     pub role: String,
     pub access: String,
     pub because: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -429,7 +443,7 @@ pub struct EndpointRow {
     pub zones: Vec<String>,
     pub registration: String,
     pub because: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -452,7 +466,7 @@ pub struct WaiverRow {
     pub grants: Vec<String>,
     pub exemptions: Vec<String>,
     pub because: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 /// A SAS authorization rule a `local-auth` waiver creates on one entity.
@@ -470,7 +484,7 @@ pub struct SasKeyRow {
     /// The Azure CLI command that reads this rule's keys (and only this rule's).
     pub keys_command: String,
     pub because: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 /// What a resource's public-network setting lets in.
@@ -500,7 +514,7 @@ pub struct ExposureRow {
     pub access: PublicAccess,
     /// The setting and what it lets in, in words.
     pub detail: String,
-    pub line: Option<usize>,
+    pub from: Option<Cite>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -645,8 +659,8 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-fn because_line(source: Option<&Source>, path: &str) -> Option<usize> {
-    source.and_then(|source| source.line(path))
+fn cite(source: Option<&Source>, path: &str) -> Option<Cite> {
+    source.and_then(|source| source.cite(path))
 }
 
 fn scope_words(scope: &Scope) -> String {
@@ -816,7 +830,7 @@ pub fn build(
                 path: format!("Front Door Premium `afd-{}-<env>` → private link → app", plan.app),
                 protection: "WAF policy in Prevention mode (Microsoft Default Rule Set, Bot Manager), HTTPS only (HTTP redirected), health probe; the private link connection is approved once per environment".to_string(),
                 output: url,
-                line: because_line(source, &format!("{path}.ingress")),
+                from: cite(source, &format!("{path}.ingress")),
             }),
             (Some(Ingress::Direct), Some(w)) => entry_points.push(EntryRow {
                 component: component.name.clone(),
@@ -831,7 +845,7 @@ pub fn build(
                     w.expires
                 ),
                 output: url,
-                line: because_line(source, &format!("{path}.ingress")),
+                from: cite(source, &format!("{path}.ingress")),
             }),
             _ => {}
         }
@@ -879,7 +893,7 @@ pub fn build(
             },
             policies,
             waived: waivers.iter().map(|w| w.control.to_string()).collect(),
-            line: because_line(source, &path),
+            from: cite(source, &path),
         });
         for endpoint in &component.private_endpoints {
             private_endpoints.push(EndpointRow {
@@ -888,7 +902,7 @@ pub fn build(
                 zones: endpoint.zones.iter().map(|z| z.to_string()).collect(),
                 registration: registration.to_string(),
                 because: path.clone(),
-                line: because_line(source, &path),
+                from: cite(source, &path),
             });
         }
     }
@@ -905,7 +919,7 @@ pub fn build(
                 .map(|a| a.to_string())
                 .unwrap_or_else(|| "telemetry".to_string()),
             because: assignment.because.clone(),
-            line: because_line(source, &assignment.because),
+            from: cite(source, &assignment.because),
         })
         .collect();
     for component in plan
@@ -923,7 +937,7 @@ pub fn build(
                     role: role.to_string(),
                     access: "host runtime".to_string(),
                     because: path.clone(),
-                    line: because_line(source, &path),
+                    from: cite(source, &path),
                 }),
         );
     }
@@ -933,7 +947,7 @@ pub fn build(
         role: grant.roles.join(" + "),
         access: grant.access.to_string(),
         because: grant.because.clone(),
-        line: because_line(source, &grant.because),
+        from: cite(source, &grant.because),
     }));
     access
         .sort_by(|a, b| (&a.principal, &a.scope, &a.role).cmp(&(&b.principal, &b.scope, &b.role)));
@@ -956,7 +970,7 @@ pub fn build(
                 .map(|p| p.display_name.trim_end_matches('.').to_string())
                 .collect(),
             because: w.because.clone(),
-            line: because_line(source, &w.because),
+            from: cite(source, &w.because),
         })
         .collect();
 
@@ -1050,7 +1064,7 @@ pub fn build(
                 expires: w.expires.to_string(),
                 keys_command: keys_command(grant.kind, &w.component, &grant.entity, grant.rule),
                 because: grant.because.clone(),
-                line: because_line(source, &grant.because),
+                from: cite(source, &grant.because),
             })
         })
         .collect();
@@ -1103,7 +1117,7 @@ fn platform_needs(
             need: need.to_string(),
             what,
             because: because.to_string(),
-            line: because_line(source, because),
+            from: cite(source, because),
         });
     };
     let listed = |values: Vec<String>| {
@@ -1293,7 +1307,7 @@ fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
     let mut rows = Vec::new();
     for component in &plan.components {
         let module = component_module_path(component);
-        let line = because_line(source, &component.path());
+        let from = cite(source, &component.path());
         let waiver = governance.waivers.iter().find(|w| {
             w.component == component.name
                 && matches!(
@@ -1303,7 +1317,7 @@ fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
         });
         for (index, (resource, ty)) in network_resources(component).into_iter().enumerate() {
             // A waiver opens the component's own resource, never a helper such as host storage.
-            let (access, detail, line) = match waiver.filter(|_| index == 0) {
+            let (access, detail, from) = match waiver.filter(|_| index == 0) {
                 Some(w) => (
                     PublicAccess::Waived,
                     format!(
@@ -1316,12 +1330,12 @@ fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
                             format!("only from {}", w.allow_from.join(", "))
                         }
                     ),
-                    because_line(source, &w.because),
+                    cite(source, &w.because),
                 ),
                 None => (
                     PublicAccess::Disabled,
                     "none: `publicNetworkAccess: 'Disabled'`".to_string(),
-                    line,
+                    from.clone(),
                 ),
             };
             rows.push(ExposureRow {
@@ -1330,7 +1344,7 @@ fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
                 module: module.clone(),
                 access,
                 detail,
-                line,
+                from,
             });
         }
     }
@@ -1341,7 +1355,7 @@ fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
             module: "modules/container-apps.bicep".to_string(),
             access: PublicAccess::Disabled,
             detail: "none: `publicNetworkAccess: 'Disabled'`, internal environment".to_string(),
-            line: None,
+            from: None,
         });
     }
     let monitoring = "modules/monitoring.bicep".to_string();
@@ -1352,7 +1366,7 @@ fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
             module: monitoring.clone(),
             access: PublicAccess::IngestionAndQuery,
             detail: "ingestion and query over public endpoints (`publicNetworkAccessForIngestion` and `publicNetworkAccessForQuery`: 'Enabled'); ingestion with Entra ID only (`disableLocalAuth: true`)".to_string(),
-            line: None,
+            from: None,
         });
     }
     rows.push(ExposureRow {
@@ -1361,7 +1375,7 @@ fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
         module: monitoring,
         access: PublicAccess::IngestionAndQuery,
         detail: "ingestion and query over public endpoints (`publicNetworkAccessForIngestion` and `publicNetworkAccessForQuery`: 'Enabled'); ingestion with Entra ID only (`DisableLocalAuth: true`)".to_string(),
-        line: None,
+        from: None,
     });
     if nat_gateway(plan) {
         rows.push(ExposureRow {
@@ -1372,7 +1386,7 @@ fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
             // MicrosoftDocs/azure-docs articles/nat-gateway/nat-overview.md (ms.date 12/06/2022):
             // services outside the VNet can't initiate an inbound connection through it.
             detail: "outbound only: the source address of compute traffic leaving the VNet; nothing outside can start a connection through a NAT gateway".to_string(),
-            line: None,
+            from: None,
         });
     }
     if let Some(component) = plan.components.iter().find(|c| match &c.spec {
@@ -1386,7 +1400,7 @@ fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow> {
             module: "modules/front-door.bicep".to_string(),
             access: PublicAccess::InternetThroughWaf,
             detail: "the internet, through the WAF in Prevention mode; HTTP is redirected to HTTPS (see Internet entry points)".to_string(),
-            line: because_line(source, &format!("{}.ingress", component.path())),
+            from: cite(source, &format!("{}.ingress", component.path())),
         });
     }
     rows

@@ -479,6 +479,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         "bulwark::library-version",
         Some("3:56"),
     ),
+    (
+        "library-version-requirement.toml",
+        "bulwark::bad-version-requirement",
+        Some("3:56"),
+    ),
     ("missing-access.toml", "bulwark::missing-field", Some("9:9")),
     ("missing-app.toml", "bulwark::missing-app", Some("1:1")),
     ("missing-kind.toml", "bulwark::missing-kind", Some("6:13")),

@@ -282,7 +282,7 @@ fn a_waiver_gets_its_own_profile_with_exactly_its_ranges() {
     assert!(perimeter.contains("categoryGroup: 'allLogs'"));
     let report = report_of(&common::repo().join("blueprints/invoices.toml"));
     assert!(report.contains(
-        "| waiver-scans | allow-from-waiver | inbound | 198.51.100.0/26, 203.0.113.128/25 | scans | 62 |"
+        "| waiver-scans | allow-from-waiver | inbound | 198.51.100.0/26, 203.0.113.128/25 | scans | `waivers[0]` |"
     ));
 }
 

@@ -83,7 +83,7 @@ fn every_checkov_skip_has_a_reason() {
 #[test]
 fn the_quick_start_commands_are_the_ones_ci_and_the_repo_use() {
     let text = std::fs::read_to_string(common::repo().join(README)).unwrap();
-    assert!(text.contains("cargo run --release -- generate blueprints/shop.toml --out infra"));
+    assert!(text.contains("cargo run --release -- generate blueprints/shop.toml --out ../infra"));
     assert!(text.contains("cargo test --locked"));
     let ci = std::fs::read_to_string(common::repo().join(".ci/run")).unwrap();
     assert!(ci.contains("cargo test --locked"));

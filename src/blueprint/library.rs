@@ -115,6 +115,15 @@ impl Library {
                 path: path.clone(),
                 message: error.message().trim().to_string(),
             })?;
+        if let Err(error) = semver::Version::parse(manifest.library.version.trim()) {
+            return Err(LibraryError::Invalid {
+                path: path.clone(),
+                message: format!(
+                    "its version `{}` is not a semantic version MAJOR.MINOR.PATCH (e.g. \"1.4.0\"): {error}",
+                    manifest.library.version
+                ),
+            });
+        }
         // A template names a file of the library: never a path outside it (`/proc/...`, `../`).
         for (name, template) in &manifest.templates {
             if let Err(problem) = crate::confined::check_relative(&template.file) {
@@ -224,12 +233,19 @@ pub fn relative(from: &Path, to: &Path) -> PathBuf {
     }
 }
 
-/// Whether `version` meets `requirement`: equal leading components (`1` takes any 1.x.y,
-/// `1.4` any 1.4.z, `1.4.2` only itself).
-pub fn version_matches(requirement: &str, version: &str) -> bool {
-    let wanted: Vec<&str> = requirement.trim().split('.').collect();
-    let have: Vec<&str> = version.trim().split('.').collect();
-    wanted.len() <= have.len() && wanted.iter().zip(&have).all(|(w, h)| w == h)
+/// A library requirement as Cargo reads one (the `semver` crate): `"1.4"` means `^1.4`
+/// (any 1.x from 1.4.0), `"~1.4.2"` any 1.4.z from 1.4.2, `"=1.4.2"` only that one,
+/// `">=1.4, <3"` a range. The error says what is wrong with the text.
+pub fn parse_requirement(requirement: &str) -> Result<semver::VersionReq, String> {
+    semver::VersionReq::parse(requirement.trim()).map_err(|error| error.to_string())
+}
+
+/// Whether the library version `version` meets `requirement`; `None` when either does not
+/// parse.
+pub fn version_matches(requirement: &str, version: &str) -> Option<bool> {
+    let requirement = parse_requirement(requirement).ok()?;
+    let version = semver::Version::parse(version.trim()).ok()?;
+    Some(requirement.matches(&version))
 }
 
 #[cfg(test)]
@@ -253,12 +269,27 @@ mod tests {
     }
 
     #[test]
-    fn versions_match_by_leading_components() {
-        assert!(version_matches("1", "1.4.2"));
-        assert!(version_matches("1.4", "1.4.2"));
-        assert!(version_matches("1.4.2", "1.4.2"));
-        assert!(!version_matches("1.5", "1.4.2"));
-        assert!(!version_matches("2", "1.4.2"));
-        assert!(!version_matches("1.4.2.1", "1.4.2"));
+    fn requirements_are_semver_requirements_like_cargo() {
+        // A bare version is a caret requirement: later minor and patch releases match.
+        assert_eq!(version_matches("1", "1.4.2"), Some(true));
+        assert_eq!(version_matches("1.4", "1.4.2"), Some(true));
+        assert_eq!(version_matches("1.4", "1.9.0"), Some(true));
+        assert_eq!(version_matches("^1.4", "1.5.0"), Some(true));
+        assert_eq!(version_matches("1.4.2", "1.4.2"), Some(true));
+        assert_eq!(version_matches("1.5", "1.4.2"), Some(false));
+        assert_eq!(version_matches("1.4", "2.0.0"), Some(false));
+        assert_eq!(version_matches("2", "1.4.2"), Some(false));
+        // Tilde: patch releases only.
+        assert_eq!(version_matches("~1.4.2", "1.4.9"), Some(true));
+        assert_eq!(version_matches("~1.4.2", "1.5.0"), Some(false));
+        assert_eq!(version_matches("=1.4.2", "1.4.3"), Some(false));
+        // Ranges.
+        assert_eq!(version_matches(">=1.4, <3", "2.7.1"), Some(true));
+        assert_eq!(version_matches(">=1.4, <3", "3.0.0"), Some(false));
+        // Not a requirement, or not a version.
+        assert_eq!(version_matches("1.4.2.1", "1.4.2"), None);
+        assert_eq!(version_matches("latest", "1.4.2"), None);
+        assert_eq!(version_matches("1", "1.4"), None);
+        assert!(parse_requirement("").is_err());
     }
 }

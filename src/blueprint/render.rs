@@ -100,6 +100,53 @@ pub fn render_short(diagnostics: &[Diagnostic], source: Option<&Source<'_>>) -> 
     out
 }
 
+/// One GitHub Actions workflow command per diagnostic (`::warning file=…,line=…,col=…::…`),
+/// which a workflow run shows as an annotation on the file and in the run's summary. `file`
+/// is the blueprint's path from the repository root; `None` leaves the location out.
+pub fn render_github(
+    diagnostics: &[Diagnostic],
+    source: Option<&Source<'_>>,
+    file: Option<&str>,
+) -> String {
+    // Escaping as actions/toolkit packages/core/src/command.ts does: `%`, CR and LF in the
+    // message; also `:` and `,` in a property, which would end it.
+    let data = |text: &str| {
+        text.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |text: &str| data(text).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let command = match diagnostic.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut properties = Vec::new();
+        if let Some(file) = file {
+            properties.push(format!("file={}", property(file)));
+            if let (Some(source), Some(span)) = (source, &diagnostic.span) {
+                let (line, column) = line_column(source.text, span.start);
+                properties.push(format!("line={line},col={column}"));
+            }
+        }
+        properties.push(format!(
+            "title={}",
+            property(&format!("bulwark {}", diagnostic.code))
+        ));
+        let mut message = diagnostic.message.clone();
+        if let Some(help) = &diagnostic.help {
+            message.push_str(&format!("\nhelp: {help}"));
+        }
+        out.push_str(&format!(
+            "::{command} {}::{}\n",
+            properties.join(","),
+            data(&message)
+        ));
+    }
+    out
+}
+
 /// The blueprint text as it is safe to show in a terminal: control characters and invisible
 /// or bidirectional formatting characters become `?` or U+FFFD of the same byte length, so
 /// spans still point at the same text. A carriage return not followed by a line feed (a

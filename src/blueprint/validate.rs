@@ -535,10 +535,15 @@ fn validate_governance(
                 Diagnostic::warning(
                     "waiver-expires-soon",
                     format!(
-                        "the waiver of `{}` for `{}` expires on {}",
+                        "the waiver of `{}` for `{}` expires on {}, in {}",
                         waiver.control,
                         shown(&waiver.component),
-                        waiver.expires
+                        waiver.expires,
+                        match today.days_until(waiver.expires) {
+                            0 => "less than a day".to_string(),
+                            1 => "1 day".to_string(),
+                            days => format!("{days} days"),
+                        }
                     ),
                 )
                 .at(format!("{path}.expires"))

@@ -11,13 +11,15 @@ pub struct Args {
     /// The blueprint file.
     #[arg(default_value_os_t = super::default_blueprint())]
     blueprint: PathBuf,
-    /// The directory `bulwark generate` wrote.
+    /// The directory `bulwark generate` wrote; a relative path is relative to the
+    /// blueprint's folder.
     #[arg(long, short, default_value = "infra")]
     out: PathBuf,
     /// `text` (default) or `json` for machines.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// The address plan lock; default `<blueprint stem>.lock` beside the blueprint.
+    /// The address plan lock (relative to the blueprint's folder); default `<blueprint
+    /// stem>.lock` beside the blueprint.
     #[arg(long)]
     lock: Option<PathBuf>,
 }
@@ -29,7 +31,11 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    let _lock = match super::lock_out(&args.out, false) {
+    if args.format == Format::Text {
+        super::annotate_in_github_actions();
+    }
+    let out_folder = super::beside_blueprint(&args.blueprint, &args.out);
+    let _lock = match super::lock_out(&out_folder, false) {
         Ok(lock) => lock,
         Err(code) => return code,
     };
@@ -38,7 +44,7 @@ pub fn run(args: Args) -> u8 {
         Err(code) => return code,
     };
     let (file, generated) =
-        match super::load_and_generate(&args.blueprint, &args.out, &lock_file, false) {
+        match super::load_and_generate(&args.blueprint, &out_folder, &lock_file, true) {
             Ok(loaded) => loaded,
             Err(code) => return code,
         };
@@ -48,7 +54,7 @@ pub fn run(args: Args) -> u8 {
         file: lock_file.clone(),
     };
     let drift = match output::check(
-        &args.out,
+        &out_folder,
         &generated.files,
         &generated.manifest,
         Some(&address_lock),
@@ -59,9 +65,14 @@ pub fn run(args: Args) -> u8 {
             return exit::IO;
         }
     };
-    let out = args.out.display().to_string();
+    let out = out_folder.display().to_string();
     let fix = if drift.manifest_broken {
-        super::broken_manifest_help(&args.blueprint, &args.out, &lock_file, args.lock.as_deref())
+        super::broken_manifest_help(
+            &args.blueprint,
+            (&out_folder, &args.out),
+            &lock_file,
+            args.lock.as_deref(),
+        )
     } else {
         super::generate_command(&args.blueprint, &args.out, args.lock.as_deref())
     };

@@ -16,7 +16,8 @@ pub struct Args {
     /// The blueprint file.
     #[arg(default_value_os_t = super::default_blueprint())]
     blueprint: PathBuf,
-    /// The output directory of `bulwark generate`; the bootstrap goes into its `deployer/` folder.
+    /// The output directory of `bulwark generate` (a relative path is relative to the
+    /// blueprint's folder); the bootstrap goes into its `deployer/` folder.
     #[arg(long, short, default_value = "infra")]
     out: PathBuf,
     /// Overwrite files in the deployer folder even if bulwark did not generate them.
@@ -25,8 +26,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
+    super::annotate_in_github_actions();
     // The same lock as `generate`: the two never write the output folder at once.
-    let mut lock = match super::lock_out(&args.out, false) {
+    let out = super::beside_blueprint(&args.blueprint, &args.out);
+    let mut lock = match super::lock_out(&out, false) {
         Ok(lock) => lock,
         Err(code) => return code,
     };
@@ -35,11 +38,11 @@ pub fn run(args: Args) -> u8 {
         Ok(lock_file) => lock_file,
         Err(code) => return code,
     };
-    let (file, generated) =
-        match super::load_and_generate(&args.blueprint, &args.out, &lock_file, true) {
-            Ok(loaded) => loaded,
-            Err(code) => return code,
-        };
+    let (file, generated) = match super::load_and_generate(&args.blueprint, &out, &lock_file, true)
+    {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
     let files = match bulwark::deployer::bootstrap(&generated.plan, &file.label) {
         Ok(files) => files,
         Err(problem) => {
@@ -50,16 +53,16 @@ pub fn run(args: Args) -> u8 {
         }
     };
     if !lock.is_held() {
-        lock = match super::lock_out(&args.out, true) {
+        lock = match super::lock_out(&out, true) {
             Ok(lock) => lock,
             Err(code) => return code,
         };
     }
     let _lock = lock;
     let manifest = Manifest::for_files(&files, &file.label, &generated.manifest.libraries);
-    let folder = args.out.join(FOLDER);
+    let folder = out.join(FOLDER);
     let shown = folder.display();
-    match output::write_beneath(&args.out, FOLDER, &files, &manifest, args.force) {
+    match output::write_beneath(&out, FOLDER, &files, &manifest, args.force) {
         Ok(report) => {
             super::stdout(&format!(
                 "{shown}: {} written, {} unchanged, {} removed\n",

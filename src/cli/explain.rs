@@ -13,10 +13,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Markdown)]
     format: Format,
     /// The directory `bulwark generate` writes (an older manifest there may hold the address
-    /// plan, before the lock does).
+    /// plan, before the lock does); a relative path is relative to the blueprint's folder.
     #[arg(long, short, default_value = "infra")]
     out: PathBuf,
-    /// The address plan lock; default `<blueprint stem>.lock` beside the blueprint.
+    /// The address plan lock (relative to the blueprint's folder); default `<blueprint
+    /// stem>.lock` beside the blueprint.
     #[arg(long)]
     lock: Option<PathBuf>,
 }
@@ -32,8 +33,8 @@ pub fn run(args: Args) -> u8 {
         Ok(lock) => lock,
         Err(code) => return code,
     };
-    let (file, generated) = match super::load_and_generate(&args.blueprint, &args.out, &lock, true)
-    {
+    let out = super::beside_blueprint(&args.blueprint, &args.out);
+    let (file, generated) = match super::load_and_generate(&args.blueprint, &out, &lock, true) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };

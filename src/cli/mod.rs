@@ -5,6 +5,7 @@ mod check;
 mod deployer;
 mod explain;
 mod generate;
+mod init;
 mod lib;
 mod new;
 mod schema;
@@ -29,7 +30,7 @@ pub mod exit {
     pub const IO: u8 = 3;
 }
 
-const AFTER_HELP: &str = "Exit codes: 0 success, 1 `check` found drift, 2 invalid blueprint or usage, 3 could not read or write files.\n\nStart with `bulwark generate blueprints/shop.toml --out infra` in a checkout, or see the README.";
+const AFTER_HELP: &str = "Exit codes: 0 success, 1 `check` found drift, 2 invalid blueprint or usage, 3 could not read or write files.\n\nStart a project in a new repository with `bulwark new`, adopt bulwark in an existing one with `bulwark init`, or see the README. A relative --out or --lock is relative to the blueprint's folder.";
 
 #[derive(Parser)]
 #[command(name = "bulwark", version, about = "Turn a typed blueprint of an Azure application into hardened Bicep.", after_help = AFTER_HELP)]
@@ -43,6 +44,7 @@ enum Command {
     Generate(generate::Args),
     Check(check::Args),
     New(new::Args),
+    Init(init::Args),
     #[command(subcommand)]
     Lib(lib::Command),
     Validate(validate::Args),
@@ -67,6 +69,7 @@ pub fn run() -> ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Check(args) => check::run(args),
         Command::New(args) => new::run(args),
+        Command::Init(args) => init::run(args),
         Command::Lib(command) => lib::run(command),
         Command::Validate(args) => validate::run(args),
         Command::Explain(args) => explain::run(args),
@@ -112,10 +115,25 @@ pub fn lock_out(out: &Path, create: bool) -> Result<bulwark::output::FolderLock,
     })
 }
 
-/// The address plan lock of a blueprint: `--lock` when given, else `<stem>.lock` beside it.
+/// A path given on the command line for a blueprint's output or lock, as bulwark uses it:
+/// a relative path is relative to the blueprint's folder (as a library's `path` is), so
+/// `bulwark check sub/bulwark.toml` reads `sub/infra` from any folder; an absolute path,
+/// or any path for a blueprint read from standard input, stays as it is.
+pub fn beside_blueprint(blueprint: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() || blueprint == Path::new("-") {
+        return path.to_path_buf();
+    }
+    match blueprint.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(folder) => folder.join(path),
+        None => path.to_path_buf(),
+    }
+}
+
+/// The address plan lock of a blueprint: `--lock` when given (relative to the blueprint's
+/// folder), else `<stem>.lock` beside it.
 pub fn lock_file(blueprint: &Path, explicit: Option<&Path>) -> Result<LockFile, u8> {
     let lock = match explicit {
-        Some(path) => LockFile::at(path),
+        Some(path) => LockFile::at(&beside_blueprint(blueprint, path)),
         None => LockFile::beside(blueprint),
     };
     lock.filter(|lock| lock.path() != blueprint).ok_or_else(|| {
@@ -261,6 +279,34 @@ pub fn load(path: &Path) -> Result<LoadedFile, u8> {
     }
 }
 
+/// Whether diagnostics are also printed as GitHub Actions annotations: in a workflow run
+/// (`GITHUB_ACTIONS=true`), for commands whose standard output is not data (`check` as text,
+/// `generate`, `validate`, `deployer`; not `explain` or JSON output).
+static ANNOTATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Print diagnostics as annotations too when running in GitHub Actions.
+pub fn annotate_in_github_actions() {
+    // GitHub sets GITHUB_ACTIONS=true in every workflow run (docs.github.com, "Store
+    // information in variables", default environment variables).
+    let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true");
+    ANNOTATE.store(in_actions, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The blueprint's path as an annotation names it: from the workspace root (`GITHUB_WORKSPACE`,
+/// the repository checkout) when the blueprint lies inside it, else as given.
+fn annotation_file(name: &str) -> Option<String> {
+    if name == "-" {
+        return None;
+    }
+    let relative = std::env::var_os("GITHUB_WORKSPACE").and_then(|workspace| {
+        let workspace = std::fs::canonicalize(workspace).ok()?;
+        let file = std::fs::canonicalize(name).ok()?;
+        let relative = file.strip_prefix(workspace).ok()?;
+        Some(relative.to_string_lossy().replace('\\', "/"))
+    });
+    Some(relative.unwrap_or_else(|| name.to_string()))
+}
+
 pub fn print_diagnostics(diagnostics: &[Diagnostic], name: &str, text: &str) {
     if diagnostics.is_empty() {
         return;
@@ -268,6 +314,14 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], name: &str, text: &str) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let source = Source { name, text };
     stderr(&render::render(diagnostics, Some(&source), color));
+    if ANNOTATE.load(std::sync::atomic::Ordering::Relaxed) {
+        // Workflow commands are read from standard output.
+        stdout(&render::render_github(
+            diagnostics,
+            Some(&source),
+            annotation_file(name).as_deref(),
+        ));
+    }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let mut summary = Vec::new();
@@ -319,7 +373,8 @@ pub fn shell_word(text: &str) -> String {
     }
 }
 
-/// The `bulwark generate` command for these paths, as shell words.
+/// The `bulwark generate` command for these paths, as shell words: `out` and `explicit_lock`
+/// as they were given (relative to the blueprint's folder), so it works from where it ran.
 pub fn generate_command(blueprint: &Path, out: &Path, explicit_lock: Option<&Path>) -> String {
     let mut command = format!(
         "bulwark generate {} --out {}",
@@ -337,10 +392,10 @@ pub fn generate_command(blueprint: &Path, out: &Path, explicit_lock: Option<&Pat
 
 /// The way out of a broken manifest (a merge conflict, a bad edit): a command that writes
 /// a new one. Without a lock yet, deleting the manifest would lose the address plan, so
-/// restoring it comes first.
+/// restoring it comes first. `out` is the folder as bulwark found it, `out_arg` as given.
 pub fn broken_manifest_help(
     blueprint: &Path,
-    out: &Path,
+    (out, out_arg): (&Path, &Path),
     lock: &LockFile,
     explicit_lock: Option<&Path>,
 ) -> String {
@@ -348,7 +403,7 @@ pub fn broken_manifest_help(
     let command = format!(
         "rm {} && {} --force",
         shell_word(&manifest.display().to_string()),
-        generate_command(blueprint, out, explicit_lock)
+        generate_command(blueprint, out_arg, explicit_lock)
     );
     let lock_path = lock.path();
     if lock.read().is_ok_and(|record| record.is_some()) {

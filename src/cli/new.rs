@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 /// Start a project: a blueprint from a template, its generated Bicep, a GitHub Actions
 /// workflow (OpenID Connect login, `bulwark check`, what-if on pull requests, deploy on main)
-/// and a README. Never overwrites a file.
+/// and a README, in a new git repository (`git init`, unless the folder is already in one).
+/// Never overwrites a file. To add bulwark to an existing repository, use `bulwark init`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Directory to create the project in (created if missing).
@@ -20,19 +21,22 @@ pub struct Args {
     /// A blueprint library whose templates to offer too (a folder with bulwark-library.toml).
     #[arg(long)]
     library: Option<PathBuf>,
+    /// Do not run `git init` (it runs only when the folder is not in a repository already).
+    #[arg(long)]
+    no_git: bool,
 }
 
-const BLUEPRINT: &str = "bulwark.toml";
-const LOCK: &str = "bulwark.lock";
-const OUT: &str = "infra";
+pub(super) const BLUEPRINT: &str = "bulwark.toml";
+pub(super) const LOCK: &str = "bulwark.lock";
+pub(super) const OUT: &str = "infra";
 
 /// A template and, for a library's, the library it came from.
-struct Offered {
-    template: Template,
+pub(super) struct Offered {
+    pub template: Template,
     library: Option<bulwark::blueprint::library::Library>,
 }
 
-fn templates(args: &Args) -> Result<Vec<Offered>, u8> {
+pub(super) fn templates(library: Option<&Path>) -> Result<Vec<Offered>, u8> {
     let mut templates: Vec<Offered> = scaffold::builtin()
         .into_iter()
         .map(|template| Offered {
@@ -40,7 +44,7 @@ fn templates(args: &Args) -> Result<Vec<Offered>, u8> {
             library: None,
         })
         .collect();
-    if let Some(path) = &args.library {
+    if let Some(path) = library {
         match bulwark::blueprint::library::Library::open(path) {
             Ok(library) => {
                 templates.extend(library.templates().into_iter().map(|template| Offered {
@@ -61,7 +65,7 @@ fn templates(args: &Args) -> Result<Vec<Offered>, u8> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let templates = match templates(&args) {
+    let templates = match templates(args.library.as_deref()) {
         Ok(templates) => templates,
         Err(code) => return code,
     };
@@ -85,52 +89,14 @@ pub fn run(args: Args) -> u8 {
         super::stdout(&lines);
         return exit::OK;
     }
-    let Some(offered) = templates.iter().find(|t| t.template.name == args.template) else {
-        let names: Vec<&str> = templates.iter().map(|t| t.template.name.as_str()).collect();
-        super::stderr(&format!(
-            "error: no template named `{}`\n  help: one of {}; `bulwark new --list` describes them\n",
-            args.template,
-            names.join(", ")
-        ));
+    let Some(offered) = find(&templates, &args.template) else {
         return exit::INVALID;
     };
-
     let template = &offered.template;
     let project = project_name(&args.dir);
-    let mut text = scaffold::rename_app(&template.text, &project);
-    let target = absolute(&args.dir);
-    if let Some(library) = &offered.library {
-        // The template names its own library; point that at the library from the new project.
-        let from_project = bulwark::blueprint::library::relative(&target, &absolute(&library.root));
-        text = scaffold::repoint_library(&text, library.name(), &from_project.to_string_lossy());
-    }
-    let loaded = match bulwark::blueprint::load::from_str_in(&text, &target) {
-        Ok(loaded) => loaded,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics, &format!("template {}", template.name), &text);
-            return exit::INVALID;
-        }
+    let Some((text, generated)) = from_template(offered, &args.dir) else {
+        return exit::INVALID;
     };
-    let options = bulwark::Options {
-        blueprint_label: BLUEPRINT.to_string(),
-        ..bulwark::Options::default()
-    };
-    let mut generated = match bulwark::generate(&loaded.blueprint, &options) {
-        Ok(generated) => generated,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics, &format!("template {}", template.name), &text);
-            return exit::INVALID;
-        }
-    };
-    bulwark::add_report(
-        &mut generated,
-        &loaded.blueprint,
-        &bulwark::report::Source {
-            label: BLUEPRINT,
-            text: &text,
-            map: &loaded.source_map,
-        },
-    );
     let extra = scaffold::project_files(&generated, BLUEPRINT, OUT);
 
     let mut targets: Vec<String> = vec![BLUEPRINT.to_string(), LOCK.to_string()];
@@ -172,6 +138,7 @@ pub fn run(args: Args) -> u8 {
         return exit::INVALID;
     }
 
+    let repository = repository_root(&args.dir);
     let write = || -> std::io::Result<()> {
         let folder = bulwark::confined::Folder::create(&args.dir)?;
         folder.write_new(BLUEPRINT, text.as_bytes())?;
@@ -210,6 +177,26 @@ pub fn run(args: Args) -> u8 {
         generated.files.files.len(),
         output::MANIFEST
     );
+    let mut commit = true;
+    match &repository {
+        Some(root) if *root != absolute(&args.dir) => {
+            commit = false;
+            text.insert_str(
+                0,
+                &format!(
+                    "note: {dir} is inside the git repository at {}, and GitHub runs only the workflows in the root's .github/workflows/: `bulwark init` adopts bulwark in a folder of a repository, the workflow at the root\n",
+                    root.display(),
+                ),
+            );
+        }
+        Some(_) => {}
+        None if args.no_git => commit = false,
+        None => {
+            let message = git_init(&args.dir);
+            commit = message.starts_with("initialized");
+            text.insert_str(0, &format!("{message}\n"));
+        }
+    }
     if args.dir != Path::new(".") {
         text.push_str(&format!(
             "  cd {}\n",
@@ -221,13 +208,126 @@ pub fn run(args: Args) -> u8 {
         generated.plan.environments.join(", "),
         if secrets.is_empty() { String::new() } else { format!(", and secrets {}", secrets.join(", ")) }
     ));
+    if commit {
+        text.push_str(
+            "  commit it: `git add . && git commit -m \"Infrastructure from bulwark\"`, then push to GitHub\n",
+        );
+    }
     super::stdout(&text);
     exit::OK
 }
 
+/// The template named `name`, or an error naming those there are.
+pub(super) fn find<'a>(templates: &'a [Offered], name: &str) -> Option<&'a Offered> {
+    let found = templates.iter().find(|t| t.template.name == name);
+    if found.is_none() {
+        let names: Vec<&str> = templates.iter().map(|t| t.template.name.as_str()).collect();
+        super::stderr(&format!(
+            "error: no template named `{name}`\n  help: one of {}; `bulwark new --list` describes them\n",
+            names.join(", ")
+        ));
+    }
+    found
+}
+
+/// A template's blueprint for the project in `dir` (the app named after the folder, a
+/// library template pointing at its library from there) and its generation with the
+/// security report; `None` after printing the diagnostics.
+pub(super) fn from_template(offered: &Offered, dir: &Path) -> Option<(String, bulwark::Generated)> {
+    let template = &offered.template;
+    let mut text = scaffold::rename_app(&template.text, &project_name(dir));
+    let target = absolute(dir);
+    if let Some(library) = &offered.library {
+        // The template names its own library; point that at the library from the new project.
+        let from_project = bulwark::blueprint::library::relative(&target, &absolute(&library.root));
+        text = scaffold::repoint_library(&text, library.name(), &from_project.to_string_lossy());
+    }
+    let loaded = match bulwark::blueprint::load::from_str_in(&text, &target) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, &format!("template {}", template.name), &text);
+            return None;
+        }
+    };
+    let options = bulwark::Options {
+        blueprint_label: BLUEPRINT.to_string(),
+        ..bulwark::Options::default()
+    };
+    let mut generated = match bulwark::generate(&loaded.blueprint, &options) {
+        Ok(generated) => generated,
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, &format!("template {}", template.name), &text);
+            return None;
+        }
+    };
+    bulwark::add_report(
+        &mut generated,
+        &loaded.blueprint,
+        &bulwark::report::Source {
+            label: BLUEPRINT,
+            text: &text,
+            map: &loaded.source_map,
+        },
+    );
+    Some((text, generated))
+}
+
+/// The root of the git repository `dir` is in (the nearest folder, `dir` itself included,
+/// with a `.git` folder, or a `.git` file as in a worktree or submodule), found without
+/// running git; `dir` need not exist yet.
+pub(super) fn repository_root(dir: &Path) -> Option<PathBuf> {
+    absolute(dir)
+        .ancestors()
+        .find(|folder| std::fs::symlink_metadata(folder.join(".git")).is_ok())
+        .map(Path::to_path_buf)
+}
+
+/// Make `dir` a git repository with `main` as its branch (the branch the workflow deploys);
+/// what happened, for the command's output. A missing git is no failure: the message says
+/// what to run by hand.
+fn git_init(dir: &Path) -> String {
+    let shown = super::shell_word(&dir.display().to_string());
+    let by_hand = format!(
+        "run `git init --initial-branch=main` in {shown} yourself before `git add . && git commit`"
+    );
+    let init = |extra: &[&str]| {
+        std::process::Command::new("git")
+            .arg("init")
+            .arg("--quiet")
+            .args(extra)
+            .current_dir(dir)
+            .stdin(std::process::Stdio::null())
+            .output()
+    };
+    // `--initial-branch` needs git 2.28 or later; an older git starts on its default branch.
+    match init(&["--initial-branch=main"]) {
+        Ok(output) if output.status.success() => {
+            format!(
+                "initialized a git repository in {} (branch main)",
+                dir.display()
+            )
+        }
+        Ok(_) => match init(&[]) {
+            Ok(output) if output.status.success() => format!(
+                "initialized a git repository in {} (rename its branch to main: `git branch -m main`)",
+                dir.display()
+            ),
+            Ok(output) => format!(
+                "git init failed ({}): {by_hand}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+            Err(error) => format!("git init failed ({error}): {by_hand}"),
+        },
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            format!("git is not installed: {by_hand}")
+        }
+        Err(error) => format!("git init failed ({error}): {by_hand}"),
+    }
+}
+
 /// `path` made absolute against the current directory and normalized, without requiring it
 /// to exist.
-fn absolute(path: &Path) -> PathBuf {
+pub(super) fn absolute(path: &Path) -> PathBuf {
     let joined = std::env::current_dir()
         .map(|cwd| cwd.join(path))
         .unwrap_or_else(|_| path.to_path_buf());
@@ -235,7 +335,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 /// The project's name: the directory's own name (the current directory's for `.`).
-fn project_name(dir: &Path) -> String {
+pub(super) fn project_name(dir: &Path) -> String {
     let named = Some(absolute(dir));
     named
         .and_then(|path| {

@@ -10,6 +10,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
+    super::annotate_in_github_actions();
     let file = match load(&args.blueprint) {
         Ok(file) => file,
         Err(code) => return code,

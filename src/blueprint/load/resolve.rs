@@ -11,7 +11,7 @@
 
 use super::{Located, deserialize_kind_located, deserialize_located, table_section};
 use crate::blueprint::diagnostic::{Anchor, Diagnostic, SourceMap, closest, one_of, shown};
-use crate::blueprint::library::{Library, LibraryError, version_matches};
+use crate::blueprint::library::{Library, LibraryError, parse_requirement};
 use crate::blueprint::model::{ComponentSpec, Kind, Network};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -157,17 +157,44 @@ pub fn libraries(
                 );
                 continue;
             };
-            if !version_matches(wanted, library.version()) {
+            let requirement = match parse_requirement(wanted) {
+                Ok(requirement) => requirement,
+                Err(problem) => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "bad-version-requirement",
+                            format!(
+                                "`{}` is not a version requirement for library `{name_text}`: {problem}",
+                                shown(wanted)
+                            ),
+                        )
+                        .with_span(version.span())
+                        .expected("a requirement as in Cargo: \"1.4\" (same as ^1.4), \"~1.4.2\", \"=1.4.2\" or \">=1.4, <3\"")
+                        .help(format!(
+                            "write version = \"{}\" to accept {} and its compatible releases",
+                            compatible(library.version()),
+                            library.version()
+                        )),
+                    );
+                    continue;
+                }
+            };
+            // Library::open accepts only semantic versions, so this always parses.
+            let have = semver::Version::parse(library.version().trim()).ok();
+            if !have.is_some_and(|have| requirement.matches(&have)) {
                 diagnostics.push(
                     Diagnostic::error(
                         "library-version",
-                        format!("library `{name_text}` is version {}, the blueprint needs {wanted}", library.version()),
+                        format!(
+                            "library `{name_text}` is version {}, the blueprint needs {wanted} ({requirement})",
+                            library.version()
+                        ),
                     )
                     .with_span(version.span())
-                    .expected(format!("a version starting {wanted}"))
+                    .expected(format!("a version matching {requirement}"))
                     .help(format!(
-                        "update the library at `{relative}` (e.g. `git submodule update`), or require version = \"{}\"",
-                        library.version()
+                        "update the library at `{relative}` (e.g. `git submodule update --remote`), or require version = \"{}\"",
+                        compatible(library.version())
                     )),
                 );
                 continue;
@@ -177,6 +204,16 @@ pub fn libraries(
         libraries.loaded.insert(name_text, library);
     }
     libraries
+}
+
+/// The requirement that accepts `version` and its compatible releases: `1.4` for 1.4.0
+/// (`^1.4`), `0.3` for 0.3.1.
+fn compatible(version: &str) -> String {
+    match semver::Version::parse(version.trim()) {
+        Ok(version) if version.major == 0 && version.minor == 0 => version.to_string(),
+        Ok(version) => format!("{}.{}", version.major, version.minor),
+        Err(_) => version.to_string(),
+    }
 }
 
 /// The `[defaults]` of the library `[app] defaults` names, and where that name is written.
