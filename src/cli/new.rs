@@ -131,7 +131,7 @@ pub fn run(args: Args) -> u8 {
             map: &loaded.source_map,
         },
     );
-    let extra = scaffold::project_files(&generated, BLUEPRINT, OUT);
+    let extra = scaffold::project_files(&generated, BLUEPRINT, &text, OUT);
 
     let mut targets: Vec<String> = vec![BLUEPRINT.to_string(), LOCK.to_string()];
     targets.extend(generated.files.paths().map(|path| format!("{OUT}/{path}")));
@@ -205,7 +205,7 @@ pub fn run(args: Args) -> u8 {
         .map(|input| input.variable.as_str())
         .collect();
     let mut text = format!(
-        "created {dir}/{BLUEPRINT} from template {}\ncreated {dir}/{LOCK} (the address plan)\ncreated {dir}/{OUT}/ ({} files and {})\ncreated {dir}/.github/workflows/infra.yml\ncreated {dir}/README.md\n\nnext:\n",
+        "created {dir}/{BLUEPRINT} from template {}\ncreated {dir}/{LOCK} (the address plan)\ncreated {dir}/{OUT}/ ({} files and {})\ncreated {dir}/.github/workflows/infra.yml\ncreated {dir}/.github/dependabot.yml\ncreated {dir}/README.md\n\nnext:\n",
         template.name,
         generated.files.files.len(),
         output::MANIFEST
