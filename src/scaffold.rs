@@ -344,9 +344,16 @@ fn path_pattern(folder: &str) -> String {
 /// `.github/dependabot.yml`: weekly updates of the workflow's pinned actions.
 pub const DEPENDABOT: &str = include_str!("../templates/dependabot.yml");
 
+/// The files `bulwark new` writes next to the blueprint and the Bicep, for a blueprint that
+/// imports no library: path → text. See [`project_files_from`].
+pub fn project_files(generated: &Generated, blueprint: &str, out: &str) -> Vec<(String, String)> {
+    project_files_from(generated, blueprint, "", out)
+}
+
 /// The files `bulwark new` writes next to the blueprint and the Bicep: path → text.
-/// `text` is the blueprint's own text (its `[libraries]` decide what CI fetches and watches).
-pub fn project_files(
+/// `text` is the blueprint's own text: the libraries its `[libraries]` table imports from the
+/// repository are checked out (as submodules) and watched by the workflow.
+pub fn project_files_from(
     generated: &Generated,
     blueprint: &str,
     text: &str,
@@ -447,7 +454,11 @@ pub fn project_files(
         format!("{out}/**"),
         ".github/workflows/infra.yml".to_string(),
     ];
-    watched.extend(libraries.iter().map(|folder| format!("{}/**", path_pattern(folder))));
+    watched.extend(
+        libraries
+            .iter()
+            .map(|folder| format!("{}/**", path_pattern(folder))),
+    );
     if !code.is_empty() || !images.is_empty() {
         watched.push(format!("{}/**", crate::emit::delivery::CODE_ROOT));
     }

@@ -4,8 +4,9 @@ use bulwark::scaffold::{self, Template};
 use std::path::{Path, PathBuf};
 
 /// Start a project: a blueprint from a template, its generated Bicep, a GitHub Actions
-/// workflow (OpenID Connect login, `bulwark check`, what-if on pull requests, deploy on main)
-/// and a README. Never overwrites a file.
+/// workflow (OpenID Connect login, `bulwark check`, what-if of every environment on pull
+/// requests, deploy on main), a Dependabot config for its pinned actions and a README. Never
+/// overwrites a file.
 #[derive(clap::Args)]
 pub struct Args {
     /// Directory to create the project in (created if missing).
@@ -131,7 +132,7 @@ pub fn run(args: Args) -> u8 {
             map: &loaded.source_map,
         },
     );
-    let extra = scaffold::project_files(&generated, BLUEPRINT, &text, OUT);
+    let extra = scaffold::project_files_from(&generated, BLUEPRINT, &text, OUT);
 
     let mut targets: Vec<String> = vec![BLUEPRINT.to_string(), LOCK.to_string()];
     targets.extend(generated.files.paths().map(|path| format!("{OUT}/{path}")));
