@@ -507,6 +507,31 @@ mod tests {
     }
 
     #[test]
+    fn libraries_inside_the_repository_are_watched_and_those_outside_named() {
+        let text = "[libraries]\nplatform = { path = \"platform\" }\nshared = { path = \"./libs/../libs/shared\", version = \"1\" }\nfar = { path = \"../elsewhere\" }\nroot = { path = \"/opt/lib\" }\nhere = { path = \".\" }\nbad = { path = \"a\\nb\" }\n";
+        let (inside, outside) = library_folders("bulwark.toml", text);
+        assert_eq!(inside, ["libs/shared", "platform"]);
+        assert_eq!(outside, ["../elsewhere", "/opt/lib"]);
+        // A blueprint in a subfolder: its libraries are relative to it.
+        let (inside, outside) = library_folders("infra/bulwark.toml", text);
+        assert_eq!(
+            inside,
+            ["elsewhere", "infra", "infra/libs/shared", "infra/platform"]
+        );
+        assert_eq!(outside, ["/opt/lib"]);
+    }
+
+    #[test]
+    fn path_filter_special_characters_are_literal() {
+        assert_eq!(path_pattern("libs/platform"), "libs/platform");
+        assert_eq!(
+            path_pattern("a[1]+b!*?"),
+            "a\\\\[1\\\\]\\\\+b\\\\!\\\\*\\\\?"
+        );
+        assert_eq!(path_pattern("say \"hi\""), "say \\\"hi\\\"");
+    }
+
+    #[test]
     fn summaries_are_one_sentence() {
         let template = Template {
             name: "t".into(),
