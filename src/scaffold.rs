@@ -283,17 +283,119 @@ impl Placement {
     }
 }
 
-/// The files `bulwark new` writes next to the blueprint and the Bicep: path → text.
-pub fn project_files(generated: &Generated, blueprint: &str, out: &str) -> Vec<(String, String)> {
-    project_files_in(generated, blueprint, out, &Placement::default())
+/// The actions the generated workflow uses: (name in the template, action, commit, release).
+/// Pinned by the full commit SHA of the release tag, the release in a comment beside it
+/// (Dependabot updates both). Each runs on Node 24 (`runs.using: node24` in its action.yml at
+/// that commit): GitHub's runners no longer run Node 20 actions.
+pub const ACTIONS: [(&str, &str, &str, &str); 3] = [
+    (
+        "checkout",
+        "actions/checkout",
+        "3d3c42e5aac5ba805825da76410c181273ba90b1",
+        "v7.0.1",
+    ),
+    (
+        "azure_login",
+        "azure/login",
+        "f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca",
+        "v3.0.1",
+    ),
+    (
+        "cache",
+        "actions/cache",
+        "27d5ce7f107fe9357f9df03efb73ab90386fccae",
+        "v5.0.5",
+    ),
+];
+
+/// Where the release workflow (`.github/workflows/release.yml`) publishes the binaries:
+/// `<RELEASES>/v<version>/bulwark-<target>.tar.gz` and its `.sha256`.
+pub const RELEASES: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/releases/download");
+
+/// The libraries a blueprint imports by path (its `[libraries]` table), as paths from the
+/// repository root, split into those inside the repository and those outside it (`../x`,
+/// absolute). `blueprint` is the blueprint's path from the repository root.
+fn library_folders(blueprint: &str, text: &str) -> (Vec<String>, Vec<String>) {
+    let table: toml::Table = toml::from_str(text).unwrap_or_default();
+    let base = std::path::Path::new(blueprint)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let (mut inside, mut outside) = (Vec::new(), Vec::new());
+    let entries = table.get("libraries").and_then(toml::Value::as_table);
+    for entry in entries.into_iter().flat_map(|t| t.values()) {
+        // A control character (a newline) would end the YAML comment or string it lands in.
+        let Some(path) = entry
+            .get("path")
+            .and_then(toml::Value::as_str)
+            .filter(|path| !path.chars().any(char::is_control))
+        else {
+            continue;
+        };
+        let joined = crate::blueprint::library::normalize(&base.join(path));
+        let shown = joined.to_string_lossy().replace('\\', "/");
+        let escapes = joined.is_absolute()
+            || joined
+                .components()
+                .next()
+                .is_some_and(|c| !matches!(c, std::path::Component::Normal(_)));
+        match (escapes, shown.as_str()) {
+            (true, _) => outside.push(path.to_string()),
+            // The repository itself: its files are checked out already.
+            (false, "") => {}
+            (false, _) => inside.push(shown),
+        }
+    }
+    inside.sort();
+    inside.dedup();
+    outside.sort();
+    outside.dedup();
+    (inside, outside)
 }
 
-/// The workflow and README of a project placed in its repository: the workflow's path is
-/// from the repository root (`placement.workflow_path()`), the README's from the project
-/// folder.
+/// `folder` as a literal in a GitHub path filter inside a double-quoted YAML string: the
+/// filter's special characters escaped with a backslash (docs.github.com/actions/reference/
+/// workflows-and-actions/workflow-syntax#filter-pattern-cheat-sheet), then YAML's own.
+/// `library_folders` has turned Windows separators into `/` already.
+fn path_pattern(folder: &str) -> String {
+    let mut out = String::with_capacity(folder.len());
+    for c in folder.chars() {
+        match c {
+            '*' | '?' | '+' | '[' | ']' | '!' => out.push_str(&format!("\\\\{c}")),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `.github/dependabot.yml`: weekly updates of the workflow's pinned actions.
+pub const DEPENDABOT: &str = include_str!("../templates/dependabot.yml");
+
+/// The files `bulwark new` writes next to the blueprint and the Bicep, for a blueprint that
+/// imports no library: path → text. See [`project_files_in`].
+pub fn project_files(generated: &Generated, blueprint: &str, out: &str) -> Vec<(String, String)> {
+    project_files_in(generated, blueprint, "", out, &Placement::default())
+}
+
+/// As [`project_files`], with the blueprint's own `text`: the libraries its `[libraries]`
+/// table imports from the repository are checked out (as submodules) and watched.
+pub fn project_files_from(
+    generated: &Generated,
+    blueprint: &str,
+    text: &str,
+    out: &str,
+) -> Vec<(String, String)> {
+    project_files_in(generated, blueprint, text, out, &Placement::default())
+}
+
+/// The workflow, Dependabot configuration and README of a project placed in its repository:
+/// paths under `.github/` are from the repository root (`placement.workflow_path()`), the
+/// README's from the project folder. `text` is the blueprint's own text (see
+/// [`project_files_from`]).
 pub fn project_files_in(
     generated: &Generated,
     blueprint: &str,
+    text: &str,
     out: &str,
     placement: &Placement,
 ) -> Vec<(String, String)> {
@@ -307,6 +409,15 @@ pub fn project_files_in(
     context.insert("prefix", &prefix);
     context.insert("working_directory", &placement.folder);
     context.insert("workflow", &placement.workflow_path());
+    let uses: std::collections::BTreeMap<&str, String> = ACTIONS
+        .iter()
+        .map(|(name, action, commit, release)| (*name, format!("{action}@{commit} # {release}")))
+        .collect();
+    context.insert("uses", &uses);
+    context.insert("releases", RELEASES);
+    let (libraries, outside_libraries) = library_folders(&format!("{prefix}{blueprint}"), text);
+    context.insert("libraries", &libraries);
+    context.insert("outside_libraries", &outside_libraries);
     context.insert(
         "header",
         &format!("Generated by {} from {blueprint}.", crate::emit::GENERATOR),
@@ -384,8 +495,25 @@ pub fn project_files_in(
     context.insert("code_deliveries", &code);
     context.insert("image_deliveries", &images);
     context.insert("code_root", crate::emit::delivery::CODE_ROOT);
+    // The paths whose changes run the workflow: the blueprint, the Bicep, the workflow itself,
+    // the libraries the blueprint imports from this repository and the apps' code.
+    let mut watched = vec![
+        format!("{prefix}{blueprint}"),
+        format!("{prefix}{out}/**"),
+        placement.workflow_path(),
+    ];
+    watched.extend(
+        libraries
+            .iter()
+            .map(|folder| format!("{}/**", path_pattern(folder))),
+    );
+    if !code.is_empty() || !images.is_empty() {
+        watched.push(format!("{prefix}{}/**", crate::emit::delivery::CODE_ROOT));
+    }
+    context.insert("watched", &watched);
     vec![
         (placement.workflow_path(), render(WORKFLOW, &context)),
+        (".github/dependabot.yml".to_string(), DEPENDABOT.to_string()),
         ("README.md".to_string(), render(README, &context)),
     ]
 }
@@ -421,6 +549,31 @@ mod tests {
             text,
             "no usable name keeps the template's"
         );
+    }
+
+    #[test]
+    fn libraries_inside_the_repository_are_watched_and_those_outside_named() {
+        let text = "[libraries]\nplatform = { path = \"platform\" }\nshared = { path = \"./libs/../libs/shared\", version = \"1\" }\nfar = { path = \"../elsewhere\" }\nroot = { path = \"/opt/lib\" }\nhere = { path = \".\" }\nbad = { path = \"a\\nb\" }\n";
+        let (inside, outside) = library_folders("bulwark.toml", text);
+        assert_eq!(inside, ["libs/shared", "platform"]);
+        assert_eq!(outside, ["../elsewhere", "/opt/lib"]);
+        // A blueprint in a subfolder: its libraries are relative to it.
+        let (inside, outside) = library_folders("infra/bulwark.toml", text);
+        assert_eq!(
+            inside,
+            ["elsewhere", "infra", "infra/libs/shared", "infra/platform"]
+        );
+        assert_eq!(outside, ["/opt/lib"]);
+    }
+
+    #[test]
+    fn path_filter_special_characters_are_literal() {
+        assert_eq!(path_pattern("libs/platform"), "libs/platform");
+        assert_eq!(
+            path_pattern("a[1]+b!*?"),
+            "a\\\\[1\\\\]\\\\+b\\\\!\\\\*\\\\?"
+        );
+        assert_eq!(path_pattern("say \"hi\""), "say \\\"hi\\\"");
     }
 
     #[test]

@@ -144,6 +144,7 @@ fn init_in_a_monorepo_folder_puts_the_workflow_at_the_root_and_skips_what_exists
         assert!(
             path.starts_with("services/shop")
                 || path.starts_with(".github/workflows")
+                || path == Path::new(".github/dependabot.yml")
                 || path == Path::new("README.md"),
             "init wrote {}",
             path.display()

@@ -239,7 +239,17 @@ fn the_workflow_deploys_the_stages_in_order() {
             .unwrap()
             .contains(&format!("({}, deployed in that order)", stacks.join(", "))),
     );
+    // The what-if of every environment goes through the stages in the same order.
+    assert!(
+        text.contains(&format!(
+            "          for stage in {}; do\n            echo \"== $stage\"",
+            stages.join(" ")
+        )),
+        "{text}"
+    );
     let single = workflow(&whole);
-    assert!(!single.contains("for stage in"));
+    assert!(single.contains("          for stage in main; do\n            echo \"== $stage\""));
+    let single_deploy = single.split("\n  deploy:\n").nth(1).unwrap();
+    assert!(!single_deploy.contains("for stage in"));
     assert!(single.contains("--parameters \"infra/main.$ENVIRONMENT_NAME.bicepparam\""));
 }

@@ -640,3 +640,310 @@ fn a_workflow_without_databases_has_no_grant_job_and_only_code_delivery_in_the_v
         "docs reads its vault's secrets through Key Vault references"
     );
 }
+
+/// What every generated workflow promises (issue 12): actions pinned to the commits in
+/// `scaffold::ACTIONS` with the release in a comment, `timeout-minutes` on every job, no
+/// expression expanded inside a `run:` script, a what-if of every environment into the job
+/// summary, and the release binary of this very version, checked, before `cargo install`.
+fn assert_ci_ready(name: &str, text: &str, environments: &[String]) {
+    let pins: Vec<String> = bulwark::scaffold::ACTIONS
+        .iter()
+        .map(|(_, action, commit, release)| format!("{action}@{commit} # {release}"))
+        .collect();
+    for line in text.lines().filter(|line| line.contains("uses:")) {
+        let uses = line.split_once("uses: ").unwrap().1;
+        let (reference, release) = uses.split_once(" # ").expect("a version comment");
+        let commit = reference.split_once('@').unwrap().1;
+        assert!(
+            commit.len() == 40 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+            "{name}: {line}"
+        );
+        assert!(release.starts_with('v'), "{name}: {line}");
+        assert!(
+            pins.iter().any(|pin| pin == uses),
+            "{name}: {uses} is not a known pin"
+        );
+    }
+    let docs = yaml_rust2::YamlLoader::load_from_str(text).expect("valid YAML");
+    let jobs = docs[0]["jobs"].as_hash().unwrap();
+    for (job_name, job) in jobs {
+        let minutes = job["timeout-minutes"].as_i64();
+        assert!(
+            minutes.is_some_and(|m| (1..=360).contains(&m)),
+            "{name}: {job_name:?} has no timeout-minutes"
+        );
+        for step in job["steps"].as_vec().unwrap() {
+            if let Some(script) = step["run"].as_str() {
+                assert!(
+                    !script.contains("${{"),
+                    "{name}: {job_name:?} expands an expression inside run:\n{script}"
+                );
+            }
+        }
+    }
+    let what_if = &docs[0]["jobs"]["what-if"];
+    let matrix: Vec<&str> = what_if["strategy"]["matrix"]["environment"]
+        .as_vec()
+        .expect("a what-if per environment")
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert_eq!(matrix, environments, "{name}");
+    assert_eq!(
+        what_if["environment"].as_str(),
+        Some("${{ matrix.environment }}")
+    );
+    let what_if_run = what_if["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find_map(|step| step["run"].as_str())
+        .unwrap();
+    assert!(
+        what_if_run.contains(">> \"$GITHUB_STEP_SUMMARY\""),
+        "{name}"
+    );
+    assert!(
+        what_if_run.contains("az deployment group what-if"),
+        "{name}"
+    );
+
+    let check = docs[0]["jobs"]["check"]["steps"].as_vec().unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    let download = check
+        .iter()
+        .find(|step| step["id"].as_str() == Some("download"))
+        .expect("the release binary is downloaded");
+    assert_eq!(download["env"]["BULWARK_VERSION"].as_str(), Some(version));
+    let script = download["run"].as_str().unwrap();
+    assert!(script.contains("sha256sum --check --strict"), "{script}");
+    assert!(script.contains("\"$RELEASES/v$BULWARK_VERSION/$asset.sha256\""));
+    let install = check
+        .iter()
+        .find(|step| {
+            step["run"]
+                .as_str()
+                .is_some_and(|run| run.starts_with("cargo install"))
+        })
+        .expect("cargo install when there is no release binary");
+    assert_eq!(
+        install["run"].as_str(),
+        Some("cargo install bulwark-bicep --locked --version \"$BULWARK_VERSION\"")
+    );
+    assert_eq!(install["env"]["BULWARK_VERSION"].as_str(), Some(version));
+    assert_eq!(
+        install["if"].as_str(),
+        Some("steps.download.outputs.found != 'true'")
+    );
+    assert!(
+        check.iter().any(|step| step["uses"]
+            .as_str()
+            .is_some_and(|uses| uses.starts_with("actions/cache@"))),
+        "{name}: the fallback build is cached"
+    );
+}
+
+#[test]
+fn every_template_gets_a_ci_ready_workflow_and_a_dependabot_config() {
+    let listed = run(Path::new("."), &["new", "--list"]);
+    for line in listed.stdout.lines() {
+        let template = line.split_whitespace().next().unwrap();
+        let (_dir, project) = scaffold(template);
+        let text = fs::read_to_string(project.join(".github/workflows/infra.yml")).unwrap();
+        let blueprint: toml::Table =
+            toml::from_str(&fs::read_to_string(project.join("bulwark.toml")).unwrap()).unwrap();
+        let environments: Vec<String> = blueprint["app"]["environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect();
+        assert_ci_ready(template, &text, &environments);
+        assert!(
+            !text.contains("submodules"),
+            "{template}: no library, no submodules"
+        );
+
+        let dependabot = fs::read_to_string(project.join(".github/dependabot.yml"))
+            .expect("new writes a Dependabot config");
+        let docs = yaml_rust2::YamlLoader::load_from_str(&dependabot).unwrap();
+        let update = &docs[0]["updates"][0];
+        assert_eq!(docs[0]["version"].as_i64(), Some(2));
+        assert_eq!(update["package-ecosystem"].as_str(), Some("github-actions"));
+        assert_eq!(update["directory"].as_str(), Some("/"));
+        assert!(update["cooldown"]["default-days"].as_i64().unwrap() >= 7);
+    }
+}
+
+#[test]
+fn every_shipped_blueprint_gets_a_ci_ready_workflow() {
+    // Database grants, images, code delivery, stacks on and off: every job the workflow has.
+    for path in common::shipped_blueprints() {
+        let generated = common::generate_full(&path);
+        let text = fs::read_to_string(&path).unwrap();
+        let files =
+            bulwark::scaffold::project_files_from(&generated, "bulwark.toml", &text, "infra");
+        let workflow = &files
+            .iter()
+            .find(|(file, _)| file == ".github/workflows/infra.yml")
+            .unwrap()
+            .1;
+        assert_ci_ready(
+            &path.display().to_string(),
+            workflow,
+            &generated.plan.environments,
+        );
+        assert!(
+            files
+                .iter()
+                .any(|(file, _)| file == ".github/dependabot.yml")
+        );
+    }
+}
+
+#[test]
+fn the_readme_says_how_to_require_approval_for_production() {
+    let (_dir, project) = scaffold("shop");
+    let readme = fs::read_to_string(project.join("README.md")).unwrap();
+    assert!(readme.contains("Required reviewers"), "{readme}");
+    assert!(
+        readme.contains("Settings → Environments → prod"),
+        "{readme}"
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let output = std::process::Command::new("git")
+        .args([
+            "-c",
+            "protocol.file.allow=always",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_library_in_a_submodule_is_checked_out_and_watched_and_check_passes_in_a_clean_clone() {
+    let dir = tempfile::tempdir().unwrap();
+    // The platform team's library, in its own repository.
+    let library = dir.path().join("platform-library");
+    fs::create_dir_all(library.join("templates")).unwrap();
+    let source = common::repo().join("tests/libraries/platform");
+    for file in ["bulwark-library.toml", "templates/starter.toml"] {
+        fs::copy(source.join(file), library.join(file)).unwrap();
+    }
+    git(&library, &["init", "--quiet"]);
+    git(&library, &["add", "."]);
+    git(&library, &["commit", "--quiet", "-m", "platform 1.4.0"]);
+    // The app repository, with the library as a submodule at platform/.
+    let app = dir.path().join("app");
+    fs::create_dir_all(&app).unwrap();
+    git(&app, &["init", "--quiet"]);
+    git(
+        &app,
+        &[
+            "submodule",
+            "add",
+            "--quiet",
+            library.to_str().unwrap(),
+            "platform",
+        ],
+    );
+    let created = run(
+        dir.path(),
+        &[
+            "new",
+            "app",
+            "--template",
+            "platform/starter",
+            "--library",
+            "app/platform",
+        ],
+    );
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let blueprint = fs::read_to_string(app.join("bulwark.toml")).unwrap();
+    assert!(
+        blueprint.contains("platform = { path = \"platform\""),
+        "{blueprint}"
+    );
+    let text = fs::read_to_string(app.join(".github/workflows/infra.yml")).unwrap();
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
+    let checkout = &docs[0]["jobs"]["check"]["steps"][0];
+    assert!(
+        checkout["uses"]
+            .as_str()
+            .unwrap()
+            .starts_with("actions/checkout@")
+    );
+    assert_eq!(checkout["with"]["submodules"].as_bool(), Some(true));
+    for trigger in ["pull_request", "push"] {
+        let paths: Vec<&str> = docs[0]["on"][trigger]["paths"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert!(paths.contains(&"platform/**"), "{trigger}: {paths:?}");
+    }
+    let readme = fs::read_to_string(app.join("README.md")).unwrap();
+    assert!(readme.contains("It checks out submodules"), "{readme}");
+    git(&app, &["add", "."]);
+    git(&app, &["commit", "--quiet", "-m", "infra"]);
+
+    // What the check job does: a clean clone with its submodules, then bulwark check.
+    let clone = dir.path().join("clone");
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "--quiet",
+            "--recurse-submodules",
+            app.to_str().unwrap(),
+            "clone",
+        ],
+    );
+    let checked = run(&clone, &["check", "bulwark.toml", "--out", "infra"]);
+    assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+    // Without the submodules, the library is missing: why the workflow fetches them.
+    let bare = dir.path().join("bare");
+    git(
+        dir.path(),
+        &["clone", "--quiet", app.to_str().unwrap(), "bare"],
+    );
+    let unchecked = run(&bare, &["check", "bulwark.toml", "--out", "infra"]);
+    assert_ne!(unchecked.code, 0);
+    assert!(
+        format!("{}{}", unchecked.stdout, unchecked.stderr).contains("library-unavailable"),
+        "{}{}",
+        unchecked.stdout,
+        unchecked.stderr
+    );
+}
+
+#[test]
+fn a_library_outside_the_repository_is_named_in_the_workflow_and_readme() {
+    let (_dir, project, _library) = project_with_library();
+    let text = fs::read_to_string(project.join(".github/workflows/infra.yml")).unwrap();
+    assert!(!text.contains("submodules"), "{text}");
+    assert!(
+        text.contains("# A library of the blueprint lies outside this repository")
+            && text.contains("      # ../platform\n"),
+        "{text}"
+    );
+    assert!(!text.contains("\"../platform/**\""), "{text}");
+    let readme = fs::read_to_string(project.join("README.md")).unwrap();
+    assert!(
+        readme.contains("CI cannot read the library at `../platform`"),
+        "{readme}"
+    );
+}

@@ -136,7 +136,7 @@ pub fn run(args: Args) -> u8 {
         (text, generated, Some(offered.template.name.clone()))
     };
 
-    let extra = scaffold::project_files_in(&generated, BLUEPRINT, OUT, &placement);
+    let extra = scaffold::project_files_in(&generated, BLUEPRINT, &text, OUT, &placement);
     let workflow_path = placement.workflow_path();
     let lock_text = output::render_lock(&generated.address_plan, BLUEPRINT);
 
@@ -179,25 +179,30 @@ pub fn run(args: Args) -> u8 {
         }
         let repository = Folder::open(&root)?
             .ok_or_else(|| std::io::Error::other("the repository root disappeared"))?;
-        let workflow_file = root.join(&workflow_path);
-        let root_shown = std::env::current_dir()
-            .map(|cwd| {
-                bulwark::blueprint::library::relative(&super::new::absolute(&cwd), &workflow_file)
-            })
-            .unwrap_or(workflow_file)
-            .display()
-            .to_string();
+        // Paths as shown: from the working directory, where the repository root is not.
+        let root_shown = |path: &str| {
+            let file = root.join(path);
+            std::env::current_dir()
+                .map(|cwd| {
+                    bulwark::blueprint::library::relative(&super::new::absolute(&cwd), &file)
+                })
+                .unwrap_or(file)
+                .display()
+                .to_string()
+        };
         for (path, content) in &extra {
-            if *path == workflow_path {
+            // GitHub reads workflows and the Dependabot config only at the repository root.
+            if path.starts_with(".github/") {
+                let shown_path = root_shown(path);
                 if repository.exists(path) {
                     lines.push(format!(
-                        "skipped {root_shown} (it exists; move it away and run `bulwark init` again for bulwark's)"
+                        "skipped {shown_path} (it exists; move it away and run `bulwark init` again for bulwark's)"
                     ));
                 } else {
                     repository.write_new(path, content.as_bytes())?;
                     lines.push(format!(
-                        "created {root_shown}{}",
-                        if placement.folder.is_empty() {
+                        "created {shown_path}{}",
+                        if placement.folder.is_empty() || *path != workflow_path {
                             String::new()
                         } else {
                             format!(" (runs in {}/)", placement.folder)

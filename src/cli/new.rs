@@ -4,9 +4,10 @@ use bulwark::scaffold::{self, Template};
 use std::path::{Path, PathBuf};
 
 /// Start a project: a blueprint from a template, its generated Bicep, a GitHub Actions
-/// workflow (OpenID Connect login, `bulwark check`, what-if on pull requests, deploy on main)
-/// and a README, in a new git repository (`git init`, unless the folder is already in one).
-/// Never overwrites a file. To add bulwark to an existing repository, use `bulwark init`.
+/// workflow (OpenID Connect login, `bulwark check`, what-if of every environment on pull
+/// requests, deploy on main), a Dependabot config for its pinned actions and a README, in a
+/// new git repository (`git init`, unless the folder is already in one). Never overwrites a
+/// file. To add bulwark to an existing repository, use `bulwark init`.
 #[derive(clap::Args)]
 pub struct Args {
     /// Directory to create the project in (created if missing).
@@ -97,7 +98,7 @@ pub fn run(args: Args) -> u8 {
     let Some((text, generated)) = from_template(offered, &args.dir) else {
         return exit::INVALID;
     };
-    let extra = scaffold::project_files(&generated, BLUEPRINT, OUT);
+    let extra = scaffold::project_files_from(&generated, BLUEPRINT, &text, OUT);
 
     let mut targets: Vec<String> = vec![BLUEPRINT.to_string(), LOCK.to_string()];
     targets.extend(generated.files.paths().map(|path| format!("{OUT}/{path}")));
@@ -172,7 +173,7 @@ pub fn run(args: Args) -> u8 {
         .map(|input| input.variable.as_str())
         .collect();
     let mut text = format!(
-        "created {dir}/{BLUEPRINT} from template {}\ncreated {dir}/{LOCK} (the address plan)\ncreated {dir}/{OUT}/ ({} files and {})\ncreated {dir}/.github/workflows/infra.yml\ncreated {dir}/README.md\n\nnext:\n",
+        "created {dir}/{BLUEPRINT} from template {}\ncreated {dir}/{LOCK} (the address plan)\ncreated {dir}/{OUT}/ ({} files and {})\ncreated {dir}/.github/workflows/infra.yml\ncreated {dir}/.github/dependabot.yml\ncreated {dir}/README.md\n\nnext:\n",
         template.name,
         generated.files.files.len(),
         output::MANIFEST
