@@ -308,6 +308,29 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// Call `visit` on this expression and on every expression inside it, interpolations and
+    /// computed keys included, outer first.
+    pub fn walk(&self, visit: &mut dyn FnMut(&Expr)) {
+        visit(self);
+        match self {
+            Expr::Str(parts) => walk_parts(parts, visit),
+            Expr::Array(items) => items.iter().for_each(|item| item.value.walk(visit)),
+            Expr::Object(props) => props.iter().for_each(|p| p.walk(visit)),
+            Expr::Member(base, _) => base.walk(visit),
+            Expr::Call(_, args) => args.iter().for_each(|arg| arg.walk(visit)),
+            Expr::Equals(a, b) | Expr::Index(a, b) => {
+                a.walk(visit);
+                b.walk(visit);
+            }
+            Expr::Ternary(a, b, c) => {
+                a.walk(visit);
+                b.walk(visit);
+                c.walk(visit);
+            }
+            Expr::Ident(_) | Expr::Int(_) | Expr::Bool(_) => {}
+        }
+    }
+
     pub fn str(text: impl Into<String>) -> Self {
         Expr::Str(vec![StrPart::Text(text.into())])
     }
@@ -365,6 +388,42 @@ impl Expr {
 
     pub fn object(props: impl IntoIterator<Item = Property>) -> Self {
         Expr::Object(props.into_iter().collect())
+    }
+}
+
+fn walk_parts(parts: &[StrPart], visit: &mut dyn FnMut(&Expr)) {
+    for part in parts {
+        if let StrPart::Interp(inner) = part {
+            inner.walk(visit);
+        }
+    }
+}
+
+impl Property {
+    /// [`Expr::walk`] over the key's interpolations and the value.
+    pub fn walk(&self, visit: &mut dyn FnMut(&Expr)) {
+        if let Key::Interpolated(parts) = &self.key {
+            walk_parts(parts, visit);
+        }
+        self.value.walk(visit);
+    }
+}
+
+impl Statement {
+    /// [`Expr::walk`] over every expression of the statement.
+    pub fn walk(&self, visit: &mut dyn FnMut(&Expr)) {
+        match &self.kind {
+            StatementKind::Param(param) => param.default.iter().for_each(|e| e.walk(visit)),
+            StatementKind::Var { value, .. } | StatementKind::Output { value, .. } => {
+                value.walk(visit)
+            }
+            StatementKind::Resource(resource) => {
+                resource.condition.iter().for_each(|e| e.walk(visit));
+                resource.body.iter().for_each(|p| p.walk(visit));
+            }
+            StatementKind::Module(module) => module.body.iter().for_each(|p| p.walk(visit)),
+            StatementKind::TargetScope(_) | StatementKind::Extension(_) => {}
+        }
     }
 }
 

@@ -906,49 +906,15 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
 
 /// The keys of the secret-values object a template reads (`secretValues.<key>`).
 fn secret_members(file: &File) -> BTreeSet<String> {
-    fn visit(expr: &Expr, found: &mut BTreeSet<String>) {
-        match expr {
-            Expr::Member(base, name) => {
-                if matches!(base.as_ref(), Expr::Ident(symbol) if symbol == SECRET_VALUES) {
-                    found.insert(name.clone());
-                }
-                visit(base, found);
-            }
-            Expr::Str(parts) => parts.iter().for_each(|part| {
-                if let bicep::StrPart::Interp(inner) = part {
-                    visit(inner, found);
-                }
-            }),
-            Expr::Array(items) => items.iter().for_each(|item| visit(&item.value, found)),
-            Expr::Object(props) => props.iter().for_each(|p| visit(&p.value, found)),
-            Expr::Call(_, args) => args.iter().for_each(|arg| visit(arg, found)),
-            Expr::Equals(a, b) | Expr::Index(a, b) => {
-                visit(a, found);
-                visit(b, found);
-            }
-            Expr::Ternary(a, b, c) => {
-                visit(a, found);
-                visit(b, found);
-                visit(c, found);
-            }
-            Expr::Ident(_) | Expr::Int(_) | Expr::Bool(_) => {}
-        }
-    }
     let mut found = BTreeSet::new();
     for statement in &file.statements {
-        match &statement.kind {
-            StatementKind::Module(module) => {
-                module.body.iter().for_each(|p| visit(&p.value, &mut found))
+        statement.walk(&mut |expr| {
+            if let Expr::Member(base, name) = expr
+                && matches!(base.as_ref(), Expr::Ident(symbol) if symbol == SECRET_VALUES)
+            {
+                found.insert(name.clone());
             }
-            StatementKind::Resource(resource) => resource
-                .body
-                .iter()
-                .for_each(|p| visit(&p.value, &mut found)),
-            StatementKind::Output { value, .. } | StatementKind::Var { value, .. } => {
-                visit(value, &mut found)
-            }
-            _ => {}
-        }
+        });
     }
     found
 }

@@ -267,63 +267,13 @@ impl<'a> MainIndex<'a> {
     }
 }
 
-/// Every identifier an expression (or statement) reads, including inside interpolations.
-fn expr_idents(expr: &Expr, visit: &mut dyn FnMut(&str)) {
-    match expr {
-        Expr::Ident(name) => visit(name),
-        Expr::Str(parts) => parts.iter().for_each(|part| {
-            if let StrPart::Interp(inner) = part {
-                expr_idents(inner, visit);
-            }
-        }),
-        Expr::Array(items) => items
-            .iter()
-            .for_each(|item| expr_idents(&item.value, visit)),
-        Expr::Object(props) => props.iter().for_each(|p| property_idents(p, visit)),
-        Expr::Member(base, _) => expr_idents(base, visit),
-        Expr::Call(_, args) => args.iter().for_each(|arg| expr_idents(arg, visit)),
-        Expr::Equals(a, b) | Expr::Index(a, b) => {
-            expr_idents(a, visit);
-            expr_idents(b, visit);
-        }
-        Expr::Ternary(a, b, c) => {
-            expr_idents(a, visit);
-            expr_idents(b, visit);
-            expr_idents(c, visit);
-        }
-        Expr::Int(_) | Expr::Bool(_) => {}
-    }
-}
-
-fn property_idents(property: &Property, visit: &mut dyn FnMut(&str)) {
-    if let Key::Interpolated(parts) = &property.key {
-        for part in parts {
-            if let StrPart::Interp(inner) = part {
-                expr_idents(inner, visit);
-            }
-        }
-    }
-    expr_idents(&property.value, visit);
-}
-
+/// Every identifier a statement reads, including inside interpolations.
 fn statement_idents(statement: &Statement, visit: &mut dyn FnMut(&str)) {
-    match &statement.kind {
-        StatementKind::Param(param) => {
-            param.default.iter().for_each(|e| expr_idents(e, visit));
+    statement.walk(&mut |expr| {
+        if let Expr::Ident(name) = expr {
+            visit(name);
         }
-        StatementKind::Var { value, .. } | StatementKind::Output { value, .. } => {
-            expr_idents(value, visit)
-        }
-        StatementKind::Resource(resource) => {
-            resource
-                .condition
-                .iter()
-                .for_each(|e| expr_idents(e, visit));
-            resource.body.iter().for_each(|p| property_idents(p, visit));
-        }
-        StatementKind::Module(module) => module.body.iter().for_each(|p| property_idents(p, visit)),
-        StatementKind::TargetScope(_) | StatementKind::Extension(_) => {}
-    }
+    });
 }
 
 /// Statements rewritten for one stage, with the `existing` declarations they need.
