@@ -2477,6 +2477,9 @@ fn blueprint_and_one_more() -> impl Strategy<Value = (Blueprint, Blueprint)> {
             let spec = finish(spec, &draft, &blueprint.app.environments);
             let mut more = blueprint.clone();
             more.components.push(blueprint::Component { name, spec });
+            // Sizing may have scaled an added worker to zero: keep it startable, as for the
+            // blueprint's own components.
+            keep_unstartable_workers_running(&mut more, &blueprint.app.environments);
             // Central DNS with ids names the zones the new component's endpoints need too.
             add_missing_zone_ids(&mut more);
             (blueprint, more)
