@@ -529,9 +529,10 @@ pub const GRAPH_PERMISSIONS: [GraphPermission; 3] = [
     },
 ];
 
-/// The Graph permissions a plan's deployment needs: none unless an app receives calls.
+/// The Graph permissions a plan's deployment needs: none unless it creates an app
+/// registration (an app receives calls, and no platform team created its registration).
 pub fn graph_permissions(plan: &Plan) -> &'static [GraphPermission] {
-    if plan.calls.is_empty() {
+    if !plan.creates_registrations() {
         &[]
     } else {
         &GRAPH_PERMISSIONS

@@ -372,7 +372,11 @@ fn call_rows(plan: &Plan, source: Option<&Source>) -> Vec<CallRow> {
             CallRow {
                 caller: call.caller.clone(),
                 target: call.target.clone(),
-                role: format!("`{}`", call.role),
+                role: if plan.pre_created_registration(call) {
+                    format!("`{}` (assigned by the platform team)", call.role)
+                } else {
+                    format!("`{}`", call.role)
+                },
                 route: route.to_string(),
                 settings: settings.join(", "),
                 because: call.because.clone(),
@@ -1232,6 +1236,40 @@ fn platform_needs(
             "the hub's owner adds a peering from the hub to each spoke VNet (`vnetId` of `modules/network.bicep`); until then the peering stays Initiated and no traffic flows".to_string(),
             if blueprint.network.peer_with.is_some() { "network.peer_with" } else { "network.environments" },
         );
+    }
+    // A pre-created registration is the platform team's, and so are its callers' app role
+    // assignments: the deployment holds no Microsoft Graph rights to make them.
+    for component in &plan.components {
+        let registration = component.spec.registration();
+        if registration.is_empty() {
+            continue;
+        }
+        let because = format!("components.{}.registration", component.name);
+        let roles = crate::plan::app_roles(&component.spec);
+        let clients: Vec<String> = registration
+            .iter()
+            .map(|(environment, r)| format!("{environment} `{}`", r.client_id))
+            .collect();
+        row(
+            "App registration",
+            format!(
+                "the registration of {} ({}) exposes the app roles {} to applications, and its service principal requires assignment (`appRoleAssignmentRequired`), so Entra issues tokens only to assigned identities",
+                component.name,
+                clients.join(", "),
+                listed(roles),
+            ),
+            &because,
+        );
+        for call in plan.calls_to(&component.name) {
+            row(
+                "App role assignment",
+                format!(
+                    "assign {}'s identity (its `principalId` in main.bicep's `appRoleAssignments` output) the app role `{}` of {}'s registration, after the deployment that creates the identity; until then it gets no token for {}",
+                    call.caller, call.role, component.name, component.name
+                ),
+                &because,
+            );
+        }
     }
     rows
 }

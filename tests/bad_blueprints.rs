@@ -30,6 +30,16 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     ),
     ("call-self.toml", "bulwark::self-connection", Some("9:16")),
     (
+        "registration-bad-identifier-uri.toml",
+        "bulwark::invalid-identifier-uri",
+        Some("17:18"),
+    ),
+    (
+        "registration-without-calls.toml",
+        "bulwark::registration-without-calls",
+        Some("10:17"),
+    ),
+    (
         "call-unknown-app-role.toml",
         "bulwark::unknown-part",
         Some("9:16"),

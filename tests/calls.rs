@@ -327,3 +327,207 @@ fn the_deployer_command_says_which_graph_permissions_an_administrator_grants() {
         "{stdout}"
     );
 }
+
+const DEV_CLIENT: &str = "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const PROD_CLIENT: &str = "7a2b3c4d-5e6f-4b7c-9d8e-0f1a2b3c4d5e";
+
+/// `caller` (a web app) calls `target`, whose registrations a platform team created for dev
+/// and prod.
+fn calling_pre_created(target: Kind) -> Blueprint {
+    let register = |spec: ComponentSpec| match spec {
+        ComponentSpec::WebApp(spec) => ComponentSpec::WebApp(
+            spec.registration("dev", DEV_CLIENT, "api://contoso.example/target-dev")
+                .registration("prod", PROD_CLIENT, "api://contoso.example/target-prod"),
+        ),
+        ComponentSpec::FunctionApp(spec) => ComponentSpec::FunctionApp(
+            spec.registration("dev", DEV_CLIENT, "api://contoso.example/target-dev")
+                .registration("prod", PROD_CLIENT, "api://contoso.example/target-prod"),
+        ),
+        ComponentSpec::ContainerApp(spec) => ComponentSpec::ContainerApp(
+            spec.registration("dev", DEV_CLIENT, "api://contoso.example/target-dev")
+                .registration("prod", PROD_CLIENT, "api://contoso.example/target-prod"),
+        ),
+        _ => unreachable!(),
+    };
+    let mut blueprint = Blueprint::builder("shop", ["dev", "prod"]).build();
+    blueprint.components = vec![
+        Component {
+            name: "caller".into(),
+            spec: ComponentSpec::WebApp(WebApp::new(Runtime::Node22).calls("target")),
+        },
+        Component {
+            name: "target".into(),
+            spec: register(app(target)),
+        },
+    ];
+    blueprint
+}
+
+#[test]
+fn a_pre_created_registration_needs_no_graph_rights_and_takes_the_blueprint_values() {
+    for target in KINDS {
+        let blueprint = calling_pre_created(target);
+        let generated = common::generate(&blueprint);
+        let files = &generated.files;
+        let receiver = module(files, target, "target");
+        // Nothing the deployment would need Microsoft Graph rights for.
+        assert!(
+            !receiver.contains("Microsoft.Graph"),
+            "{target}:\n{receiver}"
+        );
+        assert!(!receiver.contains("extension "), "{target}:\n{receiver}");
+        assert!(
+            !receiver.contains("callerPrincipalId"),
+            "{target}:\n{receiver}"
+        );
+        assert!(bulwark::deployer::graph_permissions(&generated.plan).is_empty());
+        assert!(
+            !files
+                .get("bicepconfig.json")
+                .unwrap()
+                .contains("extensions"),
+            "{target}"
+        );
+        // The platform still rejects every token but the caller's, for this audience.
+        assert!(
+            receiver.contains("clientId: registrationClientId"),
+            "{target}:\n{receiver}"
+        );
+        let flat = receiver.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("allowedAudiences: [ registrationClientId registrationIdentifierUri ]"),
+            "{target}:\n{receiver}"
+        );
+        assert!(
+            flat.contains("allowedApplications: [ callerCallerClientId ]"),
+            "{target}:\n{receiver}"
+        );
+        // Each environment's values, from the blueprint.
+        let main = files.get("main.bicep").unwrap();
+        assert!(main.contains("param target_registrationClientId string"));
+        assert!(main.contains("param target_registrationIdentifierUri string"));
+        assert_eq!(
+            setting(main, "TARGET_AUDIENCE"),
+            "target_registrationIdentifierUri"
+        );
+        assert_eq!(
+            setting(main, "TARGET_SCOPE"),
+            "'${target_registrationIdentifierUri}/.default'"
+        );
+        for (environment, client) in [("dev", DEV_CLIENT), ("prod", PROD_CLIENT)] {
+            let params = files
+                .get(&format!("main.{environment}.bicepparam"))
+                .unwrap();
+            assert!(
+                params.contains(&format!("param target_registrationClientId = '{client}'")),
+                "{params}"
+            );
+            assert!(params.contains(&format!(
+                "param target_registrationIdentifierUri = 'api://contoso.example/target-{environment}'"
+            )));
+        }
+        // The assignment is the platform team's: the output names whom to assign what.
+        let output = &main[main.find("output appRoleAssignments array").unwrap()..];
+        assert!(
+            output.contains("caller: 'caller'")
+                && output.contains("target: 'target'")
+                && output.contains("appRole: 'call'")
+                && output.contains("principalId: callerIdentity.properties.principalId"),
+            "{output}"
+        );
+        let report = bulwark::report::build(&blueprint, &generated.plan, "bulwark.toml", None)
+            .render_markdown();
+        assert!(report.contains("| caller | target | `call` (assigned by the platform team) |"));
+        assert!(report.contains("| App role assignment | assign caller's identity"));
+        assert!(!report.contains("Microsoft Graph permission"));
+    }
+}
+
+#[test]
+fn graph_stays_for_the_registrations_the_deployment_creates() {
+    let mut blueprint = calling_pre_created(Kind::FunctionApp);
+    blueprint.components.push(Component {
+        name: "other".into(),
+        spec: ComponentSpec::ContainerApp(ContainerApp::new(IMAGE)),
+    });
+    if let ComponentSpec::WebApp(spec) = &mut blueprint.components[0].spec {
+        spec.uses.push(bulwark::blueprint::Connection::new(
+            "other",
+            bulwark::blueprint::Access::Call,
+        ));
+    }
+    let generated = common::generate(&blueprint);
+    assert_eq!(
+        bulwark::deployer::graph_permissions(&generated.plan).len(),
+        3
+    );
+    assert!(
+        generated
+            .files
+            .get("bicepconfig.json")
+            .unwrap()
+            .contains("extensions")
+    );
+    assert!(
+        module(&generated.files, Kind::ContainerApp, "other")
+            .contains("Microsoft.Graph/applications")
+    );
+    assert!(!module(&generated.files, Kind::FunctionApp, "target").contains("Microsoft.Graph"));
+    let main = generated.files.get("main.bicep").unwrap();
+    let output = &main[main.find("output appRoleAssignments array").unwrap()..];
+    assert!(!output.contains("target: 'other'"), "{output}");
+}
+
+#[test]
+fn pre_created_registrations_are_checked() {
+    let codes = |blueprint: &Blueprint| -> Vec<String> {
+        bulwark::blueprint::validate(blueprint)
+            .into_iter()
+            .map(|d| format!("{} at {}", d.code, d.path.unwrap_or_default()))
+            .collect()
+    };
+    // Nothing calls it.
+    let mut blueprint = calling_pre_created(Kind::WebApp);
+    blueprint.components[0].spec = ComponentSpec::WebApp(WebApp::new(Runtime::Node22));
+    assert_eq!(
+        codes(&blueprint),
+        ["registration-without-calls at components.target.registration"]
+    );
+    // A client id that is not a GUID, a URI Entra would not accept, a missing environment.
+    let mut blueprint = calling_pre_created(Kind::WebApp);
+    if let ComponentSpec::WebApp(spec) = &mut blueprint.components[1].spec {
+        spec.registration.remove("prod");
+        let dev = spec.registration.get_mut("dev").unwrap();
+        dev.client_id = "orders-api".into();
+        dev.identifier_uri = "orders-api/".into();
+    }
+    assert_eq!(
+        codes(&blueprint),
+        [
+            "invalid-client-id at components.target.registration.dev.client_id",
+            "invalid-identifier-uri at components.target.registration.dev.identifier_uri",
+            "missing-registration at components.target.registration",
+        ]
+    );
+    for bad in ["api://", "https://x/", "api://x/*", "http://x", "api:///x"] {
+        let mut blueprint = calling_pre_created(Kind::WebApp);
+        if let ComponentSpec::WebApp(spec) = &mut blueprint.components[1].spec {
+            spec.registration.get_mut("dev").unwrap().identifier_uri = bad.into();
+        }
+        assert_eq!(
+            codes(&blueprint),
+            ["invalid-identifier-uri at components.target.registration.dev.identifier_uri"],
+            "{bad}"
+        );
+    }
+    // An environment the app does not have.
+    let mut blueprint = calling_pre_created(Kind::WebApp);
+    if let ComponentSpec::WebApp(spec) = &mut blueprint.components[1].spec {
+        let dev = spec.registration["dev"].clone();
+        spec.registration.insert("staging".into(), dev);
+    }
+    assert_eq!(
+        codes(&blueprint),
+        ["unknown-environment at components.target.registration.staging"]
+    );
+}

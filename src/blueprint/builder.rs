@@ -223,6 +223,24 @@ macro_rules! compute_methods {
                 self.app_roles.extend(names.into_iter().map(Into::into));
                 self
             }
+
+            /// The app registration a platform team created for `environment` (instead of the
+            /// deployment creating it): its client id and Application ID URI.
+            pub fn registration(
+                mut self,
+                environment: impl Into<String>,
+                client_id: impl Into<String>,
+                identifier_uri: impl Into<String>,
+            ) -> Self {
+                self.registration.insert(
+                    environment.into(),
+                    Registration {
+                        client_id: client_id.into(),
+                        identifier_uri: identifier_uri.into(),
+                    },
+                );
+                self
+            }
         }
     )*};
 }
@@ -268,6 +286,7 @@ impl WebApp {
             health_check_path: None,
             settings: BTreeMap::new(),
             app_roles: Vec::new(),
+            registration: BTreeMap::new(),
             uses: Vec::new(),
             environments: Overrides::new(),
         }
@@ -298,6 +317,7 @@ impl FunctionApp {
             maximum_instances: FunctionApp::default_maximum_instances(),
             settings: BTreeMap::new(),
             app_roles: Vec::new(),
+            registration: BTreeMap::new(),
             uses: Vec::new(),
             environments: Overrides::new(),
         }
@@ -330,6 +350,7 @@ impl ContainerApp {
             environment: ContainerEnvironment::default(),
             settings: BTreeMap::new(),
             app_roles: Vec::new(),
+            registration: BTreeMap::new(),
             uses: Vec::new(),
             environments: Overrides::new(),
         }

@@ -13,6 +13,18 @@ fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
 }
 
+/// A pre-created Entra app registration of a compute component that receives calls, in one
+/// environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    /// The registration's application (client) id, a GUID.
+    pub client_id: String,
+    /// Its Application ID URI, the audience callers request tokens for, e.g.
+    /// `api://contoso.onmicrosoft.com/orders-api-prod`.
+    pub identifier_uri: String,
+}
+
 /// Who can reach a compute component.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -57,6 +69,11 @@ pub struct WebApp {
     /// the app as a whole assigns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub app_roles: Vec<String>,
+    /// An app registration a platform team created, per environment, for a CI identity
+    /// without Microsoft Graph rights: `[components.<name>.registration.<env>]` with
+    /// `client_id` and `identifier_uri`. Without it, the deployment creates the registration.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub registration: BTreeMap<String, Registration>,
     /// Connections to other components, each with the access it needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Connection>,
@@ -140,6 +157,11 @@ pub struct FunctionApp {
     /// the app as a whole assigns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub app_roles: Vec<String>,
+    /// An app registration a platform team created, per environment, for a CI identity
+    /// without Microsoft Graph rights: `[components.<name>.registration.<env>]` with
+    /// `client_id` and `identifier_uri`. Without it, the deployment creates the registration.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub registration: BTreeMap<String, Registration>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Connection>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -266,6 +288,11 @@ pub struct ContainerApp {
     /// the app as a whole assigns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub app_roles: Vec<String>,
+    /// An app registration a platform team created, per environment, for a CI identity
+    /// without Microsoft Graph rights: `[components.<name>.registration.<env>]` with
+    /// `client_id` and `identifier_uri`. Without it, the deployment creates the registration.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub registration: BTreeMap<String, Registration>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Connection>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

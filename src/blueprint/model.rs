@@ -369,9 +369,33 @@ impl Component {
         }
     }
 
+    /// The app registrations a platform team created for this compute component, per
+    /// environment; empty when the deployment creates its registration (or for other kinds).
+    pub fn registration(&self) -> &BTreeMap<String, Registration> {
+        self.spec.registration()
+    }
+
     /// The connections this component makes; only compute kinds make any.
     pub fn uses(&self) -> &[Connection] {
-        match &self.spec {
+        self.spec.uses()
+    }
+}
+
+impl ComponentSpec {
+    /// The app registrations a platform team created for this compute kind, per environment.
+    pub fn registration(&self) -> &BTreeMap<String, Registration> {
+        static NONE: BTreeMap<String, Registration> = BTreeMap::new();
+        match self {
+            ComponentSpec::WebApp(spec) => &spec.registration,
+            ComponentSpec::FunctionApp(spec) => &spec.registration,
+            ComponentSpec::ContainerApp(spec) => &spec.registration,
+            _ => &NONE,
+        }
+    }
+
+    /// The connections this component makes; only compute kinds make any.
+    pub fn uses(&self) -> &[Connection] {
+        match self {
             ComponentSpec::WebApp(spec) => &spec.uses,
             ComponentSpec::FunctionApp(spec) => &spec.uses,
             ComponentSpec::ContainerApp(spec) => &spec.uses,

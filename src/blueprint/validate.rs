@@ -128,6 +128,7 @@ pub fn validate_on(blueprint: &Blueprint, today: crate::blueprint::Date) -> Vec<
     }
     validate_secret_inputs(blueprint, &by_name, &mut diagnostics);
     validate_call_cycles(blueprint, &by_name, &mut diagnostics);
+    validate_registrations(blueprint, &mut diagnostics);
     diagnostics
 }
 
@@ -2693,6 +2694,106 @@ fn validate_connection(
                 target.name
             )),
         );
+    }
+}
+
+/// A pre-created app registration (`[components.<name>.registration.<env>]`): only on an
+/// app that receives calls, one per environment, with a client id and an Application ID URI
+/// in a form Entra accepts (learn.microsoft.com/entra/identity-platform/
+/// identifier-uri-restrictions: `api://…` or `https://…`).
+fn validate_registrations(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
+    let environments = &blueprint.app.environments;
+    for component in &blueprint.components {
+        let registration = component.registration();
+        if registration.is_empty() {
+            continue;
+        }
+        let path = format!("components.{}.registration", component.name);
+        let called = blueprint.components.iter().any(|caller| {
+            caller
+                .uses()
+                .iter()
+                .any(|c| c.access == Access::Call && c.to.component == component.name)
+        });
+        if !called {
+            diagnostics.push(
+                Diagnostic::error(
+                    "registration-without-calls",
+                    format!(
+                        "`{}` has a pre-created app registration but nothing calls it",
+                        component.name
+                    ),
+                )
+                .at_key(path.clone())
+                .expected(
+                    "a registration only on an app another component calls (`access = \"call\"`)",
+                )
+                .help("remove the registration table, or add the connection that calls this app"),
+            );
+        }
+        for (environment, entry) in registration {
+            let entry_path = format!("{path}.{environment}");
+            if !environments.contains(environment) {
+                diagnostics.push(unknown_environment(
+                    environment,
+                    entry_path.clone(),
+                    environments,
+                ));
+                continue;
+            }
+            if !is_guid(&entry.client_id) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-client-id",
+                        format!("`{}` is not an application (client) id", shown(&entry.client_id)),
+                    )
+                    .at(format!("{entry_path}.client_id"))
+                    .expected("a GUID like 00000000-0000-0000-0000-000000000000")
+                    .help("`az ad app list --display-name <name> --query \"[].appId\" -o tsv` prints it"),
+                );
+            }
+            let uri = entry.identifier_uri.as_str();
+            let well_formed = ["api://", "https://"].iter().any(|scheme| {
+                uri.strip_prefix(scheme)
+                    .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+            }) && !uri.ends_with('/')
+                && !uri.contains(['*', '?', '#', ' '])
+                && !uri.chars().any(char::is_control);
+            if !well_formed {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-identifier-uri",
+                        format!("`{}` is not an Application ID URI callers can request tokens for", shown(uri)),
+                    )
+                    .at(format!("{entry_path}.identifier_uri"))
+                    .expected("`api://<tenant id or client id>/<name>` or `https://<verified domain>/<name>`, without a trailing `/`, `*`, `?` or `#`")
+                    .help("use the registration's `identifierUris` entry (Expose an API → Application ID URI); callers request `<uri>/.default`"),
+                );
+            }
+        }
+        let missing: Vec<&str> = environments
+            .iter()
+            .filter(|environment| !registration.contains_key(*environment))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "missing-registration",
+                    format!(
+                        "`{}` has pre-created app registrations, but none for {}",
+                        component.name,
+                        missing.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .at_key(path.clone())
+                .expected(format!(
+                    "one `[{path}.<env>]` table per environment: {}",
+                    environments.join(", ")
+                ))
+                .help("each environment has its own registration (tokens for dev must not open prod); add the missing tables, or remove them all to let the deployment create the registrations"),
+            );
+        }
     }
 }
 

@@ -63,6 +63,34 @@ pub fn audience(app: &str, component: &str, suffix: &str) -> Expr {
     Expr::interp(parts)
 }
 
+/// The receiving module's parameters holding a pre-created registration's client id and
+/// Application ID URI; main.bicep sets each per environment from the blueprint.
+pub const PRE_CREATED_CLIENT_ID: &str = "registrationClientId";
+pub const PRE_CREATED_IDENTIFIER_URI: &str = "registrationIdentifierUri";
+
+/// main.bicep's per-environment parameter for a receiving module's parameter `name`, as
+/// [`Module::sized_as`] names it.
+fn pre_created_main_param(component: &str, name: &str) -> String {
+    format!(
+        "{}_{name}",
+        crate::catalog::naming::component_symbol(component)
+    )
+}
+
+/// The audience callers of an app with a pre-created registration request tokens for: the
+/// Application ID URI the blueprint gives for the environment being deployed.
+pub fn pre_created_audience(component: &str, suffix: &str) -> Expr {
+    let uri = Expr::ident(pre_created_main_param(
+        component,
+        PRE_CREATED_IDENTIFIER_URI,
+    ));
+    if suffix.is_empty() {
+        uri
+    } else {
+        Expr::interp([interp(uri), text(suffix)])
+    }
+}
+
 /// An App Service site's name: `<prefix><uniqueString(resourceGroup().id, component)>`. The
 /// site's module and its callers' settings both use this, so they always agree.
 pub fn site_name(name_prefix: &str, component: &str) -> Expr {
@@ -171,9 +199,10 @@ fn app_role_id(component: &str, role: &str) -> Expr {
     )
 }
 
-/// The app registration of a component that receives calls, its service principal, the app
-/// role of each caller, and the platform authentication of `site` (App Service and Functions)
-/// or `app` (Container Apps). Nothing when no connection calls it.
+/// What a component that receives calls needs: its app registration (unless a platform team
+/// created it: `registration` in the blueprint), its service principal, the app role of each
+/// caller, and the platform authentication of `site` (App Service and Functions) or `app`
+/// (Container Apps). Nothing when no connection calls it.
 pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let calls: Vec<&crate::plan::Call> = ctx.plan.calls_to(&component.name).collect();
     if calls.is_empty() {
@@ -181,10 +210,14 @@ pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Modu
     }
     let app = ctx.plan.app.as_str();
     let name = component.name.as_str();
-    module.push(StatementKind::Extension(GRAPH_EXTENSION.into()));
+    let pre_created = component.spec.registration();
+    if pre_created.is_empty() {
+        module.push(StatementKind::Extension(GRAPH_EXTENSION.into()));
+    }
     for call in &calls {
         let principal = principal_param(&call.caller);
-        if !module.has_param(&principal) {
+        let client_id = client_id_param(&call.caller);
+        if pre_created.is_empty() && !module.has_param(&principal) {
             module.param(
                 param(
                     &principal,
@@ -196,9 +229,11 @@ pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Modu
                     identity_symbol(&call.caller)
                 )),
             );
+        }
+        if !module.has_param(&client_id) {
             module.param(
                 param(
-                    &client_id_param(&call.caller),
+                    &client_id,
                     Type::String,
                     &format!("Client id of the managed identity of {}.", call.caller),
                 ),
@@ -210,90 +245,38 @@ pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Modu
         }
     }
 
-    let roles = crate::plan::app_roles(&component.spec);
-    let app_roles = roles.iter().map(|role| {
-        let description = if role == crate::catalog::CALL_ROLE {
-            format!("Call {name} (blueprint: a connection to `{name}` with access `call`).")
-        } else {
-            format!("The `{role}` role of {name} (blueprint: components.{name}.app_roles).")
+    let (client_id, identifier_uri) = if pre_created.is_empty() {
+        push_registration(ctx, component, &calls, module);
+        (Expr::path("registration.appId"), audience(app, name, ""))
+    } else {
+        // A platform team created the registration, its app roles and (after the first
+        // deployment) the callers' assignments: nothing here needs Microsoft Graph rights.
+        let per_environment = |value: fn(&crate::blueprint::Registration) -> &String| {
+            crate::plan::PerEnvironment::Each(
+                pre_created
+                    .iter()
+                    .map(|(environment, registration)| {
+                        (
+                            environment.clone(),
+                            crate::blueprint::SizingValue::Text(value(registration).clone()),
+                        )
+                    })
+                    .collect(),
+            )
         };
-        Item::from(obj([
-            ("id", app_role_id(name, role)),
-            // Only applications (managed identities): no user can hold these roles.
-            (
-                "allowedMemberTypes",
-                Expr::array([Item::from("Application")]),
+        (
+            module.sized_as(
+                component,
+                PRE_CREATED_CLIENT_ID,
+                &per_environment(|r| &r.client_id),
             ),
-            ("displayName", role.as_str().into()),
-            ("value", role.as_str().into()),
-            ("description", description.into()),
-            ("isEnabled", true.into()),
-        ]))
-    });
-    module.push(
-        Statement::from(
-            Resource::new("registration", GRAPH_APPLICATION, GRAPH_API_VERSION)
-                .prop("uniqueName", registration_name(app, name))
-                .prop(
-                    "displayName",
-                    Expr::interp([
-                        text(format!("{app} {name} (")),
-                        interp(Expr::ident("environmentName")),
-                        text(")"),
-                    ]),
-                )
-                .prop("signInAudience", "AzureADMyOrg")
-                .prop(
-                    "identifierUris",
-                    Expr::array([Item::from(audience(app, name, ""))]),
-                )
-                // v2.0 access tokens: `aud` is the app's client id, the issuer is the v2.0
-                // endpoint the authentication below trusts (learn.microsoft.com/entra/
-                // identity-platform/access-tokens#token-formats).
-                .prop("api", obj([("requestedAccessTokenVersion", Expr::Int(2))]))
-                .prop("appRoles", Expr::array(app_roles)),
+            module.sized_as(
+                component,
+                PRE_CREATED_IDENTIFIER_URI,
+                &per_environment(|r| &r.identifier_uri),
+            ),
         )
-        .with_comment(format!(
-            "{name} receives calls: its Entra app registration, whose app roles callers are assigned"
-        )),
-    );
-    module.push(
-        Statement::from(
-            Resource::new(
-                "servicePrincipal",
-                GRAPH_SERVICE_PRINCIPAL,
-                GRAPH_API_VERSION,
-            )
-            .prop("appId", Expr::path("registration.appId"))
-            // Entra issues tokens for the app only to principals assigned one of its app
-            // roles (servicePrincipal `appRoleAssignmentRequired`, Microsoft Graph v1.0).
-            .prop("appRoleAssignmentRequired", true),
-        )
-        .with_comment("Only identities assigned an app role get a token for it"),
-    );
-    for call in &calls {
-        let symbol = format!(
-            "{}__{}",
-            call.caller.replace('-', "_"),
-            call.role.replace('-', "_")
-        );
-        module.push(
-            Statement::from(
-                Resource::new(
-                    format!("call__{symbol}"),
-                    GRAPH_APP_ROLE_ASSIGNMENT,
-                    GRAPH_API_VERSION,
-                )
-                .prop("appRoleId", app_role_id(name, &call.role))
-                .prop("principalId", Expr::ident(principal_param(&call.caller)))
-                .prop("resourceId", Expr::path("servicePrincipal.id")),
-            )
-            .with_comment(format!(
-                "{} calls {name} with app role `{}` ({})",
-                call.caller, call.role, call.because
-            )),
-        );
-    }
+    };
 
     let mut callers: Vec<&str> = calls.iter().map(|call| call.caller.as_str()).collect();
     callers.sort_unstable();
@@ -303,7 +286,7 @@ pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Modu
         (
             "registration",
             obj([
-                ("clientId", Expr::path("registration.appId")),
+                ("clientId", client_id.clone()),
                 (
                     "openIdIssuer",
                     Expr::interp([
@@ -319,10 +302,7 @@ pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Modu
             obj([
                 (
                     "allowedAudiences",
-                    Expr::array([
-                        Item::from(Expr::path("registration.appId")),
-                        Item::from(audience(app, name, "")),
-                    ]),
+                    Expr::array([Item::from(client_id), Item::from(identifier_uri)]),
                 ),
                 // Only the callers' identities, even if another principal got a role.
                 (
@@ -391,4 +371,100 @@ pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Modu
             "Every request needs a valid Entra token for the registration's audience from one of its callers; others get 401",
         ),
     );
+}
+
+/// The app registration of a component that receives calls, its service principal and the
+/// app role assignment of each caller, declared through the Microsoft Graph extension.
+fn push_registration(
+    ctx: &Context,
+    component: &ComponentPlan,
+    calls: &[&crate::plan::Call],
+    module: &mut Module,
+) {
+    let app = ctx.plan.app.as_str();
+    let name = component.name.as_str();
+    let roles = crate::plan::app_roles(&component.spec);
+    let app_roles = roles.iter().map(|role| {
+        let description = if role == crate::catalog::CALL_ROLE {
+            format!("Call {name} (blueprint: a connection to `{name}` with access `call`).")
+        } else {
+            format!("The `{role}` role of {name} (blueprint: components.{name}.app_roles).")
+        };
+        Item::from(obj([
+            ("id", app_role_id(name, role)),
+            // Only applications (managed identities): no user can hold these roles.
+            (
+                "allowedMemberTypes",
+                Expr::array([Item::from("Application")]),
+            ),
+            ("displayName", role.as_str().into()),
+            ("value", role.as_str().into()),
+            ("description", description.into()),
+            ("isEnabled", true.into()),
+        ]))
+    });
+    module.push(
+        Statement::from(
+            Resource::new("registration", GRAPH_APPLICATION, GRAPH_API_VERSION)
+                .prop("uniqueName", registration_name(app, name))
+                .prop(
+                    "displayName",
+                    Expr::interp([
+                        text(format!("{app} {name} (")),
+                        interp(Expr::ident("environmentName")),
+                        text(")"),
+                    ]),
+                )
+                .prop("signInAudience", "AzureADMyOrg")
+                .prop(
+                    "identifierUris",
+                    Expr::array([Item::from(audience(app, name, ""))]),
+                )
+                // v2.0 access tokens: `aud` is the app's client id, the issuer is the v2.0
+                // endpoint the authentication below trusts (learn.microsoft.com/entra/
+                // identity-platform/access-tokens#token-formats).
+                .prop("api", obj([("requestedAccessTokenVersion", Expr::Int(2))]))
+                .prop("appRoles", Expr::array(app_roles)),
+        )
+        .with_comment(format!(
+            "{name} receives calls: its Entra app registration, whose app roles callers are assigned"
+        )),
+    );
+    module.push(
+        Statement::from(
+            Resource::new(
+                "servicePrincipal",
+                GRAPH_SERVICE_PRINCIPAL,
+                GRAPH_API_VERSION,
+            )
+            .prop("appId", Expr::path("registration.appId"))
+            // Entra issues tokens for the app only to principals assigned one of its app
+            // roles (servicePrincipal `appRoleAssignmentRequired`, Microsoft Graph v1.0).
+            .prop("appRoleAssignmentRequired", true),
+        )
+        .with_comment("Only identities assigned an app role get a token for it"),
+    );
+    for call in calls {
+        let symbol = format!(
+            "{}__{}",
+            call.caller.replace('-', "_"),
+            call.role.replace('-', "_")
+        );
+        module.push(
+            Statement::from(
+                Resource::new(
+                    format!("call__{symbol}"),
+                    GRAPH_APP_ROLE_ASSIGNMENT,
+                    GRAPH_API_VERSION,
+                )
+                .prop("appRoleId", app_role_id(name, &call.role))
+                .prop("principalId", Expr::ident(principal_param(&call.caller)))
+                .prop("resourceId", Expr::path("servicePrincipal.id")),
+            )
+            .with_comment(format!(
+                "{} calls {name} with app role `{}` ({})",
+                call.caller, call.role, call.because
+            )),
+        );
+    }
 }

@@ -694,7 +694,14 @@ pub fn setting_expr(app: &ComponentPlan, value: &crate::plan::SettingValue) -> E
             app,
             component,
             suffix,
+            pre_created: false,
         } => super::calls::audience(app, component, suffix),
+        SettingValue::CallAudience {
+            component,
+            suffix,
+            pre_created: true,
+            ..
+        } => super::calls::pre_created_audience(component, suffix),
     }
 }
 

@@ -37,6 +37,9 @@ pub const ENVIRONMENT_DNS: &str = "environmentDns";
 /// (Azure SQL users) and principal (object) id (PostgreSQL roles), so the scripts create
 /// database principals without a directory lookup.
 pub const DATABASE_IDENTITIES: &str = "databaseIdentities";
+/// The app role assignments a platform team makes on the registrations it created: caller,
+/// target, app role and the caller identity's principal id.
+pub const APP_ROLE_ASSIGNMENTS: &str = "appRoleAssignments";
 
 /// Which engine a grant script is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -781,6 +784,35 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
             .with_comment("For the database grant scripts: they create each identity's database principal from these ids, with no directory lookup"),
         );
     }
+    let platform_assignments: Vec<crate::bicep::Item> = plan
+        .calls
+        .iter()
+        .filter(|call| plan.pre_created_registration(call))
+        .map(|call| {
+            crate::bicep::Item::from(Expr::object([
+                Property::new("caller", Expr::str(call.caller.as_str())),
+                Property::new("target", Expr::str(call.target.as_str())),
+                Property::new("appRole", Expr::str(call.role.as_str())),
+                Property::new(
+                    "principalId",
+                    Expr::path(&format!(
+                        "{}.properties.principalId",
+                        identity_symbol(&call.caller)
+                    )),
+                ),
+            ]))
+        })
+        .collect();
+    if !platform_assignments.is_empty() {
+        main.push(
+            Statement::from(StatementKind::Output {
+                name: APP_ROLE_ASSIGNMENTS.into(),
+                ty: Type::Array,
+                value: Expr::array(platform_assignments),
+            })
+            .with_comment("For the platform team that created these apps' registrations: assign each caller identity its app role (README: Pre-created registrations)"),
+        );
+    }
     for group in [URLS, PRIVATE_LINK_APPROVALS, ENVIRONMENT_DNS] {
         let mut values: Vec<(String, Expr)> = grouped_outputs
             .iter()
@@ -899,7 +931,7 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     }
     files.insert(
         "bicepconfig.json".into(),
-        bicepconfig_with(!plan.calls.is_empty()),
+        bicepconfig_with(plan.creates_registrations()),
     );
     FileSet { files }
 }

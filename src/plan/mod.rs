@@ -100,6 +100,21 @@ impl Plan {
         self.calls.iter().filter(move |call| call.target == target)
     }
 
+    /// Whether a call's target has an app registration a platform team created, so its
+    /// registration and its callers' app role assignments are not the deployment's.
+    pub fn pre_created_registration(&self, call: &Call) -> bool {
+        self.component(&call.target)
+            .is_some_and(|target| !target.spec.registration().is_empty())
+    }
+
+    /// Whether the deployment declares Microsoft Graph resources: an app registration for
+    /// some app that receives calls and has no pre-created one.
+    pub fn creates_registrations(&self) -> bool {
+        self.calls
+            .iter()
+            .any(|call| !self.pre_created_registration(call))
+    }
+
     pub fn receives_calls(&self, target: &str) -> bool {
         self.calls_to(target).next().is_some()
     }

@@ -36,6 +36,9 @@ pub enum SettingValue {
         app: String,
         component: String,
         suffix: &'static str,
+        /// The target's registration was created by a platform team: its Application ID URI
+        /// comes from the blueprint (a parameter per environment), not from the deployment.
+        pre_created: bool,
     },
 }
 
@@ -125,10 +128,12 @@ pub fn call_settings(app: &str, target: &Component) -> Vec<(String, SettingValue
         },
         _ => return Vec::new(),
     };
+    let pre_created = !target.registration().is_empty();
     let audience = |suffix| SettingValue::CallAudience {
         app: app.to_string(),
         component: name.to_string(),
         suffix,
+        pre_created,
     };
     vec![
         (
