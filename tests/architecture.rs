@@ -1,0 +1,224 @@
+//! The import direction of the library's modules (ARCHITECTURE.md): every module may use only
+//! the modules on floors below its own. A new upward import fails here; so does fixing one of
+//! the known upward imports without taking it off the list, so the list only shrinks.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The library's top-level modules by floor, lowest first. A module may use modules on its
+/// own floor only where the pair is listed in `SAME_FLOOR`.
+const FLOORS: &[&[&str]] = &[
+    // The ground: file-system confinement and the Bicep syntax tree know nothing of Azure.
+    &["confined", "bicep"],
+    // Azure facts: kinds, roles, API versions, names.
+    &["catalog"],
+    // The blueprint: model, load, validate.
+    &["blueprint"],
+    // What to deploy.
+    &["plan"],
+    // How to write it.
+    &["emit"],
+    // What is derived from a generation: files on disk, the deploying identity, scaffolds.
+    &["output", "deployer", "scaffold"],
+    // The security report reads the deploying identity's needs.
+    &["report"],
+];
+
+/// Imports between modules of one floor that are allowed.
+const SAME_FLOOR: &[(&str, &str)] = &[];
+
+/// Upward imports that exist today and are to go (issue "One vocabulary at the bottom"):
+/// the shared words (kinds, access levels, part kinds, controls, CIDR blocks, resource ids,
+/// reserved settings) have no floor of their own yet.
+const KNOWN_UPWARD: &[(&str, &str)] = &[
+    // bicep's printer escapes the characters the blueprint loader refuses.
+    ("bicep", "blueprint"),
+    // The catalogue is keyed by the blueprint's Kind, Access, PartKind and Control.
+    ("catalog", "blueprint"),
+    // Validation parses CIDR blocks and resource ids with the planner's parsers, and asks
+    // the planner which settings a connection gives.
+    ("blueprint", "plan"),
+];
+
+fn floor_of(module: &str) -> Option<usize> {
+    FLOORS.iter().position(|floor| floor.contains(&module))
+}
+
+fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, files);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+}
+
+/// The top-level module a source file belongs to: `src/emit/kinds/x.rs` → `emit`.
+fn module_of(src: &Path, file: &Path) -> Option<String> {
+    let relative = file.strip_prefix(src).ok()?;
+    let first = relative.components().next()?.as_os_str().to_str()?;
+    let name = first.trim_end_matches(".rs");
+    (floor_of(name).is_some()).then(|| name.to_string())
+}
+
+/// The text with comments and string literals blanked, so a `crate::x` in prose or in a
+/// generated string is not an import.
+fn code_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                    }
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        break;
+                    }
+                }
+                out.push_str("\"\"");
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The top-level modules a file names through `crate::`, including inside `use crate::{…}`
+/// groups.
+fn used_modules(code: &str) -> BTreeSet<String> {
+    let mut used = BTreeSet::new();
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    for (at, _) in code.match_indices("crate::") {
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // Top-level names of the group: split at commas outside nested braces.
+            let mut depth = 0;
+            let mut start = 0;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        used.insert(ident(group[start..i].trim()));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        used.insert(ident(group[start..i].trim()));
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            used.insert(ident(rest));
+        }
+    }
+    used.remove("");
+    used
+}
+
+/// Every (module, used module) pair between different top-level modules, with the files.
+fn edges() -> BTreeMap<(String, String), Vec<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut edges: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for file in files {
+        let Some(module) = module_of(&src, &file) else {
+            continue;
+        };
+        let code = code_only(&std::fs::read_to_string(&file).unwrap());
+        for used in used_modules(&code) {
+            if used != module && floor_of(&used).is_some() {
+                edges
+                    .entry((module.clone(), used))
+                    .or_default()
+                    .push(file.strip_prefix(&src).unwrap().display().to_string());
+            }
+        }
+    }
+    edges
+}
+
+#[test]
+fn every_module_uses_only_the_floors_below_it() {
+    let edges = edges();
+    let mut wrong = Vec::new();
+    for ((from, to), files) in &edges {
+        let (a, b) = (floor_of(from).unwrap(), floor_of(to).unwrap());
+        let allowed = a > b
+            || (a == b && SAME_FLOOR.contains(&(from.as_str(), to.as_str())))
+            || KNOWN_UPWARD.contains(&(from.as_str(), to.as_str()));
+        if !allowed {
+            wrong.push(format!("{from} uses {to} (in {})", files.join(", ")));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "imports against the floors of ARCHITECTURE.md:\n{}",
+        wrong.join("\n")
+    );
+    let gone: Vec<_> = KNOWN_UPWARD
+        .iter()
+        .filter(|(from, to)| !edges.contains_key(&(from.to_string(), to.to_string())))
+        .collect();
+    assert!(
+        gone.is_empty(),
+        "these upward imports are gone: take them off KNOWN_UPWARD: {gone:?}"
+    );
+}
+
+#[test]
+fn every_top_level_module_has_a_floor() {
+    let lib =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    let modules: Vec<&str> = lib
+        .lines()
+        .filter_map(|line| {
+            line.trim()
+                .strip_prefix("pub mod ")
+                .or_else(|| line.trim().strip_prefix("mod "))
+        })
+        .map(|rest| rest.trim_end_matches(';').trim())
+        .collect();
+    assert!(!modules.is_empty());
+    for module in modules {
+        assert!(
+            floor_of(module).is_some(),
+            "src/lib.rs declares `{module}`, which has no floor in FLOORS (ARCHITECTURE.md)"
+        );
+    }
+}
+
+#[test]
+fn the_import_scanner_reads_groups_and_ignores_prose() {
+    let code = code_only(
+        "use crate::{plan::{self, Plan}, catalog};\n// crate::emit in a comment\nlet s = \"crate::report\";\nlet x = crate::bicep::Expr::Int(1);",
+    );
+    assert_eq!(
+        used_modules(&code).into_iter().collect::<Vec<_>>(),
+        ["bicep", "catalog", "plan"]
+    );
+}
