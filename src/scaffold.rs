@@ -99,7 +99,10 @@ pub fn repoint_library(text: &str, name: &str, path: &str) -> String {
         return text.to_string();
     };
     let path = path.replace('\\', "/");
-    match entry.get_mut("path").and_then(toml_edit::Item::as_value_mut) {
+    match entry
+        .get_mut("path")
+        .and_then(toml_edit::Item::as_value_mut)
+    {
         Some(value) => replace_keeping_decor(value, path),
         None => {
             entry.insert("path", toml_edit::value(path));
@@ -566,8 +569,14 @@ mod tests {
         // A path with a quote stays itself.
         let quoted = repoint_library(text, "platform", "a\"b");
         let table: toml::Table = toml::from_str(&quoted).unwrap();
-        assert_eq!(table["libraries"]["platform"]["path"].as_str(), Some("a\"b"));
-        assert_eq!(table["libraries"]["platform"]["version"].as_str(), Some("^1"));
+        assert_eq!(
+            table["libraries"]["platform"]["path"].as_str(),
+            Some("a\"b")
+        );
+        assert_eq!(
+            table["libraries"]["platform"]["version"].as_str(),
+            Some("^1")
+        );
         // Nothing to change: the text as it was.
         assert_eq!(repoint_library(text, "other", "x"), text);
         assert_eq!(rename_app("not = [toml", "store"), "not = [toml");

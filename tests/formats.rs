@@ -213,7 +213,11 @@ fn explain_sarif_lists_the_security_findings() {
 
     // An invalid blueprint: its diagnostics, as SARIF too.
     fs::write(dir.path().join("bad.toml"), "[app]\nname = 1\n").unwrap();
-    let bad = run(dir.path(), &["explain", "bad.toml", "--format", "sarif"], &[]);
+    let bad = run(
+        dir.path(),
+        &["explain", "bad.toml", "--format", "sarif"],
+        &[],
+    );
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     let value = assert_valid_sarif(&bad.stdout);
     assert_eq!(value["runs"][0]["results"][0]["level"], "error");
@@ -337,7 +341,11 @@ fn errors_are_github_annotations_unless_stdout_is_data() {
         &["validate", "bad.toml", "--format", "sarif"],
     ] {
         let data = run(dir.path(), args, &env);
-        assert!(!data.stdout.contains("::error"), "{args:?}: {}", data.stdout);
+        assert!(
+            !data.stdout.contains("::error"),
+            "{args:?}: {}",
+            data.stdout
+        );
     }
 }
 
@@ -355,7 +363,10 @@ fn colour_follows_the_flag_and_the_environment() {
     assert!(coloured(&["--color=always"], &[("NO_COLOR", "1")]));
     assert!(!coloured(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]));
     assert!(coloured(&[], &[("CLICOLOR_FORCE", "1")]));
-    assert!(!coloured(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(!coloured(
+        &[],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+    ));
     // An empty NO_COLOR does not count (no-color.org).
     assert!(coloured(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")]));
 }
@@ -401,4 +412,52 @@ fn completions_and_man_page() {
     assert_eq!(man.code, 0, "{}", man.stderr);
     assert!(man.stdout.starts_with(".ie \\n(.g .ds Aq") || man.stdout.contains(".TH bulwark"));
     assert!(man.stdout.contains("validate"));
+}
+
+/// The README's example diagnostic is what `validate --format json` prints;
+/// `BULWARK_BLESS=1` rewrites it.
+#[test]
+fn the_readme_shows_a_diagnostic_as_printed() {
+    let dir = three_blueprints();
+    let out = run(
+        dir.path(),
+        &["validate", "bad.toml", "--format", "json"],
+        &[],
+    );
+    let value: Value = serde_json::from_str(&out.stdout).unwrap();
+    let expected = format!(
+        "```json\n{}\n```\n",
+        serde_json::to_string_pretty(&value["blueprints"][0]["diagnostics"][0]).unwrap()
+    );
+    let path = common::repo().join("README.md");
+    let text = fs::read_to_string(&path).unwrap();
+    let (start, end) = (
+        "<!-- diagnostic-json:start -->\n",
+        "<!-- diagnostic-json:end -->",
+    );
+    let from = text.find(start).expect("README has the example") + start.len();
+    let to = from + text[from..].find(end).unwrap();
+    if text[from..to] != expected && std::env::var_os("BULWARK_BLESS").is_some() {
+        let mut updated = text.clone();
+        updated.replace_range(from..to, &expected);
+        fs::write(&path, updated).unwrap();
+        return;
+    }
+    assert_eq!(text[from..to], expected, "BULWARK_BLESS=1 rewrites it");
+}
+
+/// The checks above can fail: a document missing a field, or with one SARIF does not define.
+#[test]
+fn the_schema_checks_reject_what_does_not_conform() {
+    let caught = |check: fn()| std::panic::catch_unwind(check).is_err();
+    assert!(caught(|| assert_matches_schema(
+        "new_list",
+        &serde_json::json!({ "templates": [{ "name": "shop" }] })
+    )));
+    assert!(caught(|| {
+        assert_valid_sarif(r#"{"version": "2.1.0", "runs": [], "extra": 1}"#);
+    }));
+    assert!(caught(|| {
+        assert_valid_sarif(r#"{"version": "2.1.0", "runs": [{"results": []}]}"#);
+    }));
 }

@@ -9,8 +9,8 @@ mod generate;
 mod init;
 mod lib;
 mod new;
-mod schema;
 mod sarif;
+mod schema;
 mod validate;
 
 use bulwark::blueprint::render::{self, Source};
@@ -456,11 +456,7 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], name: &str, text: &str) {
     if diagnostics.is_empty() {
         return;
     }
-    if let Some(kept) = COLLECTED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_mut()
-    {
+    if let Some(kept) = COLLECTED.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
         kept.push(Reported {
             name: name.to_string(),
             text: text.to_string(),
@@ -470,7 +466,11 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], name: &str, text: &str) {
     }
     let shown: Vec<Diagnostic>;
     let diagnostics = if quiet() {
-        shown = diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+        shown = diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
         if shown.is_empty() {
             return;
         }
