@@ -1,5 +1,5 @@
 use super::{diagnostics_for, exit, load, print_diagnostics};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Check blueprints and print diagnostics only; nothing is written. Several blueprints may
 /// be given (as a pre-commit hook passes them); the exit code is the worst of theirs.
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> u8 {
 
 /// Validate one blueprint: whether it is valid, its number of components when it loaded,
 /// and its exit code.
-fn validate(path: &PathBuf) -> (bool, Option<usize>, u8) {
+fn validate(path: &Path) -> (bool, Option<usize>, u8) {
     let file = match load(path) {
         Ok(file) => file,
         Err(code) => return (false, None, code),
