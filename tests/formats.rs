@@ -245,6 +245,25 @@ fn generate_and_check_json_follow_the_schema() {
     let value: Value = serde_json::from_str(&checked.stdout).unwrap();
     assert_matches_schema("check", &value);
 
+    // A file it cannot write for: the error in words, with the way out.
+    fs::write(
+        dir.path().join("infra/.bulwark-manifest.json"),
+        "<<<<<<< ours\n",
+    )
+    .unwrap();
+    let broken = run(dir.path(), &["generate", "--format", "json"], &[]);
+    assert_eq!(broken.code, 3, "{}", broken.stderr);
+    let value: Value = serde_json::from_str(&broken.stdout).unwrap();
+    assert_matches_schema("generate", &value);
+    assert_eq!(value["ok"], false);
+    assert!(
+        value["error"]
+            .as_str()
+            .unwrap()
+            .contains("restore it from version control"),
+        "{value:#}"
+    );
+
     // Invalid: the diagnostics, in the same shapes.
     fs::write(dir.path().join("bulwark.toml"), "[app]\nname = 1\n").unwrap();
     for command in ["generate", "check"] {

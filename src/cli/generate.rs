@@ -132,8 +132,20 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
                     }
                     _ => exit::IO,
                 };
-                super::stderr(&format!("error: {error}\n"));
-                Err((failed, Some(error.to_string())))
+                let mut message = error.to_string();
+                if matches!(error, OutputError::BadManifest { .. }) {
+                    message.push_str(&format!(
+                        "; {}",
+                        super::broken_manifest_help(
+                            &args.blueprint,
+                            (&out, &args.out),
+                            &lock_file,
+                            args.lock.as_deref()
+                        )
+                    ));
+                }
+                super::stderr(&format!("error: {message}\n"));
+                Err((failed, Some(message)))
             }
         };
     }
