@@ -61,54 +61,54 @@ pub fn rename_app(text: &str, name: &str) -> String {
     let Some(name) = name else {
         return text.to_string();
     };
-    let mut in_app = false;
-    let mut renamed = false;
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if trimmed.starts_with('[') {
-            in_app = trimmed == "[app]";
-        }
-        if in_app && !renamed && trimmed.starts_with("name") && trimmed.contains('=') {
-            out.push_str(&format!("name = \"{name}\"\n"));
-            renamed = true;
-        } else {
-            out.push_str(line);
-        }
-    }
-    out
+    // toml_edit keeps the template's comments and layout; only the value changes.
+    let Ok(mut document) = text.parse::<toml_edit::DocumentMut>() else {
+        return text.to_string();
+    };
+    let value = document
+        .get_mut("app")
+        .and_then(toml_edit::Item::as_table_like_mut)
+        .and_then(|app| app.get_mut("name"))
+        .and_then(toml_edit::Item::as_value_mut);
+    let Some(value) = value else {
+        return text.to_string();
+    };
+    replace_keeping_decor(value, name.as_str());
+    document.to_string()
 }
 
-/// The template with library `name`'s entry in `[libraries]` pointing at `path`.
+/// Replace a TOML value, keeping the whitespace and comments around it.
+fn replace_keeping_decor(value: &mut toml_edit::Value, new: impl Into<toml_edit::Value>) {
+    let decor = value.decor().clone();
+    *value = new.into();
+    *value.decor_mut() = decor;
+}
+
+/// The template with library `name`'s entry in `[libraries]` pointing at `path` (with `/`
+/// separators); its other keys (`version`), comments and layout stay as they are.
 pub fn repoint_library(text: &str, name: &str, path: &str) -> String {
-    let mut in_libraries = false;
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if trimmed.starts_with('[') {
-            in_libraries = trimmed == "[libraries]";
-        }
-        let entry = trimmed.strip_prefix(name).map(str::trim_start);
-        match entry {
-            Some(rest) if in_libraries && rest.starts_with('=') => {
-                let version = toml::from_str::<toml::Table>(&format!("x {rest}"))
-                    .ok()
-                    .and_then(|table| table.get("x")?.get("version")?.as_str().map(str::to_string));
-                // Quoted as TOML strings, so a path with a quote or a backslash stays itself.
-                let quoted = |text: &str| toml::Value::String(text.to_string()).to_string();
-                let path = quoted(&path.replace('\\', "/"));
-                match version {
-                    Some(version) => out.push_str(&format!(
-                        "{name} = {{ path = {path}, version = {} }}\n",
-                        quoted(&version)
-                    )),
-                    None => out.push_str(&format!("{name} = {{ path = {path} }}\n")),
-                }
-            }
-            _ => out.push_str(line),
+    let Ok(mut document) = text.parse::<toml_edit::DocumentMut>() else {
+        return text.to_string();
+    };
+    let entry = document
+        .get_mut("libraries")
+        .and_then(toml_edit::Item::as_table_like_mut)
+        .and_then(|libraries| libraries.get_mut(name))
+        .and_then(toml_edit::Item::as_table_like_mut);
+    let Some(entry) = entry else {
+        return text.to_string();
+    };
+    let path = path.replace('\\', "/");
+    match entry
+        .get_mut("path")
+        .and_then(toml_edit::Item::as_value_mut)
+    {
+        Some(value) => replace_keeping_decor(value, path),
+        None => {
+            entry.insert("path", toml_edit::value(path));
         }
     }
-    out
+    document.to_string()
 }
 
 /// A workflow step: a name and its shell lines (a grant script, a code delivery).
@@ -549,6 +549,37 @@ mod tests {
             text,
             "no usable name keeps the template's"
         );
+    }
+
+    #[test]
+    fn renaming_and_repointing_keep_comments_and_layout() {
+        let text = "# The shop.\n[app]   # the app\nname   =   \"shop\"   # its name\nenvironments = [\"dev\"]\n\n[libraries]\n# Shared presets.\nplatform = { path = \"../platform\", version = \"^1\" } # pinned\n";
+        let renamed = rename_app(text, "store");
+        assert_eq!(
+            renamed,
+            text.replace("\"shop\"   # its", "\"store\"   # its"),
+            "only the name changes"
+        );
+        let repointed = repoint_library(&renamed, "platform", "..\\libs\\platform");
+        assert_eq!(
+            repointed,
+            renamed.replace("\"../platform\"", "\"../libs/platform\""),
+            "only the path changes"
+        );
+        // A path with a quote stays itself.
+        let quoted = repoint_library(text, "platform", "a\"b");
+        let table: toml::Table = toml::from_str(&quoted).unwrap();
+        assert_eq!(
+            table["libraries"]["platform"]["path"].as_str(),
+            Some("a\"b")
+        );
+        assert_eq!(
+            table["libraries"]["platform"]["version"].as_str(),
+            Some("^1")
+        );
+        // Nothing to change: the text as it was.
+        assert_eq!(repoint_library(text, "other", "x"), text);
+        assert_eq!(rename_app("not = [toml", "store"), "not = [toml");
     }
 
     #[test]

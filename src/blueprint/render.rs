@@ -147,6 +147,40 @@ pub fn render_github(
     out
 }
 
+/// The diagnostics as bulwark's JSON output shows them: one object each with `code`,
+/// `severity` (`error` or `warning`), `message`, `file`, 1-based `line` and `column` (in
+/// characters) of the start and `end_line`/`end_column` of the end when the diagnostic points
+/// into the text (else null), the logical `path` (e.g. `components.web.kind`), `expected`
+/// and `help`. The shape is documented in schemas/output.schema.json.
+pub fn to_json(diagnostics: &[Diagnostic], source: &Source<'_>) -> Vec<serde_json::Value> {
+    diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let position = |offset: usize| line_column(source.text, offset);
+            let (start, end) = match &diagnostic.span {
+                Some(span) => (Some(position(span.start)), Some(position(span.end))),
+                _ => (None, None),
+            };
+            serde_json::json!({
+                "code": diagnostic.code,
+                "severity": match diagnostic.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                },
+                "message": diagnostic.message,
+                "file": source.name,
+                "line": start.map(|(line, _)| line),
+                "column": start.map(|(_, column)| column),
+                "end_line": end.map(|(line, _)| line),
+                "end_column": end.map(|(_, column)| column),
+                "path": diagnostic.path,
+                "expected": diagnostic.expected,
+                "help": diagnostic.help,
+            })
+        })
+        .collect()
+}
+
 /// The blueprint text as it is safe to show in a terminal: control characters and invisible
 /// or bidirectional formatting characters become `?` or U+FFFD of the same byte length, so
 /// spans still point at the same text. A carriage return not followed by a line feed (a

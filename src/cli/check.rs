@@ -1,6 +1,5 @@
 use super::exit;
 use bulwark::output;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Regenerate in memory and compare with the files on disk: a hand edit, a blueprint edit
@@ -15,7 +14,8 @@ pub struct Args {
     /// blueprint's folder.
     #[arg(long, short, default_value = "infra")]
     out: PathBuf,
-    /// `text` (default) or `json` for machines.
+    /// `text` (default) or `json` for machines (with the blueprint's diagnostics; see
+    /// schemas/output.schema.json).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// The address plan lock (relative to the blueprint's folder); default `<blueprint
@@ -31,8 +31,8 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    if args.format == Format::Text {
-        super::annotate_in_github_actions();
+    if args.format == Format::Json {
+        super::collect_diagnostics();
     }
     let out_folder = super::beside_blueprint(&args.blueprint, &args.out);
     let _lock = match super::lock_out(&out_folder, false) {
@@ -46,7 +46,17 @@ pub fn run(args: Args) -> u8 {
     let (file, generated) =
         match super::load_and_generate(&args.blueprint, &out_folder, &lock_file, true) {
             Ok(loaded) => loaded,
-            Err(code) => return code,
+            Err(code) => {
+                if args.format == Format::Json {
+                    super::print_json(&serde_json::json!({
+                        "in_sync": false,
+                        "blueprint": args.blueprint.display().to_string(),
+                        "out": out_folder.display().to_string(),
+                        "diagnostics": super::collected_json(),
+                    }));
+                }
+                return code;
+            }
         };
     let name = args.blueprint.display().to_string();
     let address_lock = output::LockWrite {
@@ -87,11 +97,9 @@ pub fn run(args: Args) -> u8 {
             "manifest": drift.manifest,
             "lock": drift.lock,
             "fix": if drift.in_sync() { None } else { Some(&fix) },
+            "diagnostics": super::collected_json(),
         });
-        super::stdout(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&report).expect("a report serializes")
-        ));
+        super::print_json(&report);
         return if drift.in_sync() {
             exit::OK
         } else {
@@ -99,17 +107,16 @@ pub fn run(args: Args) -> u8 {
         };
     }
     if drift.in_sync() {
-        super::stdout(&format!(
+        super::status(&format!(
             "{out} is in sync with {name} ({} files)\n",
             generated.files.files.len()
         ));
         return exit::OK;
     }
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut text = String::new();
     for changed in &drift.changed {
         text.push_str(&format!("changed: {out}/{}\n", changed.path));
-        text.push_str(&colorize(&changed.diff, color));
+        text.push_str(&colorize(&changed.diff));
     }
     for path in &drift.missing {
         text.push_str(&format!("missing: {out}/{path}\n"));
@@ -145,24 +152,23 @@ pub fn run(args: Args) -> u8 {
     exit::DRIFT
 }
 
-fn colorize(diff: &str, color: bool) -> String {
-    if !color {
-        return diff.to_string();
-    }
+/// The diff with styles (anstyle), which the output stream strips where colour is off.
+fn colorize(diff: &str) -> String {
+    use anstyle::{AnsiColor, Style};
     diff.lines()
         .map(|line| {
-            let code = if line.starts_with("+++") || line.starts_with("---") {
-                "1"
+            let style = if line.starts_with("+++") || line.starts_with("---") {
+                Style::new().bold()
             } else if line.starts_with('+') {
-                "32"
+                AnsiColor::Green.on_default()
             } else if line.starts_with('-') {
-                "31"
+                AnsiColor::Red.on_default()
             } else if line.starts_with("@@") {
-                "36"
+                AnsiColor::Cyan.on_default()
             } else {
                 return format!("{line}\n");
             };
-            format!("\x1b[{code}m{line}\x1b[0m\n")
+            format!("{style}{line}{style:#}\n")
         })
         .collect()
 }

@@ -26,7 +26,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    super::annotate_in_github_actions();
     // The same lock as `generate`: the two never write the output folder at once.
     let out = super::beside_blueprint(&args.blueprint, &args.out);
     let mut lock = match super::lock_out(&out, false) {
@@ -64,7 +63,18 @@ pub fn run(args: Args) -> u8 {
     let shown = folder.display();
     match output::write_beneath(&out, FOLDER, &files, &manifest, args.force) {
         Ok(report) => {
-            super::stdout(&format!(
+            if super::verbose() {
+                for (what, paths) in [
+                    ("wrote", &report.written),
+                    ("unchanged", &report.unchanged),
+                    ("removed", &report.removed),
+                ] {
+                    for path in paths {
+                        super::stdout(&format!("{shown}: {what} {path}\n"));
+                    }
+                }
+            }
+            super::status(&format!(
                 "{shown}: {} written, {} unchanged, {} removed\n",
                 report.written.len(),
                 report.unchanged.len(),
@@ -75,7 +85,7 @@ pub fn run(args: Args) -> u8 {
                     "{shown}: kept {path}: no longer generated, but edited by hand\n"
                 ));
             }
-            super::stdout(&format!(
+            super::status(&format!(
                 "next, as an owner of the subscription (and of the platform scopes it names):\n  az deployment sub create --name {app}-deployer --location <region> --template-file {main} --parameters githubOrganization=<org> githubRepository=<repo>\n",
                 app = generated.plan.app,
                 main = folder.join("main.bicep").display(),

@@ -9,7 +9,9 @@ pub struct Args {
     /// The blueprint file.
     #[arg(default_value_os_t = super::default_blueprint())]
     blueprint: PathBuf,
-    /// `markdown` (default) or `json` for machines.
+    /// `markdown` (default), `json` for machines, or `sarif`: the security findings
+    /// (waivers, shared access keys, public network access, internet entry points, audit-only
+    /// policy) as SARIF 2.1.0 for code scanning.
     #[arg(long, value_enum, default_value_t = Format::Markdown)]
     format: Format,
     /// The directory `bulwark generate` writes (an older manifest there may hold the address
@@ -26,9 +28,14 @@ pub struct Args {
 enum Format {
     Markdown,
     Json,
+    Sarif,
 }
 
 pub fn run(args: Args) -> u8 {
+    super::stdout_is_data();
+    if args.format == Format::Sarif {
+        super::collect_diagnostics();
+    }
     let lock = match super::lock_file(&args.blueprint, args.lock.as_deref()) {
         Ok(lock) => lock,
         Err(code) => return code,
@@ -36,7 +43,12 @@ pub fn run(args: Args) -> u8 {
     let out = super::beside_blueprint(&args.blueprint, &args.out);
     let (file, generated) = match super::load_and_generate(&args.blueprint, &out, &lock, true) {
         Ok(loaded) => loaded,
-        Err(code) => return code,
+        Err(code) => {
+            if args.format == Format::Sarif {
+                super::print_json(&super::sarif::diagnostics(&super::collected()));
+            }
+            return code;
+        }
     };
     match args.format {
         Format::Markdown => super::stdout(
@@ -45,6 +57,30 @@ pub fn run(args: Args) -> u8 {
                 .get(bulwark::REPORT_FILE)
                 .expect("load_and_generate adds the report"),
         ),
+        Format::Sarif => {
+            let source = bulwark::report::Source {
+                label: &file.label,
+                text: &file.text,
+                map: &file.source_map,
+            };
+            let report = bulwark::report::build(
+                &file.blueprint,
+                &generated.plan,
+                &file.label,
+                Some(&source),
+            );
+            let line_of = |key: &str| {
+                let span = file.source_map.key_span(key)?;
+                Some(bulwark::blueprint::render::line_column(&file.text, span.start).0)
+            };
+            let name = args.blueprint.display().to_string();
+            super::print_json(&super::sarif::findings(
+                &report,
+                &name,
+                &line_of,
+                &super::collected(),
+            ));
+        }
         Format::Json => {
             let source = bulwark::report::Source {
                 label: &file.label,

@@ -74,7 +74,6 @@ fn workflow_name(folder: &str) -> String {
 }
 
 pub fn run(args: Args) -> u8 {
-    super::annotate_in_github_actions();
     let dir = super::new::absolute(&args.dir);
     let Some(root) = super::new::repository_root(&dir) else {
         super::stderr(&format!(
@@ -246,7 +245,7 @@ pub fn run(args: Args) -> u8 {
         super::shell_word(&shown(BLUEPRINT)),
         generated.plan.environments.join(", "),
     ));
-    super::stdout(&text);
+    super::status(&text);
     exit::OK
 }
 

@@ -24,6 +24,36 @@ pub struct Source {
     /// A library folder to read instead of a blueprint's.
     #[arg(long)]
     library: Option<PathBuf>,
+    /// `text` (default) or `json` (see schemas/output.schema.json).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// A library as `lib list --format json` shows it.
+fn library_json(library: &Library) -> serde_json::Value {
+    let info = &library.manifest.library;
+    serde_json::json!({
+        "name": info.name,
+        "version": info.version,
+        "root": library.root.display().to_string(),
+        "description": info.description,
+        "defaults": library.manifest.defaults.keys().collect::<Vec<_>>(),
+        "presets": library.manifest.presets.iter().map(|(name, preset)| serde_json::json!({
+            "name": name,
+            "kind": preset.get("kind").and_then(toml::Value::as_str),
+        })).collect::<Vec<_>>(),
+        "templates": library.manifest.templates.iter().map(|(name, template)| serde_json::json!({
+            "name": name,
+            "file": template.file,
+            "description": template.description,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// The libraries of a blueprint's [libraries] table (or the one given), opened.
@@ -65,12 +95,23 @@ fn libraries(source: &Source) -> Result<Vec<Library>, u8> {
 }
 
 pub fn run(command: Command) -> u8 {
+    match &command {
+        Command::List(source) if source.format == Format::Json => super::stdout_is_data(),
+        Command::Show { .. } => super::stdout_is_data(),
+        Command::List(_) => {}
+    }
     match command {
         Command::List(source) => {
             let libraries = match libraries(&source) {
                 Ok(libraries) => libraries,
                 Err(code) => return code,
             };
+            if source.format == Format::Json {
+                super::print_json(&serde_json::json!({
+                    "libraries": libraries.iter().map(library_json).collect::<Vec<_>>(),
+                }));
+                return exit::OK;
+            }
             if libraries.is_empty() {
                 super::stdout(&format!(
                     "{} imports no libraries\n",
@@ -132,11 +173,27 @@ pub fn run(command: Command) -> u8 {
                 return exit::INVALID;
             };
             match preset {
+                None if source.format == Format::Json => {
+                    super::print_json(&serde_json::json!({
+                        "library": library_json(library),
+                        "toml": library.text,
+                    }));
+                    exit::OK
+                }
                 None => {
                     super::stdout(&library.text);
                     exit::OK
                 }
                 Some(preset) => match library.manifest.presets.get(preset) {
+                    Some(table) if source.format == Format::Json => {
+                        super::print_json(&serde_json::json!({
+                            "library": library_name,
+                            "preset": preset,
+                            "location": library.preset_location(preset),
+                            "settings": table,
+                        }));
+                        exit::OK
+                    }
                     Some(table) => {
                         super::stdout(&format!(
                             "# {library_name}/{preset} ({})\n{}",

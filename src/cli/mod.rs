@@ -2,12 +2,14 @@
 //! diagnostics.
 
 mod check;
+mod completions;
 mod deployer;
 mod explain;
 mod generate;
 mod init;
 mod lib;
 mod new;
+mod sarif;
 mod schema;
 mod validate;
 
@@ -15,7 +17,7 @@ use bulwark::blueprint::render::{self, Source};
 use bulwark::blueprint::{self, Blueprint, Diagnostic};
 use bulwark::output::LockFile;
 use clap::{Parser, Subcommand};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -34,9 +36,56 @@ const AFTER_HELP: &str = "Exit codes: 0 success, 1 `check` found drift, 2 invali
 
 #[derive(Parser)]
 #[command(name = "bulwark", version, about = "Turn a typed blueprint of an Azure application into hardened Bicep.", after_help = AFTER_HELP)]
-struct Cli {
+pub(crate) struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Flags every command takes.
+#[derive(clap::Args)]
+struct Global {
+    /// When to colour output. `auto`: on a terminal, unless NO_COLOR is set (non-empty),
+    /// CLICOLOR=0 or TERM=dumb; CLICOLOR_FORCE (non-zero) colours even into a pipe.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+    /// Print only errors and the results asked for: no summaries, no warnings.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print more: every file `generate` and `deployer` write, keep or remove.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// What the global flags asked for, set once before a command runs.
+#[derive(Clone, Copy, Default)]
+struct Settings {
+    quiet: bool,
+    verbose: bool,
+}
+
+static SETTINGS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+
+fn settings() -> Settings {
+    SETTINGS.get().copied().unwrap_or_default()
+}
+
+/// `--quiet`: summaries and warnings are left out.
+pub fn quiet() -> bool {
+    settings().quiet
+}
+
+/// `--verbose`: per-file lines too.
+pub fn verbose() -> bool {
+    settings().verbose
 }
 
 #[derive(Subcommand)]
@@ -51,6 +100,8 @@ enum Command {
     Explain(explain::Args),
     Schema(schema::Args),
     Deployer(deployer::Args),
+    Completions(completions::Args),
+    Man(completions::ManArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -65,6 +116,18 @@ pub fn run() -> ExitCode {
             });
         }
     };
+    // anstream resolves `auto` per stream from the terminal, NO_COLOR, CLICOLOR,
+    // CLICOLOR_FORCE and TERM (anstyle-query), and strips styles where colour is off.
+    anstream::ColorChoice::write_global(match cli.global.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    });
+    let _ = SETTINGS.set(Settings {
+        quiet: cli.global.quiet,
+        verbose: cli.global.verbose,
+    });
+    annotate_in_github_actions();
     let code = match cli.command {
         Command::Generate(args) => generate::run(args),
         Command::Check(args) => check::run(args),
@@ -75,6 +138,8 @@ pub fn run() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Deployer(args) => deployer::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => completions::man(args),
     };
     ExitCode::from(code)
 }
@@ -242,6 +307,9 @@ fn read_blueprint(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The code of the diagnostic JSON and SARIF output give a blueprint that cannot be read.
+pub const UNREADABLE: &str = "unreadable-blueprint";
+
 /// Read and parse a blueprint; on failure print diagnostics and return the exit code.
 pub fn load(path: &Path) -> Result<LoadedFile, u8> {
     let bytes = match read_blueprint(path) {
@@ -252,10 +320,16 @@ pub fn load(path: &Path) -> Result<LoadedFile, u8> {
             } else {
                 ""
             };
-            stderr(&format!(
-                "error: cannot read blueprint {}: {error}{hint}\n",
-                path.display()
-            ));
+            let message = format!("cannot read blueprint {}: {error}", path.display());
+            if collecting() {
+                let mut diagnostic = Diagnostic::error(UNREADABLE, message);
+                if !hint.is_empty() {
+                    diagnostic = diagnostic.help(hint.trim_start_matches("\n  help: "));
+                }
+                print_diagnostics(&[diagnostic], &path.display().to_string(), "");
+            } else {
+                stderr(&format!("error: {message}{hint}\n"));
+            }
             return Err(exit::IO);
         }
     };
@@ -280,12 +354,17 @@ pub fn load(path: &Path) -> Result<LoadedFile, u8> {
 }
 
 /// Whether diagnostics are also printed as GitHub Actions annotations: in a workflow run
-/// (`GITHUB_ACTIONS=true`), for commands whose standard output is not data (`check` as text,
-/// `generate`, `validate`, `deployer`; not `explain` or JSON output).
+/// (`GITHUB_ACTIONS=true`), unless the command's standard output is data (JSON, SARIF, the
+/// Markdown of `explain`, a library's TOML), which a workflow command would corrupt.
 static ANNOTATE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Standard output is data: no annotations on it.
+pub fn stdout_is_data() {
+    ANNOTATE.store(false, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Print diagnostics as annotations too when running in GitHub Actions.
-pub fn annotate_in_github_actions() {
+fn annotate_in_github_actions() {
     // GitHub sets GITHUB_ACTIONS=true in every workflow run (docs.github.com, "Store
     // information in variables", default environment variables).
     let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true");
@@ -294,7 +373,7 @@ pub fn annotate_in_github_actions() {
 
 /// The blueprint's path as an annotation names it: from the workspace root (`GITHUB_WORKSPACE`,
 /// the repository checkout) when the blueprint lies inside it, else as given.
-fn annotation_file(name: &str) -> Option<String> {
+pub fn annotation_file(name: &str) -> Option<String> {
     if name == "-" {
         return None;
     }
@@ -307,11 +386,99 @@ fn annotation_file(name: &str) -> Option<String> {
     Some(relative.unwrap_or_else(|| name.to_string()))
 }
 
+/// Diagnostics of one blueprint, kept for a JSON or SARIF document instead of printed.
+pub struct Reported {
+    /// The blueprint's path as given.
+    pub name: String,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Reported {
+    /// The diagnostics as the JSON output shows them.
+    pub fn json(&self) -> Vec<serde_json::Value> {
+        render::to_json(
+            &self.diagnostics,
+            &Source {
+                name: &self.name,
+                text: &self.text,
+            },
+        )
+    }
+}
+
+/// Diagnostics kept for a document, when a command prints JSON or SARIF.
+static COLLECTED: std::sync::Mutex<Option<Vec<Reported>>> = std::sync::Mutex::new(None);
+
+/// From now on, [`print_diagnostics`] keeps diagnostics for [`collected`] instead of
+/// printing them; standard output is data.
+pub fn collect_diagnostics() {
+    stdout_is_data();
+    *COLLECTED.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+}
+
+fn collecting() -> bool {
+    COLLECTED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some()
+}
+
+/// The diagnostics kept since the last call, in the order they were reported.
+pub fn collected() -> Vec<Reported> {
+    COLLECTED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_mut()
+        .map(std::mem::take)
+        .unwrap_or_default()
+}
+
+/// The JSON of every diagnostic kept since the last call.
+pub fn collected_json() -> Vec<serde_json::Value> {
+    collected().iter().flat_map(Reported::json).collect()
+}
+
+/// Print data as pretty JSON with a final newline.
+pub fn print_json(value: &impl serde::Serialize) {
+    let mut text = serde_json::to_string_pretty(value).expect("output serializes");
+    text.push('\n');
+    stdout(&text);
+}
+
+/// Whether what is written to standard error is coloured (`--color`, the environment and
+/// whether it is a terminal, as anstream decides).
+pub fn stderr_colored() -> bool {
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+}
+
 pub fn print_diagnostics(diagnostics: &[Diagnostic], name: &str, text: &str) {
     if diagnostics.is_empty() {
         return;
     }
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    if let Some(kept) = COLLECTED.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        kept.push(Reported {
+            name: name.to_string(),
+            text: text.to_string(),
+            diagnostics: diagnostics.to_vec(),
+        });
+        return;
+    }
+    let shown: Vec<Diagnostic>;
+    let diagnostics = if quiet() {
+        shown = diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        if shown.is_empty() {
+            return;
+        }
+        &shown[..]
+    } else {
+        diagnostics
+    };
+    let color = stderr_colored();
     let source = Source { name, text };
     stderr(&render::render(diagnostics, Some(&source), color));
     if ANNOTATE.load(std::sync::atomic::Ordering::Relaxed) {
@@ -341,12 +508,20 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], name: &str, text: &str) {
 }
 
 /// Print to stdout; a closed pipe (`bulwark … | head`) is not an error worth a panic.
+/// Styles (anstyle) in the text are kept only where colour is on.
 pub fn stdout(text: &str) {
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let _ = anstream::AutoStream::auto(std::io::stdout().lock()).write_all(text.as_bytes());
 }
 
 pub fn stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    let _ = anstream::AutoStream::auto(std::io::stderr().lock()).write_all(text.as_bytes());
+}
+
+/// A summary line on stdout, which `--quiet` leaves out.
+pub fn status(text: &str) {
+    if !quiet() {
+        stdout(text);
+    }
 }
 
 /// Validate a loaded blueprint, resolving diagnostics to file positions.

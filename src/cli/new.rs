@@ -19,12 +19,22 @@ pub struct Args {
     /// List the templates, one line each, and exit.
     #[arg(long)]
     list: bool,
+    /// How `--list` prints: `text` (default) or `json` (`[{"name", "summary", "library"}]`,
+    /// see schemas/output.schema.json).
+    #[arg(long, value_enum, default_value_t = Format::Text, requires = "list")]
+    format: Format,
     /// A blueprint library whose templates to offer too (a folder with bulwark-library.toml).
     #[arg(long)]
     library: Option<PathBuf>,
     /// Do not run `git init` (it runs only when the folder is not in a repository already).
     #[arg(long)]
     no_git: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 pub(super) const BLUEPRINT: &str = "bulwark.toml";
@@ -70,6 +80,20 @@ pub fn run(args: Args) -> u8 {
         Ok(templates) => templates,
         Err(code) => return code,
     };
+    if args.list && args.format == Format::Json {
+        let list: Vec<serde_json::Value> = templates
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "name": t.template.name,
+                    "summary": t.template.summary(),
+                    "library": t.library.as_ref().map(|library| library.name().to_string()),
+                })
+            })
+            .collect();
+        super::print_json(&serde_json::json!({ "templates": list }));
+        return exit::OK;
+    }
     if args.list {
         let width = templates
             .iter()
@@ -214,7 +238,7 @@ pub fn run(args: Args) -> u8 {
             "  commit it: `git add . && git commit -m \"Infrastructure from bulwark\"`, then push to GitHub\n",
         );
     }
-    super::stdout(&text);
+    super::status(&text);
     exit::OK
 }
 

@@ -1,19 +1,62 @@
 use super::{diagnostics_for, exit, load, print_diagnostics};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Check a blueprint and print diagnostics only; nothing is written.
+/// Check blueprints and print diagnostics only; nothing is written. Several blueprints may
+/// be given (as a pre-commit hook passes them); the exit code is the worst of theirs.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The blueprint file.
-    #[arg(default_value_os_t = super::default_blueprint())]
-    blueprint: PathBuf,
+    /// The blueprint files.
+    #[arg(default_values_os_t = vec![super::default_blueprint()])]
+    blueprints: Vec<PathBuf>,
+    /// `text` (default), `json` (one document for every blueprint, see
+    /// schemas/output.schema.json) or `sarif` (SARIF 2.1.0, for code scanning).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
 }
 
 pub fn run(args: Args) -> u8 {
-    super::annotate_in_github_actions();
-    let file = match load(&args.blueprint) {
+    if args.format != Format::Text {
+        super::collect_diagnostics();
+    }
+    let mut code = exit::OK;
+    let mut results = Vec::new();
+    let mut reported = Vec::new();
+    for path in &args.blueprints {
+        let (valid, components, file_code) = validate(path);
+        code = code.max(file_code);
+        let kept = super::collected();
+        results.push(serde_json::json!({
+            "blueprint": path.display().to_string(),
+            "valid": valid,
+            "components": components,
+            "diagnostics": kept.iter().flat_map(super::Reported::json).collect::<Vec<_>>(),
+        }));
+        reported.extend(kept);
+    }
+    match args.format {
+        Format::Text => {}
+        Format::Json => super::print_json(&serde_json::json!({
+            "valid": code == exit::OK,
+            "blueprints": results,
+        })),
+        Format::Sarif => super::print_json(&super::sarif::diagnostics(&reported)),
+    }
+    code
+}
+
+/// Validate one blueprint: whether it is valid, its number of components when it loaded,
+/// and its exit code.
+fn validate(path: &Path) -> (bool, Option<usize>, u8) {
+    let file = match load(path) {
         Ok(file) => file,
-        Err(code) => return code,
+        Err(code) => return (false, None, code),
     };
     let mut diagnostics = bulwark::blueprint::validate(&file.blueprint);
     if !diagnostics.iter().any(|d| d.is_error())
@@ -22,14 +65,14 @@ pub fn run(args: Args) -> u8 {
         diagnostics.extend(planning);
     }
     let diagnostics = diagnostics_for(&file, diagnostics);
-    let name = args.blueprint.display().to_string();
+    let name = path.display().to_string();
     print_diagnostics(&diagnostics, &name, &file.text);
+    let components = file.blueprint.components.len();
     if diagnostics.iter().any(|d| d.is_error()) {
-        return exit::INVALID;
+        return (false, Some(components), exit::INVALID);
     }
-    super::stderr(&format!(
-        "{name}: valid ({} components)\n",
-        file.blueprint.components.len()
-    ));
-    exit::OK
+    if !super::quiet() {
+        super::stderr(&format!("{name}: valid ({components} components)\n"));
+    }
+    (true, Some(components), exit::OK)
 }
