@@ -21,7 +21,8 @@ pub struct Loaded {
     pub source_map: SourceMap,
 }
 
-const TOP_LEVEL_KEYS: [&str; 9] = [
+/// The top-level tables a blueprint may have (`bulwark schema` lists the same, by test).
+pub const TOP_LEVEL_KEYS: [&str; 9] = [
     "app",
     "network",
     "components",
