@@ -466,3 +466,72 @@ fn the_name_patterns_agree_with_the_name_rules() {
         }
     }
 }
+
+/// `new` wires editors up: the blueprint's first line points Taplo at the schema file it
+/// writes beside it, which is `bulwark schema`'s output; the project is in sync for `check`.
+#[test]
+fn new_writes_the_schema_and_points_the_blueprint_at_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("shop");
+    let new = Command::cargo_bin("bulwark")
+        .unwrap()
+        .args(["new", "--no-git"])
+        .arg(&project)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(new.stdout).unwrap();
+    assert!(new.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("bulwark.schema.json (its schema, for editors)"),
+        "{stdout}"
+    );
+    let blueprint = std::fs::read_to_string(project.join("bulwark.toml")).unwrap();
+    assert_eq!(
+        blueprint.lines().next(),
+        Some("#:schema ./bulwark.schema.json")
+    );
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(project.join("bulwark.schema.json")).unwrap())
+            .unwrap();
+    assert_eq!(written, schema(&[]));
+    Command::cargo_bin("bulwark")
+        .unwrap()
+        .arg("check")
+        .arg(project.join("bulwark.toml"))
+        .assert()
+        .code(0);
+}
+
+/// `init` keeps a blueprint it finds as it is, writes the schema beside it and says how to
+/// point the blueprint at it.
+#[test]
+fn init_writes_the_schema_beside_a_kept_blueprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    let own = std::fs::read_to_string(common::repo().join("blueprints/shop.toml")).unwrap();
+    std::fs::write(root.join("bulwark.toml"), &own).unwrap();
+    let init = Command::cargo_bin("bulwark")
+        .unwrap()
+        .current_dir(root)
+        .arg("init")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(init.stdout).unwrap();
+    assert!(init.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("created bulwark.schema.json (the blueprint's schema, for editors); add `#:schema ./bulwark.schema.json` as the first line of bulwark.toml"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("bulwark.toml")).unwrap(),
+        own
+    );
+    assert!(root.join("bulwark.schema.json").is_file());
+    Command::cargo_bin("bulwark")
+        .unwrap()
+        .current_dir(root)
+        .arg("check")
+        .assert()
+        .code(0);
+}
