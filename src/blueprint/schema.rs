@@ -196,7 +196,7 @@ pub fn library_json_schema() -> Value {
         #[serde(default)]
         defaults: Option<LibraryDefaults>,
         /// Component presets by name, used as `preset = "<library>/<name>"`: a `kind` and
-        /// that kind's settings (those a blueprint sets win).
+        /// that kind's settings (those a blueprint sets win; required ones may be left to it).
         #[serde(default)]
         #[schemars(transform = preset_names)]
         presets: Option<BTreeMap<String, ComponentSpec>>,
@@ -266,12 +266,7 @@ pub fn library_json_schema() -> Value {
 /// The library schema's component branches: a preset needs only its `kind`.
 fn strip_required_in_presets(schema: &mut Schema) {
     if let Some(presets) = schema.pointer_mut("/properties/presets") {
-        presets["description"] = json!(
-            "Component presets by name, used as `preset = \"<library>/<name>\"`: a `kind` and that kind's settings (those a blueprint sets win; required ones may be left to it)."
-        );
         presets["additionalProperties"] = json!({ "$ref": "#/$defs/Preset" });
-        presets.as_object_mut().map(|p| p.remove("anyOf"));
-        presets["type"] = json!("object");
     }
     let Some(definitions) = schema
         .get_mut("$defs")
@@ -294,6 +289,7 @@ fn strip_required_in_presets(schema: &mut Schema) {
         }
     }
     definitions.insert("Preset".into(), preset);
+    definitions.remove("ComponentSpec");
 }
 
 /// `[network] subnets`: subnet name → IPv4 CIDR block.
@@ -588,5 +584,27 @@ impl JsonSchema for ComponentSpec {
             "allOf": branches,
         }))
         .expect("an object is a schema")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_defaults_are_the_sections_the_loader_takes_defaults_for() {
+        let schema = library_json_schema();
+        let mut keys: Vec<&str> = schema["$defs"]["LibraryDefaults"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let mut sections = super::super::load::resolve::DEFAULTABLE_SECTIONS.to_vec();
+        sections.sort_unstable();
+        assert_eq!(keys, sections);
+        assert!(schema["$defs"].get("ComponentSpec").is_none());
+        assert!(schema["$defs"]["Preset"]["allOf"].is_array());
     }
 }

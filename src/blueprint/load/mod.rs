@@ -8,7 +8,7 @@
 use super::diagnostic::{Diagnostic, SourceMap, closest, list, one_of, shown};
 use std::path::Path;
 
-mod resolve;
+pub(super) mod resolve;
 use super::model::{App, Blueprint, Component, ComponentSpec, Kind};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
