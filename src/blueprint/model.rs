@@ -115,7 +115,7 @@ pub enum PerimeterSetting {
 #[serde(deny_unknown_fields)]
 pub struct ExistingPerimeter {
     /// `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/networkSecurityPerimeters/<name>`.
-    #[schemars(regex(pattern = super::schema::PERIMETER_ID))]
+    #[schemars(transform = super::schema::perimeter_id)]
     pub id: String,
     /// The name of the perimeter's profile whose access rules apply to the app's resources.
     pub profile: String,
@@ -188,7 +188,7 @@ fn is_default<T: Default + PartialEq>(value: &T) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct ExistingNetwork {
     /// `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>`.
-    #[schemars(regex(pattern = super::schema::VNET_ID))]
+    #[schemars(transform = super::schema::vnet_id)]
     pub vnet_id: String,
     /// The ranges of the VNet bulwark may carve its subnets from.
     #[schemars(inner(regex(pattern = super::schema::CIDR)))]

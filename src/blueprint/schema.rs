@@ -52,10 +52,50 @@ pub const ADDRESS_SPACE: &str = concat!(
     "(\\.0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}",
     "/0*(2[0-4]|1[0-9]|[89])$"
 );
-/// A virtual network's resource id (`plan::network::parse_resource_id`).
-pub const VNET_ID: &str = "(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Network/virtualNetworks/[^/]+$";
+/// The resource id of a `resource_type` resource as `plan::network::parse_resource_id`
+/// reads it: fixed words in any case (written `[sS]…`, since JSON Schema patterns have no
+/// case-insensitive flag), a GUID subscription.
+fn resource_id_pattern(resource_type: &str) -> String {
+    let any_case = |word: &str| -> String {
+        word.chars()
+            .map(|c| {
+                if c.is_ascii_alphabetic() {
+                    format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                } else if c == '.' {
+                    "\\.".to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    format!(
+        "^/{}/{}/{}/[^/]+/{}/{}/[^/]+$",
+        any_case("subscriptions"),
+        &GUID[1..GUID.len() - 1],
+        any_case("resourceGroups"),
+        any_case("providers"),
+        any_case(resource_type),
+    )
+}
+
+/// `vnet_id`: a virtual network's resource id.
+pub(super) fn vnet_id(schema: &mut Schema) {
+    schema.insert(
+        "pattern".into(),
+        json!(resource_id_pattern("Microsoft.Network/virtualNetworks")),
+    );
+}
+
 /// A network security perimeter's resource id.
-pub const PERIMETER_ID: &str = "(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Network/networkSecurityPerimeters/[^/]+$";
+pub(super) fn perimeter_id(schema: &mut Schema) {
+    schema.insert(
+        "pattern".into(),
+        json!(resource_id_pattern(
+            "Microsoft.Network/networkSecurityPerimeters"
+        )),
+    );
+}
 /// A GUID, such as an Entra object id (`validate::is_guid`).
 pub const GUID: &str =
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
