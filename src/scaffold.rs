@@ -50,6 +50,32 @@ const BUILTIN: &[(&str, &str)] = &[
     ("shop", include_str!("../blueprints/shop.toml")),
 ];
 
+/// The file `new` and `init` write beside the blueprint: `bulwark schema`'s output, which
+/// the blueprint's first line points editors at.
+pub const SCHEMA_FILE: &str = "bulwark.schema.json";
+
+/// The blueprint with a Taplo schema directive on its first line, `#:schema
+/// ./bulwark.schema.json` (Taplo and Even Better TOML resolve it from the file's folder);
+/// TOML reads it as a comment. A blueprint that already names a schema keeps its own.
+pub fn with_schema_directive(text: &str) -> String {
+    if text
+        .lines()
+        .any(|line| line.trim_start().starts_with("#:schema"))
+    {
+        return text.to_string();
+    }
+    format!("#:schema ./{SCHEMA_FILE}\n{text}")
+}
+
+/// What `new` and `init` write to [`SCHEMA_FILE`].
+pub fn schema_file() -> String {
+    let schema = crate::blueprint::json_schema();
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&schema).expect("a schema always serializes")
+    )
+}
+
 /// The template text with the app named `name` (when `name` can be an app name, after the
 /// same corrections a diagnostic would suggest).
 pub fn rename_app(text: &str, name: &str) -> String {

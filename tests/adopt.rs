@@ -123,6 +123,7 @@ fn init_in_a_monorepo_folder_puts_the_workflow_at_the_root_and_skips_what_exists
     assert_eq!(init.code, 0, "{}{}", init.stdout, init.stderr);
     for line in [
         "created services/shop/bulwark.toml from template shop",
+        "created services/shop/bulwark.schema.json (the blueprint's schema, for editors)",
         "created services/shop/bulwark.lock (the address plan)",
         "created services/shop/infra/ (14 files",
         "created .github/workflows/infra-services-shop.yml (runs in services/shop/)",

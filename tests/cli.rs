@@ -235,16 +235,17 @@ fn schema_is_json_schema_for_every_kind() {
         text.contains("\"call\""),
         "schema lacks the access level call"
     );
-    let variants = schema["$defs"]["ComponentSpec"]["oneOf"]
+    // One `if kind = … then …` branch per kind.
+    let variants = schema["$defs"]["ComponentSpec"]["allOf"]
         .as_array()
         .unwrap();
     for kind in ["web-app", "function-app", "container-app"] {
         let variant = variants
             .iter()
-            .find(|v| v["properties"]["kind"]["const"] == kind)
+            .find(|v| v["if"]["properties"]["kind"]["const"] == kind)
             .unwrap();
         assert!(
-            variant["properties"]["app_roles"].is_object(),
+            variant["then"]["properties"]["app_roles"].is_object(),
             "schema lacks app_roles on {kind}"
         );
     }

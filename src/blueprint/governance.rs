@@ -435,6 +435,7 @@ impl JsonSchema for Date {
         json_schema!({
             "type": "string",
             "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
             "description": "A date such as 2027-03-31 (TOML local date or string)."
         })
     }

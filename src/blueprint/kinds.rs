@@ -59,9 +59,11 @@ pub struct WebApp {
     pub instances: u32,
     /// Path App Service probes to take unhealthy instances out of rotation, e.g. `/healthz`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::schema::HEALTH_CHECK_PATH), length(max = 512))]
     pub health_check_path: Option<String>,
     /// Plain, non-secret app settings. Secrets belong in a key-vault component.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(transform = super::schema::setting_names)]
     pub settings: BTreeMap<String, String>,
     /// Entra app roles callers can be granted, e.g. `["orders-read", "orders-write"]`: a
     /// connection `{ to = "<name>.orders-read", access = "call" }` assigns one to the caller's
@@ -150,6 +152,7 @@ pub struct FunctionApp {
     #[serde(default = "FunctionApp::default_maximum_instances")]
     pub maximum_instances: u32,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(transform = super::schema::setting_names)]
     pub settings: BTreeMap<String, String>,
     /// Entra app roles callers can be granted, e.g. `["orders-read", "orders-write"]`: a
     /// connection `{ to = "<name>.orders-read", access = "call" }` assigns one to the caller's
@@ -281,6 +284,7 @@ pub struct ContainerApp {
     #[serde(default, skip_serializing_if = "is_default")]
     pub environment: ContainerEnvironment,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(transform = super::schema::setting_names)]
     pub settings: BTreeMap<String, String>,
     /// Entra app roles callers can be granted, e.g. `["orders-read", "orders-write"]`: a
     /// connection `{ to = "<name>.orders-read", access = "call" }` assigns one to the caller's
@@ -495,6 +499,7 @@ pub struct AdminGroup {
     /// The group's display name.
     pub name: String,
     /// The group's object id (a GUID).
+    #[schemars(regex(pattern = super::schema::GUID))]
     pub object_id: String,
 }
 
@@ -571,6 +576,7 @@ pub struct CosmosDb {
 pub struct CosmosDatabase {
     /// Container name → partition key path, e.g. `orders = "/customerId"`.
     #[serde(default)]
+    #[schemars(transform = super::schema::partition_keys)]
     pub containers: BTreeMap<String, String>,
 }
 

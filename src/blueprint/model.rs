@@ -38,6 +38,7 @@ pub struct Blueprint {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = super::schema::app_rules)]
 pub struct App {
     /// Short application name used in every resource name: 2-16 lowercase letters, digits
     /// and hyphens, starting with a letter.
@@ -57,6 +58,7 @@ pub struct App {
 pub struct Network {
     /// The VNet address space every subnet is carved from (IPv4 CIDR, /8 to /24).
     #[serde(default = "Network::default_address_space")]
+    #[schemars(regex(pattern = super::schema::ADDRESS_SPACE))]
     pub address_space: String,
     /// Deploy into an existing VNet instead of creating one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,6 +69,7 @@ pub struct Network {
     /// DNS servers of the created VNet (IPv4), e.g. the hub's DNS resolver or its firewall's
     /// DNS proxy, which resolve the platform's private DNS zones; empty: Azure-provided DNS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(inner(regex(pattern = super::schema::IPV4)))]
     pub dns_servers: Vec<String>,
     /// How compute traffic leaves the created VNet: without it, through a NAT gateway
     /// bulwark creates; `{ firewall = "10.0.0.4" }`, through a route table sending
@@ -76,6 +79,7 @@ pub struct Network {
     /// Subnet ranges pinned by subnet name, e.g. `web-integration = "10.0.8.0/24"`; the rest
     /// are laid out by bulwark.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(transform = super::schema::subnet_pins)]
     pub subnets: BTreeMap<String, String>,
     /// `create` (default): private DNS zones in the app's resource group, linked to the VNet;
     /// `central`: zones owned by the platform (see `dns_zones`).
@@ -111,6 +115,7 @@ pub enum PerimeterSetting {
 #[serde(deny_unknown_fields)]
 pub struct ExistingPerimeter {
     /// `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/networkSecurityPerimeters/<name>`.
+    #[schemars(transform = super::schema::perimeter_id)]
     pub id: String,
     /// The name of the perimeter's profile whose access rules apply to the app's resources.
     pub profile: String,
@@ -167,7 +172,9 @@ impl JsonSchema for PerimeterSetting {
         let existing = generator.subschema_for::<ExistingPerimeter>();
         schemars::json_schema!({
             "description": "`true` (default): a network security perimeter per environment; `false`: none; or the platform's perimeter and profile.",
-            "anyOf": [{ "type": "boolean" }, existing]
+            "type": ["boolean", "object"],
+            "if": { "type": "object" },
+            "then": existing
         })
     }
 }
@@ -181,8 +188,10 @@ fn is_default<T: Default + PartialEq>(value: &T) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct ExistingNetwork {
     /// `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>`.
+    #[schemars(transform = super::schema::vnet_id)]
     pub vnet_id: String,
     /// The ranges of the VNet bulwark may carve its subnets from.
+    #[schemars(inner(regex(pattern = super::schema::CIDR)))]
     pub address_ranges: Vec<String>,
     /// A route table (e.g. to the hub firewall) for the compute subnets' outbound traffic;
     /// without one bulwark adds a NAT gateway.
@@ -195,6 +204,7 @@ pub struct ExistingNetwork {
 #[serde(deny_unknown_fields)]
 pub struct Egress {
     /// The private IPv4 address of the hub's firewall (or other network virtual appliance).
+    #[schemars(regex(pattern = super::schema::IPV4))]
     pub firewall: String,
 }
 
@@ -203,17 +213,20 @@ pub struct Egress {
 #[serde(deny_unknown_fields)]
 pub struct NetworkOverride {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::schema::ADDRESS_SPACE))]
     pub address_space: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing: Option<ExistingNetwork>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer_with: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(inner(regex(pattern = super::schema::IPV4)))]
     pub dns_servers: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress: Option<Egress>,
     /// Pins added to (or replacing) those of `[network.subnets]`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(transform = super::schema::subnet_pins)]
     pub subnets: BTreeMap<String, String>,
 }
 
@@ -405,7 +418,7 @@ impl ComponentSpec {
 }
 
 /// Kind-specific settings; `kind = "…"` in TOML selects the variant.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ComponentSpec {
     /// App Service on Linux with its own plan, identity and VNet integration.
@@ -436,7 +449,6 @@ pub enum ComponentSpec {
     AppConfiguration(AppConfiguration),
     /// An Azure OpenAI account with named model deployments.
     #[serde(rename = "openai")]
-    #[schemars(rename = "openai")]
     OpenAi(OpenAi),
     /// An Azure AI Search service with local auth off.
     AiSearch(AiSearch),
@@ -841,8 +853,9 @@ impl JsonSchema for Target {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "description": "A component name, or `component.part` for one container, queue or secret.",
-            "pattern": "^[a-z][a-z0-9-]*(\\.[A-Za-z0-9-]+)?$"
+            "description": "A component name, or `component.part` for one of its parts: a container, queue, secret, database, app role, `topic/subscription` or `database/container`.",
+            "pattern": super::schema::TARGET,
+            "examples": ["media.images", "bus.events/billing", "vault"]
         })
     }
 }

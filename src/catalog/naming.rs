@@ -47,6 +47,36 @@ impl NameRule {
             None => Ok(()),
         }
     }
+
+    /// The same rule as a JSON Schema string (`pattern`, `minLength`, `maxLength`): what
+    /// `bulwark schema` offers editors, so the two cannot drift (a test compares them).
+    pub fn json_schema(&self) -> serde_json::Value {
+        let mut rest = String::from("a-z0-9");
+        if self.uppercase {
+            rest.push_str("A-Z");
+        }
+        if self.underscores {
+            rest.push('_');
+        }
+        let first = if self.starts_with_letter {
+            if self.uppercase { "a-zA-Z" } else { "a-z" }
+        } else {
+            rest.as_str()
+        };
+        // Single hyphens between other characters: none first, last or twice in a row.
+        let tail = if self.hyphens {
+            format!("[{rest}]*(-[{rest}]+)*")
+        } else {
+            format!("[{rest}]*")
+        };
+        serde_json::json!({
+            "type": "string",
+            "minLength": self.min,
+            "maxLength": self.max,
+            "pattern": format!("^[{first}]{tail}$"),
+            "description": format!("A {}: {}.", self.what, self.rule),
+        })
+    }
 }
 
 pub const APP_NAME: NameRule = NameRule {

@@ -149,6 +149,24 @@ pub fn run(args: Args) -> u8 {
                 shown(BLUEPRINT)
             ));
         }
+        if project.exists(scaffold::SCHEMA_FILE) {
+            lines.push(format!("kept {} (it exists)", shown(scaffold::SCHEMA_FILE)));
+        } else {
+            project.write_new(scaffold::SCHEMA_FILE, scaffold::schema_file().as_bytes())?;
+            let hint = if text.lines().any(|l| l.trim_start().starts_with("#:schema")) {
+                String::new()
+            } else {
+                format!(
+                    "; add `#:schema ./{}` as the first line of {} for editors to use it",
+                    scaffold::SCHEMA_FILE,
+                    shown(BLUEPRINT)
+                )
+            };
+            lines.push(format!(
+                "created {} (the blueprint's schema, for editors){hint}",
+                shown(scaffold::SCHEMA_FILE)
+            ));
+        }
         if project.exists(LOCK) {
             lines.push(format!("kept {} (it exists)", shown(LOCK)));
         } else {

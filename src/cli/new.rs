@@ -124,7 +124,11 @@ pub fn run(args: Args) -> u8 {
     };
     let extra = scaffold::project_files_from(&generated, BLUEPRINT, &text, OUT);
 
-    let mut targets: Vec<String> = vec![BLUEPRINT.to_string(), LOCK.to_string()];
+    let mut targets: Vec<String> = vec![
+        BLUEPRINT.to_string(),
+        scaffold::SCHEMA_FILE.to_string(),
+        LOCK.to_string(),
+    ];
     targets.extend(generated.files.paths().map(|path| format!("{OUT}/{path}")));
     targets.push(format!("{OUT}/{}", output::MANIFEST));
     targets.extend(extra.iter().map(|(path, _)| path.clone()));
@@ -167,6 +171,7 @@ pub fn run(args: Args) -> u8 {
     let write = || -> std::io::Result<()> {
         let folder = bulwark::confined::Folder::create(&args.dir)?;
         folder.write_new(BLUEPRINT, text.as_bytes())?;
+        folder.write_new(scaffold::SCHEMA_FILE, scaffold::schema_file().as_bytes())?;
         folder.write_new(
             LOCK,
             output::render_lock(&generated.address_plan, BLUEPRINT).as_bytes(),
@@ -197,8 +202,9 @@ pub fn run(args: Args) -> u8 {
         .map(|input| input.variable.as_str())
         .collect();
     let mut text = format!(
-        "created {dir}/{BLUEPRINT} from template {}\ncreated {dir}/{LOCK} (the address plan)\ncreated {dir}/{OUT}/ ({} files and {})\ncreated {dir}/.github/workflows/infra.yml\ncreated {dir}/.github/dependabot.yml\ncreated {dir}/README.md\n\nnext:\n",
+        "created {dir}/{BLUEPRINT} from template {}\ncreated {dir}/{} (its schema, for editors)\ncreated {dir}/{LOCK} (the address plan)\ncreated {dir}/{OUT}/ ({} files and {})\ncreated {dir}/.github/workflows/infra.yml\ncreated {dir}/.github/dependabot.yml\ncreated {dir}/README.md\n\nnext:\n",
         template.name,
+        scaffold::SCHEMA_FILE,
         generated.files.files.len(),
         output::MANIFEST
     );
@@ -260,7 +266,9 @@ pub(super) fn find<'a>(templates: &'a [Offered], name: &str) -> Option<&'a Offer
 /// security report; `None` after printing the diagnostics.
 pub(super) fn from_template(offered: &Offered, dir: &Path) -> Option<(String, bulwark::Generated)> {
     let template = &offered.template;
-    let mut text = scaffold::rename_app(&template.text, &project_name(dir));
+    // Editors (Taplo, Even Better TOML) check the blueprint against the schema `new` writes.
+    let mut text =
+        scaffold::with_schema_directive(&scaffold::rename_app(&template.text, &project_name(dir)));
     let target = absolute(dir);
     if let Some(library) = &offered.library {
         // The template names its own library; point that at the library from the new project.

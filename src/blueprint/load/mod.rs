@@ -8,7 +8,7 @@
 use super::diagnostic::{Diagnostic, SourceMap, closest, list, one_of, shown};
 use std::path::Path;
 
-mod resolve;
+pub(super) mod resolve;
 use super::model::{App, Blueprint, Component, ComponentSpec, Kind};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
@@ -21,7 +21,8 @@ pub struct Loaded {
     pub source_map: SourceMap,
 }
 
-const TOP_LEVEL_KEYS: [&str; 9] = [
+/// The top-level tables a blueprint may have (`bulwark schema` lists the same, by test).
+pub const TOP_LEVEL_KEYS: [&str; 9] = [
     "app",
     "network",
     "components",
