@@ -9,7 +9,8 @@ pub struct Args {
     /// The blueprint file.
     #[arg(default_value_os_t = super::default_blueprint())]
     blueprint: PathBuf,
-    /// `markdown` (default) or `json` for machines.
+    /// `markdown` (default), `json` for machines, or `mermaid`: the architecture diagram
+    /// alone (a Mermaid flowchart, as in SECURITY.md).
     #[arg(long, value_enum, default_value_t = Format::Markdown)]
     format: Format,
     /// The directory `bulwark generate` writes (an older manifest there may hold the address
@@ -26,6 +27,7 @@ pub struct Args {
 enum Format {
     Markdown,
     Json,
+    Mermaid,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -39,6 +41,7 @@ pub fn run(args: Args) -> u8 {
         Err(code) => return code,
     };
     match args.format {
+        Format::Mermaid => super::stdout(&bulwark::report::diagram::mermaid(&generated.plan)),
         Format::Markdown => super::stdout(
             generated
                 .files
