@@ -1,6 +1,6 @@
 //! The architecture as a Mermaid flowchart, built from the plan: compute components in their
 //! subnets inside the VNet, a private endpoint per component in the private-endpoint subnet
-//! with dotted links to the service it reaches and the private DNS zones it registers in,
+//! with a dotted link to the service it reaches, the private DNS zones its records go to,
 //! Front Door in front of public apps, and one edge per caller and target labelled with every
 //! access level and role between them (app-role calls as thick edges). Role assignments are
 //! edge labels, never nodes, so the picture stays readable at 30 components.
@@ -178,7 +178,11 @@ pub fn mermaid(plan: &Plan) -> String {
                 let mut groups = groups_of(&own);
                 if !host.is_empty() {
                     let host = format!("host storage: {}", groups_of(&host));
-                    groups = if groups.is_empty() { host } else { format!("{groups}; {host}") };
+                    groups = if groups.is_empty() {
+                        host
+                    } else {
+                        format!("{groups}; {host}")
+                    };
                 }
                 line(
                     &mut out,
@@ -233,13 +237,7 @@ pub fn mermaid(plan: &Plan) -> String {
     }
 
     // Private DNS zones, as the network plan places them.
-    let zones: BTreeMap<&str, usize> = plan
-        .dns_zones
-        .iter()
-        .enumerate()
-        .map(|(index, zone)| (*zone, index))
-        .collect();
-    if !zones.is_empty() {
+    if !plan.dns_zones.is_empty() {
         let title = match &plan.network.dns {
             DnsPlan::Create => "Private DNS zones · the app's, linked to the VNet",
             DnsPlan::Central(central) if central.is_empty() => {
@@ -248,7 +246,7 @@ pub fn mermaid(plan: &Plan) -> String {
             DnsPlan::Central(_) => "Private DNS zones · the platform's",
         };
         line(&mut out, 1, &format!("subgraph dns[\"{}\"]", label(title)));
-        for (zone, index) in &zones {
+        for (index, zone) in plan.dns_zones.iter().enumerate() {
             line(&mut out, 2, &format!("zone{index}[\"{}\"]", label(zone)));
         }
         line(&mut out, 1, "end");
@@ -308,16 +306,23 @@ pub fn mermaid(plan: &Plan) -> String {
             1,
             &format!("{endpoint} -.- {}", ids.component(&component.name)),
         );
-        let mut linked: Vec<usize> = component
-            .private_endpoints
-            .iter()
-            .flat_map(|e| e.zones.iter().filter_map(|zone| zones.get(zone).copied()))
-            .collect();
-        linked.sort_unstable();
-        linked.dedup();
-        for zone in linked {
-            line(&mut out, 1, &format!("{endpoint} -.- zone{zone}"));
-        }
+    }
+    // One edge for every endpoint's DNS record, not one per endpoint and zone.
+    let endpoint_subnet = plan
+        .subnets
+        .iter()
+        .position(|s| s.purpose == SubnetPurpose::PrivateEndpoints);
+    if let (Some(index), false) = (endpoint_subnet, plan.dns_zones.is_empty()) {
+        let words = if plan.network.dns.registers() {
+            "a zone group per endpoint: its A record in its group's zone"
+        } else {
+            "the estate's DNS policy registers each endpoint"
+        };
+        line(
+            &mut out,
+            1,
+            &format!("subnet{index} -.-|\"{}\"| dns", label(words)),
+        );
     }
 
     // One edge per (caller, target) pair, its label every access level and role between them.
