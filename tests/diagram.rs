@@ -37,7 +37,7 @@ fn statements(text: &str) -> Vec<String> {
 #[test]
 fn orders_draws_front_door_endpoints_zones_connections_and_calls() {
     let (_, text) = diagram_of(&common::repo().join("blueprints/orders.toml"));
-    assert!(text.starts_with("flowchart LR\n"), "{text}");
+    assert!(text.starts_with("flowchart TB\n"), "{text}");
     let lines = statements(&text);
     for expected in [
         "internet -->|\"HTTPS\"| frontdoor",
@@ -169,6 +169,11 @@ fn thirty_components_stay_readable() {
     // Door to each public app.
     let public = text.matches("frontdoor -->").count();
     assert_eq!(size.edges, pairs.len() + 30 + 1 + 1 + public, "{text}");
+    // The README states these.
+    assert_eq!(
+        (size.nodes, size.edges, plan.role_assignments.len()),
+        (67, 54, 35)
+    );
 }
 
 #[test]
@@ -207,7 +212,7 @@ const HOSTILE: &str = "x\"]; click c_a href \"javascript:alert(1)\"\n%%{init: {\
 fn hostile_diagram() -> String {
     let text = diagram::label(HOSTILE);
     format!(
-        "flowchart LR\n  c_a[\"{text}\"] -->|\"{text}\"| c_b\n  subgraph s[\"{text}\"]\n    c_b\n  end\n"
+        "flowchart TB\n  c_a[\"{text}\"] -->|\"{text}\"| c_b\n  subgraph s[\"{text}\"]\n    c_b\n  end\n"
     )
 }
 

@@ -47,10 +47,10 @@ impl Size {
     }
 }
 
-/// The Mermaid source of the plan's architecture diagram (`flowchart LR`), ending in a newline.
+/// The Mermaid source of the plan's architecture diagram (`flowchart TB`), ending in a newline.
 pub fn mermaid(plan: &Plan) -> String {
     let ids = Ids::new(plan);
-    let mut out = String::from("flowchart LR\n");
+    let mut out = String::from("flowchart TB\n");
     let line = |out: &mut String, indent: usize, text: &str| {
         let _ = writeln!(out, "{}{text}", "  ".repeat(indent));
     };
@@ -257,19 +257,24 @@ pub fn mermaid(plan: &Plan) -> String {
         1,
         &format!(
             "monitoring[\"{}\"]",
-            label(&format!(
-                "{}Application Insights: diagnostic logs of every resource{}",
+            [
                 if plan.governance.monitoring.central.is_some() {
-                    "central Log Analytics workspace, "
+                    "central Log Analytics workspace, Application Insights"
                 } else {
-                    "Log Analytics, "
+                    "Log Analytics, Application Insights"
                 },
+                "diagnostic logs of every resource",
                 if compute {
-                    "; every app publishes telemetry (Monitoring Metrics Publisher)"
+                    "telemetry of every app (Monitoring Metrics Publisher)"
                 } else {
                     ""
-                }
-            ))
+                },
+            ]
+            .iter()
+            .filter(|words| !words.is_empty())
+            .map(|words| label(words))
+            .collect::<Vec<_>>()
+            .join("\n")
         ),
     );
 
