@@ -367,15 +367,13 @@ pub fn mermaid(plan: &Plan) -> String {
             kind: PartKind::Secret,
             name,
         } = &assignment.scope
+            && let Some(ComponentSpec::External(external)) = plan.component(name).map(|c| &c.spec)
+            && &external.vault == vault
         {
-            if let Some(ComponentSpec::External(external)) = plan.component(name).map(|c| &c.spec) {
-                if &external.vault == vault {
-                    connections
-                        .entry((assignment.principal.as_str(), name.as_str()))
-                        .or_default()
-                        .push("HTTPS with its secret from Key Vault".to_string());
-                }
-            }
+            connections
+                .entry((assignment.principal.as_str(), name.as_str()))
+                .or_default()
+                .push("HTTPS with its secret from Key Vault".to_string());
         }
     }
     for ((principal, target), mut words) in connections {
