@@ -13,6 +13,8 @@ use crate::plan::{ComponentPlan, DnsPlan, Plan, Scope};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+pub mod diagram;
+
 /// The blueprint text and where each path is in it, to cite keys.
 pub struct Source<'a> {
     pub label: &'a str,
@@ -90,6 +92,8 @@ pub struct Report {
     pub code_delivery: Vec<DeliveryRow>,
     /// The network security perimeter; `None` with `[network] perimeter = false`.
     pub perimeter: Option<PerimeterReport>,
+    /// The architecture as a Mermaid flowchart (`explain --format mermaid`).
+    pub diagram: String,
 }
 
 /// The network security perimeter, its mode per environment, its rules and its members.
@@ -1105,6 +1109,7 @@ pub fn build(
         deployment: deployment_row(plan),
         code_delivery: delivery_rows(plan, source),
         perimeter: perimeter_report(blueprint, plan, source),
+        diagram: diagram::mermaid(plan),
     }
 }
 

@@ -235,3 +235,33 @@ fn the_inline_checkov_suppressions_are_the_ones_the_readme_explains() {
         .collect();
     assert_eq!(listed, emitted);
 }
+
+/// The README's diagram is `bulwark explain --format mermaid` of `blueprints/orders.toml`
+/// (`docs/orders-architecture.png` is its rendering); `BULWARK_BLESS=1` rewrites it.
+#[test]
+fn the_diagram_excerpt_is_the_orders_diagram() {
+    let generated = common::generate_full(&common::repo().join("blueprints/orders.toml"));
+    let expected = format!(
+        "```mermaid\n{}```\n",
+        bulwark::report::diagram::mermaid(&generated.plan)
+    );
+    let readme_path = common::repo().join(README);
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    assert!(readme.contains("](docs/orders-architecture.png)"));
+    assert!(
+        common::repo()
+            .join("docs/orders-architecture.png")
+            .is_file()
+    );
+    let current = section(&readme, "diagram-excerpt");
+    if current != expected && std::env::var_os("BULWARK_BLESS").is_some() {
+        let mut updated = readme.clone();
+        updated.replace_range(section_range(&readme, "diagram-excerpt"), &expected);
+        std::fs::write(&readme_path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        current, expected,
+        "run BULWARK_BLESS=1 cargo test --test readme"
+    );
+}

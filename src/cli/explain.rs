@@ -9,9 +9,10 @@ pub struct Args {
     /// The blueprint file.
     #[arg(default_value_os_t = super::default_blueprint())]
     blueprint: PathBuf,
-    /// `markdown` (default), `json` for machines, or `sarif`: the security findings
-    /// (waivers, shared access keys, public network access, internet entry points, audit-only
-    /// policy) as SARIF 2.1.0 for code scanning.
+    /// `markdown` (default), `json` for machines, `sarif`: the security findings (waivers,
+    /// shared access keys, public network access, internet entry points, audit-only policy) as
+    /// SARIF 2.1.0 for code scanning, or `mermaid`: the architecture diagram alone (a Mermaid
+    /// flowchart, as in SECURITY.md).
     #[arg(long, value_enum, default_value_t = Format::Markdown)]
     format: Format,
     /// The directory `bulwark generate` writes (an older manifest there may hold the address
@@ -29,6 +30,7 @@ enum Format {
     Markdown,
     Json,
     Sarif,
+    Mermaid,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -51,6 +53,7 @@ pub fn run(args: Args) -> u8 {
         }
     };
     match args.format {
+        Format::Mermaid => super::stdout(&bulwark::report::diagram::mermaid(&generated.plan)),
         Format::Markdown => super::stdout(
             generated
                 .files

@@ -1,0 +1,524 @@
+//! The architecture as a Mermaid flowchart, built from the plan: compute components in their
+//! subnets inside the VNet, a private endpoint per component in the private-endpoint subnet
+//! with a dotted link to the service it reaches, the private DNS zones its records go to,
+//! Front Door in front of public apps, and one edge per caller and target labelled with every
+//! access level and role between them (app-role calls as thick edges). Role assignments are
+//! edge labels, never nodes, so the picture stays readable at 30 components.
+//!
+//! Only flowchart syntax from before Mermaid 10 is used (`flowchart`, `subgraph id["title"]`,
+//! quoted labels, `-->|"label"|`, `-.-`, `==>`, entity codes): GitHub bundles its own Mermaid,
+//! which lags upstream (tracked v10.x in 2026, https://mermaid.aidalabs.kr/guides/
+//! mermaid-in-github-readme/). Every text from the blueprint goes through [`label`].
+
+use crate::blueprint::{ComponentSpec, Control, Ingress, Kind, PartKind};
+use crate::plan::{DnsPlan, PerEnvironment, Plan, Scope, SubnetPurpose};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Counts of what a diagram draws, to keep an eye on its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub nodes: usize,
+    pub edges: usize,
+    pub groups: usize,
+}
+
+impl Size {
+    /// Counts the node, edge and subgraph lines of a diagram [`mermaid`] wrote.
+    pub fn of(diagram: &str) -> Size {
+        let mut size = Size {
+            nodes: 0,
+            edges: 0,
+            groups: 0,
+        };
+        // Statements are indented; a label's second line is not.
+        for line in diagram.lines().filter(|l| l.starts_with("  ")) {
+            let line = line.trim_start();
+            let second = line.split(' ').nth(1).unwrap_or_default();
+            if line.starts_with("subgraph ") {
+                size.groups += 1;
+            } else if ["-->", "-.-", "==>"].iter().any(|a| second.starts_with(a)) {
+                size.edges += 1;
+            } else if line != "end" {
+                size.nodes += 1;
+            }
+        }
+        size
+    }
+}
+
+/// The Mermaid source of the plan's architecture diagram (`flowchart TB`), ending in a newline.
+pub fn mermaid(plan: &Plan) -> String {
+    let ids = Ids::new(plan);
+    let mut out = String::from("flowchart TB\n");
+    let line = |out: &mut String, indent: usize, text: &str| {
+        let _ = writeln!(out, "{}{text}", "  ".repeat(indent));
+    };
+
+    let public: Vec<&str> = plan
+        .components
+        .iter()
+        .filter(|c| ingress(&c.spec) == Some(Ingress::Public))
+        .map(|c| c.name.as_str())
+        .collect();
+    let waived_open: Vec<(&str, String)> = plan
+        .governance
+        .waivers
+        .iter()
+        .filter(|w| {
+            matches!(
+                w.control,
+                Control::PublicNetworkAccess | Control::DirectPublicIngress
+            )
+        })
+        .map(|w| {
+            let from = if w.allow_from.is_empty() {
+                "the internet".to_string()
+            } else {
+                w.allow_from.join(", ")
+            };
+            (
+                w.component.as_str(),
+                format!("WAIVED until {}: {} from {from}", w.expires, w.control),
+            )
+        })
+        .collect();
+    if !public.is_empty() || !waived_open.is_empty() {
+        line(&mut out, 1, "internet((\"Internet\"))");
+    }
+    if !public.is_empty() {
+        // Front Door Premium with a WAF in Prevention mode reaches the app over private link
+        // (see `emit::front_door`).
+        line(
+            &mut out,
+            1,
+            &format!(
+                "frontdoor{{{{\"Front Door Premium {}\nWAF in Prevention mode, HTTPS only\"}}}}",
+                label(&format!("afd-{}-<env>", plan.app))
+            ),
+        );
+    }
+
+    // The VNet: one per environment, with the same subnets.
+    let vnet_title = if plan.network.existing {
+        "the platform's VNet".to_string()
+    } else {
+        format!("VNet vnet-{}-<env>", plan.app)
+    };
+    let ranges = match plan.network.per_environment(|vnet| {
+        vnet.ranges
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }) {
+        PerEnvironment::Same(ranges) => ranges,
+        PerEnvironment::Each(each) => each
+            .iter()
+            .map(|(environment, ranges)| format!("{environment} {ranges}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let vnet_title = if ranges.is_empty() {
+        vnet_title
+    } else {
+        format!("{vnet_title} · {ranges}")
+    };
+    line(
+        &mut out,
+        1,
+        &format!("subgraph vnet[\"{}\"]", label(&vnet_title)),
+    );
+    let mut placed: Vec<&str> = Vec::new();
+    for (index, subnet) in plan.subnets.iter().enumerate() {
+        let range = match subnet.prefix() {
+            PerEnvironment::Same(range) => range.to_string(),
+            PerEnvironment::Each(each) => each
+                .iter()
+                .map(|(environment, range)| format!("{environment} {range}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let purpose = match &subnet.purpose {
+            SubnetPurpose::PrivateEndpoints => "private endpoints".to_string(),
+            SubnetPurpose::Integration { component, .. } => format!("outbound of {component}"),
+            SubnetPurpose::ContainerEnvironment { component: None } => {
+                format!("Container Apps environment cae-{}-<env>", plan.app)
+            }
+            SubnetPurpose::ContainerEnvironment {
+                component: Some(component),
+            } => format!("Container Apps environment of {component}"),
+        };
+        line(
+            &mut out,
+            2,
+            &format!(
+                "subgraph subnet{index}[\"{}\"]",
+                label(&format!("{} · {range} · {purpose}", subnet.name))
+            ),
+        );
+        if subnet.purpose == SubnetPurpose::PrivateEndpoints {
+            for component in plan
+                .components
+                .iter()
+                .filter(|c| !c.private_endpoints.is_empty())
+            {
+                // A function app's host storage has endpoints of its own, in the same node.
+                let (own, host): (Vec<_>, Vec<_>) = component
+                    .private_endpoints
+                    .iter()
+                    .partition(|e| e.target != "hostStorage");
+                let groups_of = |endpoints: &[&crate::plan::PrivateEndpoint]| {
+                    endpoints
+                        .iter()
+                        .map(|e| e.group_id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let mut groups = groups_of(&own);
+                if !host.is_empty() {
+                    let host = format!("host storage: {}", groups_of(&host));
+                    groups = if groups.is_empty() {
+                        host
+                    } else {
+                        format!("{groups}; {host}")
+                    };
+                }
+                line(
+                    &mut out,
+                    3,
+                    &format!(
+                        "{}[\"{}\"]",
+                        ids.endpoint(&component.name),
+                        label(&format!("private endpoint {}: {groups}", component.name))
+                    ),
+                );
+            }
+        }
+        for component in plan
+            .components
+            .iter()
+            .filter(|c| c.subnet.as_deref() == Some(subnet.name.as_str()))
+        {
+            line(&mut out, 3, &node(&ids, component));
+            placed.push(&component.name);
+        }
+        line(&mut out, 2, "end");
+    }
+    line(&mut out, 1, "end");
+
+    // Everything else: the services reached through their private endpoints, and compute
+    // that has no subnet of its own.
+    let services: Vec<_> = plan
+        .components
+        .iter()
+        .filter(|c| c.kind() != Kind::External && !placed.contains(&c.name.as_str()))
+        .collect();
+    if !services.is_empty() {
+        line(
+            &mut out,
+            1,
+            &format!(
+                "subgraph services[\"{}\"]",
+                label("Azure services · public network access disabled unless waived")
+            ),
+        );
+        for component in services {
+            line(&mut out, 2, &node(&ids, component));
+        }
+        line(&mut out, 1, "end");
+    }
+    for component in plan
+        .components
+        .iter()
+        .filter(|c| c.kind() == Kind::External)
+    {
+        line(&mut out, 1, &node(&ids, component));
+    }
+
+    // Private DNS zones, as the network plan places them.
+    if !plan.dns_zones.is_empty() {
+        let title = match &plan.network.dns {
+            DnsPlan::Create => "Private DNS zones · the app's, linked to the VNet",
+            DnsPlan::Central(central) if central.is_empty() => {
+                "Private DNS zones · the platform's; its policy registers the endpoints"
+            }
+            DnsPlan::Central(_) => "Private DNS zones · the platform's",
+        };
+        line(&mut out, 1, &format!("subgraph dns[\"{}\"]", label(title)));
+        for (index, zone) in plan.dns_zones.iter().enumerate() {
+            line(&mut out, 2, &format!("zone{index}[\"{}\"]", label(zone)));
+        }
+        line(&mut out, 1, "end");
+    }
+    let compute = plan.components.iter().any(|c| c.is_compute());
+    line(
+        &mut out,
+        1,
+        &format!(
+            "monitoring[\"{}\"]",
+            [
+                if plan.governance.monitoring.central.is_some() {
+                    "central Log Analytics workspace, Application Insights"
+                } else {
+                    "Log Analytics, Application Insights"
+                },
+                "diagnostic logs of every resource",
+                if compute {
+                    "telemetry of every app (Monitoring Metrics Publisher)"
+                } else {
+                    ""
+                },
+            ]
+            .iter()
+            .filter(|words| !words.is_empty())
+            .map(|words| label(words))
+            .collect::<Vec<_>>()
+            .join("\n")
+        ),
+    );
+
+    // Edges: ingress first, then endpoints, then connections, each in plan order.
+    if !public.is_empty() {
+        line(&mut out, 1, "internet -->|\"HTTPS\"| frontdoor");
+        for name in &public {
+            line(
+                &mut out,
+                1,
+                &format!("frontdoor -->|\"private link\"| {}", ids.component(name)),
+            );
+        }
+    }
+    for (name, words) in &waived_open {
+        line(
+            &mut out,
+            1,
+            &format!(
+                "internet -.->|\"{}\"| {}",
+                label(words),
+                ids.component(name)
+            ),
+        );
+    }
+    for component in plan
+        .components
+        .iter()
+        .filter(|c| !c.private_endpoints.is_empty())
+    {
+        let endpoint = ids.endpoint(&component.name);
+        line(
+            &mut out,
+            1,
+            &format!("{endpoint} -.- {}", ids.component(&component.name)),
+        );
+    }
+    // One edge for every endpoint's DNS record, not one per endpoint and zone.
+    let endpoint_subnet = plan
+        .subnets
+        .iter()
+        .position(|s| s.purpose == SubnetPurpose::PrivateEndpoints);
+    if let (Some(index), false) = (endpoint_subnet, plan.dns_zones.is_empty()) {
+        let words = if plan.network.dns.registers() {
+            "a zone group per endpoint: its A record in its group's zone"
+        } else {
+            "the estate's DNS policy registers each endpoint"
+        };
+        line(
+            &mut out,
+            1,
+            &format!("subnet{index} -.-|\"{}\"| dns", label(words)),
+        );
+    }
+
+    // One edge per (caller, target) pair, its label every access level and role between them.
+    let mut connections: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for assignment in &plan.role_assignments {
+        let Some(target) = assignment.scope.component() else {
+            continue; // telemetry, in the monitoring node
+        };
+        let on = match &assignment.scope {
+            Scope::Part { kind, name, .. } => format!(" on {kind} {name}"),
+            _ => String::new(),
+        };
+        let access = assignment
+            .access
+            .map(|a| format!("{a}: "))
+            .unwrap_or_default();
+        connections
+            .entry((assignment.principal.as_str(), target))
+            .or_default()
+            .push(format!("{access}{}{on}", assignment.role.name()));
+    }
+    for grant in &plan.database_grants {
+        connections
+            .entry((grant.principal.as_str(), grant.server.as_str()))
+            .or_default()
+            .push(format!(
+                "{}: {} in database {}",
+                grant.access,
+                grant.roles.join(" + "),
+                grant.database
+            ));
+    }
+    // An external service's role is on its secret, named after it, in its vault.
+    for assignment in &plan.role_assignments {
+        if let Scope::Part {
+            component: vault,
+            kind: PartKind::Secret,
+            name,
+        } = &assignment.scope
+            && let Some(ComponentSpec::External(external)) = plan.component(name).map(|c| &c.spec)
+            && &external.vault == vault
+        {
+            connections
+                .entry((assignment.principal.as_str(), name.as_str()))
+                .or_default()
+                .push("HTTPS with its secret from Key Vault".to_string());
+        }
+    }
+    for ((principal, target), mut words) in connections {
+        words.sort();
+        words.dedup();
+        let words: Vec<String> = words.iter().map(|w| label(w)).collect();
+        line(
+            &mut out,
+            1,
+            &format!(
+                "{} -->|\"{}\"| {}",
+                ids.component(principal),
+                words.join("\n"),
+                ids.component(target)
+            ),
+        );
+    }
+    let mut calls: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for call in &plan.calls {
+        calls
+            .entry((call.caller.as_str(), call.target.as_str()))
+            .or_default()
+            .push(call.role.as_str());
+    }
+    for ((caller, target), roles) in calls {
+        line(
+            &mut out,
+            1,
+            &format!(
+                "{} ==>|\"{}\"| {}",
+                ids.component(caller),
+                label(&format!("call: app role {}", roles.join(", "))),
+                ids.component(target)
+            ),
+        );
+    }
+    out
+}
+
+fn ingress(spec: &ComponentSpec) -> Option<Ingress> {
+    match spec {
+        ComponentSpec::WebApp(web) => Some(web.ingress),
+        ComponentSpec::FunctionApp(function) => Some(function.ingress),
+        _ => None,
+    }
+}
+
+/// A component's node: a box for compute, a cylinder for data, a stadium for third parties.
+fn node(ids: &Ids, component: &crate::plan::ComponentPlan) -> String {
+    let text = format!(
+        "{}\n{}",
+        label(&component.name),
+        label(&component.kind().to_string())
+    );
+    let id = ids.component(&component.name);
+    if component.is_compute() {
+        format!("{id}[\"{text}\"]")
+    } else if component.kind() == Kind::External {
+        format!("{id}([\"{text}\"])")
+    } else {
+        format!("{id}[(\"{text}\")]")
+    }
+}
+
+/// Node ids: `c_` and the component name with anything but ASCII letters and digits as `_`
+/// (a name never lands in the id verbatim, so no name is a keyword, an arrow or a
+/// statement), made unique with a number where two names map to one id.
+struct Ids {
+    components: BTreeMap<String, String>,
+}
+
+impl Ids {
+    fn new(plan: &Plan) -> Ids {
+        let mut components = BTreeMap::new();
+        let mut taken = std::collections::BTreeSet::new();
+        for component in &plan.components {
+            let base: String = component
+                .name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            let mut id = format!("c_{base}");
+            let mut number = 2;
+            while !taken.insert(id.clone()) {
+                id = format!("c_{base}_{number}");
+                number += 1;
+            }
+            components.insert(component.name.clone(), id);
+        }
+        Ids { components }
+    }
+
+    fn component(&self, name: &str) -> String {
+        self.components
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| "c_unknown".to_string())
+    }
+
+    fn endpoint(&self, name: &str) -> String {
+        format!("pe_{}", self.component(name))
+    }
+}
+
+/// Text safe inside a quoted Mermaid label, in Mermaid 10 and 11 alike. Only ASCII letters,
+/// digits, spaces and `,:/()·` stay as they are, with `.` and `-` unless they start a line
+/// (Mermaid 11 reads labels as Markdown, where `1.` or `- ` starts a list); every other
+/// character is an entity code (`#34;`), which Mermaid turns back into the character after
+/// parsing. So no text closes the quotes, starts a comment or a `%%{init}%%` directive, a
+/// Markdown string, KaTeX, HTML, a link or a click handler.
+pub fn label(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Only digits so far: a `.` now would make a Markdown list item.
+    let mut leading_digits = true;
+    for (index, c) in text.chars().enumerate() {
+        let keep = c.is_ascii_alphanumeric()
+            || matches!(c, ' ' | ',' | ':' | '/' | '(' | ')' | '·')
+            || (c == '.' && !leading_digits)
+            || (c == '-' && index > 0);
+        if keep {
+            out.push(c);
+        } else {
+            let _ = write!(out, "#{};", c as u32);
+        }
+        leading_digits &= c.is_ascii_digit();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn labels_keep_plain_text_and_encode_the_rest() {
+        assert_eq!(label("web-app: read"), "web-app: read");
+        assert_eq!(
+            label("\"]; click a call alert(1) %%{init}%%"),
+            "#34;#93;#59; click a call alert(1) #37;#37;#123;init#125;#37;#37;"
+        );
+        assert_eq!(label("<b>`x`</b>"), "#60;b#62;#96;x#96;#60;/b#62;");
+        assert_eq!(label("1. x"), "1#46; x");
+        assert_eq!(label("10.0.0.0/24 a.b - c"), "10#46;0.0.0/24 a.b - c");
+        assert_eq!(label(".x -y"), "#46;x -y");
+        assert_eq!(label("-x"), "#45;x");
+        assert_eq!(label("é\n$$"), "#233;#10;#36;#36;");
+    }
+}
