@@ -8,6 +8,7 @@ pub mod bicep;
 pub mod blueprint;
 pub mod catalog;
 pub mod confined;
+pub mod counters;
 pub mod deployer;
 pub mod emit;
 pub mod output;
