@@ -119,7 +119,11 @@ impl SourceMap {
         let offset = offset.min(text.len());
         if self.line_starts.is_empty() {
             crate::counters::add(crate::counters::Counter::LineScanBytes, offset as u64);
-            return text.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+            return text.as_bytes()[..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
         }
         self.line_starts.partition_point(|start| *start <= offset)
     }

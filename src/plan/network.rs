@@ -170,7 +170,10 @@ pub fn lay_out(
         .map(|request| constraints.pinned.get(&request.name).copied())
         .collect();
     let mut taken = Taken::default();
-    placed.iter().flatten().for_each(|block| taken.insert(*block));
+    placed
+        .iter()
+        .flatten()
+        .for_each(|block| taken.insert(*block));
     for (index, request) in requests.iter().enumerate() {
         if placed[index].is_some() {
             continue;
