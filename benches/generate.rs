@@ -128,7 +128,7 @@ fn bench_stages(c: &mut Criterion) {
     let blueprints = blueprints();
     let mut group = c.benchmark_group("validate");
     group.warm_up_time(Duration::from_secs(1));
-    for (size, blueprint, _) in &blueprints {
+    for (size, blueprint, _) in blueprints {
         tune(&mut group, *size);
         group.throughput(Throughput::Elements(*size as u64));
         group.bench_with_input(BenchmarkId::from_parameter(size), blueprint, |b, bp| {
@@ -139,7 +139,7 @@ fn bench_stages(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("plan");
     group.warm_up_time(Duration::from_secs(1));
-    for (size, blueprint, _) in &blueprints {
+    for (size, blueprint, _) in blueprints {
         tune(&mut group, *size);
         group.throughput(Throughput::Elements(*size as u64));
         group.bench_with_input(BenchmarkId::from_parameter(size), blueprint, |b, bp| {
@@ -150,7 +150,7 @@ fn bench_stages(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("emit");
     group.warm_up_time(Duration::from_secs(1));
-    for (size, blueprint, _) in &blueprints {
+    for (size, blueprint, _) in blueprints {
         let planned = plan::plan(blueprint, &Default::default()).expect("checked above");
         tune(&mut group, *size);
         group.throughput(Throughput::Elements(*size as u64));

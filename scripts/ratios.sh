@@ -49,6 +49,13 @@ for size in "${sizes[@]}"; do
   dir="$work/$size"
   mkdir -p "$dir"
   "$synthetic" "$size" >"$dir/bulwark.toml"
+  # An estate ARM cannot take even in stages is refused; say so and go on.
+  if ! "$BULWARK" generate "$dir/bulwark.toml" --out "$dir/probe" >"$dir/refused" 2>&1; then
+    printf '%-6s generate refuses it: %s\n' "$size" \
+      "$(grep -m1 -o 'would [^;]*; ARM accepts [^ ]* [^ ]*' "$dir/refused" || echo 'see its diagnostics')"
+    continue
+  fi
+  rm -rf "$dir/probe" "$dir/bulwark.lock"
   gen=() copy=() regen=() cats=() checks=()
   for run in $(seq "$runs"); do
     rm -rf "$dir/infra" "$dir/copy" "$dir/bulwark.lock"
