@@ -1,5 +1,5 @@
 //! Work counters for the complexity tests: how many address-allocation probes, source
-//! bytes scanned for line numbers, stage-split steps and name checks a generation does, so a
+//! bytes scanned for line numbers and stage-split steps a generation does, so a
 //! test can assert they grow linearly with the blueprint (a quadratic regression then fails
 //! on any machine, however fast). Counted in debug builds only, per thread (tests run in
 //! parallel); in release builds every count is a no-op and reads 0.
@@ -13,8 +13,8 @@ pub enum Counter {
     AddressProbes,
     /// Bytes of blueprint text scanned to turn offsets into line numbers.
     LineScanBytes,
-    /// Steps of the stage split: declarations packed, dependency edges and expression nodes
-    /// visited (`emit::split`).
+    /// Steps of the stage split (`emit::split`): expression nodes walked for dependencies and
+    /// rewritten, and main.bicep parameters and variables considered for each stage.
     SplitSteps,
 }
 
