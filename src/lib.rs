@@ -8,6 +8,7 @@ pub mod bicep;
 pub mod blueprint;
 pub mod catalog;
 pub mod confined;
+pub mod counters;
 pub mod deployer;
 pub mod emit;
 pub mod output;
@@ -57,15 +58,13 @@ pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &rep
             .map(|stage| stage.trim_end_matches(".bicep").to_string())
             .collect();
     }
+    let text = report.render_markdown();
+    // Only the new file's hash: hashing every file again would double the manifest's cost.
     generated
+        .manifest
         .files
-        .files
-        .insert(REPORT_FILE.to_string(), report.render_markdown());
-    generated.manifest = output::Manifest::for_files(
-        &generated.files,
-        &generated.manifest.blueprint,
-        &blueprint.libraries,
-    );
+        .insert(REPORT_FILE.to_string(), output::hash(text.as_bytes()));
+    generated.files.files.insert(REPORT_FILE.to_string(), text);
 }
 
 /// What a successful generation produced.

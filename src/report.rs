@@ -33,9 +33,8 @@ impl Source<'_> {
                 .key_span(&path)
                 .or_else(|| self.map.value_span(&path))
             {
-                let offset = span.start.min(self.text.len());
                 return Some(Cite {
-                    line: self.text[..offset].matches('\n').count() + 1,
+                    line: self.map.line_of(self.text, span.start),
                     key: path,
                 });
             }

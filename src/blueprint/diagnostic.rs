@@ -99,9 +99,35 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceMap {
     entries: BTreeMap<String, (Option<Range<usize>>, Range<usize>)>,
+    /// Where each line of the text the spans point into starts (one scan when loading), so
+    /// a line number is a binary search, not a scan from the start of the text (issue 14).
+    line_starts: Vec<usize>,
 }
 
 impl SourceMap {
+    /// Record where the lines of `text` (the text the spans point into) start.
+    pub(crate) fn index_lines(&mut self, text: &str) {
+        crate::counters::add(crate::counters::Counter::LineScanBytes, text.len() as u64);
+        self.line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(newline, _)| newline + 1))
+            .collect();
+    }
+
+    /// The 1-based line of byte `offset` in `text`, the text this map was recorded from:
+    /// looked up in the line index, or counted when the map has none.
+    pub fn line_of(&self, text: &str, offset: usize) -> usize {
+        let offset = offset.min(text.len());
+        if self.line_starts.is_empty() {
+            crate::counters::add(crate::counters::Counter::LineScanBytes, offset as u64);
+            return text.as_bytes()[..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+        }
+        self.line_starts.partition_point(|start| *start <= offset)
+    }
+
     pub(crate) fn insert(&mut self, path: String, key: Option<Range<usize>>, value: Range<usize>) {
         self.entries.insert(path, (key, value));
     }

@@ -151,10 +151,25 @@ pub fn split(
         return Ok(vec![main.clone()]);
     }
     let count = stages.len();
+    // What every stage may repeat, found once: going through all of main.bicep for each
+    // stage would make the split quadratic, as the number of stages grows with the estate.
+    let shared: Vec<&Statement> = main
+        .statements
+        .iter()
+        .filter(|statement| {
+            matches!(
+                statement.kind,
+                StatementKind::TargetScope(_)
+                    | StatementKind::Extension(_)
+                    | StatementKind::Param(_)
+                    | StatementKind::Var { .. }
+            )
+        })
+        .collect();
     Ok(stages
         .into_iter()
         .enumerate()
-        .map(|(number, stage)| stage.finish(main, number, count))
+        .map(|(number, stage)| stage.finish(main, &shared, number, count))
         .collect())
 }
 
@@ -270,6 +285,7 @@ impl<'a> MainIndex<'a> {
 /// Every identifier a statement reads, including inside interpolations.
 fn statement_idents(statement: &Statement, visit: &mut dyn FnMut(&str)) {
     statement.walk(&mut |expr| {
+        crate::counters::add(crate::counters::Counter::SplitSteps, 1);
         if let Expr::Ident(name) = expr {
             visit(name);
         }
@@ -325,7 +341,8 @@ impl StageBuild {
 
     /// The stage's template: the parameters and variables it uses, the earlier stages'
     /// resources it reads, then its own declarations in main.bicep's order.
-    fn finish(mut self, main: &File, number: usize, count: usize) -> File {
+    /// `shared` holds main.bicep's target scope, extensions, parameters and variables.
+    fn finish(mut self, main: &File, shared: &[&Statement], number: usize, count: usize) -> File {
         self.statements.sort_by_key(|(i, _)| *i);
         let body: Vec<Statement> = self
             .existing
@@ -344,7 +361,8 @@ impl StageBuild {
         }
         loop {
             let before = used.len();
-            for statement in &main.statements {
+            for statement in shared {
+                crate::counters::add(crate::counters::Counter::SplitSteps, 1);
                 let name = match &statement.kind {
                     StatementKind::Var { name, .. } => name,
                     StatementKind::Param(param) => &param.name,
@@ -376,7 +394,8 @@ impl StageBuild {
             header,
             statements: Vec::new(),
         };
-        for statement in &main.statements {
+        for statement in shared {
+            crate::counters::add(crate::counters::Counter::SplitSteps, 1);
             let keep = match &statement.kind {
                 StatementKind::TargetScope(_) | StatementKind::Extension(_) => true,
                 StatementKind::Param(param) => used.contains(&param.name),
@@ -384,7 +403,7 @@ impl StageBuild {
                 _ => false,
             };
             if keep {
-                file.statements.push(statement.clone());
+                file.statements.push((*statement).clone());
             }
         }
         file.statements.extend(body);
@@ -550,6 +569,7 @@ impl Rewriter<'_> {
     }
 
     fn expr(&mut self, expr: &Expr, env: &Env) -> Result<Expr, Unsplittable> {
+        crate::counters::add(crate::counters::Counter::SplitSteps, 1);
         // `module.outputs.name` of an earlier stage's module: the output's own expression.
         if let (Env::Main, Expr::Member(base, output)) = (env, expr)
             && let Expr::Member(symbol, outputs) = base.as_ref()

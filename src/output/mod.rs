@@ -332,13 +332,14 @@ fn write_folder(
         }
         _ => None,
     };
-    let journal = Journal {
-        lock: lock_text,
+    let journal = JournalRef {
+        lock: lock_text.as_ref(),
+        // Borrowed, not copied: the file set can be most of the memory a generation uses.
         write: to_write
             .iter()
-            .map(|(path, text)| ((*path).clone(), (*text).clone()))
+            .map(|(path, text)| (path.as_str(), text.as_str()))
             .collect(),
-        remove: removals.clone(),
+        remove: &removals,
         manifest: manifest.render(),
     };
     journal.commit(folder, lock_file)?;
@@ -377,48 +378,47 @@ struct JournalLock {
     text: String,
 }
 
-impl Journal {
+/// A [`Journal`] as a commit records it, borrowing the file set (the same JSON).
+#[derive(Serialize)]
+struct JournalRef<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock: Option<&'a JournalLock>,
+    write: BTreeMap<&'a str, &'a str>,
+    remove: &'a [String],
+    manifest: String,
+}
+
+impl JournalRef<'_> {
     /// Record the journal, then apply it.
     fn commit(&self, folder: &Folder, lock: Option<&LockFile>) -> Result<(), OutputError> {
-        let text = serde_json::to_string(self).expect("a journal always serializes");
-        replace(folder, JOURNAL, text.as_bytes())?;
-        self.apply(folder, lock)
+        let text = serde_json::to_vec(self).expect("a journal always serializes");
+        replace(folder, JOURNAL, &text)?;
+        drop(text);
+        apply_journal(
+            folder,
+            lock,
+            self.lock,
+            self.write.iter().map(|(path, text)| (*path, *text)),
+            self.remove,
+            &self.manifest,
+        )
     }
+}
 
+impl Journal {
     /// Write the lock, replace and remove the files, write the manifest, drop the journal.
     /// Every step is idempotent, so applying a journal again after an interruption is safe.
     fn apply(&self, folder: &Folder, lock: Option<&LockFile>) -> Result<(), OutputError> {
-        let mut steps = CrashPoint::from_env();
-        if let (Some(recorded), Some(lock)) = (&self.lock, lock)
-            && recorded.name == lock.name
-        {
-            steps.step();
-            let path = lock.path();
-            let beside = Folder::create(&lock.folder).map_err(io_error(&path))?;
-            replace(&beside, &lock.name, recorded.text.as_bytes())
-                .map_err(|error| relabel(error, &path))?;
-        }
-        for (path, text) in &self.write {
-            steps.step();
-            replace(folder, path, text.as_bytes())?;
-            remove_legacy_staging(folder, path);
-        }
-        for path in &self.remove {
-            steps.step();
-            match folder.remove_file(path) {
-                Ok(()) => {}
-                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                Err(error) => return Err(io_error(&folder.display(path))(error)),
-            }
-            steps.step();
-        }
-        steps.step();
-        replace(folder, MANIFEST, self.manifest.as_bytes())?;
-        remove_legacy_staging(folder, MANIFEST);
-        steps.step();
-        folder
-            .remove_file(JOURNAL)
-            .map_err(io_error(&folder.display(JOURNAL)))
+        apply_journal(
+            folder,
+            lock,
+            self.lock.as_ref(),
+            self.write
+                .iter()
+                .map(|(path, text)| (path.as_str(), text.as_str())),
+            &self.remove,
+            &self.manifest,
+        )
     }
 
     /// The journal an interrupted commit left in the folder, if any. Its paths are checked
@@ -436,6 +436,49 @@ impl Journal {
         refuse_outside(&path, journal.write.keys().chain(&journal.remove))?;
         Ok(Some(journal))
     }
+}
+
+/// Write the lock, replace and remove the files, write the manifest, drop the journal.
+/// Every step is idempotent, so applying a journal again after an interruption is safe.
+fn apply_journal<'a>(
+    folder: &Folder,
+    lock: Option<&LockFile>,
+    recorded_lock: Option<&JournalLock>,
+    write: impl Iterator<Item = (&'a str, &'a str)>,
+    remove: &[String],
+    manifest: &str,
+) -> Result<(), OutputError> {
+    let mut steps = CrashPoint::from_env();
+    if let (Some(recorded), Some(lock)) = (recorded_lock, lock)
+        && recorded.name == lock.name
+    {
+        steps.step();
+        let path = lock.path();
+        let beside = Folder::create(&lock.folder).map_err(io_error(&path))?;
+        replace(&beside, &lock.name, recorded.text.as_bytes())
+            .map_err(|error| relabel(error, &path))?;
+    }
+    for (path, text) in write {
+        steps.step();
+        replace(folder, path, text.as_bytes())?;
+        remove_legacy_staging(folder, path);
+    }
+    for path in remove {
+        steps.step();
+        match folder.remove_file(path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(io_error(&folder.display(path))(error)),
+        }
+        steps.step();
+    }
+    steps.step();
+    replace(folder, MANIFEST, manifest.as_bytes())?;
+    remove_legacy_staging(folder, MANIFEST);
+    steps.step();
+    folder
+        .remove_file(JOURNAL)
+        .map_err(io_error(&folder.display(JOURNAL)))
 }
 
 /// Finish a generation an earlier run was interrupted in, if there is one in `dir`.

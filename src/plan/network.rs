@@ -169,6 +169,11 @@ pub fn lay_out(
         .iter()
         .map(|request| constraints.pinned.get(&request.name).copied())
         .collect();
+    let mut taken = Taken::default();
+    placed
+        .iter()
+        .flatten()
+        .for_each(|block| taken.insert(*block));
     for (index, request) in requests.iter().enumerate() {
         if placed[index].is_some() {
             continue;
@@ -176,12 +181,10 @@ pub fn lay_out(
         if let Some(previous) = constraints.previous.get(&request.name).copied() {
             let fits = previous.prefix <= request.minimum
                 && ranges.iter().any(|range| range.contains(previous))
-                && !placed
-                    .iter()
-                    .flatten()
-                    .any(|other| other.overlaps(previous));
+                && !taken.overlaps(previous);
             if fits {
                 placed[index] = Some(previous);
+                taken.insert(previous);
             }
         }
     }
@@ -189,12 +192,52 @@ pub fn lay_out(
         if placed[index].is_some() {
             continue;
         }
-        placed[index] = Some(first_free(ranges, request.prefix, &placed)?);
+        let block = first_free(ranges, request.prefix, &taken)?;
+        placed[index] = Some(block);
+        taken.insert(block);
     }
     placed.into_iter().collect()
 }
 
-fn first_free(ranges: &[Cidr], prefix: u8, placed: &[Option<Cidr>]) -> Option<Cidr> {
+/// The address blocks taken so far, as disjoint runs (start → end, adjacent and overlapping
+/// blocks merged), so that finding what a candidate block overlaps is one ordered-map lookup
+/// and a search skips a whole run of taken blocks at once: the layout stays linear in the
+/// number of subnets (issue 14), where comparing with every placed block was quadratic.
+#[derive(Debug, Default)]
+struct Taken {
+    runs: BTreeMap<u64, u64>,
+}
+
+impl Taken {
+    /// The run that overlaps `[start, end)` and starts last, if any.
+    fn last_overlapping(&self, start: u64, end: u64) -> Option<(u64, u64)> {
+        crate::counters::add(crate::counters::Counter::AddressProbes, 1);
+        let (&run_start, &run_end) = self.runs.range(..end).next_back()?;
+        (run_end > start).then_some((run_start, run_end))
+    }
+
+    fn overlaps(&self, block: Cidr) -> bool {
+        self.last_overlapping(u64::from(block.base), block.end())
+            .is_some()
+    }
+
+    fn insert(&mut self, block: Cidr) {
+        let (mut start, mut end) = (u64::from(block.base), block.end());
+        // Merge every run that overlaps or touches the block (runs are disjoint and sorted).
+        while let Some((&run_start, &run_end)) = self.runs.range(..=end).next_back() {
+            if run_end < start {
+                break;
+            }
+            self.runs.remove(&run_start);
+            start = start.min(run_start);
+            end = end.max(run_end);
+        }
+        self.runs.insert(start, end);
+    }
+}
+
+/// The first aligned block of `prefix` in `ranges` (in order) that overlaps nothing taken.
+fn first_free(ranges: &[Cidr], prefix: u8, taken: &Taken) -> Option<Cidr> {
     let size = 1u64 << (32 - u32::from(prefix));
     for range in ranges {
         if prefix < range.prefix {
@@ -202,14 +245,16 @@ fn first_free(ranges: &[Cidr], prefix: u8, placed: &[Option<Cidr>]) -> Option<Ci
         }
         let mut start = u64::from(range.base);
         while start + size <= range.end() {
-            let block = Cidr {
-                base: start as u32,
-                prefix,
-            };
-            match placed.iter().flatten().find(|other| other.overlaps(block)) {
-                // Skip past the block in the way, then realign.
-                Some(other) => start = other.end().div_ceil(size) * size,
-                None => return Some(block),
+            match taken.last_overlapping(start, start + size) {
+                // Skip past the run in the way, then realign: every aligned block before
+                // its end overlaps it, so none is skipped that could have been free.
+                Some((_, end)) => start = end.div_ceil(size) * size,
+                None => {
+                    return Some(Cidr {
+                        base: start as u32,
+                        prefix,
+                    });
+                }
             }
         }
     }
@@ -233,13 +278,14 @@ pub fn smallest_fitting_prefix(requests_for: impl Fn(Cidr) -> Vec<Request>) -> u
 
 /// Free blocks of `prefix` left in `ranges` next to `taken`, at most `limit` of them.
 pub fn free_blocks(ranges: &[Cidr], prefix: u8, taken: &[Cidr], limit: usize) -> Vec<Cidr> {
-    let mut placed: Vec<Option<Cidr>> = taken.iter().copied().map(Some).collect();
+    let mut placed = Taken::default();
+    taken.iter().for_each(|block| placed.insert(*block));
     let mut found = Vec::new();
     while found.len() < limit {
         match first_free(ranges, prefix, &placed) {
             Some(block) => {
                 found.push(block);
-                placed.push(Some(block));
+                placed.insert(block);
             }
             None => break,
         }

@@ -88,6 +88,7 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let root = DeTable::parse(text).map_err(|error| vec![toml_syntax_error(&error, text)])?;
     let mut source_map = SourceMap::default();
     record_table(&mut source_map, "", root.get_ref());
+    source_map.index_lines(text);
     let table = root.get_ref();
     let entry = |name: &str| {
         table

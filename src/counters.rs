@@ -1,0 +1,49 @@
+//! Work counters for the complexity tests: how many address-allocation probes, source
+//! bytes scanned for line numbers and stage-split steps a generation does, so a
+//! test can assert they grow linearly with the blueprint (a quadratic regression then fails
+//! on any machine, however fast). Counted in debug builds only, per thread (tests run in
+//! parallel); in release builds every count is a no-op and reads 0.
+
+use std::cell::Cell;
+
+/// What is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    /// Candidate blocks the address plan examines (`plan::network`).
+    AddressProbes,
+    /// Bytes of blueprint text scanned to turn offsets into line numbers.
+    LineScanBytes,
+    /// Steps of the stage split (`emit::split`): expression nodes walked for dependencies and
+    /// rewritten, and main.bicep parameters and variables considered for each stage.
+    SplitSteps,
+}
+
+const COUNTERS: usize = 3;
+
+thread_local! {
+    static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };
+}
+
+/// Add `amount` to `counter` (debug builds only).
+#[inline]
+pub fn add(counter: Counter, amount: u64) {
+    if cfg!(debug_assertions) {
+        COUNTS.with(|counts| {
+            let cell = &counts[counter as usize];
+            cell.set(cell.get().saturating_add(amount));
+        });
+    }
+}
+
+/// The count so far on this thread (always 0 in release builds).
+pub fn get(counter: Counter) -> u64 {
+    COUNTS.with(|counts| counts[counter as usize].get())
+}
+
+/// Set every count of this thread back to 0.
+pub fn reset() {
+    COUNTS.with(|counts| counts.iter().for_each(|cell| cell.set(0)));
+}
+
+/// Whether this build counts (debug builds do).
+pub const ENABLED: bool = cfg!(debug_assertions);
