@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 /// The library's top-level modules by floor, lowest first. A module may use modules on its
 /// own floor only where the pair is listed in `SAME_FLOOR`.
 const FLOORS: &[&[&str]] = &[
-    // The ground: file-system confinement and the Bicep syntax tree know nothing of Azure.
-    &["confined", "bicep"],
+    // The ground: file-system confinement, the Bicep syntax tree and the debug-build work
+    // counters know nothing of Azure.
+    &["confined", "bicep", "counters"],
     // Azure facts: kinds, roles, API versions, names.
     &["catalog"],
     // The blueprint: model, load, validate.
