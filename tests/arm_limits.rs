@@ -78,3 +78,39 @@ fn a_thousand_components_fit_arm_template_limits_in_stages() {
     let stages = bulwark::emit::split::stage_templates(generated.files.paths());
     assert!(stages.len() >= 2, "{stages:?}");
 }
+
+/// One Front Door Premium profile holds at most 25 endpoints (limits.tsv), one per public
+/// app: the 26th public app is refused at its `ingress`, before anything is generated.
+#[test]
+fn at_most_twenty_five_public_apps_share_the_front_door() {
+    use bulwark::blueprint::{Blueprint, Ingress, Runtime, WebApp};
+    let with_public = |count: usize| {
+        (0..count)
+            .fold(Blueprint::builder("shop", ["dev"]), |builder, index| {
+                builder.component(
+                    format!("web{index:02}"),
+                    WebApp::new(Runtime::Node22).ingress(Ingress::Public),
+                )
+            })
+            .build()
+    };
+    assert_eq!(
+        facts::limit("Front Door Premium", "endpoints per profile"),
+        Some(25)
+    );
+    let generated = common::try_generate(&with_public(25)).expect("25 public apps generate");
+    let front_door = generated.files.get("modules/front-door.bicep").unwrap();
+    assert_eq!(
+        front_door
+            .matches("Microsoft.Cdn/profiles/afdEndpoints@")
+            .count(),
+        25
+    );
+    let diagnostics = common::try_generate(&with_public(26)).unwrap_err();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].code, "too-many-public-apps");
+    assert_eq!(
+        diagnostics[0].path.as_deref(),
+        Some("components.web25.ingress")
+    );
+}

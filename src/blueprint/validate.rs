@@ -129,7 +129,35 @@ pub fn validate_on(blueprint: &Blueprint, today: crate::blueprint::Date) -> Vec<
     validate_secret_inputs(blueprint, &by_name, &mut diagnostics);
     validate_call_cycles(blueprint, &by_name, &mut diagnostics);
     validate_registrations(blueprint, &mut diagnostics);
+    validate_front_door_endpoints(blueprint, &mut diagnostics);
     diagnostics
+}
+
+/// Every public app gets its own endpoint in the app's one Front Door Premium profile, and a
+/// profile holds at most 25 endpoints (limits.tsv; the profile usage API reports the same
+/// limit): a 26th public app would fail at deployment, so it is refused here.
+fn validate_front_door_endpoints(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
+    let most = crate::catalog::facts::limit("Front Door Premium", "endpoints per profile")
+        .expect("limits.tsv has Front Door Premium endpoints per profile") as usize;
+    let public: Vec<&Component> = blueprint
+        .components
+        .iter()
+        .filter(|component| component.ingress() == Some(Ingress::Public))
+        .collect();
+    if let Some(first_over) = public.get(most) {
+        diagnostics.push(
+            Diagnostic::error(
+                "too-many-public-apps",
+                format!(
+                    "{} apps have `ingress = \"public\"`, but one Front Door Premium profile holds at most {most} endpoints",
+                    public.len()
+                ),
+            )
+            .at(format!("components.{}.ingress", first_over.name))
+            .expected(format!("at most {most} public apps in one blueprint"))
+            .help("make the apps that only other apps call `private` (they reach each other inside the VNet), or split the application into several blueprints, each with its own Front Door"),
+        );
+    }
 }
 
 /// An `invalid-name` diagnostic when `name` breaks `rule`, offering a corrected name when

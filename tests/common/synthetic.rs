@@ -71,7 +71,9 @@ pub fn synthetic(components: usize) -> Blueprint {
                         [Access::Send, Access::Receive, Access::SendReceive][web_index / 2 % 3];
                     web = web.uses(format!("{}.jobs", name(store)).as_str(), access);
                 }
-                if web_index % 5 == 0 {
+                // One web app in five is public, up to Front Door Premium's 25 endpoints per
+                // profile (one per public app).
+                if web_index % 5 == 0 && web_index / 5 < 25 {
                     web = web.ingress(Ingress::Public);
                 }
                 web.into()
