@@ -2086,44 +2086,40 @@ fn existing_network(
     (existing, big)
 }
 
-/// Pin slots: /25 blocks in the upper half of `big`, which laid-out subnets never reach.
-fn pin_slots(big: Cidr) -> Vec<Cidr> {
-    let half = big.size() / 2;
-    (0..(half / 128).min(8))
-        .map(|slot| Cidr {
-            base: big.base + u32::try_from(half + slot * 128).expect("inside the range"),
-            prefix: 25,
-        })
-        .collect()
-}
-
-/// Resolve pins to (subnet, range) in free slots of `big`, marking the slots used.
+/// Resolve pins to (subnet, range) in the upper half of `big`, which laid-out subnets never
+/// reach: each pin takes one of the first eight blocks of its own size there that no earlier
+/// pin overlaps (aligned, so no host bits are set), and is marked used.
 fn place_pins(
     pins: &[PinDraft],
     pinnable: &[(String, u8)],
     big: Cidr,
-    used: &mut BTreeSet<u32>,
+    used: &mut Vec<Cidr>,
 ) -> BTreeMap<String, String> {
+    let upper = Cidr {
+        base: big.base + u32::try_from(big.size() / 2).expect("inside the range"),
+        prefix: big.prefix + 1,
+    };
     let mut placed = BTreeMap::new();
     for pin in pins {
         let (subnet, minimum) = pin.subnet.get(pinnable);
-        if placed.contains_key(subnet) {
+        let prefix = minimum - pin.larger;
+        if placed.contains_key(subnet) || prefix < upper.prefix {
             continue;
         }
-        let free: Vec<Cidr> = pin_slots(big)
-            .into_iter()
-            .filter(|slot| !used.contains(&slot.base))
+        let size = 1u64 << (32 - u32::from(prefix));
+        let free: Vec<Cidr> = (0..(upper.size() / size).min(8))
+            .map(|index| Cidr {
+                base: upper.base + u32::try_from(index * size).expect("inside the range"),
+                prefix,
+            })
+            .filter(|block| !used.iter().any(|other| other.overlaps(*block)))
             .collect();
         if free.is_empty() {
-            break;
+            continue;
         }
-        let slot = *pin.slot.get(&free);
-        used.insert(slot.base);
-        let range = Cidr {
-            base: slot.base,
-            prefix: minimum - pin.larger,
-        };
-        placed.insert(subnet.clone(), range.to_string());
+        let block = *pin.slot.get(&free);
+        used.push(block);
+        placed.insert(subnet.clone(), block.to_string());
     }
     placed
 }
@@ -2207,7 +2203,7 @@ fn apply_network(
 
     // Pins in [network.subnets] hold in every environment, so only when all share a range;
     // an environment's own pins take other slots (and may replace a shared pin).
-    let mut used = BTreeSet::new();
+    let mut used = Vec::new();
     if bigs.iter().all(|big| *big == bigs[0]) {
         for (subnet, range) in place_pins(&draft.pins, pinnable, bigs[0], &mut used) {
             builder = builder.pin_subnet(subnet, range);
