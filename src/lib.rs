@@ -20,17 +20,20 @@ pub use emit::{FileSet, Options};
 
 /// Validate, plan and emit. Warnings are returned alongside the files; any error stops
 /// generation before a single file exists.
-pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, Vec<Diagnostic>> {
+pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, Error> {
     let diagnostics = blueprint::validate_on(blueprint, options.today);
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(diagnostics);
+        return Err(Error { diagnostics });
     }
-    let plan = plan::plan(blueprint, &options.previous_address_plan)?;
+    let plan = plan::plan(blueprint, &options.previous_address_plan)
+        .map_err(|diagnostics| Error { diagnostics })?;
     let files = emit::emit(&plan, options);
     if !options.ignore_template_limits {
         let too_large = emit::limits::check(&files);
         if !too_large.is_empty() {
-            return Err(too_large);
+            return Err(Error {
+                diagnostics: too_large,
+            });
         }
     }
     let manifest =
@@ -79,4 +82,78 @@ pub struct Generated {
     pub address_plan: plan::AddressRecord,
     pub plan: plan::Plan,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// Why [`generate`] produced nothing: the blueprint's diagnostics, errors first-class and any
+/// warnings found alongside them, in the order validation reported them.
+///
+/// It implements [`std::error::Error`], so `?` carries it into `Box<dyn Error>` or `anyhow`;
+/// its [`Display`](std::fmt::Display) lists every error with its code and path. Tools that
+/// show diagnostics against the blueprint's text take them with [`Error::diagnostics`].
+///
+/// ```
+/// use bulwark::blueprint::{Blueprint, Storage};
+///
+/// let blueprint = Blueprint::builder("shop", ["dev"])
+///     .component("media", Storage::new())
+///     .component("media", Storage::new())
+///     .build();
+/// let error = bulwark::generate(&blueprint, &bulwark::Options::default()).unwrap_err();
+/// assert_eq!(error.diagnostics()[0].code, "duplicate-component");
+/// assert!(error.to_string().contains("duplicate-component"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Error {
+    /// Every diagnostic, errors and warnings, in the order they were found.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The diagnostics, to render or to merge with others.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    /// The diagnostics that stopped generation (those of [`Severity::Error`](blueprint::Severity)).
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|diagnostic| diagnostic.is_error())
+    }
+}
+
+impl std::fmt::Display for Error {
+    /// `the blueprint has 2 errors:` then one line each: `code at path: message`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.errors().count();
+        let noun = if count == 1 { "error" } else { "errors" };
+        write!(f, "the blueprint has {count} {noun}:")?;
+        for diagnostic in self.errors() {
+            write!(f, "\n  {}", diagnostic.code)?;
+            if let Some(path) = &diagnostic.path {
+                write!(f, " at {path}")?;
+            }
+            write!(f, ": {}", diagnostic.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for Vec<Diagnostic> {
+    fn from(error: Error) -> Self {
+        error.diagnostics
+    }
+}
+
+impl IntoIterator for Error {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.diagnostics.into_iter()
+    }
 }

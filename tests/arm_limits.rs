@@ -14,7 +14,7 @@ fn arm_limit(name: &str) -> u64 {
     facts::limit("ARM template", name).unwrap_or_else(|| panic!("limits.tsv has no {name}"))
 }
 
-fn generate(components: usize) -> Result<bulwark::Generated, Vec<bulwark::Diagnostic>> {
+fn generate(components: usize) -> Result<bulwark::Generated, bulwark::Error> {
     common::try_generate(&common::synthetic::synthetic(components))
 }
 

@@ -41,7 +41,7 @@ pub fn generate(blueprint: &bulwark::Blueprint) -> bulwark::Generated {
 
 pub fn try_generate(
     blueprint: &bulwark::Blueprint,
-) -> Result<bulwark::Generated, Vec<bulwark::Diagnostic>> {
+) -> Result<bulwark::Generated, bulwark::Error> {
     bulwark::generate(
         blueprint,
         &Options {
