@@ -120,7 +120,9 @@ impl Error {
 
     /// The diagnostics that stopped generation (those of [`Severity::Error`](blueprint::Severity)).
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|diagnostic| diagnostic.is_error())
+        self.diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.is_error())
     }
 }
 

@@ -61,7 +61,9 @@ fn a_refused_generation_is_a_std_error_that_question_mark_carries() {
         .component("media", Storage::new().containers(["images"]))
         .build();
     let error = generate(&blueprint).unwrap_err();
-    let error = error.downcast_ref::<bulwark::Error>().expect("a bulwark::Error");
+    let error = error
+        .downcast_ref::<bulwark::Error>()
+        .expect("a bulwark::Error");
     assert_eq!(
         error.to_string(),
         "the blueprint has 2 errors:\n  \

@@ -11,7 +11,7 @@
 //!             .ingress(Ingress::Public)
 //!             .uses("media.images", Access::Read)
 //!             .uses("vault.stripe-key", Access::Read)
-//!             .environment("prod", "sku", "P1v3"),
+//!             .sku_in("prod", "P1v3"),
 //!     )
 //!     .component("media", Storage::new().containers(["images"]))
 //!     .component("vault", KeyVault::new().secrets(["stripe-key"]))
@@ -246,10 +246,31 @@ macro_rules! compute_methods {
 }
 compute_methods!(WebApp, FunctionApp, ContainerApp);
 
-/// `.environment("prod", "sku", "P1v3")`: a sizing field's value in one environment.
+/// Typed sizing per environment: one `<field>_in(environment, value)` method per sizing field
+/// of the kind in the catalogue (`.sku_in("prod", "P1v3")`, `.instances_in("prod", 3)`), so a
+/// misspelt field is a compile error; a test checks the lists against the catalogue. The
+/// string-keyed [`WebApp::environment`] form stays for fields chosen at run time.
 macro_rules! sizing_methods {
-    ($($kind:ident),*) => {$(
+    ($($kind:ident { $($method:ident($field:literal): $value:ident),* $(,)? })*) => {$(
         impl $kind {
+            /// The sizing fields `<field>_in` methods set, as the catalogue names them.
+            #[cfg(test)]
+            const SIZING_FIELDS: &'static [&'static str] = &[$($field),*];
+
+            $(
+                #[doc = concat!(
+                    "`", $field, "` in one environment (`[components.<name>.environments.<env>]` in ",
+                    "TOML): other environments keep the component's own value. Validation checks ",
+                    "the value against the catalogue's allowed values for the field."
+                )]
+                pub fn $method(self, environment: impl Into<String>, value: sizing_type!($value)) -> Self {
+                    self.environment(environment, $field, sizing_value!($value, value))
+                }
+            )*
+
+            /// A sizing field's value in one environment by name, e.g.
+            /// `.environment("prod", "sku", "P1v3")`: for fields chosen at run time. The typed
+            /// `<field>_in` methods are the checked form.
             pub fn environment(
                 mut self,
                 environment: impl Into<String>,
@@ -262,19 +283,72 @@ macro_rules! sizing_methods {
         }
     )*};
 }
-sizing_methods!(
-    WebApp,
-    FunctionApp,
-    ContainerApp,
-    Storage,
-    SqlDatabase,
-    Postgres,
-    ServiceBus,
-    EventHubs,
-    Redis,
-    AppConfiguration,
-    AiSearch
-);
+
+/// The parameter type of a typed sizing method: a SKU-like string, a count, or a
+/// replication.
+macro_rules! sizing_type {
+    (text) => { impl Into<String> };
+    (count) => { u32 };
+    (replication) => { Replication };
+}
+
+macro_rules! sizing_value {
+    (text, $value:ident) => {
+        SizingValue::Text($value.into())
+    };
+    (count, $value:ident) => {
+        SizingValue::from($value)
+    };
+    (replication, $value:ident) => {
+        SizingValue::from($value.as_str())
+    };
+}
+
+sizing_methods! {
+    WebApp {
+        sku_in("sku"): text,
+        instances_in("instances"): count,
+    }
+    FunctionApp {
+        maximum_instances_in("maximum_instances"): count,
+    }
+    ContainerApp {
+        cpu_in("cpu"): text,
+        memory_in("memory"): text,
+        min_replicas_in("min_replicas"): count,
+        max_replicas_in("max_replicas"): count,
+    }
+    Storage {
+        replication_in("replication"): replication,
+    }
+    SqlDatabase {
+        sku_in("sku"): text,
+        max_size_gb_in("max_size_gb"): count,
+    }
+    Postgres {
+        sku_in("sku"): text,
+        storage_gb_in("storage_gb"): count,
+        version_in("version"): text,
+    }
+    ServiceBus {
+        capacity_in("capacity"): count,
+    }
+    EventHubs {
+        sku_in("sku"): text,
+        capacity_in("capacity"): count,
+    }
+    Redis {
+        sku_in("sku"): text,
+    }
+    AppConfiguration {
+        sku_in("sku"): text,
+    }
+    AiSearch {
+        sku_in("sku"): text,
+        replicas_in("replicas"): count,
+        partitions_in("partitions"): count,
+    }
+}
 
 impl WebApp {
     pub fn new(runtime: Runtime) -> Self {
@@ -637,3 +711,52 @@ default_from_new!(
     AppConfiguration,
     AiSearch
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::kind_spec;
+
+    /// The typed `<field>_in` methods cover exactly the catalogue's sizing fields, kind by
+    /// kind, so a field added to the catalogue needs its method.
+    #[test]
+    fn every_sizing_field_of_the_catalogue_has_a_typed_method() {
+        let typed: &[(Kind, &[&str])] = &[
+            (Kind::WebApp, WebApp::SIZING_FIELDS),
+            (Kind::FunctionApp, FunctionApp::SIZING_FIELDS),
+            (Kind::ContainerApp, ContainerApp::SIZING_FIELDS),
+            (Kind::Storage, Storage::SIZING_FIELDS),
+            (Kind::SqlDatabase, SqlDatabase::SIZING_FIELDS),
+            (Kind::Postgres, Postgres::SIZING_FIELDS),
+            (Kind::ServiceBus, ServiceBus::SIZING_FIELDS),
+            (Kind::EventHubs, EventHubs::SIZING_FIELDS),
+            (Kind::Redis, Redis::SIZING_FIELDS),
+            (Kind::AppConfiguration, AppConfiguration::SIZING_FIELDS),
+            (Kind::AiSearch, AiSearch::SIZING_FIELDS),
+        ];
+        for kind in Kind::ALL {
+            let catalogue: Vec<&str> = kind_spec(kind).sizing.iter().map(|s| s.field).collect();
+            let methods = typed
+                .iter()
+                .find(|(typed_kind, _)| *typed_kind == kind)
+                .map_or(&[][..], |(_, fields)| fields);
+            assert_eq!(methods, catalogue, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_typed_sizing_method_sets_what_the_string_form_sets() {
+        let typed = WebApp::new(Runtime::Node22)
+            .sku_in("prod", "P1v3")
+            .instances_in("prod", 3);
+        let named = WebApp::new(Runtime::Node22)
+            .environment("prod", "sku", "P1v3")
+            .environment("prod", "instances", 3);
+        assert_eq!(typed, named);
+        let storage = Storage::new().replication_in("prod", Replication::Gzrs);
+        assert_eq!(
+            storage.environments["prod"]["replication"],
+            SizingValue::from("GZRS")
+        );
+    }
+}
