@@ -1,25 +1,77 @@
 //! bulwark turns a typed blueprint of an Azure application into hardened Bicep.
 //!
-//! The pipeline is pure: [`blueprint`] (load, build, validate) → [`plan`] (expand into Azure
-//! resources) → [`emit`] (a [`FileSet`] of Bicep and parameter files) → [`output`] (write
-//! or compare). Only the command-line layer prints.
+//! The pipeline is pure: [`blueprint`] (load, build, validate) → plan (expand into Azure
+//! resources) → emit (a [`FileSet`] of Bicep and parameter files) → [`output`] (write or
+//! compare). Only the command-line layer prints.
+//!
+//! ```
+//! use bulwark::blueprint::{Access, Blueprint, Ingress, Runtime, Storage, WebApp};
+//!
+//! # fn main() -> Result<(), bulwark::Error> {
+//! let blueprint = Blueprint::builder("shop", ["dev", "prod"])
+//!     .component(
+//!         "web",
+//!         WebApp::new(Runtime::Node22)
+//!             .ingress(Ingress::Public)
+//!             .uses("media.images", Access::Read)
+//!             .sku_in("prod", "P1v3"),
+//!     )
+//!     .component("media", Storage::new().containers(["images"]))
+//!     .build();
+//! let generated = bulwark::generate(&blueprint, &bulwark::Options::default())?;
+//! assert!(generated.files.get("main.bicep").is_some());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What is public
+//!
+//! The documented API is what embedding bulwark needs: the [`blueprint`] model, builder,
+//! loader and validation; [`generate`] with its [`Options`], [`Generated`] and [`Error`];
+//! [`output`] to write a [`FileSet`] into a folder or compare it with one; [`add_report`]
+//! for the security report (`SECURITY.md`).
+//!
+//! The stages behind them (the planner, the Bicep model and emitter, the security report's
+//! model, the catalogue of Azure facts, the deployer bootstrap, project scaffolding, confined
+//! file access) are `pub` only
+//! because the `bulwark` binary, the integration tests and the benches are separate crates
+//! that need them. They are `#[doc(hidden)]`: not part of the API, no stability promise,
+//! free to change in any release. Keeping them reachable rather than `pub(crate)` lets the
+//! tests check the planner's decisions directly instead of through rendered Bicep.
 
+#![warn(missing_docs)]
+
+#[doc(hidden)]
 pub mod bicep;
 pub mod blueprint;
+#[doc(hidden)]
 pub mod catalog;
+#[doc(hidden)]
 pub mod confined;
+#[doc(hidden)]
 pub mod deployer;
+#[doc(hidden)]
 pub mod emit;
 pub mod output;
+#[doc(hidden)]
 pub mod plan;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod scaffold;
 
 pub use blueprint::{Blueprint, Diagnostic};
 pub use emit::{FileSet, Options};
+pub use plan::AddressRecord;
+pub use report::Source as ReportSource;
 
-/// Validate, plan and emit. Warnings are returned alongside the files; any error stops
-/// generation before a single file exists.
+/// Validate, plan and emit: the whole pipeline, in memory. Nothing is written; pass the
+/// result to [`output::write`] (or compare it with [`output::check`]).
+///
+/// Warnings are returned alongside the files in [`Generated::warnings`]; any error stops
+/// generation before a single file exists, and comes back as an [`Error`] carrying every
+/// diagnostic: validation errors, a network that cannot be laid out, or templates too large
+/// for one ARM deployment.
 pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, Error> {
     let diagnostics = blueprint::validate_on(blueprint, options.today);
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -50,8 +102,10 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, E
 /// The file the security report is written to, next to the Bicep.
 pub const REPORT_FILE: &str = "SECURITY.md";
 
-/// Add the security report (citing keys of `source`) to a generation's files and manifest.
-pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &report::Source) {
+/// Add the security report, [`REPORT_FILE`], to a generation's files and manifest: what each
+/// component exposes and to whom, which controls apply and which are waived, citing the
+/// blueprint's lines through `source` (the text `blueprint` was loaded from).
+pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &ReportSource) {
     let mut report = report::build(blueprint, &generated.plan, source.label, Some(source));
     let stages = emit::split::stage_templates(generated.files.paths());
     if stages.len() > 1 {
@@ -74,13 +128,17 @@ pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &rep
 /// What a successful generation produced.
 #[derive(Debug, Clone)]
 pub struct Generated {
+    /// The Bicep, parameter and workflow files, by path relative to the output folder.
     pub files: FileSet,
     /// The manifest written beside the files: what bulwark owns, from which versions.
     pub manifest: output::Manifest,
     /// Where every subnet lies: what the address plan lock beside the blueprint records,
     /// and what the next generation passes back as [`Options::previous_address_plan`].
-    pub address_plan: plan::AddressRecord,
+    pub address_plan: AddressRecord,
+    /// The expanded plan the files were emitted from (internal: see the crate docs).
+    #[doc(hidden)]
     pub plan: plan::Plan,
+    /// Warnings validation found: the files were generated regardless; show them.
     pub warnings: Vec<Diagnostic>,
 }
 

@@ -22,11 +22,16 @@
 use super::model::*;
 use std::collections::BTreeMap;
 
+/// Builds a [`Blueprint`] step by step; start with [`Blueprint::builder`], end with
+/// [`build`](Self::build). Nothing is checked until validation or generation, which report
+/// problems with the same diagnostics (and paths) as a TOML blueprint.
 pub struct BlueprintBuilder {
     blueprint: Blueprint,
 }
 
 impl Blueprint {
+    /// Start a blueprint: the app's name (2-16 lowercase letters, digits and hyphens) and its
+    /// environments, e.g. `["dev", "prod"]`.
     pub fn builder<E: Into<String>>(
         name: impl Into<String>,
         environments: impl IntoIterator<Item = E>,
@@ -52,6 +57,8 @@ impl Blueprint {
 }
 
 impl BlueprintBuilder {
+    /// The address space of the VNet the blueprint creates, e.g. `10.40.0.0/16` (default
+    /// `10.0.0.0/16`).
     pub fn address_space(mut self, cidr: impl Into<String>) -> Self {
         self.blueprint.network.address_space = cidr.into();
         self
@@ -154,6 +161,7 @@ impl BlueprintBuilder {
         self
     }
 
+    /// Add a component under `name`: a kind's builder such as `WebApp::new(Runtime::Node22)`.
     pub fn component(mut self, name: impl Into<String>, spec: impl Into<ComponentSpec>) -> Self {
         self.blueprint.components.push(Component {
             name: name.into(),
@@ -162,6 +170,8 @@ impl BlueprintBuilder {
         self
     }
 
+    /// The blueprint, ready for [`validate`](crate::blueprint::validate) or
+    /// [`generate`](crate::generate).
     pub fn build(self) -> Blueprint {
         self.blueprint
     }
@@ -351,6 +361,7 @@ sizing_methods! {
 }
 
 impl WebApp {
+    /// A private web app on `runtime` with the default plan (`P0v3`, one instance).
     pub fn new(runtime: Runtime) -> Self {
         WebApp {
             runtime,
@@ -366,16 +377,21 @@ impl WebApp {
         }
     }
 
+    /// Who can reach the app: private (default), public through Front Door, or directly from
+    /// the internet (with a `direct-public-ingress` waiver).
     pub fn ingress(mut self, ingress: Ingress) -> Self {
         self.ingress = ingress;
         self
     }
 
+    /// The App Service plan SKU in every environment, e.g. `P1v3`; see [`sku_in`](Self::sku_in)
+    /// for one environment.
     pub fn sku(mut self, sku: impl Into<String>) -> Self {
         self.sku = sku.into();
         self
     }
 
+    /// The path App Service probes, e.g. `/healthz`.
     pub fn health_check_path(mut self, path: impl Into<String>) -> Self {
         self.health_check_path = Some(path.into());
         self
@@ -383,6 +399,7 @@ impl WebApp {
 }
 
 impl FunctionApp {
+    /// A private function app on `runtime`, on Flex Consumption (`FC1`).
     pub fn new(runtime: FunctionRuntime) -> Self {
         FunctionApp {
             runtime,
@@ -397,11 +414,15 @@ impl FunctionApp {
         }
     }
 
+    /// Who can reach the app: private (default), public through Front Door, or directly from
+    /// the internet (with a `direct-public-ingress` waiver).
     pub fn ingress(mut self, ingress: Ingress) -> Self {
         self.ingress = ingress;
         self
     }
 
+    /// The hosting plan: `FC1` (Flex Consumption) or Elastic Premium `EP1`-`EP3`, in every
+    /// environment.
     pub fn sku(mut self, sku: impl Into<String>) -> Self {
         self.sku = sku.into();
         self
@@ -430,16 +451,21 @@ impl ContainerApp {
         }
     }
 
+    /// Who can reach the app: private (default), inside the VNet, or nobody (`None`, for
+    /// workers); container apps run in an internal environment.
     pub fn ingress(mut self, ingress: Ingress) -> Self {
         self.ingress = ingress;
         self
     }
 
+    /// The port the container listens on; required with ingress unless the image is a sample
+    /// whose port bulwark knows.
     pub fn target_port(mut self, port: u32) -> Self {
         self.target_port = Some(port);
         self
     }
 
+    /// Run in a Container Apps environment of its own instead of the app's shared one.
     pub fn dedicated_environment(mut self) -> Self {
         self.environment = ContainerEnvironment::Dedicated;
         self
@@ -476,6 +502,7 @@ impl Default for Storage {
 }
 
 impl Storage {
+    /// A storage account with no containers or queues yet, zone-redundant.
     pub fn new() -> Self {
         Storage {
             containers: Vec::new(),
@@ -485,16 +512,20 @@ impl Storage {
         }
     }
 
+    /// Private blob containers to create.
     pub fn containers<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.containers.extend(names.into_iter().map(Into::into));
         self
     }
 
+    /// Storage queues to create.
     pub fn queues<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.queues.extend(names.into_iter().map(Into::into));
         self
     }
 
+    /// The account's redundancy in every environment; see
+    /// [`replication_in`](Self::replication_in) for one environment.
     pub fn replication(mut self, replication: Replication) -> Self {
         self.replication = replication;
         self
@@ -508,12 +539,14 @@ impl Default for KeyVault {
 }
 
 impl KeyVault {
+    /// A key vault with no secrets yet.
     pub fn new() -> Self {
         KeyVault {
             secrets: Vec::new(),
         }
     }
 
+    /// Secret names; their values are read from environment variables at deploy time.
     pub fn secrets<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.secrets.extend(names.into_iter().map(Into::into));
         self
@@ -521,6 +554,7 @@ impl KeyVault {
 }
 
 impl ContainerRegistry {
+    /// A Premium container registry keeping untagged manifests for 7 days.
     pub fn new() -> Self {
         ContainerRegistry {
             retention_days: ContainerRegistry::default_retention_days(),
@@ -529,6 +563,7 @@ impl ContainerRegistry {
 }
 
 impl AdminGroup {
+    /// The Entra group `name` with object id `object_id` (a GUID).
     pub fn new(name: impl Into<String>, object_id: impl Into<String>) -> Self {
         AdminGroup {
             name: name.into(),
@@ -538,6 +573,7 @@ impl AdminGroup {
 }
 
 impl SqlDatabase {
+    /// A serverless database (`GP_S_Gen5_1`, 32 GB) whose server `admin_group` administers.
     pub fn new(admin_group: AdminGroup) -> Self {
         SqlDatabase {
             admin_group,
@@ -549,6 +585,8 @@ impl SqlDatabase {
 }
 
 impl Postgres {
+    /// A PostgreSQL 16 server (`Standard_B1ms`, 32 GB) whose admin is `admin_group`, with no
+    /// databases yet.
     pub fn new(admin_group: AdminGroup) -> Self {
         Postgres {
             admin_group,
@@ -560,6 +598,7 @@ impl Postgres {
         }
     }
 
+    /// Databases to create; connections name one as `<server>.<database>`.
     pub fn databases<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.databases.extend(names.into_iter().map(Into::into));
         self
@@ -567,6 +606,7 @@ impl Postgres {
 }
 
 impl CosmosDb {
+    /// A Cosmos DB account with no databases yet.
     pub fn new() -> Self {
         CosmosDb::default()
     }
@@ -588,6 +628,7 @@ impl CosmosDb {
 }
 
 impl ServiceBus {
+    /// A Service Bus namespace with one messaging unit and no entities yet.
     pub fn new() -> Self {
         ServiceBus {
             queues: Vec::new(),
@@ -597,11 +638,13 @@ impl ServiceBus {
         }
     }
 
+    /// Queues to create.
     pub fn queues<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.queues.extend(names.into_iter().map(Into::into));
         self
     }
 
+    /// A topic and its subscriptions; connections name a subscription `topic/subscription`.
     pub fn topic<S: Into<String>>(
         mut self,
         topic: impl Into<String>,
@@ -616,6 +659,7 @@ impl ServiceBus {
 }
 
 impl EventHubs {
+    /// A Standard Event Hubs namespace (one unit, two partitions per hub) with no hubs yet.
     pub fn new() -> Self {
         EventHubs {
             hubs: Vec::new(),
@@ -626,6 +670,7 @@ impl EventHubs {
         }
     }
 
+    /// Event hubs to create.
     pub fn hubs<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.hubs.extend(names.into_iter().map(Into::into));
         self
@@ -633,6 +678,7 @@ impl EventHubs {
 }
 
 impl Redis {
+    /// An Azure Managed Redis instance of the default SKU (`Balanced_B0`).
     pub fn new() -> Self {
         Redis {
             sku: Redis::default_sku(),
@@ -642,6 +688,7 @@ impl Redis {
 }
 
 impl AppConfiguration {
+    /// A `standard` App Configuration store.
     pub fn new() -> Self {
         AppConfiguration {
             sku: AppConfiguration::default_sku(),
@@ -651,10 +698,13 @@ impl AppConfiguration {
 }
 
 impl OpenAi {
+    /// An Azure OpenAI account with no model deployments yet.
     pub fn new() -> Self {
         OpenAi::default()
     }
 
+    /// A model deployment `name` of `model` at `version`, with the default SKU (`Standard`)
+    /// and capacity (10 thousand tokens per minute).
     pub fn deployment(
         mut self,
         name: impl Into<String>,
@@ -675,6 +725,7 @@ impl OpenAi {
 }
 
 impl AiSearch {
+    /// A `basic` AI Search service with one replica and one partition.
     pub fn new() -> Self {
         AiSearch {
             sku: AiSearch::default_sku(),
@@ -686,6 +737,7 @@ impl AiSearch {
 }
 
 impl External {
+    /// A service at `url` (https) whose secret the key-vault component `vault` keeps.
     pub fn new(url: impl Into<String>, vault: impl Into<String>) -> Self {
         External {
             url: url.into(),

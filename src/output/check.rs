@@ -10,6 +10,8 @@ use serde::Serialize;
 use similar::TextDiff;
 use std::path::Path;
 
+/// How a folder on disk differs from what generating would write: what `bulwark check`
+/// reports and CI fails on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Drift {
     /// Generated files whose content on disk differs, with a unified diff (disk → generated).
@@ -27,13 +29,17 @@ pub struct Drift {
     pub lock: Option<String>,
 }
 
+/// A generated file whose content on disk differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangedFile {
+    /// Its path, relative to the output folder.
     pub path: String,
+    /// A unified diff from the content on disk to the generated content.
     pub diff: String,
 }
 
 impl Drift {
+    /// Whether nothing differs: the folder is exactly what generating would write.
     pub fn in_sync(&self) -> bool {
         self.changed.is_empty()
             && self.missing.is_empty()
