@@ -74,7 +74,7 @@ const MAX_DIFF_BYTES: usize = 1024 * 1024;
 const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A unified diff from what is on disk to what bulwark generates; a file on disk over
-/// [`MAX_DIFF_BYTES`] is summarised instead, so `check` stays fast and its output readable.
+/// `MAX_DIFF_BYTES` is summarised instead, so `check` stays fast and its output readable.
 pub fn unified_diff(path: &str, on_disk: &str, generated: &str) -> String {
     if on_disk.len() > MAX_DIFF_BYTES {
         return format!(

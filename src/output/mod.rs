@@ -221,7 +221,7 @@ impl fmt::Display for OutputError {
 
 impl std::error::Error for OutputError {}
 
-/// What [`write`] did, file by file (paths relative to the output folder).
+/// What [`write()`] did, file by file (paths relative to the output folder).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteReport {
     /// Files created or replaced.
@@ -253,7 +253,7 @@ pub struct LockWrite {
 }
 
 /// Write `files` under `dir`, and the address plan `lock` beside the blueprint, as one
-/// commit (see [`Journal`]). Every file is staged in a fresh temporary file beside its
+/// commit (see `Journal`). Every file is staged in a fresh temporary file beside its
 /// target and renamed into place; the manifest is written last. Every path is resolved
 /// beneath `dir`, the lock beneath its own folder (see [`crate::confined`]).
 pub fn write(
@@ -268,7 +268,7 @@ pub fn write(
     write_folder(&folder, files, manifest, lock, force)
 }
 
-/// Write `files` into the folder `sub` of `dir`, as [`write`] writes into `dir`, with the
+/// Write `files` into the folder `sub` of `dir`, as [`write()`] writes into `dir`, with the
 /// manifest in `sub`. `sub` is resolved beneath `dir`: a symlink there pointing outside it
 /// is refused, so nothing is written outside `dir`.
 pub fn write_beneath(
