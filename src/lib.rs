@@ -33,11 +33,11 @@
 //!
 //! The stages behind them (the planner, the Bicep model and emitter, the security report's
 //! model, the catalogue of Azure facts, the deployer bootstrap, project scaffolding, confined
-//! file access) are `pub` only
-//! because the `bulwark` binary, the integration tests and the benches are separate crates
-//! that need them. They are `#[doc(hidden)]`: not part of the API, no stability promise,
-//! free to change in any release. Keeping them reachable rather than `pub(crate)` lets the
-//! tests check the planner's decisions directly instead of through rendered Bicep.
+//! file access) are `pub` only because the `bulwark` binary, the integration tests and the
+//! benches are separate crates that need them. They are `#[doc(hidden)]`: not part of the
+//! API, no stability promise, free to change in any release. Keeping them reachable rather
+//! than `pub(crate)` lets the tests check the planner's decisions directly instead of through
+//! rendered Bicep, and keeps the binary a plain user of the library.
 
 #![warn(missing_docs)]
 
@@ -142,8 +142,8 @@ pub struct Generated {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Why [`generate`] produced nothing: the blueprint's diagnostics, errors first-class and any
-/// warnings found alongside them, in the order validation reported them.
+/// Why [`generate`] produced nothing: the diagnostics that stopped it (and any warnings found
+/// alongside them), in the order they were reported.
 ///
 /// It implements [`std::error::Error`], so `?` carries it into `Box<dyn Error>` or `anyhow`;
 /// its [`Display`](std::fmt::Display) lists every error with its code and path. Tools that

@@ -68,7 +68,7 @@ fn a_refused_generation_is_a_std_error_that_question_mark_carries() {
         error.to_string(),
         "the blueprint has 2 errors:\n  \
          unknown-part at components.web.uses[0].to: `media` declares no container or queue named `imagez`\n  \
-         unknown-component at components.web.uses[1].to: no component named `vault`"
+         unknown-target at components.web.uses[1].to: `web` uses `vault`, which is not a component"
     );
     assert_eq!(error.errors().count(), 2);
     assert_eq!(error.clone().into_diagnostics(), error.diagnostics());

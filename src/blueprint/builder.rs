@@ -273,7 +273,11 @@ macro_rules! sizing_methods {
                     "TOML): other environments keep the component's own value. Validation checks ",
                     "the value against the catalogue's allowed values for the field."
                 )]
-                pub fn $method(self, environment: impl Into<String>, value: sizing_type!($value)) -> Self {
+                pub fn $method(
+                    self,
+                    environment: impl Into<String>,
+                    value: sizing_type!($value),
+                ) -> Self {
                     self.environment(environment, $field, sizing_value!($value, value))
                 }
             )*

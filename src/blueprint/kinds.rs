@@ -102,31 +102,31 @@ fn one() -> u32 {
 /// Language runtimes App Service on Linux offers, written `stack:version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Runtime {
-    /// `node:20`
+    /// Node.js 20.
     #[serde(rename = "node:20")]
     Node20,
-    /// `node:22`
+    /// Node.js 22.
     #[serde(rename = "node:22")]
     Node22,
-    /// `python:3.11`
+    /// Python 3.11.
     #[serde(rename = "python:3.11")]
     Python311,
-    /// `python:3.12`
+    /// Python 3.12.
     #[serde(rename = "python:3.12")]
     Python312,
-    /// `python:3.13`
+    /// Python 3.13.
     #[serde(rename = "python:3.13")]
     Python313,
-    /// `dotnet:8.0`
+    /// .NET 8.
     #[serde(rename = "dotnet:8.0")]
     Dotnet8,
-    /// `dotnet:9.0`
+    /// .NET 9.
     #[serde(rename = "dotnet:9.0")]
     Dotnet9,
-    /// `java:17`
+    /// Java 17.
     #[serde(rename = "java:17")]
     Java17,
-    /// `java:21`
+    /// Java 21.
     #[serde(rename = "java:21")]
     Java21,
 }
@@ -209,31 +209,31 @@ impl FunctionApp {
 /// Azure Functions runtimes, written `stack:version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum FunctionRuntime {
-    /// `node:20`
+    /// Node.js 20.
     #[serde(rename = "node:20")]
     Node20,
-    /// `node:22`
+    /// Node.js 22.
     #[serde(rename = "node:22")]
     Node22,
-    /// `python:3.11`
+    /// Python 3.11.
     #[serde(rename = "python:3.11")]
     Python311,
-    /// `python:3.12`
+    /// Python 3.12.
     #[serde(rename = "python:3.12")]
     Python312,
-    /// `dotnet-isolated:8.0`
+    /// .NET 8 in the isolated worker model.
     #[serde(rename = "dotnet-isolated:8.0")]
     DotnetIsolated8,
-    /// `dotnet-isolated:9.0`
+    /// .NET 9 in the isolated worker model.
     #[serde(rename = "dotnet-isolated:9.0")]
     DotnetIsolated9,
-    /// `java:17`
+    /// Java 17.
     #[serde(rename = "java:17")]
     Java17,
-    /// `java:21`
+    /// Java 21.
     #[serde(rename = "java:21")]
     Java21,
-    /// `powershell:7.4`
+    /// PowerShell 7.4.
     #[serde(rename = "powershell:7.4")]
     PowerShell74,
 }

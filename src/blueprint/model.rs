@@ -938,11 +938,11 @@ impl JsonSchema for Target {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Access {
-    /// Read data (blobs, queue messages, secrets, configuration, database rows).
+    /// Read the target's data without changing it.
     Read,
-    /// Read and write data.
+    /// Read and change the target's data.
     ReadWrite,
-    /// Send messages or events.
+    /// Send messages or events to a queue, topic or event hub.
     Send,
     /// Receive messages or events.
     Receive,
@@ -952,7 +952,8 @@ pub enum Access {
     Pull,
     /// Push images to a container registry.
     Push,
-    /// Use a service as a client (an OpenAI model, an external service's secret).
+    /// Use a service as a client: call an OpenAI account's models, read an external
+    /// service's secret.
     Use,
     /// Call a compute component's HTTP endpoints with an Entra token for its audience.
     Call,
