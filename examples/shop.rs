@@ -40,8 +40,8 @@ fn main() -> std::process::ExitCode {
         .unwrap_or_else(|| "infra".to_string());
     let generated = match bulwark::generate(&blueprint(), &options()) {
         Ok(generated) => generated,
-        Err(diagnostics) => {
-            let text = bulwark::blueprint::render::render(&diagnostics, None, false);
+        Err(error) => {
+            let text = bulwark::blueprint::render::render(error.diagnostics(), None, false);
             eprint!("{text}");
             return std::process::ExitCode::from(2);
         }

@@ -135,7 +135,7 @@ pub const WORKSPACE_DESTINATION: CustomDeployerRole = CustomDeployerRole {
 
 /// Associating the app's resources with the platform's network security perimeter: "To create
 /// or update an association … resourceAssociations/write is required at the network security
-/// perimeter resource [and] profiles/join/action is required on the profile" (the third,
+/// perimeter resource \[and\] profiles/join/action is required on the profile" (the third,
 /// `joinPerimeter/action` on each PaaS resource, Contributor holds in the app's group). The
 /// perimeter module deploys into the perimeter's resource group, and deploying there needs
 /// "access to all operations on the Microsoft.Resources/deployments resource type"
@@ -455,7 +455,7 @@ pub fn assignable_roles(plan: &Plan) -> AssignableRoles {
 /// The ABAC condition on the RBAC administrator grant, in the form Microsoft documents under
 /// "Example: Constrain roles and principal types" (role definition ids and principal type
 /// checked on write from the request, on delete from the existing assignment):
-/// https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples#example-constrain-roles-and-principal-types
+/// <https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples#example-constrain-roles-and-principal-types>
 /// `role_ids` are GUIDs (or, in Bicep, interpolations that evaluate to GUIDs).
 pub fn condition(role_ids: &[String]) -> String {
     let ids = role_ids.join(", ");

@@ -1,37 +1,93 @@
 //! bulwark turns a typed blueprint of an Azure application into hardened Bicep.
 //!
-//! The pipeline is pure: [`blueprint`] (load, build, validate) → [`plan`] (expand into Azure
-//! resources) → [`emit`] (a [`FileSet`] of Bicep and parameter files) → [`output`] (write
-//! or compare). Only the command-line layer prints.
+//! The pipeline is pure: [`blueprint`] (load, build, validate) → plan (expand into Azure
+//! resources) → emit (a [`FileSet`] of Bicep and parameter files) → [`output`] (write or
+//! compare). Only the command-line layer prints.
+//!
+//! ```
+//! use bulwark::blueprint::{Access, Blueprint, Ingress, Runtime, Storage, WebApp};
+//!
+//! # fn main() -> Result<(), bulwark::Error> {
+//! let blueprint = Blueprint::builder("shop", ["dev", "prod"])
+//!     .component(
+//!         "web",
+//!         WebApp::new(Runtime::Node22)
+//!             .ingress(Ingress::Public)
+//!             .uses("media.images", Access::Read)
+//!             .sku_in("prod", "P1v3"),
+//!     )
+//!     .component("media", Storage::new().containers(["images"]))
+//!     .build();
+//! let generated = bulwark::generate(&blueprint, &bulwark::Options::default())?;
+//! assert!(generated.files.get("main.bicep").is_some());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What is public
+//!
+//! The documented API is what embedding bulwark needs: the [`blueprint`] model, builder,
+//! loader and validation; [`generate`] with its [`Options`], [`Generated`] and [`Error`];
+//! [`output`] to write a [`FileSet`] into a folder or compare it with one; [`add_report`]
+//! for the security report (`SECURITY.md`).
+//!
+//! The stages behind them (the planner, the Bicep model and emitter, the security report's
+//! model, the catalogue of Azure facts, the deployer bootstrap, project scaffolding, confined
+//! file access) are `pub` only because the `bulwark` binary, the integration tests and the
+//! benches are separate crates that need them. They are `#[doc(hidden)]`: not part of the
+//! API, no stability promise, free to change in any release. Keeping them reachable rather
+//! than `pub(crate)` lets the tests check the planner's decisions directly instead of through
+//! rendered Bicep, and keeps the binary a plain user of the library.
 
+#![warn(missing_docs)]
+
+#[doc(hidden)]
 pub mod bicep;
 pub mod blueprint;
+#[doc(hidden)]
 pub mod catalog;
+#[doc(hidden)]
 pub mod confined;
+#[doc(hidden)]
 pub mod counters;
+#[doc(hidden)]
 pub mod deployer;
+#[doc(hidden)]
 pub mod emit;
 pub mod output;
+#[doc(hidden)]
 pub mod plan;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod scaffold;
 
 pub use blueprint::{Blueprint, Diagnostic};
 pub use emit::{FileSet, Options};
+pub use plan::AddressRecord;
+pub use report::Source as ReportSource;
 
-/// Validate, plan and emit. Warnings are returned alongside the files; any error stops
-/// generation before a single file exists.
-pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, Vec<Diagnostic>> {
+/// Validate, plan and emit: the whole pipeline, in memory. Nothing is written; pass the
+/// result to [`output::write`] (or compare it with [`output::check`]).
+///
+/// Warnings are returned alongside the files in [`Generated::warnings`]; any error stops
+/// generation before a single file exists, and comes back as an [`Error`] carrying every
+/// diagnostic: validation errors, a network that cannot be laid out, or templates too large
+/// for one ARM deployment.
+pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, Error> {
     let diagnostics = blueprint::validate_on(blueprint, options.today);
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(diagnostics);
+        return Err(Error { diagnostics });
     }
-    let plan = plan::plan(blueprint, &options.previous_address_plan)?;
+    let plan = plan::plan(blueprint, &options.previous_address_plan)
+        .map_err(|diagnostics| Error { diagnostics })?;
     let files = emit::emit(&plan, options);
     if !options.ignore_template_limits {
         let too_large = emit::limits::check(&files);
         if !too_large.is_empty() {
-            return Err(too_large);
+            return Err(Error {
+                diagnostics: too_large,
+            });
         }
     }
     let manifest =
@@ -48,8 +104,10 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, V
 /// The file the security report is written to, next to the Bicep.
 pub const REPORT_FILE: &str = "SECURITY.md";
 
-/// Add the security report (citing keys of `source`) to a generation's files and manifest.
-pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &report::Source) {
+/// Add the security report, [`REPORT_FILE`], to a generation's files and manifest: what each
+/// component exposes and to whom, which controls apply and which are waived, citing the
+/// blueprint's lines through `source` (the text `blueprint` was loaded from).
+pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &ReportSource) {
     let mut report = report::build(blueprint, &generated.plan, source.label, Some(source));
     let stages = emit::split::stage_templates(generated.files.paths());
     if stages.len() > 1 {
@@ -70,12 +128,92 @@ pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &rep
 /// What a successful generation produced.
 #[derive(Debug, Clone)]
 pub struct Generated {
+    /// The Bicep, parameter and workflow files, by path relative to the output folder.
     pub files: FileSet,
     /// The manifest written beside the files: what bulwark owns, from which versions.
     pub manifest: output::Manifest,
     /// Where every subnet lies: what the address plan lock beside the blueprint records,
     /// and what the next generation passes back as [`Options::previous_address_plan`].
-    pub address_plan: plan::AddressRecord,
+    pub address_plan: AddressRecord,
+    /// The expanded plan the files were emitted from (internal: see the crate docs).
+    #[doc(hidden)]
     pub plan: plan::Plan,
+    /// Warnings validation found: the files were generated regardless; show them.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// Why [`generate`] produced nothing: the diagnostics that stopped it (and any warnings found
+/// alongside them), in the order they were reported.
+///
+/// It implements [`std::error::Error`], so `?` carries it into `Box<dyn Error>` or `anyhow`;
+/// its [`Display`](std::fmt::Display) lists every error with its code and path. Tools that
+/// show diagnostics against the blueprint's text take them with [`Error::diagnostics`].
+///
+/// ```
+/// use bulwark::blueprint::{Blueprint, Storage};
+///
+/// let blueprint = Blueprint::builder("shop", ["dev"])
+///     .component("media", Storage::new())
+///     .component("media", Storage::new())
+///     .build();
+/// let error = bulwark::generate(&blueprint, &bulwark::Options::default()).unwrap_err();
+/// assert_eq!(error.diagnostics()[0].code, "duplicate-component");
+/// assert!(error.to_string().contains("duplicate-component"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Error {
+    /// Every diagnostic, errors and warnings, in the order they were found.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The diagnostics, to render or to merge with others.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    /// The diagnostics that stopped generation (those of [`Severity::Error`](blueprint::Severity)).
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.is_error())
+    }
+}
+
+impl std::fmt::Display for Error {
+    /// `the blueprint has 2 errors:` then one line each: `code at path: message`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.errors().count();
+        let noun = if count == 1 { "error" } else { "errors" };
+        write!(f, "the blueprint has {count} {noun}:")?;
+        for diagnostic in self.errors() {
+            write!(f, "\n  {}", diagnostic.code)?;
+            if let Some(path) = &diagnostic.path {
+                write!(f, " at {path}")?;
+            }
+            write!(f, ": {}", diagnostic.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for Vec<Diagnostic> {
+    fn from(error: Error) -> Self {
+        error.diagnostics
+    }
+}
+
+impl IntoIterator for Error {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.diagnostics.into_iter()
+    }
 }

@@ -17,8 +17,11 @@ pub mod diagram;
 
 /// The blueprint text and where each path is in it, to cite keys.
 pub struct Source<'a> {
+    /// How the report names the blueprint, e.g. `bulwark.toml`.
     pub label: &'a str,
+    /// The blueprint's text, as loaded.
     pub text: &'a str,
+    /// Where each logical path is in `text`, from [`Loaded`](crate::blueprint::Loaded).
     pub map: &'a SourceMap,
 }
 

@@ -14,7 +14,7 @@ fn arm_limit(name: &str) -> u64 {
     facts::limit("ARM template", name).unwrap_or_else(|| panic!("limits.tsv has no {name}"))
 }
 
-fn generate(components: usize) -> Result<bulwark::Generated, Vec<bulwark::Diagnostic>> {
+fn generate(components: usize) -> Result<bulwark::Generated, bulwark::Error> {
     common::try_generate(&common::synthetic::synthetic(components))
 }
 
@@ -106,7 +106,9 @@ fn at_most_twenty_five_public_apps_share_the_front_door() {
             .count(),
         25
     );
-    let diagnostics = common::try_generate(&with_public(26)).unwrap_err();
+    let diagnostics = common::try_generate(&with_public(26))
+        .unwrap_err()
+        .into_diagnostics();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
     assert_eq!(diagnostics[0].code, "too-many-public-apps");
     assert_eq!(

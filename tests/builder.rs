@@ -34,10 +34,42 @@ fn builder_blueprints_get_the_same_validation_with_paths_instead_of_lines() {
         )
         .component("media", Storage::new().containers(["images"]))
         .build();
-    let diagnostics = bulwark::generate(&blueprint, &bulwark::Options::default()).unwrap_err();
-    let text = bulwark::blueprint::render::render_short(&diagnostics, None);
+    let error = bulwark::generate(&blueprint, &bulwark::Options::default()).unwrap_err();
+    let text = bulwark::blueprint::render::render_short(error.diagnostics(), None);
     assert_eq!(
         text,
         "components.web.uses[0].to: error[unknown-part]: `media` declares no container or queue named `imagez`\n"
     );
+}
+
+#[test]
+fn a_refused_generation_is_a_std_error_that_question_mark_carries() {
+    use bulwark::blueprint::{Access, Blueprint, Runtime, Storage, WebApp};
+    fn generate(blueprint: &Blueprint) -> Result<usize, Box<dyn std::error::Error>> {
+        Ok(bulwark::generate(blueprint, &bulwark::Options::default())?
+            .files
+            .files
+            .len())
+    }
+    let blueprint = Blueprint::builder("shop", ["dev"])
+        .component(
+            "web",
+            WebApp::new(Runtime::Node22)
+                .uses("media.imagez", Access::Read)
+                .uses("vault", Access::Read),
+        )
+        .component("media", Storage::new().containers(["images"]))
+        .build();
+    let error = generate(&blueprint).unwrap_err();
+    let error = error
+        .downcast_ref::<bulwark::Error>()
+        .expect("a bulwark::Error");
+    assert_eq!(
+        error.to_string(),
+        "the blueprint has 2 errors:\n  \
+         unknown-part at components.web.uses[0].to: `media` declares no container or queue named `imagez`\n  \
+         unknown-target at components.web.uses[1].to: `web` uses `vault`, which is not a component"
+    );
+    assert_eq!(error.errors().count(), 2);
+    assert_eq!(error.clone().into_diagnostics(), error.diagnostics());
 }

@@ -24,7 +24,7 @@ fn blueprint(vaults: usize, pin: Option<&str>) -> String {
     text
 }
 
-fn generate(text: &str) -> Result<bulwark::Generated, Vec<bulwark::Diagnostic>> {
+fn generate(text: &str) -> Result<bulwark::Generated, bulwark::Error> {
     let loaded = bulwark::blueprint::load::from_str(text).expect("the blueprint loads");
     common::try_generate(&loaded.blueprint)
 }
@@ -56,7 +56,9 @@ fn endpoints_beyond_a_slash_24_get_a_larger_subnet() {
 
 #[test]
 fn a_pinned_subnet_too_small_for_its_endpoints_is_refused_with_what_fits() {
-    let diagnostics = generate(&blueprint(280, Some("10.40.0.0/24"))).unwrap_err();
+    let diagnostics = generate(&blueprint(280, Some("10.40.0.0/24")))
+        .unwrap_err()
+        .into_diagnostics();
     let diagnostic = diagnostics
         .iter()
         .find(|d| d.code == "subnet-too-small")
@@ -76,7 +78,7 @@ fn a_pinned_subnet_too_small_for_its_endpoints_is_refused_with_what_fits() {
 #[test]
 fn an_address_space_too_small_for_the_endpoints_is_refused() {
     let text = blueprint(280, None).replace("10.40.0.0/16", "10.40.0.0/24");
-    let diagnostics = generate(&text).unwrap_err();
+    let diagnostics = generate(&text).unwrap_err().into_diagnostics();
     let diagnostic = diagnostics
         .iter()
         .find(|d| d.code == "address-space-too-small")

@@ -148,7 +148,7 @@ fn every_policy_assignment_is_a_known_built_in_with_an_allowed_effect() {
     assert!(checked > 100, "only {checked} assignments checked");
 }
 
-fn generate_text(text: &str, today: Date) -> Result<FileSet, Vec<bulwark::Diagnostic>> {
+fn generate_text(text: &str, today: Date) -> Result<FileSet, bulwark::Error> {
     let loaded = load::from_str_in(text, &common::repo().join("blueprints")).unwrap();
     bulwark::generate(
         &loaded.blueprint,
@@ -170,7 +170,7 @@ fn an_expired_waiver_fails_validation() {
     let before = Date::parse("2027-06-30").unwrap();
     let after = Date::parse("2027-07-01").unwrap();
     assert!(generate_text(&text, before).is_ok());
-    let diagnostics = generate_text(&text, after).unwrap_err();
+    let diagnostics = generate_text(&text, after).unwrap_err().into_diagnostics();
     let expired: Vec<_> = diagnostics
         .iter()
         .filter(|d| d.code == "expired-waiver")

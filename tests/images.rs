@@ -219,8 +219,8 @@ kind = "container-registry"
 
 /// The first diagnostic of a builder blueprint, as `path: error[code]: message`.
 fn first_diagnostic(blueprint: &Blueprint) -> String {
-    let diagnostics = bulwark::generate(blueprint, &bulwark::Options::default()).unwrap_err();
-    bulwark::blueprint::render::render_short(&diagnostics[..1], None)
+    let error = bulwark::generate(blueprint, &bulwark::Options::default()).unwrap_err();
+    bulwark::blueprint::render::render_short(&error.diagnostics()[..1], None)
 }
 
 #[test]

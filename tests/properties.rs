@@ -2495,10 +2495,10 @@ fn errors(diagnostics: &[Diagnostic]) -> Vec<String> {
 }
 
 fn generate(blueprint: &Blueprint) -> Result<bulwark::Generated, TestCaseError> {
-    bulwark::generate(blueprint, &Options::default()).map_err(|diagnostics| {
+    bulwark::generate(blueprint, &Options::default()).map_err(|error| {
         TestCaseError::fail(format!(
             "generation failed: {:#?}\n{}",
-            errors(&diagnostics),
+            errors(error.diagnostics()),
             to_toml(blueprint)
         ))
     })
@@ -3634,7 +3634,7 @@ fn the_network_and_governance_checks_catch_what_they_guard() {
     let errors = errors(&blueprint::validate(&blueprint));
     assert!(errors.is_empty(), "{errors:#?}");
     let generated = bulwark::generate(&blueprint, &Options::default())
-        .unwrap_or_else(|d| panic!("{:#?}", self::errors(&d)));
+        .unwrap_or_else(|error| panic!("{:#?}", self::errors(error.diagnostics())));
     let vnet: FileCheck = check_vnet;
     let dns: FileCheck = check_dns;
     let private: FileCheck = check_private_access;
@@ -6223,7 +6223,8 @@ fn exercise(bytes: &[u8]) -> Result<(), TestCaseError> {
                 );
             }
         }
-        Err(mut diagnostics) => {
+        Err(error) => {
+            let mut diagnostics = error.into_diagnostics();
             prop_assert!(diagnostics.iter().any(Diagnostic::is_error));
             loaded.source_map.resolve(&mut diagnostics);
             check_spans(&diagnostics)?;
@@ -6624,8 +6625,11 @@ fn failures(cases: Vec<(&str, Blueprint)>, check: Check) -> Vec<String> {
             continue;
         }
         match bulwark::generate(&blueprint, &Options::default()) {
-            Err(diagnostics) => {
-                failures.push(format!("{what}: not generated: {:?}", errors(&diagnostics)));
+            Err(error) => {
+                failures.push(format!(
+                    "{what}: not generated: {:?}",
+                    errors(error.diagnostics())
+                ));
             }
             Ok(generated) => {
                 if let Err(error) = check(&blueprint, &generated) {
@@ -7098,7 +7102,7 @@ fn regression_component_order_moves_only_subnet_ranges() {
         .build();
     let generate = |blueprint: &Blueprint| {
         bulwark::generate(blueprint, &Options::default())
-            .unwrap_or_else(|d| panic!("{:#?}", errors(&d)))
+            .unwrap_or_else(|error| panic!("{:#?}", errors(error.diagnostics())))
             .files
     };
     let (first, second) = (generate(&ab), generate(&ba));

@@ -23,6 +23,63 @@ fn section<'a>(text: &'a str, marker: &str) -> &'a str {
     &text[section_range(text, marker)]
 }
 
+/// The README's builder example, compiled and run by
+/// [`the_builder_example_is_code_that_compiles_and_runs`].
+fn builder_example(out: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    // builder-example:start
+    use bulwark::blueprint::{Access, Blueprint, Ingress, Runtime, Storage, WebApp};
+
+    let blueprint = Blueprint::builder("shop", ["dev", "prod"])
+        .component(
+            "web",
+            WebApp::new(Runtime::Node22)
+                .ingress(Ingress::Public)
+                .uses("media.images", Access::Read)
+                .sku_in("prod", "P1v3")
+                .instances_in("prod", 2),
+        )
+        .component("media", Storage::new().containers(["images"]))
+        .build();
+    let generated = bulwark::generate(&blueprint, &bulwark::Options::default())?;
+    bulwark::output::write(out, &generated.files, &generated.manifest, None, false)?;
+    // builder-example:end
+    Ok(())
+}
+
+/// The Rust block under "Rust builder API" is the body of [`builder_example`], which this
+/// test runs: it writes `main.bicep` with the prod SKU. `BULWARK_BLESS=1` rewrites the README.
+#[test]
+fn the_builder_example_is_code_that_compiles_and_runs() {
+    let out = tempfile::tempdir().unwrap();
+    builder_example(out.path()).unwrap();
+    let prod = std::fs::read_to_string(out.path().join("main.prod.bicepparam")).unwrap();
+    assert!(prod.contains("'P1v3'"), "{prod}");
+
+    let source = include_str!("readme.rs");
+    let start = source.find("    // builder-example:start\n").unwrap();
+    let body = &source[start..];
+    let body =
+        &body[body.find('\n').unwrap() + 1..body.find("    // builder-example:end").unwrap()];
+    let dedented: String = body
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    let expected = format!("```rust\n{dedented}```\n");
+    let readme_path = common::repo().join(README);
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let current = section(&readme, "builder-example");
+    if current != expected && std::env::var_os("BULWARK_BLESS").is_some() {
+        let mut updated = readme.clone();
+        updated.replace_range(section_range(&readme, "builder-example"), &expected);
+        std::fs::write(&readme_path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        current, expected,
+        "run BULWARK_BLESS=1 cargo test --test readme"
+    );
+}
+
 /// `BULWARK_BLESS=1 cargo test --test readme` rewrites the generated README sections.
 #[test]
 fn the_access_table_is_generated_from_the_catalogue() {

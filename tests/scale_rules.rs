@@ -23,7 +23,7 @@ fn first_code(blueprint: &Blueprint) -> String {
         },
     )
     .expect_err("refused");
-    diagnostics[0].code.to_string()
+    diagnostics.diagnostics()[0].code.to_string()
 }
 
 fn worker() -> ContainerApp {

@@ -11,7 +11,7 @@
 //!             .ingress(Ingress::Public)
 //!             .uses("media.images", Access::Read)
 //!             .uses("vault.stripe-key", Access::Read)
-//!             .environment("prod", "sku", "P1v3"),
+//!             .sku_in("prod", "P1v3"),
 //!     )
 //!     .component("media", Storage::new().containers(["images"]))
 //!     .component("vault", KeyVault::new().secrets(["stripe-key"]))
@@ -22,11 +22,16 @@
 use super::model::*;
 use std::collections::BTreeMap;
 
+/// Builds a [`Blueprint`] step by step; start with [`Blueprint::builder`], end with
+/// [`build`](Self::build). Nothing is checked until validation or generation, which report
+/// problems with the same diagnostics (and paths) as a TOML blueprint.
 pub struct BlueprintBuilder {
     blueprint: Blueprint,
 }
 
 impl Blueprint {
+    /// Start a blueprint: the app's name (2-16 lowercase letters, digits and hyphens) and its
+    /// environments, e.g. `["dev", "prod"]`.
     pub fn builder<E: Into<String>>(
         name: impl Into<String>,
         environments: impl IntoIterator<Item = E>,
@@ -52,6 +57,8 @@ impl Blueprint {
 }
 
 impl BlueprintBuilder {
+    /// The address space of the VNet the blueprint creates, e.g. `10.40.0.0/16` (default
+    /// `10.0.0.0/16`).
     pub fn address_space(mut self, cidr: impl Into<String>) -> Self {
         self.blueprint.network.address_space = cidr.into();
         self
@@ -154,6 +161,7 @@ impl BlueprintBuilder {
         self
     }
 
+    /// Add a component under `name`: a kind's builder such as `WebApp::new(Runtime::Node22)`.
     pub fn component(mut self, name: impl Into<String>, spec: impl Into<ComponentSpec>) -> Self {
         self.blueprint.components.push(Component {
             name: name.into(),
@@ -162,6 +170,8 @@ impl BlueprintBuilder {
         self
     }
 
+    /// The blueprint, ready for [`validate`](crate::blueprint::validate) or
+    /// [`generate`](crate::generate).
     pub fn build(self) -> Blueprint {
         self.blueprint
     }
@@ -246,10 +256,35 @@ macro_rules! compute_methods {
 }
 compute_methods!(WebApp, FunctionApp, ContainerApp);
 
-/// `.environment("prod", "sku", "P1v3")`: a sizing field's value in one environment.
+/// Typed sizing per environment: one `<field>_in(environment, value)` method per sizing field
+/// of the kind in the catalogue (`.sku_in("prod", "P1v3")`, `.instances_in("prod", 3)`), so a
+/// misspelt field is a compile error; a test checks the lists against the catalogue. The
+/// string-keyed [`WebApp::environment`] form stays for fields chosen at run time.
 macro_rules! sizing_methods {
-    ($($kind:ident),*) => {$(
+    ($($kind:ident { $($method:ident($field:literal): $value:ident),* $(,)? })*) => {$(
         impl $kind {
+            /// The sizing fields `<field>_in` methods set, as the catalogue names them.
+            #[cfg(test)]
+            const SIZING_FIELDS: &'static [&'static str] = &[$($field),*];
+
+            $(
+                #[doc = concat!(
+                    "`", $field, "` in one environment (`[components.<name>.environments.<env>]` in ",
+                    "TOML): other environments keep the component's own value. Validation checks ",
+                    "the value against the catalogue's allowed values for the field."
+                )]
+                pub fn $method(
+                    self,
+                    environment: impl Into<String>,
+                    value: sizing_type!($value),
+                ) -> Self {
+                    self.environment(environment, $field, sizing_value!($value, value))
+                }
+            )*
+
+            /// A sizing field's value in one environment by name, e.g.
+            /// `.environment("prod", "sku", "P1v3")`: for fields chosen at run time. The typed
+            /// `<field>_in` methods are the checked form.
             pub fn environment(
                 mut self,
                 environment: impl Into<String>,
@@ -262,21 +297,75 @@ macro_rules! sizing_methods {
         }
     )*};
 }
-sizing_methods!(
-    WebApp,
-    FunctionApp,
-    ContainerApp,
-    Storage,
-    SqlDatabase,
-    Postgres,
-    ServiceBus,
-    EventHubs,
-    Redis,
-    AppConfiguration,
-    AiSearch
-);
+
+/// The parameter type of a typed sizing method: a SKU-like string, a count, or a
+/// replication.
+macro_rules! sizing_type {
+    (text) => { impl Into<String> };
+    (count) => { u32 };
+    (replication) => { Replication };
+}
+
+macro_rules! sizing_value {
+    (text, $value:ident) => {
+        SizingValue::Text($value.into())
+    };
+    (count, $value:ident) => {
+        SizingValue::from($value)
+    };
+    (replication, $value:ident) => {
+        SizingValue::from($value.as_str())
+    };
+}
+
+sizing_methods! {
+    WebApp {
+        sku_in("sku"): text,
+        instances_in("instances"): count,
+    }
+    FunctionApp {
+        maximum_instances_in("maximum_instances"): count,
+    }
+    ContainerApp {
+        cpu_in("cpu"): text,
+        memory_in("memory"): text,
+        min_replicas_in("min_replicas"): count,
+        max_replicas_in("max_replicas"): count,
+    }
+    Storage {
+        replication_in("replication"): replication,
+    }
+    SqlDatabase {
+        sku_in("sku"): text,
+        max_size_gb_in("max_size_gb"): count,
+    }
+    Postgres {
+        sku_in("sku"): text,
+        storage_gb_in("storage_gb"): count,
+        version_in("version"): text,
+    }
+    ServiceBus {
+        capacity_in("capacity"): count,
+    }
+    EventHubs {
+        sku_in("sku"): text,
+        capacity_in("capacity"): count,
+    }
+    Redis {
+        sku_in("sku"): text,
+    }
+    AppConfiguration {
+        sku_in("sku"): text,
+    }
+    AiSearch {
+        sku_in("sku"): text,
+        replicas_in("replicas"): count,
+        partitions_in("partitions"): count,
+    }
+}
 
 impl WebApp {
+    /// A private web app on `runtime` with the default plan (`P0v3`, one instance).
     pub fn new(runtime: Runtime) -> Self {
         WebApp {
             runtime,
@@ -292,16 +381,21 @@ impl WebApp {
         }
     }
 
+    /// Who can reach the app: private (default), public through Front Door, or directly from
+    /// the internet (with a `direct-public-ingress` waiver).
     pub fn ingress(mut self, ingress: Ingress) -> Self {
         self.ingress = ingress;
         self
     }
 
+    /// The App Service plan SKU in every environment, e.g. `P1v3`; see [`sku_in`](Self::sku_in)
+    /// for one environment.
     pub fn sku(mut self, sku: impl Into<String>) -> Self {
         self.sku = sku.into();
         self
     }
 
+    /// The path App Service probes, e.g. `/healthz`.
     pub fn health_check_path(mut self, path: impl Into<String>) -> Self {
         self.health_check_path = Some(path.into());
         self
@@ -309,6 +403,7 @@ impl WebApp {
 }
 
 impl FunctionApp {
+    /// A private function app on `runtime`, on Flex Consumption (`FC1`).
     pub fn new(runtime: FunctionRuntime) -> Self {
         FunctionApp {
             runtime,
@@ -323,11 +418,15 @@ impl FunctionApp {
         }
     }
 
+    /// Who can reach the app: private (default), public through Front Door, or directly from
+    /// the internet (with a `direct-public-ingress` waiver).
     pub fn ingress(mut self, ingress: Ingress) -> Self {
         self.ingress = ingress;
         self
     }
 
+    /// The hosting plan: `FC1` (Flex Consumption) or Elastic Premium `EP1`-`EP3`, in every
+    /// environment.
     pub fn sku(mut self, sku: impl Into<String>) -> Self {
         self.sku = sku.into();
         self
@@ -356,16 +455,21 @@ impl ContainerApp {
         }
     }
 
+    /// Who can reach the app: private (default), inside the VNet, or nobody (`None`, for
+    /// workers); container apps run in an internal environment.
     pub fn ingress(mut self, ingress: Ingress) -> Self {
         self.ingress = ingress;
         self
     }
 
+    /// The port the container listens on; required with ingress unless the image is a sample
+    /// whose port bulwark knows.
     pub fn target_port(mut self, port: u32) -> Self {
         self.target_port = Some(port);
         self
     }
 
+    /// Run in a Container Apps environment of its own instead of the app's shared one.
     pub fn dedicated_environment(mut self) -> Self {
         self.environment = ContainerEnvironment::Dedicated;
         self
@@ -402,6 +506,7 @@ impl Default for Storage {
 }
 
 impl Storage {
+    /// A storage account with no containers or queues yet, zone-redundant.
     pub fn new() -> Self {
         Storage {
             containers: Vec::new(),
@@ -411,16 +516,20 @@ impl Storage {
         }
     }
 
+    /// Private blob containers to create.
     pub fn containers<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.containers.extend(names.into_iter().map(Into::into));
         self
     }
 
+    /// Storage queues to create.
     pub fn queues<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.queues.extend(names.into_iter().map(Into::into));
         self
     }
 
+    /// The account's redundancy in every environment; see
+    /// [`replication_in`](Self::replication_in) for one environment.
     pub fn replication(mut self, replication: Replication) -> Self {
         self.replication = replication;
         self
@@ -434,12 +543,14 @@ impl Default for KeyVault {
 }
 
 impl KeyVault {
+    /// A key vault with no secrets yet.
     pub fn new() -> Self {
         KeyVault {
             secrets: Vec::new(),
         }
     }
 
+    /// Secret names; their values are read from environment variables at deploy time.
     pub fn secrets<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.secrets.extend(names.into_iter().map(Into::into));
         self
@@ -447,6 +558,7 @@ impl KeyVault {
 }
 
 impl ContainerRegistry {
+    /// A Premium container registry keeping untagged manifests for 7 days.
     pub fn new() -> Self {
         ContainerRegistry {
             retention_days: ContainerRegistry::default_retention_days(),
@@ -455,6 +567,7 @@ impl ContainerRegistry {
 }
 
 impl AdminGroup {
+    /// The Entra group `name` with object id `object_id` (a GUID).
     pub fn new(name: impl Into<String>, object_id: impl Into<String>) -> Self {
         AdminGroup {
             name: name.into(),
@@ -464,6 +577,7 @@ impl AdminGroup {
 }
 
 impl SqlDatabase {
+    /// A serverless database (`GP_S_Gen5_1`, 32 GB) whose server `admin_group` administers.
     pub fn new(admin_group: AdminGroup) -> Self {
         SqlDatabase {
             admin_group,
@@ -475,6 +589,8 @@ impl SqlDatabase {
 }
 
 impl Postgres {
+    /// A PostgreSQL 16 server (`Standard_B1ms`, 32 GB) whose admin is `admin_group`, with no
+    /// databases yet.
     pub fn new(admin_group: AdminGroup) -> Self {
         Postgres {
             admin_group,
@@ -486,6 +602,7 @@ impl Postgres {
         }
     }
 
+    /// Databases to create; connections name one as `<server>.<database>`.
     pub fn databases<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.databases.extend(names.into_iter().map(Into::into));
         self
@@ -493,6 +610,7 @@ impl Postgres {
 }
 
 impl CosmosDb {
+    /// A Cosmos DB account with no databases yet.
     pub fn new() -> Self {
         CosmosDb::default()
     }
@@ -514,6 +632,7 @@ impl CosmosDb {
 }
 
 impl ServiceBus {
+    /// A Service Bus namespace with one messaging unit and no entities yet.
     pub fn new() -> Self {
         ServiceBus {
             queues: Vec::new(),
@@ -523,11 +642,13 @@ impl ServiceBus {
         }
     }
 
+    /// Queues to create.
     pub fn queues<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.queues.extend(names.into_iter().map(Into::into));
         self
     }
 
+    /// A topic and its subscriptions; connections name a subscription `topic/subscription`.
     pub fn topic<S: Into<String>>(
         mut self,
         topic: impl Into<String>,
@@ -542,6 +663,7 @@ impl ServiceBus {
 }
 
 impl EventHubs {
+    /// A Standard Event Hubs namespace (one unit, two partitions per hub) with no hubs yet.
     pub fn new() -> Self {
         EventHubs {
             hubs: Vec::new(),
@@ -552,6 +674,7 @@ impl EventHubs {
         }
     }
 
+    /// Event hubs to create.
     pub fn hubs<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.hubs.extend(names.into_iter().map(Into::into));
         self
@@ -559,6 +682,7 @@ impl EventHubs {
 }
 
 impl Redis {
+    /// An Azure Managed Redis instance of the default SKU (`Balanced_B0`).
     pub fn new() -> Self {
         Redis {
             sku: Redis::default_sku(),
@@ -568,6 +692,7 @@ impl Redis {
 }
 
 impl AppConfiguration {
+    /// A `standard` App Configuration store.
     pub fn new() -> Self {
         AppConfiguration {
             sku: AppConfiguration::default_sku(),
@@ -577,10 +702,13 @@ impl AppConfiguration {
 }
 
 impl OpenAi {
+    /// An Azure OpenAI account with no model deployments yet.
     pub fn new() -> Self {
         OpenAi::default()
     }
 
+    /// A model deployment `name` of `model` at `version`, with the default SKU (`Standard`)
+    /// and capacity (10 thousand tokens per minute).
     pub fn deployment(
         mut self,
         name: impl Into<String>,
@@ -601,6 +729,7 @@ impl OpenAi {
 }
 
 impl AiSearch {
+    /// A `basic` AI Search service with one replica and one partition.
     pub fn new() -> Self {
         AiSearch {
             sku: AiSearch::default_sku(),
@@ -612,6 +741,7 @@ impl AiSearch {
 }
 
 impl External {
+    /// A service at `url` (https) whose secret the key-vault component `vault` keeps.
     pub fn new(url: impl Into<String>, vault: impl Into<String>) -> Self {
         External {
             url: url.into(),
@@ -637,3 +767,52 @@ default_from_new!(
     AppConfiguration,
     AiSearch
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::kind_spec;
+
+    /// The typed `<field>_in` methods cover exactly the catalogue's sizing fields, kind by
+    /// kind, so a field added to the catalogue needs its method.
+    #[test]
+    fn every_sizing_field_of_the_catalogue_has_a_typed_method() {
+        let typed: &[(Kind, &[&str])] = &[
+            (Kind::WebApp, WebApp::SIZING_FIELDS),
+            (Kind::FunctionApp, FunctionApp::SIZING_FIELDS),
+            (Kind::ContainerApp, ContainerApp::SIZING_FIELDS),
+            (Kind::Storage, Storage::SIZING_FIELDS),
+            (Kind::SqlDatabase, SqlDatabase::SIZING_FIELDS),
+            (Kind::Postgres, Postgres::SIZING_FIELDS),
+            (Kind::ServiceBus, ServiceBus::SIZING_FIELDS),
+            (Kind::EventHubs, EventHubs::SIZING_FIELDS),
+            (Kind::Redis, Redis::SIZING_FIELDS),
+            (Kind::AppConfiguration, AppConfiguration::SIZING_FIELDS),
+            (Kind::AiSearch, AiSearch::SIZING_FIELDS),
+        ];
+        for kind in Kind::ALL {
+            let catalogue: Vec<&str> = kind_spec(kind).sizing.iter().map(|s| s.field).collect();
+            let methods = typed
+                .iter()
+                .find(|(typed_kind, _)| *typed_kind == kind)
+                .map_or(&[][..], |(_, fields)| fields);
+            assert_eq!(methods, catalogue, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_typed_sizing_method_sets_what_the_string_form_sets() {
+        let typed = WebApp::new(Runtime::Node22)
+            .sku_in("prod", "P1v3")
+            .instances_in("prod", 3);
+        let named = WebApp::new(Runtime::Node22)
+            .environment("prod", "sku", "P1v3")
+            .environment("prod", "instances", 3);
+        assert_eq!(typed, named);
+        let storage = Storage::new().replication_in("prod", Replication::Gzrs);
+        assert_eq!(
+            storage.environments["prod"]["replication"],
+            SizingValue::from("GZRS")
+        );
+    }
+}

@@ -8,36 +8,48 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
+/// Whether a diagnostic stops generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// The blueprint cannot be generated until this is fixed.
     Error,
+    /// Generation goes ahead; the diagnostic says what deserves a look.
     Warning,
 }
 
 /// Which part of a `key = value` entry a diagnostic points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anchor {
+    /// The key: the entry is misplaced or misspelt.
     Key,
+    /// The value: the key is right, what it is set to is not.
     Value,
 }
 
+/// One problem with a blueprint, found by the loader, validation, planning or the template
+/// limits: a stable code, a message, where it is, what was expected and a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Whether it stops generation.
     pub severity: Severity,
     /// Stable identifier, e.g. `unknown-kind`; tests and tooling match on it.
     pub code: &'static str,
+    /// What is wrong, in one sentence that names the values involved.
     pub message: String,
     /// Logical location, e.g. `components.web.uses[0].to`.
     pub path: Option<String>,
+    /// Whether `span` should point at the key or at the value of the entry at `path`.
     pub anchor: Anchor,
     /// Byte range in the blueprint text, when it came from a file.
     pub span: Option<Range<usize>>,
     /// What was expected, shown at the caret.
     pub expected: Option<String>,
+    /// How to fix it, when there is something better to say than `expected`.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error with a stable `code` (kebab-case) and a message; add a location with [`at`](Self::at).
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Error,
@@ -51,6 +63,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning: generation goes ahead.
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Warning,
@@ -58,32 +71,38 @@ impl Diagnostic {
         }
     }
 
+    /// Point at the value of the entry at a logical path, e.g. `components.web.uses[0].to`.
     pub fn at(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
         self
     }
 
+    /// Point at the key of the entry at a logical path: for an unknown or misplaced key.
     pub fn at_key(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
         self.anchor = Anchor::Key;
         self
     }
 
+    /// Point at a byte range of the blueprint text directly.
     pub fn with_span(mut self, span: Range<usize>) -> Self {
         self.span = Some(span);
         self
     }
 
+    /// What would have been accepted, shown at the caret.
     pub fn expected(mut self, text: impl Into<String>) -> Self {
         self.expected = Some(text.into());
         self
     }
 
+    /// A hint on how to fix it.
     pub fn help(mut self, text: impl Into<String>) -> Self {
         self.help = Some(text.into());
         self
     }
 
+    /// Whether it stops generation.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -132,6 +151,7 @@ impl SourceMap {
         self.entries.insert(path, (key, value));
     }
 
+    /// The byte range of the value at a logical path, if the text spelt it out.
     pub fn value_span(&self, path: &str) -> Option<Range<usize>> {
         self.entries.get(path).map(|(_, value)| value.clone())
     }
@@ -163,6 +183,7 @@ impl SourceMap {
             .map(|(path, anchor)| (path.clone(), anchor))
     }
 
+    /// The byte range of the key at a logical path, if the text spelt it out.
     pub fn key_span(&self, path: &str) -> Option<Range<usize>> {
         self.entries.get(path).and_then(|(key, _)| key.clone())
     }

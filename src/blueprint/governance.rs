@@ -29,11 +29,14 @@ pub struct Governance {
     pub environments: BTreeMap<String, GovernanceOverride>,
 }
 
+/// `[governance.environments.<env>]`: what one environment sets differently.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GovernanceOverride {
+    /// The policy effect in this environment, instead of `[governance] policy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PolicyMode>,
+    /// Whether stateful resources get delete locks in this environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locks: Option<bool>,
 }
@@ -41,14 +44,18 @@ pub struct GovernanceOverride {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
+/// How the assigned Azure Policy definitions act on non-compliant resources.
 #[serde(rename_all = "kebab-case")]
 pub enum PolicyMode {
+    /// Report non-compliance without blocking anything (the default).
     #[default]
     Audit,
+    /// Block non-compliant changes, for the policies whose definition allows a deny effect.
     Deny,
 }
 
 impl Governance {
+    /// The policy effect in `environment`, its override applied.
     pub fn policy_in(&self, environment: &str) -> PolicyMode {
         self.environments
             .get(environment)
@@ -56,6 +63,7 @@ impl Governance {
             .unwrap_or(self.policy)
     }
 
+    /// Whether `environment` gets delete locks, its override applied.
     pub fn locks_in(&self, environment: &str) -> bool {
         self.environments
             .get(environment)
@@ -83,13 +91,17 @@ pub struct Monitoring {
     pub environments: BTreeMap<String, MonitoringOverride>,
 }
 
+/// `[monitoring.environments.<env>]`: what one environment sets differently.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonitoringOverride {
+    /// A central workspace for this environment only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
+    /// Retention of this environment's own workspace, in days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<u32>,
+    /// Daily ingestion cap of this environment's own workspace, in GB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daily_cap_gb: Option<u32>,
 }
@@ -97,14 +109,19 @@ pub struct MonitoringOverride {
 /// Monitoring of one environment, overrides applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvironmentMonitoring {
+    /// The central workspace's resource id; `None` creates the app's own.
     pub workspace_id: Option<String>,
+    /// Days the app's own workspace keeps logs.
     pub retention_days: u32,
+    /// Daily ingestion cap of the app's own workspace in GB; `None` for no cap.
     pub daily_cap_gb: Option<u32>,
 }
 
 impl Monitoring {
+    /// Retention of the app's own workspace when the blueprint sets none.
     pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 
+    /// Monitoring of `environment`, its overrides applied.
     pub fn in_environment(&self, environment: &str) -> EnvironmentMonitoring {
         let over = self.environments.get(environment);
         EnvironmentMonitoring {
@@ -139,6 +156,7 @@ pub struct Deployment {
     pub environments: BTreeMap<String, DeploymentOverride>,
 }
 
+/// `[deployment.environments.<env>]`: what one environment's next deployment does differently.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentOverride {
@@ -212,6 +230,7 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// A grant of `rights` on the entity `to`.
     pub fn new(to: impl Into<String>, rights: impl IntoIterator<Item = SasRight>) -> Self {
         Grant {
             to: to.into(),
@@ -235,8 +254,10 @@ pub enum SasRight {
 }
 
 impl SasRight {
+    /// Every right, in the order diagnostics list them.
     pub const ALL: &'static [SasRight] = &[SasRight::Send, SasRight::Listen];
 
+    /// The right as a blueprint spells it: `send`, `listen`.
     pub fn as_str(self) -> &'static str {
         match self {
             SasRight::Send => "send",
@@ -279,6 +300,7 @@ pub enum Control {
 }
 
 impl Control {
+    /// Every control a waiver can name, in the order diagnostics list them.
     pub const ALL: &'static [Control] = &[
         Control::PublicNetworkAccess,
         Control::SharedKeyAccess,
@@ -286,6 +308,7 @@ impl Control {
         Control::DirectPublicIngress,
     ];
 
+    /// The control as a blueprint spells it, e.g. `public-network-access`.
     pub fn as_str(self) -> &'static str {
         match self {
             Control::PublicNetworkAccess => "public-network-access",
@@ -309,12 +332,16 @@ fn is_default<T: Default + PartialEq>(value: &T) -> bool {
 /// A calendar date: a TOML local date (`2027-03-31`) or a string in that form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
+    /// The year, e.g. 2027.
     pub year: u16,
+    /// The month, 1-12.
     pub month: u8,
+    /// The day of the month, 1-31.
     pub day: u8,
 }
 
 impl Date {
+    /// A date, or `None` when no such day exists (month 13, February 30).
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
         let leap =
             (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
@@ -330,6 +357,7 @@ impl Date {
             .then_some(Date { year, month, day })
     }
 
+    /// Parse `YYYY-MM-DD`; `None` for any other form or a day that does not exist.
     pub fn parse(text: &str) -> Option<Date> {
         let mut parts = text.splitn(3, '-');
         let year = parts.next()?;

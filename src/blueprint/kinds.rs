@@ -43,6 +43,8 @@ pub enum Ingress {
     None,
 }
 
+/// `kind = "web-app"`: a web app on App Service for Linux, with its own plan, identity and
+/// VNet integration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebApp {
@@ -85,6 +87,7 @@ pub struct WebApp {
 }
 
 impl WebApp {
+    /// The plan SKU when the blueprint sets none: the smallest Premium v3 plan.
     pub const DEFAULT_SKU: &'static str = "P0v3";
 
     pub(crate) fn default_sku() -> String {
@@ -99,22 +102,31 @@ fn one() -> u32 {
 /// Language runtimes App Service on Linux offers, written `stack:version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Runtime {
+    /// Node.js 20.
     #[serde(rename = "node:20")]
     Node20,
+    /// Node.js 22.
     #[serde(rename = "node:22")]
     Node22,
+    /// Python 3.11.
     #[serde(rename = "python:3.11")]
     Python311,
+    /// Python 3.12.
     #[serde(rename = "python:3.12")]
     Python312,
+    /// Python 3.13.
     #[serde(rename = "python:3.13")]
     Python313,
+    /// .NET 8.
     #[serde(rename = "dotnet:8.0")]
     Dotnet8,
+    /// .NET 9.
     #[serde(rename = "dotnet:9.0")]
     Dotnet9,
+    /// Java 17.
     #[serde(rename = "java:17")]
     Java17,
+    /// Java 21.
     #[serde(rename = "java:21")]
     Java21,
 }
@@ -136,6 +148,8 @@ impl Runtime {
     }
 }
 
+/// `kind = "function-app"`: an Azure Functions app, VNet-integrated, its host storage reached
+/// with its identity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionApp {
@@ -151,6 +165,7 @@ pub struct FunctionApp {
     /// Upper bound on instances the platform may scale out to.
     #[serde(default = "FunctionApp::default_maximum_instances")]
     pub maximum_instances: u32,
+    /// Plain, non-secret app settings. Secrets belong in a key-vault component.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(transform = super::schema::setting_names)]
     pub settings: BTreeMap<String, String>,
@@ -165,13 +180,16 @@ pub struct FunctionApp {
     /// `client_id` and `identifier_uri`. Without it, the deployment creates the registration.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub registration: BTreeMap<String, Registration>,
+    /// Connections to other components, each with the access it needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Connection>,
+    /// Sizing per environment, e.g. `prod = { maximum_instances = 100 }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
 
 impl FunctionApp {
+    /// The hosting plan when the blueprint sets none: Flex Consumption.
     pub const DEFAULT_SKU: &'static str = "FC1";
 
     pub(crate) fn default_sku() -> String {
@@ -182,6 +200,7 @@ impl FunctionApp {
         40
     }
 
+    /// Whether the app runs on Flex Consumption (`FC1`) rather than Elastic Premium.
     pub fn is_flex_consumption(&self) -> bool {
         self.sku == "FC1"
     }
@@ -190,22 +209,31 @@ impl FunctionApp {
 /// Azure Functions runtimes, written `stack:version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum FunctionRuntime {
+    /// Node.js 20.
     #[serde(rename = "node:20")]
     Node20,
+    /// Node.js 22.
     #[serde(rename = "node:22")]
     Node22,
+    /// Python 3.11.
     #[serde(rename = "python:3.11")]
     Python311,
+    /// Python 3.12.
     #[serde(rename = "python:3.12")]
     Python312,
+    /// .NET 8 in the isolated worker model.
     #[serde(rename = "dotnet-isolated:8.0")]
     DotnetIsolated8,
+    /// .NET 9 in the isolated worker model.
     #[serde(rename = "dotnet-isolated:9.0")]
     DotnetIsolated9,
+    /// Java 17.
     #[serde(rename = "java:17")]
     Java17,
+    /// Java 21.
     #[serde(rename = "java:21")]
     Java21,
+    /// PowerShell 7.4.
     #[serde(rename = "powershell:7.4")]
     PowerShell74,
 }
@@ -254,6 +282,8 @@ pub enum ContainerEnvironment {
     Dedicated,
 }
 
+/// `kind = "container-app"`: a container app in an internal, VNet-integrated Container Apps
+/// environment, pulling its image with its identity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerApp {
@@ -276,13 +306,16 @@ pub struct ContainerApp {
     /// Memory per replica, e.g. `"1Gi"` (twice the vCPUs, in Gi).
     #[serde(default = "ContainerApp::default_memory")]
     pub memory: String,
+    /// Replicas kept running when idle; `0` (default) scales to zero.
     #[serde(default)]
     pub min_replicas: u32,
+    /// The most replicas the scale rules may run.
     #[serde(default = "ContainerApp::default_max_replicas")]
     pub max_replicas: u32,
     /// `shared` (default) or `dedicated`.
     #[serde(default, skip_serializing_if = "is_default")]
     pub environment: ContainerEnvironment,
+    /// Plain, non-secret environment variables. Secrets belong in a key-vault component.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(transform = super::schema::setting_names)]
     pub settings: BTreeMap<String, String>,
@@ -297,8 +330,11 @@ pub struct ContainerApp {
     /// `client_id` and `identifier_uri`. Without it, the deployment creates the registration.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub registration: BTreeMap<String, Registration>,
+    /// Connections to other components, each with the access it needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Connection>,
+    /// Sizing per environment, e.g. `prod = { cpu = "1.0", memory = "2Gi", max_replicas = 10 }`,
+    /// and `image_tag` for a registry image.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
@@ -426,6 +462,8 @@ impl<'de> Deserialize<'de> for Image {
     }
 }
 
+/// `kind = "storage"`: a StorageV2 account with private blob containers and queues, reached
+/// with Entra ID only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Storage {
@@ -438,27 +476,35 @@ pub struct Storage {
     /// Redundancy of the account's data.
     #[serde(default)]
     pub replication: Replication,
+    /// Sizing per environment, e.g. `prod = { replication = "GZRS" }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
 
-/// Storage redundancy. ZRS keeps data through a zone outage; GZRS also through a region's.
+/// Storage redundancy. ZRS keeps data through a zone outage; GZRS also through a region's
+/// (learn.microsoft.com/azure/storage/common/storage-redundancy).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Replication {
+    /// `LRS`: three copies in one datacenter of the region.
     #[serde(rename = "LRS")]
     Lrs,
+    /// `ZRS`: copies across the region's availability zones (the default).
     #[default]
     #[serde(rename = "ZRS")]
     Zrs,
+    /// `GRS`: LRS, also copied to a secondary region.
     #[serde(rename = "GRS")]
     Grs,
+    /// `GZRS`: ZRS, also copied to a secondary region.
     #[serde(rename = "GZRS")]
     Gzrs,
 }
 
 impl Replication {
+    /// Every replication as a blueprint spells it.
     pub const ALL: [&'static str; 4] = ["LRS", "ZRS", "GRS", "GZRS"];
 
+    /// The replication as a blueprint (and Azure's SKU name) spells it, e.g. `ZRS`.
     pub fn as_str(self) -> &'static str {
         match self {
             Replication::Lrs => "LRS",
@@ -469,6 +515,8 @@ impl Replication {
     }
 }
 
+/// `kind = "key-vault"`: a key vault in RBAC mode with purge protection, holding named secrets
+/// set at deploy time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyVault {
@@ -478,6 +526,7 @@ pub struct KeyVault {
     pub secrets: Vec<String>,
 }
 
+/// `kind = "container-registry"`: a Premium registry, admin user and anonymous pull off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerRegistry {
@@ -503,6 +552,8 @@ pub struct AdminGroup {
     pub object_id: String,
 }
 
+/// `kind = "sql-database"`: an Azure SQL logical server with Entra-only authentication, and
+/// its database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SqlDatabase {
@@ -514,6 +565,7 @@ pub struct SqlDatabase {
     /// Maximum size in GB.
     #[serde(default = "SqlDatabase::default_max_size_gb")]
     pub max_size_gb: u32,
+    /// Sizing per environment, e.g. `prod = { sku = "GP_Gen5_2", max_size_gb = 256 }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
@@ -528,6 +580,8 @@ impl SqlDatabase {
     }
 }
 
+/// `kind = "postgres"`: a PostgreSQL flexible server with Entra authentication only, and its
+/// databases.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Postgres {
@@ -545,6 +599,7 @@ pub struct Postgres {
     /// Storage in GB.
     #[serde(default = "Postgres::default_storage_gb")]
     pub storage_gb: u32,
+    /// Sizing per environment, e.g. `prod = { sku = "Standard_D2ds_v5", storage_gb = 128 }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
@@ -563,6 +618,8 @@ impl Postgres {
     }
 }
 
+/// `kind = "cosmos-db"`: a serverless Cosmos DB for NoSQL account with local auth off, and
+/// its databases and containers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CosmosDb {
@@ -571,6 +628,7 @@ pub struct CosmosDb {
     pub databases: BTreeMap<String, CosmosDatabase>,
 }
 
+/// One Cosmos DB database: its containers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CosmosDatabase {
@@ -580,9 +638,12 @@ pub struct CosmosDatabase {
     pub containers: BTreeMap<String, String>,
 }
 
+/// `kind = "service-bus"`: a Premium Service Bus namespace with local auth off, and its queues,
+/// topics and subscriptions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceBus {
+    /// Queues to create.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queues: Vec<String>,
     /// Topic name → its subscriptions, e.g. `events = ["billing", "audit"]`.
@@ -591,10 +652,12 @@ pub struct ServiceBus {
     /// Premium messaging units (1, 2, 4, 8 or 16); Premium is the tier with private endpoints.
     #[serde(default = "one")]
     pub capacity: u32,
+    /// Sizing per environment, e.g. `prod = { capacity = 2 }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
 
+/// `kind = "event-hubs"`: an Event Hubs namespace with local auth off, and its hubs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventHubs {
@@ -610,6 +673,7 @@ pub struct EventHubs {
     /// Throughput (Standard) or processing (Premium) units.
     #[serde(default = "one")]
     pub capacity: u32,
+    /// Sizing per environment, e.g. `prod = { sku = "Premium", capacity = 1 }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
@@ -624,12 +688,14 @@ impl EventHubs {
     }
 }
 
+/// `kind = "redis"`: an Azure Managed Redis instance with Entra auth, access keys off.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Redis {
     /// Azure Managed Redis SKU, e.g. `Balanced_B0` (default), `Balanced_B1`, `MemoryOptimized_M10`.
     #[serde(default = "Redis::default_sku")]
     pub sku: String,
+    /// Sizing per environment, e.g. `prod = { sku = "Balanced_B1" }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
@@ -640,12 +706,15 @@ impl Redis {
     }
 }
 
+/// `kind = "app-configuration"`: an App Configuration store with local auth off and purge
+/// protection on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppConfiguration {
     /// `standard` (default) or `premium`; the free tier has no private endpoints.
     #[serde(default = "AppConfiguration::default_sku")]
     pub sku: String,
+    /// Sizing per environment, e.g. `prod = { sku = "premium" }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
@@ -656,6 +725,7 @@ impl AppConfiguration {
     }
 }
 
+/// `kind = "openai"`: an Azure OpenAI account with local auth off, and its model deployments.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenAi {
@@ -664,6 +734,7 @@ pub struct OpenAi {
     pub deployments: BTreeMap<String, OpenAiDeployment>,
 }
 
+/// One model deployment of an Azure OpenAI account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenAiDeployment {
@@ -689,16 +760,20 @@ impl OpenAiDeployment {
     }
 }
 
+/// `kind = "ai-search"`: an Azure AI Search service with local auth off.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AiSearch {
     /// `basic` (default) or a `standard*` tier; free has no private endpoints.
     #[serde(default = "AiSearch::default_sku")]
     pub sku: String,
+    /// Replicas of the search service.
     #[serde(default = "one")]
     pub replicas: u32,
+    /// Partitions of the search service.
     #[serde(default = "one")]
     pub partitions: u32,
+    /// Sizing per environment, e.g. `prod = { sku = "standard", replicas = 2 }`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: Overrides,
 }
@@ -709,6 +784,8 @@ impl AiSearch {
     }
 }
 
+/// `kind = "external"`: a third-party service reached over the internet, its secret kept in a
+/// key-vault component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct External {

@@ -4,6 +4,7 @@ mod builder;
 pub mod diagnostic;
 mod governance;
 mod kinds;
+#[doc(hidden)]
 pub mod library;
 pub mod load;
 mod model;

@@ -13,7 +13,10 @@ use std::fmt;
 /// A whole application: its settings, environments and components.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Blueprint {
+    /// `[app]`: the name in every resource name, and the environments.
     pub app: App,
+    /// `[network]`: address space, subnets, DNS, peering and egress; derived from the
+    /// components unless set.
     #[serde(skip_serializing_if = "Network::is_default")]
     pub network: Network,
     /// In declaration order; generation sorts by name, so order never changes the output.
@@ -21,8 +24,10 @@ pub struct Blueprint {
     /// Blueprint libraries it was resolved against: name → version (for the manifest).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub libraries: BTreeMap<String, String>,
+    /// `[governance]`: policy effects, locks and required tags.
     #[serde(skip_serializing_if = "is_default")]
     pub governance: super::Governance,
+    /// `[monitoring]`: the app's own Log Analytics workspace or a central one.
     #[serde(skip_serializing_if = "is_default")]
     pub monitoring: super::Monitoring,
     /// How the workflow deploys (deployment stacks or not) and what a deployment recovers.
@@ -36,6 +41,7 @@ pub struct Blueprint {
     pub waivers: Vec<super::Waiver>,
 }
 
+/// `[app]`: what the application is called and where it is deployed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = super::schema::app_rules)]
@@ -104,9 +110,12 @@ pub struct Network {
 /// the platform, or associates the app's resources with the platform's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum PerimeterSetting {
+    /// One perimeter per environment, created with the app (the default).
     #[default]
     Create,
+    /// No perimeter: the platform runs its own, or none.
     Off,
+    /// The app's resources join a profile of the platform's perimeter.
     Existing(ExistingPerimeter),
 }
 
@@ -212,16 +221,21 @@ pub struct Egress {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkOverride {
+    /// The created VNet's address space in this environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = super::schema::ADDRESS_SPACE))]
     pub address_space: Option<String>,
+    /// An existing VNet this environment adds its subnets to, instead of creating one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing: Option<ExistingNetwork>,
+    /// The hub VNet this environment's VNet peers with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer_with: Option<String>,
+    /// DNS servers of this environment's VNet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(inner(regex(pattern = super::schema::IPV4)))]
     pub dns_servers: Option<Vec<String>>,
+    /// The firewall this environment's outbound traffic goes through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress: Option<Egress>,
     /// Pins added to (or replacing) those of `[network.subnets]`.
@@ -230,11 +244,15 @@ pub struct NetworkOverride {
     pub subnets: BTreeMap<String, String>,
 }
 
+/// Where the private DNS zones of private endpoints live.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DnsMode {
+    /// Zones in the app's resource group, linked to its VNet (the default).
     #[default]
     Create,
+    /// Zones the platform owns (`dns_zones`), or none when the estate's policy registers
+    /// private endpoints.
     Central,
 }
 
@@ -244,20 +262,30 @@ pub enum DnsMode {
 pub struct EnvironmentNetwork {
     /// Address ranges subnets come from: the created VNet's space, or the existing ranges.
     pub ranges: Vec<String>,
+    /// The blueprint path `ranges` came from.
     pub ranges_path: String,
+    /// The existing VNet subnets are added to, if any.
     pub existing: Option<ExistingNetwork>,
+    /// The blueprint path `existing` came from.
     pub existing_path: String,
+    /// The hub VNet to peer with, if any.
     pub peer_with: Option<String>,
+    /// The blueprint path `peer_with` came from.
     pub peer_with_path: String,
+    /// DNS servers of the VNet; empty for Azure's.
     pub dns_servers: Vec<String>,
+    /// The blueprint path `dns_servers` came from.
     pub dns_servers_path: String,
+    /// The firewall outbound traffic goes through, if any (else a NAT gateway).
     pub egress: Option<Egress>,
+    /// The blueprint path `egress` came from.
     pub egress_path: String,
     /// Subnet name → (range, blueprint path).
     pub pins: BTreeMap<String, (String, String)>,
 }
 
 impl Network {
+    /// The address space of a created VNet when the blueprint sets none.
     pub const DEFAULT_ADDRESS_SPACE: &'static str = "10.0.0.0/16";
 
     fn default_address_space() -> String {
@@ -360,14 +388,18 @@ impl Default for Network {
     }
 }
 
+/// A named component: `[components.<name>]` with its kind-specific settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Component {
+    /// Its name: part of its resources' names, and what connections name.
     pub name: String,
+    /// Its kind and the kind's settings.
     #[serde(flatten)]
     pub spec: ComponentSpec,
 }
 
 impl Component {
+    /// Its kind, e.g. [`Kind::WebApp`].
     pub fn kind(&self) -> Kind {
         self.spec.kind()
     }
@@ -457,6 +489,7 @@ pub enum ComponentSpec {
 }
 
 impl ComponentSpec {
+    /// The kind this spec is for.
     pub fn kind(&self) -> Kind {
         match self {
             ComponentSpec::WebApp(_) => Kind::WebApp,
@@ -621,6 +654,8 @@ impl ComponentSpec {
         parts
     }
 
+    /// The part a connection names `name` (`images`, `events/billing`), if the component
+    /// declares one.
     pub fn part(&self, name: &str) -> Option<Part> {
         self.parts().into_iter().find(|part| part.name == name)
     }
@@ -629,6 +664,7 @@ impl ComponentSpec {
 /// A named part of a component that a connection can target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
+    /// What kind of part it is, which decides the roles a connection can get.
     pub kind: PartKind,
     /// As a connection names it: `images`, `events/billing`, `shop/orders`.
     pub name: String,
@@ -636,21 +672,31 @@ pub struct Part {
     pub path: String,
 }
 
+/// The kinds of named parts components declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PartKind {
+    /// A blob container of a storage account (`containers`).
     Container,
+    /// A queue of a storage account or a Service Bus namespace (`queues`).
     Queue,
+    /// A secret of a key vault (`secrets`).
     Secret,
+    /// A database of a PostgreSQL server or a Cosmos DB account (`databases`).
     Database,
+    /// A container of a Cosmos DB database, named `database/container`.
     CosmosContainer,
+    /// A topic of a Service Bus namespace (`topics`).
     Topic,
+    /// A subscription of a Service Bus topic, named `topic/subscription`.
     Subscription,
+    /// An event hub of an Event Hubs namespace (`hubs`).
     EventHub,
     /// An Entra app role a compute component declares (`app_roles`), named by its callers.
     AppRole,
 }
 
 impl PartKind {
+    /// The part kind as diagnostics and the report name it, e.g. `blob container`.
     pub fn noun(self) -> &'static str {
         match self {
             PartKind::Container => "blob container",
@@ -679,7 +725,9 @@ pub type Overrides = BTreeMap<String, BTreeMap<String, SizingValue>>;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum SizingValue {
+    /// A count, e.g. `instances = 3`.
     Int(i64),
+    /// A SKU-like string, e.g. `sku = "P1v3"`.
     Text(String),
 }
 
@@ -707,25 +755,42 @@ impl From<u32> for SizingValue {
 /// Component kinds bulwark knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
+    /// `web-app`: App Service on Linux.
     WebApp,
+    /// `function-app`: Azure Functions.
     FunctionApp,
+    /// `container-app`: Azure Container Apps.
     ContainerApp,
+    /// `storage`: a StorageV2 account.
     Storage,
+    /// `key-vault`: Azure Key Vault.
     KeyVault,
+    /// `container-registry`: Azure Container Registry.
     ContainerRegistry,
+    /// `sql-database`: Azure SQL Database on its own logical server.
     SqlDatabase,
+    /// `postgres`: Azure Database for PostgreSQL flexible server.
     Postgres,
+    /// `cosmos-db`: Azure Cosmos DB for NoSQL.
     CosmosDb,
+    /// `service-bus`: an Azure Service Bus namespace.
     ServiceBus,
+    /// `event-hubs`: an Azure Event Hubs namespace.
     EventHubs,
+    /// `redis`: Azure Managed Redis.
     Redis,
+    /// `app-configuration`: Azure App Configuration.
     AppConfiguration,
+    /// `openai`: Azure OpenAI.
     OpenAi,
+    /// `ai-search`: Azure AI Search.
     AiSearch,
+    /// `external`: a third-party service reached over the internet, its secret in Key Vault.
     External,
 }
 
 impl Kind {
+    /// Every kind, in the order the catalogue and the README list them.
     pub const ALL: [Kind; 16] = [
         Kind::WebApp,
         Kind::FunctionApp,
@@ -745,6 +810,7 @@ impl Kind {
         Kind::External,
     ];
 
+    /// The kind as a blueprint spells it: `web-app`, `key-vault`, …
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::WebApp => "web-app",
@@ -766,6 +832,7 @@ impl Kind {
         }
     }
 
+    /// The kind a blueprint's `kind = "…"` names, if any.
     pub fn parse(text: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
@@ -788,6 +855,7 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// A connection to `to` (`"media"` or `"media.images"`) with an access level.
     pub fn new(to: impl Into<Target>, access: Access) -> Self {
         Self {
             to: to.into(),
@@ -799,11 +867,14 @@ impl Connection {
 /// `component` or `component.part`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Target {
+    /// The component connected to.
     pub component: String,
+    /// The part of it, when the connection names one (`images` in `media.images`).
     pub part: Option<String>,
 }
 
 impl Target {
+    /// Split `component.part` at the first dot.
     pub fn parse(text: &str) -> Target {
         match text.split_once('.') {
             Some((component, part)) => Target {
@@ -867,19 +938,29 @@ impl JsonSchema for Target {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Access {
+    /// Read the target's data without changing it.
     Read,
+    /// Read and change the target's data.
     ReadWrite,
+    /// Send messages or events to a queue, topic or event hub.
     Send,
+    /// Receive messages or events.
     Receive,
+    /// Send and receive messages.
     SendReceive,
+    /// Pull images from a container registry.
     Pull,
+    /// Push images to a container registry.
     Push,
+    /// Use a service as a client: call an OpenAI account's models, read an external
+    /// service's secret.
     Use,
     /// Call a compute component's HTTP endpoints with an Entra token for its audience.
     Call,
 }
 
 impl Access {
+    /// Every access level, in the order the README's table lists them.
     pub const ALL: [Access; 9] = [
         Access::Read,
         Access::ReadWrite,
@@ -892,6 +973,7 @@ impl Access {
         Access::Call,
     ];
 
+    /// The access level as a blueprint spells it: `read`, `read-write`, …
     pub fn as_str(self) -> &'static str {
         match self {
             Access::Read => "read",

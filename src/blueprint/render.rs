@@ -7,10 +7,15 @@ use std::fmt;
 
 /// Where the blueprint text came from, for diagnostics that point into it.
 pub struct Source<'a> {
+    /// The name shown before `:line:col`, usually the file's path.
     pub name: &'a str,
+    /// The text the diagnostics' spans index.
     pub text: &'a str,
 }
 
+/// Render diagnostics as a terminal report: `file:line:col`, the line with a caret under
+/// the span, what was expected and the hint; `color` adds ANSI styles. Diagnostics without
+/// a span (or without `source`) show their logical path instead.
 pub fn render(diagnostics: &[Diagnostic], source: Option<&Source<'_>>, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()

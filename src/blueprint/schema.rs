@@ -149,7 +149,7 @@ struct LibraryImport {
     version: Option<String>,
 }
 
-/// The top-level keys of [`BlueprintFile`], for the test that they are the loader's.
+/// The top-level keys of `BlueprintFile`, for the test that they are the loader's.
 pub fn top_level_keys() -> Vec<String> {
     let schema = json_schema();
     schema["properties"]

@@ -238,8 +238,12 @@ pub fn load_and_generate(
     };
     let mut generated = match bulwark::generate(&file.blueprint, &options) {
         Ok(generated) => generated,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics_for(&file, diagnostics), &name, &file.text);
+        Err(error) => {
+            print_diagnostics(
+                &diagnostics_for(&file, error.into_diagnostics()),
+                &name,
+                &file.text,
+            );
             return Err(exit::INVALID);
         }
     };

@@ -288,8 +288,12 @@ pub(super) fn from_template(offered: &Offered, dir: &Path) -> Option<(String, bu
     };
     let mut generated = match bulwark::generate(&loaded.blueprint, &options) {
         Ok(generated) => generated,
-        Err(diagnostics) => {
-            print_diagnostics(&diagnostics, &format!("template {}", template.name), &text);
+        Err(error) => {
+            print_diagnostics(
+                error.diagnostics(),
+                &format!("template {}", template.name),
+                &text,
+            );
             return None;
         }
     };

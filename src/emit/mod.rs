@@ -172,19 +172,25 @@ pub const GENERATOR: &str = concat!("bulwark ", env!("CARGO_PKG_VERSION"));
 /// and end with one newline.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileSet {
+    /// Path (relative, `/`-separated, e.g. `modules/web.bicep`) → content, in path order
+    /// so that output is deterministic.
     pub files: BTreeMap<String, String>,
 }
 
 impl FileSet {
+    /// The content of the file at `path`, if the generation produced one.
     pub fn get(&self, path: &str) -> Option<&str> {
         self.files.get(path).map(String::as_str)
     }
 
+    /// Every path, sorted.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
     }
 }
 
+/// How [`generate`](crate::generate) runs: `Options::default()` is what a fresh `bulwark
+/// generate` does; set fields with struct update syntax (`..Options::default()`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// How the header names the blueprint, e.g. `bulwark.toml`.
@@ -194,12 +200,13 @@ pub struct Options {
     pub previous_address_plan: crate::plan::AddressRecord,
     /// The date waivers are checked against; today by default.
     pub today: crate::blueprint::Date,
-    /// Generate even when the templates break ARM's per-deployment limits (see
-    /// [`limits`]): for benchmarks of estates larger than one deployment, never for output
-    /// that is meant to deploy.
+    /// Generate even when the templates break ARM's per-deployment limits (resources,
+    /// parameters, outputs, template size): for benchmarks of estates larger than one
+    /// deployment, never for output that is meant to deploy.
     pub ignore_template_limits: bool,
     /// What one deployment may hold before the templates are split into stages; ARM's limits
     /// when `None`. Smaller budgets are for tests that split small blueprints.
+    #[doc(hidden)]
     pub stage_budget: Option<split::Budget>,
 }
 

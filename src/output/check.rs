@@ -10,6 +10,8 @@ use serde::Serialize;
 use similar::TextDiff;
 use std::path::Path;
 
+/// How a folder on disk differs from what generating would write: what `bulwark check`
+/// reports and CI fails on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Drift {
     /// Generated files whose content on disk differs, with a unified diff (disk → generated).
@@ -27,13 +29,17 @@ pub struct Drift {
     pub lock: Option<String>,
 }
 
+/// A generated file whose content on disk differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangedFile {
+    /// Its path, relative to the output folder.
     pub path: String,
+    /// A unified diff from the content on disk to the generated content.
     pub diff: String,
 }
 
 impl Drift {
+    /// Whether nothing differs: the folder is exactly what generating would write.
     pub fn in_sync(&self) -> bool {
         self.changed.is_empty()
             && self.missing.is_empty()
@@ -68,7 +74,7 @@ const MAX_DIFF_BYTES: usize = 1024 * 1024;
 const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A unified diff from what is on disk to what bulwark generates; a file on disk over
-/// [`MAX_DIFF_BYTES`] is summarised instead, so `check` stays fast and its output readable.
+/// `MAX_DIFF_BYTES` is summarised instead, so `check` stays fast and its output readable.
 pub fn unified_diff(path: &str, on_disk: &str, generated: &str) -> String {
     if on_disk.len() > MAX_DIFF_BYTES {
         return format!(

@@ -19,7 +19,9 @@ const VERSION: i64 = 1;
 /// Where a blueprint's address plan lock lives: a folder and a file name in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockFile {
+    /// The folder the lock lives in: the blueprint's.
     pub folder: PathBuf,
+    /// The lock's file name, e.g. `bulwark.lock` beside `bulwark.toml`.
     pub name: String,
 }
 

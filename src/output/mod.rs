@@ -17,11 +17,16 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// The manifest's file name in the output folder.
 pub const MANIFEST: &str = ".bulwark-manifest.json";
 
+/// `.bulwark-manifest.json`: which files in the output folder bulwark wrote, with their
+/// hashes, so the next run replaces exactly those and refuses to touch anything else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The bulwark version that wrote the files, e.g. `bulwark 0.1.0`.
     pub generator: String,
+    /// The blueprint the files came from, as the header of each file names it.
     pub blueprint: String,
     /// Blueprint libraries the output came from: name → version.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -35,6 +40,8 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// The manifest of a generation: each file's hash, this generator, the blueprint's label
+    /// and the libraries it used.
     pub fn for_files(
         files: &FileSet,
         blueprint_label: &str,
@@ -53,6 +60,7 @@ impl Manifest {
         }
     }
 
+    /// The manifest as written: pretty JSON with a final newline.
     pub fn render(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a manifest always serializes");
         text.push('\n');
@@ -75,6 +83,8 @@ impl Manifest {
         })
     }
 
+    /// The manifest in `dir`: `None` when there is none (a fresh folder), an error when it
+    /// cannot be read or parsed.
     pub fn read(dir: &Path) -> Result<Option<Manifest>, OutputError> {
         match Folder::open(dir).map_err(io_error(dir))? {
             Some(folder) => Manifest::read_in(&folder),
@@ -133,6 +143,7 @@ fn refuse_outside<'a>(
     Ok(())
 }
 
+/// `sha256:<hex>` of `bytes`, as the manifest records each file.
 pub fn hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut hex = String::with_capacity(71);
@@ -143,27 +154,38 @@ pub fn hash(bytes: &[u8]) -> String {
     hex
 }
 
+/// Why writing or checking an output folder failed.
 #[derive(Debug)]
 pub enum OutputError {
     /// Files bulwark would overwrite that it did not generate.
     NotOwned {
+        /// The paths, relative to the output folder.
         paths: Vec<String>,
     },
     /// Files bulwark wrote and would now replace, but that were edited by hand since.
     EditedByHand {
+        /// The paths, relative to the output folder.
         paths: Vec<String>,
     },
+    /// The manifest in the output folder cannot be read as one (e.g. a merge conflict in it).
     BadManifest {
+        /// The manifest's path.
         path: PathBuf,
+        /// What is wrong with it.
         message: String,
     },
     /// The address plan lock beside the blueprint cannot be read as one.
     BadLock {
+        /// The lock's path.
         path: PathBuf,
+        /// What is wrong with it.
         message: String,
     },
+    /// Reading or writing a file or folder failed.
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// The error the operating system reported.
         error: io::Error,
     },
 }
@@ -199,10 +221,14 @@ impl fmt::Display for OutputError {
 
 impl std::error::Error for OutputError {}
 
+/// What [`write()`] did, file by file (paths relative to the output folder).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteReport {
+    /// Files created or replaced.
     pub written: Vec<String>,
+    /// Files whose content was already what was generated, left untouched.
     pub unchanged: Vec<String>,
+    /// Files bulwark wrote before and no longer generates, removed.
     pub removed: Vec<String>,
     /// Files bulwark no longer generates but that were edited by hand, so are left in place.
     pub kept: Vec<String>,
@@ -220,12 +246,14 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
 /// The address plan lock a generation writes beside its blueprint, and its text.
 #[derive(Debug, Clone)]
 pub struct LockWrite {
+    /// Where the lock goes.
     pub file: LockFile,
+    /// Its content, from [`render_lock`].
     pub text: String,
 }
 
 /// Write `files` under `dir`, and the address plan `lock` beside the blueprint, as one
-/// commit (see [`Journal`]). Every file is staged in a fresh temporary file beside its
+/// commit (see `Journal`). Every file is staged in a fresh temporary file beside its
 /// target and renamed into place; the manifest is written last. Every path is resolved
 /// beneath `dir`, the lock beneath its own folder (see [`crate::confined`]).
 pub fn write(
@@ -240,7 +268,7 @@ pub fn write(
     write_folder(&folder, files, manifest, lock, force)
 }
 
-/// Write `files` into the folder `sub` of `dir`, as [`write`] writes into `dir`, with the
+/// Write `files` into the folder `sub` of `dir`, as [`write()`] writes into `dir`, with the
 /// manifest in `sub`. `sub` is resolved beneath `dir`: a symlink there pointing outside it
 /// is refused, so nothing is written outside `dir`.
 pub fn write_beneath(
@@ -605,6 +633,7 @@ pub struct PendingLock {
 }
 
 impl PendingLock {
+    /// Block until the other process releases the folder, then hold its lock.
     pub fn wait(self) -> Result<FolderLock, OutputError> {
         self.handle.lock().map_err(io_error(&self.path))?;
         Ok(FolderLock {
@@ -613,8 +642,11 @@ impl PendingLock {
     }
 }
 
+/// The outcome of [`lock`]: the folder's lock, or a handle to wait for it.
 pub enum LockAttempt {
+    /// The lock is held until the [`FolderLock`] is dropped.
     Locked(FolderLock),
+    /// Another process holds it; wait with [`PendingLock::wait`] (or give up).
     Busy(PendingLock),
 }
 

@@ -7,8 +7,8 @@
 //!
 //! Only flowchart syntax from before Mermaid 10 is used (`flowchart`, `subgraph id["title"]`,
 //! quoted labels, `-->|"label"|`, `-.-`, `==>`, entity codes): GitHub bundles its own Mermaid,
-//! which lags upstream (tracked v10.x in 2026, https://mermaid.aidalabs.kr/guides/
-//! mermaid-in-github-readme/). Every text from the blueprint goes through [`label`].
+//! which lags upstream (tracked v10.x in 2026, per mermaid.aidalabs.kr/guides/
+//! mermaid-in-github-readme). Every text from the blueprint goes through [`label`].
 
 use crate::blueprint::{ComponentSpec, Control, Ingress, Kind, PartKind};
 use crate::plan::{DnsPlan, PerEnvironment, Plan, Scope, SubnetPurpose};

@@ -39,9 +39,7 @@ pub fn generate(blueprint: &bulwark::Blueprint) -> bulwark::Generated {
     try_generate(blueprint).unwrap_or_else(|d| panic!("{d:#?}"))
 }
 
-pub fn try_generate(
-    blueprint: &bulwark::Blueprint,
-) -> Result<bulwark::Generated, Vec<bulwark::Diagnostic>> {
+pub fn try_generate(blueprint: &bulwark::Blueprint) -> Result<bulwark::Generated, bulwark::Error> {
     bulwark::generate(
         blueprint,
         &Options {

@@ -17,7 +17,9 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 /// A blueprint loaded from text, with the map from logical paths back to the text.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The blueprint, as the builder would have built it.
     pub blueprint: Blueprint,
+    /// Where each logical path is in the text, to point diagnostics at lines.
     pub source_map: SourceMap,
 }
 
@@ -72,10 +74,15 @@ pub fn from_bytes_in(bytes: &[u8], base: &Path) -> Result<Loaded, Vec<Diagnostic
     }
 }
 
+/// Load a blueprint from TOML text, resolving library paths from the current directory.
+/// Any error comes back as diagnostics with spans into `text`; validation is separate
+/// (see [`validate`](crate::blueprint::validate)).
 pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     from_str_in(text, Path::new("."))
 }
 
+/// Load a blueprint from TOML text, resolving `[libraries]` paths relative to `base`
+/// (the blueprint's folder).
 pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     if text.trim().is_empty() {
         return Err(vec![
