@@ -61,6 +61,8 @@ pub mod plan;
 pub mod report;
 #[doc(hidden)]
 pub mod scaffold;
+#[doc(hidden)]
+pub mod text;
 
 pub use blueprint::{Blueprint, Diagnostic};
 pub use emit::{FileSet, Options};

@@ -278,7 +278,7 @@ fn push_comment(out: &mut String, indent: usize, text: &str) {
         out.extend(text.chars().map(|c| {
             if c.is_control()
                 || matches!(c, '\u{2028}' | '\u{2029}')
-                || crate::blueprint::diagnostic::is_invisible_format(c)
+                || crate::text::is_invisible_format(c)
             {
                 ' '
             } else {
@@ -314,7 +314,7 @@ fn escape_into(out: &mut String, text: &str) {
             // Invisible formatting characters (bidirectional overrides, zero-width) are
             // written as escapes, so the text reads as what it is. Blueprints refuse them;
             // this keeps the builder API and libraries from slipping them through.
-            c if c.is_control() || crate::blueprint::diagnostic::is_invisible_format(c) => {
+            c if c.is_control() || crate::text::is_invisible_format(c) => {
                 let _ = write!(out, "\\u{{{:X}}}", u32::from(c));
             }
             c => out.push(c),

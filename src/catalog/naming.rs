@@ -31,7 +31,7 @@ impl NameRule {
         } else if let Some(bad) = name.chars().find(|c| !allowed(*c)) {
             Some(format!(
                 "`{}` is not allowed",
-                crate::blueprint::diagnostic::shown(&bad.to_string())
+                crate::text::shown(&bad.to_string())
             ))
         } else if self.starts_with_letter && !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
             Some("it must start with a letter".to_string())
