@@ -42,6 +42,8 @@
 #![warn(missing_docs)]
 
 #[doc(hidden)]
+pub mod address;
+#[doc(hidden)]
 pub mod bicep;
 pub mod blueprint;
 #[doc(hidden)]

@@ -9,7 +9,11 @@ pub mod library;
 pub mod load;
 mod model;
 pub mod render;
+#[doc(hidden)]
+pub mod scale;
 pub mod schema;
+#[doc(hidden)]
+pub mod settings;
 mod validate;
 
 pub use builder::BlueprintBuilder;

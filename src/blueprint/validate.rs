@@ -6,14 +6,14 @@ use super::model::{
     AdminGroup, Blueprint, Component, ComponentSpec, Connection, ContainerApp, Image, Ingress,
     Kind, Part, PartKind, RegistryImage, SizingValue,
 };
+use super::settings::is_reserved_setting;
 use crate::blueprint::Access;
 use crate::catalog::naming::{self, NameRule};
 use crate::catalog::{self, Allowed};
-use crate::plan::is_reserved_setting;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// App settings bulwark sets itself; a blueprint may not set them by hand.
-pub use crate::plan::settings_reserved as RESERVED_SETTINGS;
+pub use super::settings::RESERVED_SETTINGS;
 
 /// Words that suggest a plain setting carries a secret.
 const SECRET_WORDS: &[&str] = &[
@@ -378,10 +378,8 @@ fn validate_governance(
                             path: &str,
                             diagnostics: &mut Vec<Diagnostic>| {
         if let Some(id) = workspace
-            && let Err(problem) = crate::plan::network::parse_resource_id(
-                id,
-                "Microsoft.OperationalInsights/workspaces",
-            )
+            && let Err(problem) =
+                crate::address::parse_resource_id(id, "Microsoft.OperationalInsights/workspaces")
         {
             diagnostics.push(
                 Diagnostic::error(
@@ -664,7 +662,7 @@ fn validate_governance(
         }
         for (range_index, range) in waiver.allow_from.iter().enumerate() {
             let range_path = format!("{path}.allow_from[{range_index}]");
-            match crate::plan::network::parse_cidr_within(range, 1, 32) {
+            match crate::address::parse_cidr_within(range, 1, 32) {
                 Ok(cidr) if is_private(cidr) => diagnostics.push(
                     Diagnostic::error(
                         "private-range-in-allow-from",
@@ -851,10 +849,10 @@ fn sas_nouns(kind: Kind) -> &'static str {
 }
 
 /// RFC 1918 space, which never reaches a public endpoint.
-fn is_private(cidr: crate::plan::network::Cidr) -> bool {
+fn is_private(cidr: crate::address::Cidr) -> bool {
     [(0x0A00_0000u32, 8u8), (0xAC10_0000, 12), (0xC0A8_0000, 16)]
         .into_iter()
-        .any(|(base, prefix)| crate::plan::network::Cidr { base, prefix }.contains(cidr))
+        .any(|(base, prefix)| crate::address::Cidr { base, prefix }.contains(cidr))
 }
 
 /// In the platform's perimeter the app's resources share the platform's profile, so a
@@ -876,7 +874,7 @@ fn validate_perimeter_openings(
         else {
             continue;
         };
-        if !crate::plan::perimeter::kind_joins(component.kind()) {
+        if !catalog::perimeter::kind_joins(component.kind()) {
             continue;
         }
         diagnostics.push(
@@ -901,7 +899,7 @@ fn validate_perimeter_openings(
 
 /// `[network]`: ranges that parse, ids of the right type, modes that fit together.
 fn validate_network(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
-    use crate::plan::network::{Cidr, parse_cidr, parse_cidr_within, parse_resource_id};
+    use crate::address::{Cidr, parse_cidr, parse_cidr_within, parse_resource_id};
     let network = &blueprint.network;
     let environments = &blueprint.app.environments;
     let check_space = |text: &str, path: String, diagnostics: &mut Vec<Diagnostic>| {
@@ -1852,7 +1850,7 @@ fn validate_worker_starts(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let name = path.trim_start_matches("components.");
-    let sources = crate::plan::scale::sources(name, app, by_name);
+    let sources = super::scale::event_sources(app, by_name);
     let scaled_to_zero: Vec<&str> = environments
         .iter()
         .filter(|environment| {
@@ -1897,12 +1895,12 @@ fn validate_worker_starts(
     if app.ingress != Ingress::None {
         return;
     }
-    if let Some(hub) = sources.iter().find(|rule| !rule.source.scalable()) {
+    if let Some(hub) = sources.iter().find(|source| !source.source.scalable()) {
         let diagnostic = Diagnostic::error(
             "unscalable-source",
             format!(
-                "`{name}` scales to zero in {envs}, but events from the event hub it receives from ({}) cannot start it",
-                hub.because
+                "`{name}` scales to zero in {envs}, but events from the event hub it receives from (components.{name}.uses[{}]) cannot start it",
+                hub.index
             ),
         )
         .expected("at least one replica while the app reads an event hub")
@@ -3046,7 +3044,7 @@ fn validate_secret_inputs(
             ComponentSpec::ContainerApp(spec) => &spec.settings,
             _ => continue,
         };
-        let mut settings: BTreeMap<String, (String, Option<crate::plan::SettingValue>)> = plain
+        let mut settings: BTreeMap<String, (String, Option<super::settings::SettingValue>)> = plain
             .keys()
             .map(|k| {
                 (
@@ -3070,7 +3068,7 @@ fn validate_secret_inputs(
             }
             let path = format!("components.{}.uses[{index}].to", component.name);
             for (setting, value) in
-                crate::plan::settings_for(&blueprint.app.name, by_name, connection)
+                super::settings::settings_for(&blueprint.app.name, by_name, connection)
             {
                 let clash = match settings.get(&setting) {
                     // Two connections to one target share its identity-based settings.

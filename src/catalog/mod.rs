@@ -6,6 +6,7 @@
 pub mod controls;
 pub mod facts;
 pub mod naming;
+pub mod perimeter;
 pub mod types;
 
 pub use crate::blueprint::PartKind;

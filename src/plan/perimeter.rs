@@ -4,9 +4,9 @@
 //! the blueprint's waivers and nothing else.
 
 use super::network::{ResourceId, parse_resource_id};
-use crate::blueprint::{Blueprint, Component, Control, Kind, PerimeterSetting, PolicyMode, Waiver};
-use crate::catalog::facts;
-use crate::catalog::types::{self, ResourceType};
+use crate::blueprint::{Blueprint, Component, Control, PerimeterSetting, PolicyMode, Waiver};
+pub use crate::catalog::perimeter::{associates, kind_joins, paas_resources};
+use crate::catalog::{facts, types};
 use std::collections::BTreeMap;
 
 /// An association's access mode. The API still spells transition mode `Learning`
@@ -117,45 +117,6 @@ pub struct KeptOut {
     pub label: String,
     pub resource_type: &'static str,
     pub reason: &'static str,
-}
-
-/// A PaaS resource a component's module creates that could join a perimeter, with the
-/// module output carrying its id. Kinds whose types are not onboarded are listed too, so the
-/// report can say what stays outside.
-pub fn paas_resources(kind: Kind) -> &'static [(&'static str, ResourceType, &'static str)] {
-    match kind {
-        Kind::Storage => &[("", types::STORAGE_ACCOUNT, "id")],
-        Kind::KeyVault => &[("", types::KEY_VAULT, "id")],
-        Kind::CosmosDb => &[("", types::COSMOS_ACCOUNT, "id")],
-        Kind::EventHubs => &[("", types::EVENT_HUBS_NAMESPACE, "id")],
-        Kind::SqlDatabase => &[("", types::SQL_SERVER, "id")],
-        Kind::OpenAi => &[("", types::COGNITIVE_SERVICES_ACCOUNT, "id")],
-        Kind::AiSearch => &[("", types::SEARCH_SERVICE, "id")],
-        Kind::FunctionApp => &[
-            ("", types::WEB_SITE, ""),
-            ("host storage", types::STORAGE_ACCOUNT, "hostStorageId"),
-        ],
-        Kind::WebApp => &[("", types::WEB_SITE, "")],
-        Kind::ContainerApp => &[("", types::CONTAINER_APP, "")],
-        Kind::ContainerRegistry => &[("", types::CONTAINER_REGISTRY, "")],
-        Kind::Postgres => &[("", types::POSTGRES_SERVER, "")],
-        Kind::ServiceBus => &[("", types::SERVICE_BUS_NAMESPACE, "")],
-        Kind::Redis => &[("", types::REDIS_CLUSTER, "")],
-        Kind::AppConfiguration => &[("", types::APP_CONFIGURATION_STORE, "")],
-        Kind::External => &[],
-    }
-}
-
-/// Whether a kind's own resource (not a host storage account) joins a perimeter.
-pub fn kind_joins(kind: Kind) -> bool {
-    paas_resources(kind)
-        .iter()
-        .any(|(label, ty, _)| label.is_empty() && associates(ty.name))
-}
-
-/// Whether perimeter.tsv lists the type as onboarded and bulwark associates it.
-pub fn associates(resource_type: &str) -> bool {
-    facts::perimeter_fact(resource_type).is_some_and(|fact| fact.kept_out.is_none())
 }
 
 fn label(component: &str, part: &str) -> String {

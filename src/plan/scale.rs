@@ -2,35 +2,10 @@
 //! that can wake it from zero replicas, read by the Container Apps KEDA scalers with the app's
 //! user-assigned identity (never a connection string).
 
-use crate::blueprint::{Access, Component, ComponentSpec, ContainerApp, Kind, PartKind};
+pub use crate::blueprint::scale::ScaleSource;
+use crate::blueprint::scale::event_sources;
+use crate::blueprint::{Access, Component, ContainerApp};
 use std::collections::BTreeMap;
-
-/// An event source a container app receives from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScaleSource {
-    /// A Service Bus queue: KEDA `azure-servicebus` with `queueName`.
-    ServiceBusQueue { namespace: String, queue: String },
-    /// A topic subscription: KEDA `azure-servicebus` with `topicName` and `subscriptionName`.
-    ServiceBusSubscription {
-        namespace: String,
-        topic: String,
-        subscription: String,
-    },
-    /// A storage queue: KEDA `azure-queue` with `accountName` and `queueName`.
-    StorageQueue { account: String, queue: String },
-    /// An event hub. KEDA's `azure-eventhub` scaler counts unprocessed events from the
-    /// consumer's checkpoints in a blob container (`storageAccountName`, `blobContainer`:
-    /// keda.sh/docs/2.21/scalers/azure-event-hub), which the blueprint does not describe, so
-    /// bulwark derives no rule from it.
-    EventHub { namespace: String, hub: String },
-}
-
-impl ScaleSource {
-    /// Whether bulwark can derive a scale rule for it.
-    pub fn scalable(&self) -> bool {
-        !matches!(self, ScaleSource::EventHub { .. })
-    }
-}
 
 /// One receiving connection of a container app, with the index of the connection in `uses`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,60 +18,17 @@ pub struct ScaleRulePlan {
     pub because: String,
 }
 
-/// The event sources `app` receives from, in the order of its `uses`. Connections to
-/// components missing from `lookup` (a validation error elsewhere) are skipped.
+/// The scale rules `app` derives from the event sources it receives from
+/// (`blueprint::scale::event_sources`), in the order of its `uses`, each with a name unique
+/// within the app.
 pub fn sources(
     name: &str,
     app: &ContainerApp,
     lookup: &BTreeMap<&str, &Component>,
 ) -> Vec<ScaleRulePlan> {
     let mut rules: Vec<ScaleRulePlan> = Vec::new();
-    for (index, connection) in app.uses.iter().enumerate() {
-        if !matches!(connection.access, Access::Receive | Access::SendReceive) {
-            continue;
-        }
-        let Some(target) = lookup.get(connection.to.component.as_str()) else {
-            continue;
-        };
-        let Some(part) = connection
-            .to
-            .part
-            .as_deref()
-            .and_then(|part| target.spec.part(part))
-        else {
-            continue;
-        };
-        let component = target.name.clone();
-        let source = match (target.kind(), part.kind) {
-            (Kind::ServiceBus, PartKind::Queue) => ScaleSource::ServiceBusQueue {
-                namespace: component,
-                queue: part.name.clone(),
-            },
-            (Kind::ServiceBus, PartKind::Subscription) => {
-                let Some((topic, subscription)) = part.name.split_once('/') else {
-                    continue;
-                };
-                ScaleSource::ServiceBusSubscription {
-                    namespace: component,
-                    topic: topic.to_string(),
-                    subscription: subscription.to_string(),
-                }
-            }
-            (Kind::Storage, PartKind::Queue)
-                if matches!(target.spec, ComponentSpec::Storage(_)) =>
-            {
-                ScaleSource::StorageQueue {
-                    account: component,
-                    queue: part.name.clone(),
-                }
-            }
-            (Kind::EventHubs, PartKind::EventHub) => ScaleSource::EventHub {
-                namespace: component,
-                hub: part.name.clone(),
-            },
-            _ => continue,
-        };
-        let base = rule_name(&connection.to.component, &part.name);
+    for received in event_sources(app, lookup) {
+        let base = rule_name(&received.component, &received.part);
         let mut name_candidate = base.clone();
         let mut n = 2;
         while rules.iter().any(|rule| rule.name == name_candidate) {
@@ -105,9 +37,9 @@ pub fn sources(
         }
         rules.push(ScaleRulePlan {
             name: name_candidate,
-            source,
-            access: connection.access,
-            because: format!("components.{name}.uses[{index}]"),
+            source: received.source,
+            access: received.access,
+            because: format!("components.{name}.uses[{}]", received.index),
         });
     }
     rules
