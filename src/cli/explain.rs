@@ -60,7 +60,7 @@ pub fn run(args: Args) -> u8 {
                 .get(bulwark::REPORT_FILE)
                 .expect("load_and_generate adds the report"),
         ),
-        Format::Sarif => {
+        Format::Sarif | Format::Json => {
             let source = bulwark::report::Source {
                 label: &file.label,
                 text: &file.text,
@@ -72,33 +72,23 @@ pub fn run(args: Args) -> u8 {
                 &file.label,
                 Some(&source),
             );
-            let line_of = |key: &str| {
-                let span = file.source_map.key_span(key)?;
-                Some(bulwark::blueprint::render::line_column(&file.text, span.start).0)
-            };
-            let name = args.blueprint.display().to_string();
-            super::print_json(&super::sarif::findings(
-                &report,
-                &name,
-                &line_of,
-                &super::collected(),
-            ));
-        }
-        Format::Json => {
-            let source = bulwark::report::Source {
-                label: &file.label,
-                text: &file.text,
-                map: &file.source_map,
-            };
-            let report = bulwark::report::build(
-                &file.blueprint,
-                &generated.plan,
-                &file.label,
-                Some(&source),
-            );
-            let mut text = serde_json::to_string_pretty(&report).expect("a report serializes");
-            text.push('\n');
-            super::stdout(&text);
+            if args.format == Format::Sarif {
+                let line_of = |key: &str| {
+                    let span = file.source_map.key_span(key)?;
+                    Some(file.source_map.line_of(&file.text, span.start))
+                };
+                let name = args.blueprint.display().to_string();
+                super::print_json(&super::sarif::findings(
+                    &report,
+                    &name,
+                    &line_of,
+                    &super::collected(),
+                ));
+            } else {
+                let mut text = serde_json::to_string_pretty(&report).expect("a report serializes");
+                text.push('\n');
+                super::stdout(&text);
+            }
         }
     }
     exit::OK
