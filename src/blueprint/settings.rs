@@ -4,7 +4,7 @@
 //! names are part of the blueprint's contract (an app reads them; a blueprint may not set the
 //! reserved ones), so they live with the blueprint and the planner re-exports them.
 
-use super::{Access, Component, ComponentSpec, Connection, ContainerEnvironment, PartKind};
+use super::{Access, Component, ComponentSpec, Connection, ContainerEnvironment, Part, PartKind};
 use crate::catalog::naming::setting_name;
 use std::collections::BTreeMap;
 
@@ -177,38 +177,9 @@ pub fn connection_settings(
         .part
         .as_deref()
         .and_then(|part| target.spec.part(part));
-    let part_setting = |words: &[&str]| {
-        let mut all = vec![name];
-        all.extend_from_slice(words);
-        setting_name(&all)
-    };
+    let part_setting = |words: &[&str]| component_setting(name, words);
     match (&target.spec, part) {
-        (ComponentSpec::Storage(_), Some(part)) if part.kind == PartKind::Container => {
-            let mut settings =
-                identity_connection(&prefix, "blobServiceUri", output(name, "blobEndpoint"));
-            settings.push((
-                part_setting(&[&part.name, "url"]),
-                SettingValue::Output {
-                    component: name.to_string(),
-                    output: "blobEndpoint",
-                    suffix: part.name.clone(),
-                },
-            ));
-            settings
-        }
-        (ComponentSpec::Storage(_), Some(part)) => {
-            let mut settings =
-                identity_connection(&prefix, "queueServiceUri", output(name, "queueEndpoint"));
-            settings.push((
-                part_setting(&[&part.name, "queue", "url"]),
-                SettingValue::Output {
-                    component: name.to_string(),
-                    output: "queueEndpoint",
-                    suffix: part.name.clone(),
-                },
-            ));
-            settings
-        }
+        (ComponentSpec::Storage(_), Some(part)) => storage_settings(name, &prefix, &part),
         (ComponentSpec::KeyVault(_), Some(part)) => vec![(
             setting_name(&[&part.name]),
             SettingValue::SecretReference {
@@ -240,53 +211,9 @@ pub fn connection_settings(
             }
             settings
         }
-        (ComponentSpec::CosmosDb(_), part) => {
-            let mut settings =
-                identity_connection(&prefix, "accountEndpoint", output(name, "endpoint"));
-            if let Some(part) = part {
-                match part.name.split_once('/') {
-                    Some((database, container)) => {
-                        settings.push((part_setting(&[database, "database"]), literal(database)));
-                        settings.push((
-                            part_setting(&[database, container, "container"]),
-                            literal(container),
-                        ));
-                    }
-                    None => settings.push((
-                        part_setting(&[&part.name, "database"]),
-                        literal(part.name.as_str()),
-                    )),
-                }
-            }
-            settings
-        }
+        (ComponentSpec::CosmosDb(_), part) => cosmos_settings(name, &prefix, part),
         (ComponentSpec::ServiceBus(_), part) | (ComponentSpec::EventHubs(_), part) => {
-            let mut settings = identity_connection(
-                &prefix,
-                "fullyQualifiedNamespace",
-                output(name, "fullyQualifiedNamespace"),
-            );
-            if let Some(part) = part {
-                let setting = match part.kind {
-                    PartKind::Queue => part_setting(&[&part.name, "queue"]),
-                    PartKind::Topic => part_setting(&[&part.name, "topic"]),
-                    PartKind::Subscription => {
-                        let (topic, subscription) =
-                            part.name.split_once('/').unwrap_or((&part.name, ""));
-                        settings.push((part_setting(&[topic, "topic"]), literal(topic)));
-                        part_setting(&[topic, subscription, "subscription"])
-                    }
-                    _ => part_setting(&[&part.name, "event", "hub"]),
-                };
-                let value = part
-                    .name
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or(&part.name)
-                    .to_string();
-                settings.push((setting, literal(value)));
-            }
-            settings
+            messaging_settings(name, &prefix, part)
         }
         (ComponentSpec::Redis(_), _) => {
             vec![
@@ -325,4 +252,95 @@ pub fn connection_settings(
         ) => Vec::new(),
         (ComponentSpec::Storage(_), None) => Vec::new(),
     }
+}
+
+/// The setting named after component `name` and `words`: `<NAME>_<WORD>_…`.
+fn component_setting(name: &str, words: &[&str]) -> String {
+    let mut all = vec![name];
+    all.extend_from_slice(words);
+    setting_name(&all)
+}
+
+/// A storage account's blob container or queue: the service endpoint the SDKs and Functions
+/// triggers read under the account's prefix, and the container's or queue's URL.
+fn storage_settings(name: &str, prefix: &str, part: &Part) -> Vec<(String, SettingValue)> {
+    let part_setting = |words: &[&str]| component_setting(name, words);
+    if part.kind == PartKind::Container {
+        let mut settings =
+            identity_connection(prefix, "blobServiceUri", output(name, "blobEndpoint"));
+        settings.push((
+            part_setting(&[&part.name, "url"]),
+            SettingValue::Output {
+                component: name.to_string(),
+                output: "blobEndpoint",
+                suffix: part.name.clone(),
+            },
+        ));
+        settings
+    } else {
+        let mut settings =
+            identity_connection(prefix, "queueServiceUri", output(name, "queueEndpoint"));
+        settings.push((
+            part_setting(&[&part.name, "queue", "url"]),
+            SettingValue::Output {
+                component: name.to_string(),
+                output: "queueEndpoint",
+                suffix: part.name.clone(),
+            },
+        ));
+        settings
+    }
+}
+
+/// A Cosmos DB account: its endpoint, and the database (and container) a connection names.
+fn cosmos_settings(name: &str, prefix: &str, part: Option<Part>) -> Vec<(String, SettingValue)> {
+    let part_setting = |words: &[&str]| component_setting(name, words);
+    let mut settings = identity_connection(prefix, "accountEndpoint", output(name, "endpoint"));
+    if let Some(part) = part {
+        match part.name.split_once('/') {
+            Some((database, container)) => {
+                settings.push((part_setting(&[database, "database"]), literal(database)));
+                settings.push((
+                    part_setting(&[database, container, "container"]),
+                    literal(container),
+                ));
+            }
+            None => settings.push((
+                part_setting(&[&part.name, "database"]),
+                literal(part.name.as_str()),
+            )),
+        }
+    }
+    settings
+}
+
+/// A Service Bus or Event Hubs namespace: its fully qualified name, and the queue, topic
+/// (and subscription) or event hub a connection names.
+fn messaging_settings(name: &str, prefix: &str, part: Option<Part>) -> Vec<(String, SettingValue)> {
+    let part_setting = |words: &[&str]| component_setting(name, words);
+    let mut settings = identity_connection(
+        prefix,
+        "fullyQualifiedNamespace",
+        output(name, "fullyQualifiedNamespace"),
+    );
+    if let Some(part) = part {
+        let setting = match part.kind {
+            PartKind::Queue => part_setting(&[&part.name, "queue"]),
+            PartKind::Topic => part_setting(&[&part.name, "topic"]),
+            PartKind::Subscription => {
+                let (topic, subscription) = part.name.split_once('/').unwrap_or((&part.name, ""));
+                settings.push((part_setting(&[topic, "topic"]), literal(topic)));
+                part_setting(&[topic, subscription, "subscription"])
+            }
+            _ => part_setting(&[&part.name, "event", "hub"]),
+        };
+        let value = part
+            .name
+            .rsplit('/')
+            .next()
+            .unwrap_or(&part.name)
+            .to_string();
+        settings.push((setting, literal(value)));
+    }
+    settings
 }
