@@ -356,6 +356,7 @@ fn validate_sql_size(
     }
 }
 
+/// `health_check_path`: a URL path App Service can request.
 fn validate_health_check(path: &str, health: Option<&str>, diagnostics: &mut Vec<Diagnostic>) {
     let Some(health) = health else { return };
     let valid = health.starts_with('/')
@@ -376,6 +377,7 @@ fn validate_health_check(path: &str, health: Option<&str>, diagnostics: &mut Vec
     }
 }
 
+/// `admin_group`: an Entra group display name on one line and a GUID object id.
 fn validate_admin_group(path: &str, group: &AdminGroup, diagnostics: &mut Vec<Diagnostic>) {
     let name = &group.name;
     let problem = if name.trim().is_empty() {
@@ -430,6 +432,8 @@ pub(super) fn is_guid(text: &str) -> bool {
             .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// An external service: an https URL, and a key-vault component for its secret whose
+/// secrets do not already use the external's name.
 fn validate_external(
     component: &Component,
     external: &crate::blueprint::External,

@@ -254,6 +254,7 @@ fn part_required(
             .help("bulwark scopes each role to the one resource a connection names, never to the whole account")
 }
 
+/// A connection to a part `target` does not declare, naming the parts it does.
 fn unknown_part(target: &Component, part_name: &str, to_path: String) -> Diagnostic {
     let spec = catalog::kind_spec(target.kind());
     let declared: Vec<String> = target
@@ -300,6 +301,7 @@ fn unknown_part(target: &Component, part_name: &str, to_path: String) -> Diagnos
     }
 }
 
+/// The kinds a connection can target.
 fn targetable_kinds() -> Vec<Kind> {
     catalog::KINDS
         .iter()

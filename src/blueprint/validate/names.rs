@@ -128,6 +128,7 @@ pub(super) fn unknown_environment(
     }
 }
 
+/// A diagnostic for every name that repeats one before it, with its index.
 pub(super) fn duplicates<'a>(
     names: impl Iterator<Item = &'a str>,
     diagnostic: impl Fn(&str, usize) -> Diagnostic,
