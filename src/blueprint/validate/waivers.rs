@@ -3,9 +3,9 @@
 //! grants (`grants`) its control takes; and `ingress = "direct"` only with its waiver.
 
 use super::parts::part_fields;
-use crate::blueprint::Control;
 use crate::blueprint::diagnostic::{Diagnostic, closest, one_of, shown};
 use crate::blueprint::model::{Blueprint, Component, Ingress, Kind, Part, PartKind};
+use crate::blueprint::{ComponentSpec, Control, Waiver};
 use crate::catalog;
 use std::collections::BTreeSet;
 
@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 pub(super) fn validate_direct_ingress(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
     for component in &blueprint.components {
         let direct = match &component.spec {
-            crate::blueprint::ComponentSpec::WebApp(web) => web.ingress == Ingress::Direct,
-            crate::blueprint::ComponentSpec::FunctionApp(f) => f.ingress == Ingress::Direct,
+            ComponentSpec::WebApp(web) => web.ingress == Ingress::Direct,
+            ComponentSpec::FunctionApp(f) => f.ingress == Ingress::Direct,
             _ => false,
         };
         let waived = blueprint
@@ -114,7 +114,7 @@ pub(super) fn validate_waivers(
 
 /// A waiver's expiry (passed, or within 30 days) and its reason.
 fn validate_waiver_terms(
-    waiver: &crate::blueprint::Waiver,
+    waiver: &Waiver,
     today: crate::blueprint::Date,
     path: &str,
     diagnostics: &mut Vec<Diagnostic>,
@@ -173,7 +173,7 @@ fn validate_waiver_terms(
 /// `allow_from` only for a network control (and required for public network access), public
 /// IPv4 ranges, and the grants of a `local-auth` waiver.
 fn validate_waiver_scope(
-    waiver: &crate::blueprint::Waiver,
+    waiver: &Waiver,
     component: &Component,
     path: &str,
     diagnostics: &mut Vec<Diagnostic>,
@@ -260,7 +260,7 @@ fn validate_waiver_scope(
 /// `grants` of a waiver: required on a `local-auth` waiver of Service Bus or Event Hubs, each
 /// naming one queue, topic or event hub of the component with `send` and/or `listen`.
 fn validate_grants(
-    waiver: &crate::blueprint::Waiver,
+    waiver: &Waiver,
     component: &Component,
     path: &str,
     diagnostics: &mut Vec<Diagnostic>,
