@@ -278,10 +278,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "plan/mod.rs",
     "plan/mod.rs::plan",
     "plan/mod.rs::plan_subnets",
-    "report.rs",
-    "report.rs::build",
-    "report.rs::platform_needs",
-    "report/diagram.rs::mermaid",
     "scaffold.rs",
     "scaffold.rs::project_files_in",
 ];
