@@ -275,8 +275,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "plan/mod.rs",
     "plan/mod.rs::plan",
     "plan/mod.rs::plan_subnets",
-    "scaffold.rs",
-    "scaffold.rs::project_files_in",
 ];
 
 /// A function found in a source file: where it starts and how long it is.
