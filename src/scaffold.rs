@@ -2,8 +2,12 @@
 //! in the binary) and the non-Bicep files `bulwark new` writes beside the generated Bicep —
 //! a CI workflow and a README — rendered from the Tera templates in `templates/`.
 
+mod libraries;
+mod steps;
+
 use crate::Generated;
 use crate::catalog::naming;
+use libraries::{library_folders, path_pattern};
 use serde::Serialize;
 
 /// A blueprint to start from.
@@ -137,145 +141,6 @@ pub fn repoint_library(text: &str, name: &str, path: &str) -> String {
     document.to_string()
 }
 
-/// A workflow step: a name and its shell lines (a grant script, a code delivery).
-#[derive(Serialize)]
-struct GrantView {
-    name: String,
-    lines: Vec<String>,
-}
-
-/// The shell lines that run one grant script in CI, from the deployment's outputs.
-/// With deployment stacks, main.bicep's outputs are the stack's (`az stack group show`,
-/// whose properties the CLI flattens: `outputs.<name>.value`); without, the named deployment's.
-fn grant_lines(
-    app: &str,
-    out: &str,
-    stacks: bool,
-    script: &crate::emit::GrantScript,
-) -> Vec<String> {
-    use crate::emit::{DATABASE_IDENTITIES, GrantEngine};
-    let deployment = format!("{app}-{}", script.component);
-    let ids = if stacks {
-        format!(
-            "ids=$(az stack group show -g \"$RESOURCE_GROUP\" -n \"$STACK_NAME\" --query outputs.{DATABASE_IDENTITIES}.value -o json)"
-        )
-    } else {
-        format!(
-            "ids=$(az deployment group show -g \"$RESOURCE_GROUP\" -n \"$MAIN_DEPLOYMENT\" --query properties.outputs.{DATABASE_IDENTITIES}.value -o json)"
-        )
-    };
-    let values = |flag: &str| -> Vec<String> {
-        script
-            .identities
-            .iter()
-            .map(|(variable, key, field)| {
-                format!("  {flag}{variable}=\"$(jq -er '.[\"{key}\"].{field}' <<<\"$ids\")\" \\")
-            })
-            .collect()
-    };
-    let mut lines = vec![ids];
-    match script.engine {
-        GrantEngine::Sql => {
-            lines.push(format!("server=$(az deployment group show -g \"$RESOURCE_GROUP\" -n {deployment} --query properties.outputs.serverFqdn.value -o tsv)"));
-            lines.push(format!(
-                "sqlcmd -S \"$server\" -d {} --authentication-method ActiveDirectoryDefault -i {out}/{} \\",
-                script.database, script.path
-            ));
-            lines.push("  -v environmentName=\"$ENVIRONMENT_NAME\" \\".into());
-            lines.extend(values("-v "));
-        }
-        GrantEngine::Postgres => {
-            lines.push(format!("host=$(az deployment group show -g \"$RESOURCE_GROUP\" -n {deployment} --query properties.outputs.host.value -o tsv)"));
-            lines.push("PGPASSWORD=$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)".into());
-            lines.push("export PGPASSWORD".into());
-            lines.push(format!(
-                "PGUSER='{}' psql \"host=$host dbname={} sslmode=require\" -f {out}/{} \\",
-                script.admin_group.replace('\'', "'\\''"),
-                script.database,
-                script.path
-            ));
-            lines.push("  -v environmentName=\"$ENVIRONMENT_NAME\" \\".into());
-            lines.extend(values("-v "));
-        }
-    }
-    // The last continuation ends the command.
-    if let Some(last) = lines.last_mut() {
-        *last = last.trim_end_matches(" \\").to_string();
-    }
-    lines
-}
-
-/// The shell lines that deliver one App Service app's code from a runner in the VNet, or
-/// push one container image; `None` for an image the blueprint names outside itself.
-fn delivery_lines(app: &str, delivery: &crate::emit::Delivery) -> Option<Vec<String>> {
-    use crate::emit::DeliveryPath;
-    let component = &delivery.component;
-    let source = delivery.source();
-    let output = |deployment: &str, name: &str| {
-        format!(
-            "az deployment group show -g \"$RESOURCE_GROUP\" -n {app}-{deployment} --query properties.outputs.{name}.value -o tsv"
-        )
-    };
-    let site = format!("site=$({})", output(component, "siteName"));
-    let package = format!("package=\"$RUNNER_TEMP/{component}.zip\"");
-    let zip = format!("(cd {source} && zip -qr \"$package\" .)");
-    let lines = match &delivery.path {
-        DeliveryPath::SiteZip => vec![
-            site,
-            package,
-            zip,
-            "az webapp deploy -g \"$RESOURCE_GROUP\" -n \"$site\" --src-path \"$package\" --type zip".into(),
-        ],
-        DeliveryPath::FlexZip => vec![
-            site,
-            package,
-            zip,
-            "az functionapp deployment source config-zip -g \"$RESOURCE_GROUP\" -n \"$site\" --src \"$package\"".into(),
-        ],
-        DeliveryPath::PackageBlob => vec![
-            site,
-            format!("blob=$({})", output(component, "packageUrl")),
-            package,
-            zip,
-            "az storage blob upload --auth-mode login --blob-url \"$blob\" --file \"$package\" --overwrite --output none".into(),
-            "az functionapp restart -g \"$RESOURCE_GROUP\" -n \"$site\"".into(),
-            "az rest --method post --url \"$(az functionapp show -g \"$RESOURCE_GROUP\" -n \"$site\" --query id -o tsv)/syncfunctiontriggers?api-version=2022-03-01\"".into(),
-        ],
-        DeliveryPath::RegistryImage {
-            registry,
-            repository,
-            tags,
-        } => {
-            let mut lines = vec![
-                format!("registry=$({} 2>/dev/null || true)", output(registry, "registryName")),
-                "if [ -z \"$registry\" ]; then".into(),
-                format!("  echo \"::notice::{registry} is not deployed in $ENVIRONMENT_NAME yet: the deployment creates it, then run the workflow again to push {repository}\""),
-                "  exit 0".into(),
-                "fi".into(),
-                "case \"$ENVIRONMENT_NAME\" in".into(),
-            ];
-            lines.extend(
-                tags.iter()
-                    .map(|(environment, tag)| format!("  {environment}) tag='{tag}' ;;")),
-            );
-            lines.extend([
-                "esac".to_string(),
-                "server=$(az acr show -n \"$registry\" --query loginServer -o tsv)".into(),
-                format!("if az acr repository show -n \"$registry\" --image \"{repository}:$tag\" --output none 2>/dev/null; then"),
-                format!("  echo \"{repository}:$tag is already in $registry: a released tag is never overwritten\""),
-                "  exit 0".into(),
-                "fi".into(),
-                "az acr login -n \"$registry\"".into(),
-                format!("docker build --tag \"$server/{repository}:$tag\" {source}"),
-                format!("docker push \"$server/{repository}:$tag\""),
-            ]);
-            lines
-        }
-        DeliveryPath::ExternalImage(_) => return None,
-    };
-    Some(lines)
-}
-
 #[derive(Serialize)]
 struct ComponentView {
     name: String,
@@ -338,62 +203,6 @@ pub const ACTIONS: [(&str, &str, &str, &str); 3] = [
 /// `<RELEASES>/v<version>/bulwark-<target>.tar.gz` and its `.sha256`.
 pub const RELEASES: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/releases/download");
 
-/// The libraries a blueprint imports by path (its `[libraries]` table), as paths from the
-/// repository root, split into those inside the repository and those outside it (`../x`,
-/// absolute). `blueprint` is the blueprint's path from the repository root.
-fn library_folders(blueprint: &str, text: &str) -> (Vec<String>, Vec<String>) {
-    let table: toml::Table = toml::from_str(text).unwrap_or_default();
-    let base = std::path::Path::new(blueprint)
-        .parent()
-        .unwrap_or(std::path::Path::new(""));
-    let (mut inside, mut outside) = (Vec::new(), Vec::new());
-    let entries = table.get("libraries").and_then(toml::Value::as_table);
-    for entry in entries.into_iter().flat_map(|t| t.values()) {
-        // A control character (a newline) would end the YAML comment or string it lands in.
-        let Some(path) = entry
-            .get("path")
-            .and_then(toml::Value::as_str)
-            .filter(|path| !path.chars().any(char::is_control))
-        else {
-            continue;
-        };
-        let joined = crate::blueprint::library::normalize(&base.join(path));
-        let shown = joined.to_string_lossy().replace('\\', "/");
-        let escapes = joined.is_absolute()
-            || joined
-                .components()
-                .next()
-                .is_some_and(|c| !matches!(c, std::path::Component::Normal(_)));
-        match (escapes, shown.as_str()) {
-            (true, _) => outside.push(path.to_string()),
-            // The repository itself: its files are checked out already.
-            (false, "") => {}
-            (false, _) => inside.push(shown),
-        }
-    }
-    inside.sort();
-    inside.dedup();
-    outside.sort();
-    outside.dedup();
-    (inside, outside)
-}
-
-/// `folder` as a literal in a GitHub path filter inside a double-quoted YAML string: the
-/// filter's special characters escaped with a backslash (docs.github.com/actions/reference/
-/// workflows-and-actions/workflow-syntax#filter-pattern-cheat-sheet), then YAML's own.
-/// `library_folders` has turned Windows separators into `/` already.
-fn path_pattern(folder: &str) -> String {
-    let mut out = String::with_capacity(folder.len());
-    for c in folder.chars() {
-        match c {
-            '*' | '?' | '+' | '[' | ']' | '!' => out.push_str(&format!("\\\\{c}")),
-            '"' => out.push_str("\\\""),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `.github/dependabot.yml`: weekly updates of the workflow's pinned actions.
 pub const DEPENDABOT: &str = include_str!("../templates/dependabot.yml");
 
@@ -444,6 +253,39 @@ pub fn project_files_in(
     let (libraries, outside_libraries) = library_folders(&format!("{prefix}{blueprint}"), text);
     context.insert("libraries", &libraries);
     context.insert("outside_libraries", &outside_libraries);
+    insert_app(&mut context, generated, blueprint, out);
+    context.insert("grants", &steps::grant_steps(plan, out));
+    let (code, images) = steps::delivery_steps(plan);
+    context.insert("code_deliveries", &code);
+    context.insert("image_deliveries", &images);
+    context.insert("code_root", crate::emit::delivery::CODE_ROOT);
+    // The paths whose changes run the workflow: the blueprint, the Bicep, the workflow itself,
+    // the libraries the blueprint imports from this repository and the apps' code.
+    let mut watched = vec![
+        format!("{prefix}{blueprint}"),
+        format!("{prefix}{out}/**"),
+        placement.workflow_path(),
+    ];
+    watched.extend(
+        libraries
+            .iter()
+            .map(|folder| format!("{}/**", path_pattern(folder))),
+    );
+    if !code.is_empty() || !images.is_empty() {
+        watched.push(format!("{prefix}{}/**", crate::emit::delivery::CODE_ROOT));
+    }
+    context.insert("watched", &watched);
+    vec![
+        (placement.workflow_path(), render(WORKFLOW, &context)),
+        (".github/dependabot.yml".to_string(), DEPENDABOT.to_string()),
+        ("README.md".to_string(), render(README, &context)),
+    ]
+}
+
+/// What the templates say about the app: its environments, components, secrets, grant
+/// scripts, Key Vault reference apps and deployment stages.
+fn insert_app(context: &mut tera::Context, generated: &Generated, blueprint: &str, out: &str) {
+    let plan = &generated.plan;
     context.insert(
         "header",
         &format!("Generated by {} from {blueprint}.", crate::emit::GENERATOR),
@@ -479,14 +321,6 @@ pub fn project_files_in(
         .map(|path| format!("`{out}/{path}`"))
         .collect();
     context.insert("grant_scripts", &grant_scripts);
-    let grants: Vec<GrantView> = crate::emit::grant_scripts(plan)
-        .iter()
-        .map(|script| GrantView {
-            name: format!("Grants in {} ({})", script.component, script.path),
-            lines: grant_lines(&plan.app, out, plan.deployment.stacks, script),
-        })
-        .collect();
-    context.insert("grants", &grants);
     let key_vault_apps: Vec<String> = crate::emit::key_vault_reference_apps(plan)
         .iter()
         .map(|component| format!("{}-{}", plan.app, component.name))
@@ -500,48 +334,6 @@ pub fn project_files_in(
         .collect();
     context.insert("stages", &stages);
     context.insert("stacks", &plan.deployment.stacks);
-    let mut code = Vec::new();
-    let mut images = Vec::new();
-    for delivery in crate::emit::deliveries(plan) {
-        let Some(lines) = delivery_lines(&plan.app, &delivery) else {
-            continue;
-        };
-        if let crate::emit::DeliveryPath::RegistryImage { repository, .. } = &delivery.path {
-            images.push(GrantView {
-                name: format!("Image of {} ({repository})", delivery.component),
-                lines,
-            });
-        } else {
-            code.push(GrantView {
-                name: format!("Code of {} ({}/)", delivery.component, delivery.source()),
-                lines,
-            });
-        }
-    }
-    context.insert("code_deliveries", &code);
-    context.insert("image_deliveries", &images);
-    context.insert("code_root", crate::emit::delivery::CODE_ROOT);
-    // The paths whose changes run the workflow: the blueprint, the Bicep, the workflow itself,
-    // the libraries the blueprint imports from this repository and the apps' code.
-    let mut watched = vec![
-        format!("{prefix}{blueprint}"),
-        format!("{prefix}{out}/**"),
-        placement.workflow_path(),
-    ];
-    watched.extend(
-        libraries
-            .iter()
-            .map(|folder| format!("{}/**", path_pattern(folder))),
-    );
-    if !code.is_empty() || !images.is_empty() {
-        watched.push(format!("{prefix}{}/**", crate::emit::delivery::CODE_ROOT));
-    }
-    context.insert("watched", &watched);
-    vec![
-        (placement.workflow_path(), render(WORKFLOW, &context)),
-        (".github/dependabot.yml".to_string(), DEPENDABOT.to_string()),
-        ("README.md".to_string(), render(README, &context)),
-    ]
 }
 
 const WORKFLOW: &str = include_str!("../templates/github-workflow.yml.tera");
@@ -606,31 +398,6 @@ mod tests {
         // Nothing to change: the text as it was.
         assert_eq!(repoint_library(text, "other", "x"), text);
         assert_eq!(rename_app("not = [toml", "store"), "not = [toml");
-    }
-
-    #[test]
-    fn libraries_inside_the_repository_are_watched_and_those_outside_named() {
-        let text = "[libraries]\nplatform = { path = \"platform\" }\nshared = { path = \"./libs/../libs/shared\", version = \"1\" }\nfar = { path = \"../elsewhere\" }\nroot = { path = \"/opt/lib\" }\nhere = { path = \".\" }\nbad = { path = \"a\\nb\" }\n";
-        let (inside, outside) = library_folders("bulwark.toml", text);
-        assert_eq!(inside, ["libs/shared", "platform"]);
-        assert_eq!(outside, ["../elsewhere", "/opt/lib"]);
-        // A blueprint in a subfolder: its libraries are relative to it.
-        let (inside, outside) = library_folders("infra/bulwark.toml", text);
-        assert_eq!(
-            inside,
-            ["elsewhere", "infra", "infra/libs/shared", "infra/platform"]
-        );
-        assert_eq!(outside, ["/opt/lib"]);
-    }
-
-    #[test]
-    fn path_filter_special_characters_are_literal() {
-        assert_eq!(path_pattern("libs/platform"), "libs/platform");
-        assert_eq!(
-            path_pattern("a[1]+b!*?"),
-            "a\\\\[1\\\\]\\\\+b\\\\!\\\\*\\\\?"
-        );
-        assert_eq!(path_pattern("say \"hi\""), "say \\\"hi\\\"");
     }
 
     #[test]

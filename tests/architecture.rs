@@ -247,9 +247,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "cli/init.rs::run",
     "cli/lib.rs::run",
     "cli/new.rs::run",
-    "deployer.rs::grants",
-    "deployer/bootstrap.rs",
-    "deployer/bootstrap.rs::bootstrap",
     "emit/calls.rs::push_receiver",
     "emit/common.rs",
     "emit/front_door.rs::front_door",
@@ -271,12 +268,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "plan/mod.rs",
     "plan/mod.rs::plan",
     "plan/mod.rs::plan_subnets",
-    "report.rs",
-    "report.rs::build",
-    "report.rs::platform_needs",
-    "report/diagram.rs::mermaid",
-    "scaffold.rs",
-    "scaffold.rs::project_files_in",
 ];
 
 /// A function found in a source file: where it starts and how long it is.

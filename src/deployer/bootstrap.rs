@@ -7,16 +7,25 @@
 //! own scope, made by a module deployed to that scope: the app's resource group of each
 //! environment, and the platform's resource groups (an existing VNet's group, or the hub VNet,
 //! hub DNS zones and central workspaces themselves) only when the blueprint uses them.
+//!
+//! This file writes `main.bicep` and the fixed modules; `identity` holds the identity module
+//! with its federated credential, `scopes` the grant modules of each scope, and `roles` the
+//! role definitions and assignments they declare.
 
-use super::{AssignableRoles, CustomDeployerRole, DeployerRole, Grant, GrantScope, grants};
+mod identity;
+mod roles;
+mod scopes;
+
+use super::{Grant, grants};
 use crate::bicep::{
-    self, Expr, File, Item, Module, Param, Property, Resource, StatementKind, StrPart, Type,
-    interp, obj, text,
+    self, Expr, File, Item, Module, Param, Property, Resource, StatementKind, Type, interp, obj,
+    text,
 };
 use crate::catalog::{naming, types};
 use crate::emit::{FileSet, GENERATOR};
 use crate::plan::Plan;
-use crate::plan::network::parse_resource_id;
+use identity::identity_module;
+use scopes::{app_group_module, platform_module, platform_scopes, scope_environments};
 use std::collections::BTreeMap;
 
 /// The folder, inside the output folder, that holds the bootstrap and its own manifest.
@@ -43,8 +52,52 @@ pub fn bootstrap(plan: &Plan, blueprint_label: &str) -> Result<FileSet, String> 
     let app = plan.app.as_str();
     let all = grants(plan);
     let mut files = BTreeMap::new();
+    let mut main = main_file(&header, plan);
 
-    let mut main = File::new(header.clone());
+    let mut environment_outputs = Vec::new();
+    for environment in &plan.environments {
+        push_identity_and_group(&mut main, app, environment);
+        let path = format!("modules/app-{environment}.bicep");
+        let module_file = app_group_module(&header, plan, &all, environment);
+        files.insert(path.clone(), bicep::print_file(&module_file));
+        push_app_grants(&mut main, app, environment, path);
+        environment_outputs.push(environment_output(environment));
+    }
+    push_platform_scopes(&mut main, &mut files, &header, app, &all)?;
+
+    main.push(
+        bicep::Statement::from(StatementKind::Output {
+            name: "tenantId".into(),
+            ty: Type::String,
+            value: Expr::path("tenant().tenantId"),
+        })
+        .with_comment("The workflow's AZURE_TENANT_ID"),
+    );
+    main.push(
+        bicep::Statement::from(StatementKind::Output {
+            name: "environments".into(),
+            ty: Type::Object,
+            value: Expr::object(environment_outputs),
+        })
+        .with_comment("Per GitHub environment: AZURE_CLIENT_ID, AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP"),
+    );
+    files.insert("main.bicep".into(), bicep::print_file(&main));
+    files.insert(
+        IDENTITY_MODULE.into(),
+        bicep::print_file(&identity_module(&header)),
+    );
+    files.insert(
+        GROUP_MODULE.into(),
+        bicep::print_file(&group_module(&header)),
+    );
+    files.insert("bicepconfig.json".into(), crate::emit::bicepconfig());
+    Ok(FileSet { files })
+}
+
+/// `main.bicep` up to the environments: its parameters, tags and the identities' group.
+fn main_file(header: &str, plan: &Plan) -> File {
+    let app = plan.app.as_str();
+    let mut main = File::new(header);
     main.header.push(
         "The deploying identities: deploy once, as an owner of the subscription (and of the platform scopes it names), with `az deployment sub create`.".into(),
     );
@@ -101,121 +154,139 @@ pub fn bootstrap(plan: &Plan, blueprint_label: &str) -> Result<FileSet, String> 
         )
         .with_comment("The deploying identities live apart from everything they may change"),
     );
+    main
+}
 
-    let mut environment_outputs = Vec::new();
-    for environment in &plan.environments {
-        let identity = naming::part_symbol("identity", environment);
-        let group = naming::part_symbol("group", environment);
-        let grants_symbol = naming::part_symbol("grants", environment);
-        main.push(
-            bicep::Statement::from(
-                Module::new(identity.clone(), IDENTITY_MODULE)
-                    .prop("name", format!("{app}.deployer-identity-{environment}"))
-                    .prop("scope", Expr::ident("identityGroup"))
-                    .prop(
-                        "params",
-                        obj([
-                            (
-                                "name",
-                                Expr::interp([
-                                    interp(Expr::ident("identityNamePrefix")),
-                                    text(format!("-{environment}")),
-                                ]),
-                            ),
-                            ("location", Expr::ident("location")),
-                            ("tags", Expr::ident("tags")),
-                            ("githubOrganization", Expr::ident("githubOrganization")),
-                            ("githubRepository", Expr::ident("githubRepository")),
-                            ("environmentName", environment.as_str().into()),
-                        ]),
-                    ),
-            )
-            .with_comment(format!(
-                "{environment}: the identity the workflow's `{environment}` GitHub environment signs in as"
-            )),
-        );
-        main.push(
-            bicep::Statement::from(
-                Module::new(group.clone(), GROUP_MODULE)
-                    .prop("name", format!("{app}.deployer-group-{environment}"))
-                    .prop(
-                        "scope",
-                        Expr::call(
-                            "subscription",
-                            vec![Expr::ident(subscription_param(environment))],
+/// One environment's deploying identity and the app's resource group.
+fn push_identity_and_group(main: &mut File, app: &str, environment: &str) {
+    let identity = naming::part_symbol("identity", environment);
+    let group = naming::part_symbol("group", environment);
+    main.push(
+        bicep::Statement::from(
+            Module::new(identity, IDENTITY_MODULE)
+                .prop("name", format!("{app}.deployer-identity-{environment}"))
+                .prop("scope", Expr::ident("identityGroup"))
+                .prop(
+                    "params",
+                    obj([
+                        (
+                            "name",
+                            Expr::interp([
+                                interp(Expr::ident("identityNamePrefix")),
+                                text(format!("-{environment}")),
+                            ]),
                         ),
-                    )
-                    .prop(
-                        "params",
-                        obj([
-                            ("name", Expr::ident(group_param(environment))),
-                            ("location", Expr::ident("location")),
-                            (
-                                "tags",
-                                Expr::call(
-                                    "union",
-                                    vec![
-                                        Expr::ident("tags"),
-                                        obj([("environment", environment.as_str().into())]),
-                                    ],
-                                ),
-                            ),
-                        ]),
+                        ("location", Expr::ident("location")),
+                        ("tags", Expr::ident("tags")),
+                        ("githubOrganization", Expr::ident("githubOrganization")),
+                        ("githubRepository", Expr::ident("githubRepository")),
+                        ("environmentName", environment.into()),
+                    ]),
+                ),
+        )
+        .with_comment(format!(
+            "{environment}: the identity the workflow's `{environment}` GitHub environment signs in as"
+        )),
+    );
+    main.push(
+        bicep::Statement::from(
+            Module::new(group, GROUP_MODULE)
+                .prop("name", format!("{app}.deployer-group-{environment}"))
+                .prop(
+                    "scope",
+                    Expr::call(
+                        "subscription",
+                        vec![Expr::ident(subscription_param(environment))],
                     ),
-            )
-            .with_comment(format!("{environment}: the app's resource group")),
-        );
-        let path = format!("modules/app-{environment}.bicep");
-        let module_file = app_group_module(&header, plan, &all, environment);
-        files.insert(path.clone(), bicep::print_file(&module_file));
-        main.push(
-            bicep::Statement::from(
-                Module::new(grants_symbol, path)
-                    .prop("name", format!("{app}.deployer-grants-{environment}"))
-                    .prop(
-                        "scope",
-                        Expr::call(
-                            "resourceGroup",
-                            vec![
-                                Expr::ident(subscription_param(environment)),
-                                Expr::ident(group_param(environment)),
-                            ],
+                )
+                .prop(
+                    "params",
+                    obj([
+                        ("name", Expr::ident(group_param(environment))),
+                        ("location", Expr::ident("location")),
+                        (
+                            "tags",
+                            Expr::call(
+                                "union",
+                                vec![
+                                    Expr::ident("tags"),
+                                    obj([("environment", environment.into())]),
+                                ],
+                            ),
                         ),
-                    )
-                    .prop(
-                        "params",
-                        obj([(
-                            "principalId",
-                            Expr::path(&format!("{identity}.outputs.principalId")),
-                        )]),
-                    )
-                    .prop("dependsOn", Expr::array([Item::from(Expr::ident(group))])),
-            )
-            .with_comment(format!(
-                "{environment}: the grants in the app's resource group"
-            )),
-        );
-        environment_outputs.push(Property::new(
-            environment.as_str(),
-            obj([
-                (
-                    "clientId",
-                    Expr::path(&format!("{identity}.outputs.clientId")),
+                    ]),
                 ),
-                (
-                    "subscriptionId",
-                    Expr::ident(subscription_param(environment)),
-                ),
-                ("resourceGroup", Expr::ident(group_param(environment))),
-            ]),
-        ));
-    }
+        )
+        .with_comment(format!("{environment}: the app's resource group")),
+    );
+}
 
-    for (index, (scope, scope_grants)) in platform_scopes(&all)?.into_iter().enumerate() {
+/// One environment's grants in the app's resource group, from the module at `path`.
+fn push_app_grants(main: &mut File, app: &str, environment: &str, path: String) {
+    let identity = naming::part_symbol("identity", environment);
+    let group = naming::part_symbol("group", environment);
+    let grants_symbol = naming::part_symbol("grants", environment);
+    main.push(
+        bicep::Statement::from(
+            Module::new(grants_symbol, path)
+                .prop("name", format!("{app}.deployer-grants-{environment}"))
+                .prop(
+                    "scope",
+                    Expr::call(
+                        "resourceGroup",
+                        vec![
+                            Expr::ident(subscription_param(environment)),
+                            Expr::ident(group_param(environment)),
+                        ],
+                    ),
+                )
+                .prop(
+                    "params",
+                    obj([(
+                        "principalId",
+                        Expr::path(&format!("{identity}.outputs.principalId")),
+                    )]),
+                )
+                .prop("dependsOn", Expr::array([Item::from(Expr::ident(group))])),
+        )
+        .with_comment(format!(
+            "{environment}: the grants in the app's resource group"
+        )),
+    );
+}
+
+/// What the workflow's GitHub environment needs to sign in and deploy.
+fn environment_output(environment: &str) -> Property {
+    let identity = naming::part_symbol("identity", environment);
+    Property::new(
+        environment,
+        obj([
+            (
+                "clientId",
+                Expr::path(&format!("{identity}.outputs.clientId")),
+            ),
+            (
+                "subscriptionId",
+                Expr::ident(subscription_param(environment)),
+            ),
+            ("resourceGroup", Expr::ident(group_param(environment))),
+        ]),
+    )
+}
+
+/// A module per resource group the platform owns, holding the grants there.
+fn push_platform_scopes(
+    main: &mut File,
+    files: &mut BTreeMap<String, String>,
+    header: &str,
+    app: &str,
+    all: &[Grant],
+) -> Result<(), String> {
+    for (index, (scope, scope_grants)) in platform_scopes(all)?.into_iter().enumerate() {
         let number = index + 1;
         let path = format!("modules/scope-{number}.bicep");
         let environments = scope_environments(&scope_grants);
-        let module_file = platform_module(&header, app, &scope_grants)?;
+        let module_file = platform_module(header, app, &scope_grants)?;
         files.insert(path.clone(), bicep::print_file(&module_file));
         let params = environments.iter().map(|environment| {
             Property::new(
@@ -249,33 +320,7 @@ pub fn bootstrap(plan: &Plan, blueprint_label: &str) -> Result<FileSet, String> 
         );
     }
 
-    main.push(
-        bicep::Statement::from(StatementKind::Output {
-            name: "tenantId".into(),
-            ty: Type::String,
-            value: Expr::path("tenant().tenantId"),
-        })
-        .with_comment("The workflow's AZURE_TENANT_ID"),
-    );
-    main.push(
-        bicep::Statement::from(StatementKind::Output {
-            name: "environments".into(),
-            ty: Type::Object,
-            value: Expr::object(environment_outputs),
-        })
-        .with_comment("Per GitHub environment: AZURE_CLIENT_ID, AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP"),
-    );
-    files.insert("main.bicep".into(), bicep::print_file(&main));
-    files.insert(
-        IDENTITY_MODULE.into(),
-        bicep::print_file(&identity_module(&header)),
-    );
-    files.insert(
-        GROUP_MODULE.into(),
-        bicep::print_file(&group_module(&header)),
-    );
-    files.insert("bicepconfig.json".into(), crate::emit::bicepconfig());
-    Ok(FileSet { files })
+    Ok(())
 }
 
 fn subscription_param(environment: &str) -> String {
@@ -288,83 +333,6 @@ fn group_param(environment: &str) -> String {
 
 fn principal_param(environment: &str) -> String {
     naming::part_symbol("principal", environment)
-}
-
-/// One identity and its federated credential for one GitHub environment.
-fn identity_module(header: &str) -> File {
-    let mut file = File::new(header);
-    for (name, description) in [
-        ("name", "The identity's name."),
-        ("location", "Its region."),
-        ("githubOrganization", "The repository's owner."),
-        ("githubRepository", "The repository's name."),
-        (
-            "environmentName",
-            "The GitHub environment whose jobs sign in as it.",
-        ),
-    ] {
-        file.push(Param::new(name, Type::String).description(description));
-    }
-    file.push(Param::new("tags", Type::Object).description("Tags."));
-    file.push(
-        Resource::new(
-            "identity",
-            types::USER_ASSIGNED_IDENTITY.name,
-            types::USER_ASSIGNED_IDENTITY.api_version,
-        )
-        .prop("name", Expr::ident("name"))
-        .prop("location", Expr::ident("location"))
-        .prop("tags", Expr::ident("tags")),
-    );
-    file.push(
-        bicep::Statement::from(
-            Resource::new(
-                "githubEnvironment",
-                types::FEDERATED_IDENTITY_CREDENTIAL.name,
-                types::FEDERATED_IDENTITY_CREDENTIAL.api_version,
-            )
-            .prop("parent", Expr::ident("identity"))
-            .prop(
-                "name",
-                Expr::interp([text("github-"), interp(Expr::ident("environmentName"))]),
-            )
-            .prop(
-                "properties",
-                obj([
-                    ("issuer", GITHUB_ISSUER.into()),
-                    ("subject", Expr::interp(github_subject())),
-                    (
-                        "audiences",
-                        Expr::array([Item::from(Expr::str(TOKEN_EXCHANGE_AUDIENCE))]),
-                    ),
-                ]),
-            ),
-        )
-        .with_comment("A job that names a GitHub environment gets `sub` = repo:<organisation>/<repository>:environment:<environment>")
-        .with_comment("(docs.github.com/actions/deployment/security-hardening-your-deployments/about-security-hardening-with-openid-connect);")
-        .with_comment("Entra accepts the token only when issuer, subject and audience match exactly. One credential per identity:")
-        .with_comment("concurrent credential writes on one identity fail (Azure/bicep-registry-modules#1447)."),
-    );
-    for (name, member) in [("principalId", "principalId"), ("clientId", "clientId")] {
-        file.push(StatementKind::Output {
-            name: name.into(),
-            ty: Type::String,
-            value: Expr::path(&format!("identity.properties.{member}")),
-        });
-    }
-    file
-}
-
-/// `repo:<organisation>/<repository>:environment:<environment>`, from the module's params.
-fn github_subject() -> Vec<StrPart> {
-    vec![
-        text("repo:"),
-        interp(Expr::ident("githubOrganization")),
-        text("/"),
-        interp(Expr::ident("githubRepository")),
-        text(":environment:"),
-        interp(Expr::ident("environmentName")),
-    ]
 }
 
 /// A resource group created in a subscription the deployment names.
@@ -385,347 +353,4 @@ fn group_module(header: &str) -> File {
         .prop("tags", Expr::ident("tags")),
     );
     file
-}
-
-/// The grants of one environment in its app resource group.
-fn app_group_module(header: &str, plan: &Plan, all: &[Grant], environment: &str) -> File {
-    let mut file = File::new(header);
-    file.push(Param::new("principalId", Type::String).description(format!(
-        "Principal id of the {environment} deploying identity."
-    )));
-    let principal = Expr::ident("principalId");
-    let scope_id = Expr::path("resourceGroup().id");
-    for grant in all.iter().filter(|grant| {
-        grant.scope == GrantScope::AppResourceGroup
-            && grant.environments.iter().any(|e| e == environment)
-    }) {
-        let symbol = grant_symbol(grant.role, None);
-        let role_definition = match grant.role {
-            DeployerRole::BuiltIn(_) => built_in(grant.role),
-            DeployerRole::Custom(role) => {
-                let definition = role_symbol(role);
-                file.push(custom_role(&definition, role, &plan.app, scope_id.clone()));
-                subscription_role(Expr::path(&format!("{definition}.name")))
-            }
-        };
-        let mut assignment = role_assignment(
-            &symbol,
-            scope_id.clone(),
-            &principal,
-            &role_definition,
-            grant,
-            None,
-        );
-        if let Some(roles) = &grant.condition {
-            assignment = with_condition(assignment, roles, &plan.app);
-        }
-        file.push(bicep::Statement::from(assignment).with_comment(comment(grant)));
-    }
-    file
-}
-
-/// The grants at one resource group the platform owns: on the group itself (an existing VNet's
-/// group) or on resources in it, looked up as `existing`.
-fn platform_module(header: &str, app: &str, scope_grants: &[&Grant]) -> Result<File, String> {
-    let mut file = File::new(header);
-    for environment in scope_environments(scope_grants) {
-        file.push(
-            Param::new(principal_param(&environment), Type::String).description(format!(
-                "Principal id of the {environment} deploying identity."
-            )),
-        );
-    }
-    let mut defined: Vec<&'static str> = Vec::new();
-    let mut existing: Vec<(String, String)> = Vec::new();
-    for grant in scope_grants {
-        let (scope_symbol, scope_id) = match &grant.scope {
-            GrantScope::ResourceGroup { .. } => (None, Expr::path("resourceGroup().id")),
-            GrantScope::Resource { id, resource_type } => {
-                let symbol = match existing.iter().position(|(known, _)| known == id) {
-                    Some(index) => format!("target{}", index + 1),
-                    None => {
-                        let parsed = parse_resource_id(id, resource_type)
-                            .map_err(|problem| format!("`{id}`: {problem}"))?;
-                        let api_version = types::ALL
-                            .iter()
-                            .find(|ty| ty.name.eq_ignore_ascii_case(resource_type))
-                            .map(|ty| ty.api_version)
-                            .ok_or_else(|| format!("no API version known for {resource_type}"))?;
-                        existing.push((id.clone(), resource_type.clone()));
-                        let symbol = format!("target{}", existing.len());
-                        file.push(
-                            bicep::Statement::from(
-                                Resource::new(symbol.clone(), resource_type, api_version)
-                                    .existing()
-                                    .prop("name", parsed.name.as_str()),
-                            )
-                            .with_comment(id.clone()),
-                        );
-                        symbol
-                    }
-                };
-                (Some(symbol.clone()), Expr::path(&format!("{symbol}.id")))
-            }
-            GrantScope::AppResourceGroup => unreachable!("platform scopes only"),
-        };
-        let role_definition = match grant.role {
-            DeployerRole::BuiltIn(_) => built_in(grant.role),
-            DeployerRole::Custom(role) => {
-                let definition = role_symbol(role);
-                if !defined.contains(&role.name) {
-                    defined.push(role.name);
-                    file.push(custom_role(
-                        &definition,
-                        role,
-                        app,
-                        Expr::path("resourceGroup().id"),
-                    ));
-                }
-                subscription_role(Expr::path(&format!("{definition}.name")))
-            }
-        };
-        for environment in &grant.environments {
-            let symbol = grant_symbol(
-                grant.role,
-                Some((scope_symbol.as_deref().unwrap_or("group"), environment)),
-            );
-            let assignment = role_assignment(
-                &symbol,
-                scope_id.clone(),
-                &Expr::ident(principal_param(environment)),
-                &role_definition,
-                grant,
-                scope_symbol.as_deref(),
-            );
-            file.push(
-                bicep::Statement::from(assignment)
-                    .with_comment(format!("{environment}: {}", comment(grant))),
-            );
-        }
-    }
-    Ok(file)
-}
-
-fn comment(grant: &Grant) -> String {
-    format!("{}: {}", grant.role.name(), grant.reason)
-}
-
-/// A resource group the platform owns (grouped without case, as Azure compares names).
-struct PlatformGroup {
-    subscription: String,
-    resource_group: String,
-}
-
-/// The grants outside the app's resource group, by the resource group they land in.
-fn platform_scopes(all: &[Grant]) -> Result<Vec<(PlatformGroup, Vec<&Grant>)>, String> {
-    let mut scopes: BTreeMap<(String, String), (PlatformGroup, Vec<&Grant>)> = BTreeMap::new();
-    for grant in all {
-        let (subscription, resource_group) = match &grant.scope {
-            GrantScope::AppResourceGroup => continue,
-            GrantScope::ResourceGroup {
-                subscription,
-                resource_group,
-            } => (subscription.clone(), resource_group.clone()),
-            GrantScope::Resource { id, resource_type } => {
-                let parsed = parse_resource_id(id, resource_type)
-                    .map_err(|problem| format!("`{id}`: {problem}"))?;
-                (parsed.subscription, parsed.resource_group)
-            }
-        };
-        let key = (
-            subscription.to_ascii_lowercase(),
-            resource_group.to_ascii_lowercase(),
-        );
-        scopes
-            .entry(key)
-            .or_insert_with(|| {
-                (
-                    PlatformGroup {
-                        subscription,
-                        resource_group,
-                    },
-                    Vec::new(),
-                )
-            })
-            .1
-            .push(grant);
-    }
-    Ok(scopes.into_values().collect())
-}
-
-fn scope_environments(scope_grants: &[&Grant]) -> Vec<String> {
-    let mut environments: Vec<String> = scope_grants
-        .iter()
-        .flat_map(|grant| grant.environments.iter().cloned())
-        .collect();
-    environments.sort();
-    environments.dedup();
-    environments
-}
-
-/// `grant_<role>` or `grant_<role>_<target>_<environment>`.
-fn grant_symbol(role: DeployerRole, at: Option<(&str, &str)>) -> String {
-    let role = naming::component_symbol(&role.name().to_ascii_lowercase().replace(' ', "-"));
-    match at {
-        None => format!("grant_{role}"),
-        Some((target, environment)) => {
-            naming::part_symbol(&format!("grant_{role}_{target}"), environment)
-        }
-    }
-}
-
-fn role_symbol(role: &CustomDeployerRole) -> String {
-    format!(
-        "role_{}",
-        naming::component_symbol(&role.name.to_ascii_lowercase().replace(' ', "-"))
-    )
-}
-
-fn built_in(role: DeployerRole) -> Expr {
-    subscription_role(Expr::str(role.guid().expect("a built-in role has a GUID")))
-}
-
-fn subscription_role(guid: Expr) -> Expr {
-    Expr::call(
-        "subscriptionResourceId",
-        vec!["Microsoft.Authorization/roleDefinitions".into(), guid],
-    )
-}
-
-/// A custom role defined at this resource group, assignable only inside it. Its display
-/// name must be unique in the directory ("This display name must be unique at the scope of the
-/// directory", learn.microsoft.com/azure/role-based-access-control/custom-roles#custom-role-properties),
-/// so it names the app, the group and a hash of the group's id.
-fn custom_role(symbol: &str, role: &CustomDeployerRole, app: &str, scope_id: Expr) -> Resource {
-    let actions = role.actions.iter().map(|action| Item::from(*action));
-    Resource::new(
-        symbol,
-        types::ROLE_DEFINITION.name,
-        types::ROLE_DEFINITION.api_version,
-    )
-    .prop(
-        "name",
-        Expr::call("guid", vec![scope_id.clone(), app.into(), role.name.into()]),
-    )
-    .prop(
-        "properties",
-        obj([
-            (
-                "roleName",
-                Expr::interp([
-                    text(format!("{} ({app}, ", role.name)),
-                    interp(Expr::path("resourceGroup().name")),
-                    text(", "),
-                    interp(Expr::call("uniqueString", vec![scope_id.clone()])),
-                    text(")"),
-                ]),
-            ),
-            ("description", role.description.into()),
-            ("type", "CustomRole".into()),
-            (
-                "permissions",
-                Expr::array([Item::from(obj([
-                    ("actions", Expr::array(actions)),
-                    ("notActions", Expr::array([])),
-                    ("dataActions", Expr::array([])),
-                    ("notDataActions", Expr::array([])),
-                ]))]),
-            ),
-            ("assignableScopes", Expr::array([Item::from(scope_id)])),
-        ]),
-    )
-}
-
-fn role_assignment(
-    symbol: &str,
-    scope_id: Expr,
-    principal: &Expr,
-    role_definition: &Expr,
-    grant: &Grant,
-    scope_symbol: Option<&str>,
-) -> Resource {
-    let mut resource = Resource::new(
-        symbol,
-        types::ROLE_ASSIGNMENT.name,
-        types::ROLE_ASSIGNMENT.api_version,
-    )
-    .prop(
-        "name",
-        Expr::call(
-            "guid",
-            vec![scope_id, principal.clone(), role_definition.clone()],
-        ),
-    );
-    if let Some(scope) = scope_symbol {
-        resource = resource.prop("scope", Expr::ident(scope));
-    }
-    resource.prop(
-        "properties",
-        obj([
-            ("principalId", principal.clone()),
-            ("principalType", "ServicePrincipal".into()),
-            ("roleDefinitionId", role_definition.clone()),
-            ("description", grant.reason.as_str().into()),
-        ]),
-    )
-}
-
-/// Add the ABAC condition [`super::condition`] writes, with the custom roles' ids computed
-/// the way the app's modules compute them (`guid(resourceGroup().id, app, component, role)`).
-/// `conditionVersion` "Currently the only accepted value is '2.0'" (Azure/bicep-types-az
-/// generated/authorization/microsoft.authorization/2022-04-01/types.md, RoleAssignmentProperties).
-fn with_condition(assignment: Resource, roles: &AssignableRoles, app: &str) -> Resource {
-    let mut ids: Vec<StrPart> = Vec::new();
-    let built_in = roles.built_in.iter().map(|guid| text(*guid));
-    let custom = roles.custom.iter().map(|(component, role)| {
-        interp(Expr::call(
-            "guid",
-            vec![
-                Expr::path("resourceGroup().id"),
-                app.into(),
-                component.as_str().into(),
-                (*role).into(),
-            ],
-        ))
-    });
-    for (index, id) in built_in.chain(custom).enumerate() {
-        if index > 0 {
-            ids.push(text(", "));
-        }
-        ids.push(id);
-    }
-    // The documented condition, with a marker where the list of role ids goes.
-    const MARKER: char = '\u{1}';
-    let template = super::condition(&[MARKER.to_string()]);
-    let mut parts = Vec::new();
-    for (index, piece) in template.split(MARKER).enumerate() {
-        if index > 0 {
-            parts.extend(ids.iter().cloned());
-        }
-        parts.push(text(piece));
-    }
-    let Resource {
-        symbol,
-        type_ref,
-        existing,
-        condition,
-        mut body,
-    } = assignment;
-    if let Some(Property {
-        value: Expr::Object(properties),
-        ..
-    }) = body
-        .iter_mut()
-        .find(|p| p.key == bicep::Key::Name("properties".into()))
-    {
-        properties.push(Property::new("condition", Expr::interp(parts)));
-        properties.push(Property::new("conditionVersion", "2.0"));
-    }
-    Resource {
-        symbol,
-        type_ref,
-        existing,
-        condition,
-        body,
-    }
 }

@@ -49,20 +49,37 @@ impl Size {
 
 /// The Mermaid source of the plan's architecture diagram (`flowchart TB`), ending in a newline.
 pub fn mermaid(plan: &Plan) -> String {
-    let ids = Ids::new(plan);
-    let mut out = String::from("flowchart TB\n");
-    let line = |out: &mut String, indent: usize, text: &str| {
-        let _ = writeln!(out, "{}{text}", "  ".repeat(indent));
+    let mut diagram = Diagram {
+        out: String::from("flowchart TB\n"),
+        ids: Ids::new(plan),
     };
+    let public = public_apps(plan);
+    let waived_open = waived_open(plan);
+    diagram.internet(plan, &public, &waived_open);
+    let placed = diagram.vnet(plan);
+    diagram.services(plan, &placed);
+    diagram.dns_zones(plan);
+    diagram.monitoring(plan);
+    // Edges: ingress first, then endpoints, then connections, each in plan order.
+    diagram.ingress_edges(&public, &waived_open);
+    diagram.endpoint_edges(plan);
+    diagram.connection_edges(plan);
+    diagram.call_edges(plan);
+    diagram.out
+}
 
-    let public: Vec<&str> = plan
-        .components
+/// Public apps, behind Front Door.
+fn public_apps(plan: &Plan) -> Vec<&str> {
+    plan.components
         .iter()
         .filter(|c| ingress(&c.spec) == Some(Ingress::Public))
         .map(|c| c.name.as_str())
-        .collect();
-    let waived_open: Vec<(&str, String)> = plan
-        .governance
+        .collect()
+}
+
+/// Components a waiver opens to the internet, with the waiver in words.
+fn waived_open(plan: &Plan) -> Vec<(&str, String)> {
+    plan.governance
         .waivers
         .iter()
         .filter(|w| {
@@ -82,335 +99,365 @@ pub fn mermaid(plan: &Plan) -> String {
                 format!("WAIVED until {}: {} from {from}", w.expires, w.control),
             )
         })
-        .collect();
-    if !public.is_empty() || !waived_open.is_empty() {
-        line(&mut out, 1, "internet((\"Internet\"))");
-    }
-    if !public.is_empty() {
-        // Front Door Premium with a WAF in Prevention mode reaches the app over private link
-        // (see `emit::front_door`).
-        line(
-            &mut out,
-            1,
-            &format!(
-                "frontdoor{{{{\"Front Door Premium {}\nWAF in Prevention mode, HTTPS only\"}}}}",
-                label(&format!("afd-{}-<env>", plan.app))
-            ),
-        );
+        .collect()
+}
+
+/// The diagram being written, and the node ids of its components.
+struct Diagram {
+    out: String,
+    ids: Ids,
+}
+
+impl Diagram {
+    fn line(&mut self, indent: usize, text: &str) {
+        let _ = writeln!(self.out, "{}{text}", "  ".repeat(indent));
     }
 
-    // The VNet: one per environment, with the same subnets.
-    let vnet_title = if plan.network.existing {
-        "the platform's VNet".to_string()
-    } else {
-        format!("VNet vnet-{}-<env>", plan.app)
-    };
-    let ranges = match plan.network.per_environment(|vnet| {
-        vnet.ranges
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }) {
-        PerEnvironment::Same(ranges) => ranges,
-        PerEnvironment::Each(each) => each
-            .iter()
-            .map(|(environment, ranges)| format!("{environment} {ranges}"))
-            .collect::<Vec<_>>()
-            .join("; "),
-    };
-    let vnet_title = if ranges.is_empty() {
-        vnet_title
-    } else {
-        format!("{vnet_title} · {ranges}")
-    };
-    line(
-        &mut out,
-        1,
-        &format!("subgraph vnet[\"{}\"]", label(&vnet_title)),
-    );
-    let mut placed: Vec<&str> = Vec::new();
-    for (index, subnet) in plan.subnets.iter().enumerate() {
-        let range = match subnet.prefix() {
-            PerEnvironment::Same(range) => range.to_string(),
+    /// The internet and Front Door, when anything is reachable from the internet.
+    fn internet(&mut self, plan: &Plan, public: &[&str], waived_open: &[(&str, String)]) {
+        if !public.is_empty() || !waived_open.is_empty() {
+            self.line(1, "internet((\"Internet\"))");
+        }
+        if !public.is_empty() {
+            // Front Door Premium with a WAF in Prevention mode reaches the app over private link
+            // (see `emit::front_door`).
+            self.line(
+                1,
+                &format!(
+                    "frontdoor{{{{\"Front Door Premium {}\nWAF in Prevention mode, HTTPS only\"}}}}",
+                    label(&format!("afd-{}-<env>", plan.app))
+                ),
+            );
+        }
+    }
+
+    /// The VNet, its subnets and what sits in them; returns the components placed there.
+    fn vnet<'a>(&mut self, plan: &'a Plan) -> Vec<&'a str> {
+        // The VNet: one per environment, with the same subnets.
+        let vnet_title = if plan.network.existing {
+            "the platform's VNet".to_string()
+        } else {
+            format!("VNet vnet-{}-<env>", plan.app)
+        };
+        let ranges = match plan.network.per_environment(|vnet| {
+            vnet.ranges
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }) {
+            PerEnvironment::Same(ranges) => ranges,
             PerEnvironment::Each(each) => each
                 .iter()
-                .map(|(environment, range)| format!("{environment} {range}"))
+                .map(|(environment, ranges)| format!("{environment} {ranges}"))
                 .collect::<Vec<_>>()
-                .join(", "),
+                .join("; "),
         };
-        let purpose = match &subnet.purpose {
-            SubnetPurpose::PrivateEndpoints => "private endpoints".to_string(),
-            SubnetPurpose::Integration { component, .. } => format!("outbound of {component}"),
-            SubnetPurpose::ContainerEnvironment { component: None } => {
-                format!("Container Apps environment cae-{}-<env>", plan.app)
+        let vnet_title = if ranges.is_empty() {
+            vnet_title
+        } else {
+            format!("{vnet_title} · {ranges}")
+        };
+        self.line(1, &format!("subgraph vnet[\"{}\"]", label(&vnet_title)));
+        let mut placed: Vec<&str> = Vec::new();
+        for (index, subnet) in plan.subnets.iter().enumerate() {
+            let range = match subnet.prefix() {
+                PerEnvironment::Same(range) => range.to_string(),
+                PerEnvironment::Each(each) => each
+                    .iter()
+                    .map(|(environment, range)| format!("{environment} {range}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            let purpose = match &subnet.purpose {
+                SubnetPurpose::PrivateEndpoints => "private endpoints".to_string(),
+                SubnetPurpose::Integration { component, .. } => format!("outbound of {component}"),
+                SubnetPurpose::ContainerEnvironment { component: None } => {
+                    format!("Container Apps environment cae-{}-<env>", plan.app)
+                }
+                SubnetPurpose::ContainerEnvironment {
+                    component: Some(component),
+                } => format!("Container Apps environment of {component}"),
+            };
+            self.line(
+                2,
+                &format!(
+                    "subgraph subnet{index}[\"{}\"]",
+                    label(&format!("{} · {range} · {purpose}", subnet.name))
+                ),
+            );
+            if subnet.purpose == SubnetPurpose::PrivateEndpoints {
+                self.endpoint_nodes(plan);
             }
-            SubnetPurpose::ContainerEnvironment {
-                component: Some(component),
-            } => format!("Container Apps environment of {component}"),
-        };
-        line(
-            &mut out,
-            2,
-            &format!(
-                "subgraph subnet{index}[\"{}\"]",
-                label(&format!("{} · {range} · {purpose}", subnet.name))
-            ),
-        );
-        if subnet.purpose == SubnetPurpose::PrivateEndpoints {
             for component in plan
                 .components
                 .iter()
-                .filter(|c| !c.private_endpoints.is_empty())
+                .filter(|c| c.subnet.as_deref() == Some(subnet.name.as_str()))
             {
-                // A function app's host storage has endpoints of its own, in the same node.
-                let (own, host): (Vec<_>, Vec<_>) = component
-                    .private_endpoints
-                    .iter()
-                    .partition(|e| e.target != "hostStorage");
-                let groups_of = |endpoints: &[&crate::plan::PrivateEndpoint]| {
-                    endpoints
-                        .iter()
-                        .map(|e| e.group_id)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let mut groups = groups_of(&own);
-                if !host.is_empty() {
-                    let host = format!("host storage: {}", groups_of(&host));
-                    groups = if groups.is_empty() {
-                        host
-                    } else {
-                        format!("{groups}; {host}")
-                    };
-                }
-                line(
-                    &mut out,
-                    3,
-                    &format!(
-                        "{}[\"{}\"]",
-                        ids.endpoint(&component.name),
-                        label(&format!("private endpoint {}: {groups}", component.name))
-                    ),
-                );
+                self.line(3, &node(&self.ids, component));
+                placed.push(&component.name);
             }
+            self.line(2, "end");
+        }
+        self.line(1, "end");
+        placed
+    }
+
+    /// One node per component with private endpoints, in the private-endpoint subnet.
+    fn endpoint_nodes(&mut self, plan: &Plan) {
+        for component in plan
+            .components
+            .iter()
+            .filter(|c| !c.private_endpoints.is_empty())
+        {
+            // A function app's host storage has endpoints of its own, in the same node.
+            let (own, host): (Vec<_>, Vec<_>) = component
+                .private_endpoints
+                .iter()
+                .partition(|e| e.target != "hostStorage");
+            let groups_of = |endpoints: &[&crate::plan::PrivateEndpoint]| {
+                endpoints
+                    .iter()
+                    .map(|e| e.group_id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut groups = groups_of(&own);
+            if !host.is_empty() {
+                let host = format!("host storage: {}", groups_of(&host));
+                groups = if groups.is_empty() {
+                    host
+                } else {
+                    format!("{groups}; {host}")
+                };
+            }
+            self.line(
+                3,
+                &format!(
+                    "{}[\"{}\"]",
+                    self.ids.endpoint(&component.name),
+                    label(&format!("private endpoint {}: {groups}", component.name))
+                ),
+            );
+        }
+    }
+
+    /// Everything else: the services reached through their private endpoints, compute
+    /// that has no subnet of its own, and third parties.
+    fn services(&mut self, plan: &Plan, placed: &[&str]) {
+        let services: Vec<_> = plan
+            .components
+            .iter()
+            .filter(|c| c.kind() != Kind::External && !placed.contains(&c.name.as_str()))
+            .collect();
+        if !services.is_empty() {
+            self.line(
+                1,
+                &format!(
+                    "subgraph services[\"{}\"]",
+                    label("Azure services · public network access disabled unless waived")
+                ),
+            );
+            for component in services {
+                self.line(2, &node(&self.ids, component));
+            }
+            self.line(1, "end");
         }
         for component in plan
             .components
             .iter()
-            .filter(|c| c.subnet.as_deref() == Some(subnet.name.as_str()))
+            .filter(|c| c.kind() == Kind::External)
         {
-            line(&mut out, 3, &node(&ids, component));
-            placed.push(&component.name);
+            self.line(1, &node(&self.ids, component));
         }
-        line(&mut out, 2, "end");
     }
-    line(&mut out, 1, "end");
 
-    // Everything else: the services reached through their private endpoints, and compute
-    // that has no subnet of its own.
-    let services: Vec<_> = plan
-        .components
-        .iter()
-        .filter(|c| c.kind() != Kind::External && !placed.contains(&c.name.as_str()))
-        .collect();
-    if !services.is_empty() {
-        line(
-            &mut out,
+    /// Private DNS zones, as the network plan places them.
+    fn dns_zones(&mut self, plan: &Plan) {
+        if !plan.dns_zones.is_empty() {
+            let title = match &plan.network.dns {
+                DnsPlan::Create => "Private DNS zones · the app's, linked to the VNet",
+                DnsPlan::Central(central) if central.is_empty() => {
+                    "Private DNS zones · the platform's; its policy registers the endpoints"
+                }
+                DnsPlan::Central(_) => "Private DNS zones · the platform's",
+            };
+            self.line(1, &format!("subgraph dns[\"{}\"]", label(title)));
+            for (index, zone) in plan.dns_zones.iter().enumerate() {
+                self.line(2, &format!("zone{index}[\"{}\"]", label(zone)));
+            }
+            self.line(1, "end");
+        }
+    }
+
+    /// Log Analytics and Application Insights.
+    fn monitoring(&mut self, plan: &Plan) {
+        let compute = plan.components.iter().any(|c| c.is_compute());
+        self.line(
             1,
             &format!(
-                "subgraph services[\"{}\"]",
-                label("Azure services · public network access disabled unless waived")
+                "monitoring[\"{}\"]",
+                [
+                    if plan.governance.monitoring.central.is_some() {
+                        "central Log Analytics workspace, Application Insights"
+                    } else {
+                        "Log Analytics, Application Insights"
+                    },
+                    "diagnostic logs of every resource",
+                    if compute {
+                        "telemetry of every app (Monitoring Metrics Publisher)"
+                    } else {
+                        ""
+                    },
+                ]
+                .iter()
+                .filter(|words| !words.is_empty())
+                .map(|words| label(words))
+                .collect::<Vec<_>>()
+                .join("\n")
             ),
         );
-        for component in services {
-            line(&mut out, 2, &node(&ids, component));
-        }
-        line(&mut out, 1, "end");
-    }
-    for component in plan
-        .components
-        .iter()
-        .filter(|c| c.kind() == Kind::External)
-    {
-        line(&mut out, 1, &node(&ids, component));
     }
 
-    // Private DNS zones, as the network plan places them.
-    if !plan.dns_zones.is_empty() {
-        let title = match &plan.network.dns {
-            DnsPlan::Create => "Private DNS zones · the app's, linked to the VNet",
-            DnsPlan::Central(central) if central.is_empty() => {
-                "Private DNS zones · the platform's; its policy registers the endpoints"
+    /// Internet to Front Door to the public apps, and to what waivers open.
+    fn ingress_edges(&mut self, public: &[&str], waived_open: &[(&str, String)]) {
+        if !public.is_empty() {
+            self.line(1, "internet -->|\"HTTPS\"| frontdoor");
+            for name in public {
+                self.line(
+                    1,
+                    &format!(
+                        "frontdoor -->|\"private link\"| {}",
+                        self.ids.component(name)
+                    ),
+                );
             }
-            DnsPlan::Central(_) => "Private DNS zones · the platform's",
-        };
-        line(&mut out, 1, &format!("subgraph dns[\"{}\"]", label(title)));
-        for (index, zone) in plan.dns_zones.iter().enumerate() {
-            line(&mut out, 2, &format!("zone{index}[\"{}\"]", label(zone)));
         }
-        line(&mut out, 1, "end");
-    }
-    let compute = plan.components.iter().any(|c| c.is_compute());
-    line(
-        &mut out,
-        1,
-        &format!(
-            "monitoring[\"{}\"]",
-            [
-                if plan.governance.monitoring.central.is_some() {
-                    "central Log Analytics workspace, Application Insights"
-                } else {
-                    "Log Analytics, Application Insights"
-                },
-                "diagnostic logs of every resource",
-                if compute {
-                    "telemetry of every app (Monitoring Metrics Publisher)"
-                } else {
-                    ""
-                },
-            ]
-            .iter()
-            .filter(|words| !words.is_empty())
-            .map(|words| label(words))
-            .collect::<Vec<_>>()
-            .join("\n")
-        ),
-    );
-
-    // Edges: ingress first, then endpoints, then connections, each in plan order.
-    if !public.is_empty() {
-        line(&mut out, 1, "internet -->|\"HTTPS\"| frontdoor");
-        for name in &public {
-            line(
-                &mut out,
+        for (name, words) in waived_open {
+            self.line(
                 1,
-                &format!("frontdoor -->|\"private link\"| {}", ids.component(name)),
+                &format!(
+                    "internet -.->|\"{}\"| {}",
+                    label(words),
+                    self.ids.component(name)
+                ),
             );
         }
     }
-    for (name, words) in &waived_open {
-        line(
-            &mut out,
-            1,
-            &format!(
-                "internet -.->|\"{}\"| {}",
-                label(words),
-                ids.component(name)
-            ),
-        );
-    }
-    for component in plan
-        .components
-        .iter()
-        .filter(|c| !c.private_endpoints.is_empty())
-    {
-        let endpoint = ids.endpoint(&component.name);
-        line(
-            &mut out,
-            1,
-            &format!("{endpoint} -.- {}", ids.component(&component.name)),
-        );
-    }
-    // One edge for every endpoint's DNS record, not one per endpoint and zone.
-    let endpoint_subnet = plan
-        .subnets
-        .iter()
-        .position(|s| s.purpose == SubnetPurpose::PrivateEndpoints);
-    if let (Some(index), false) = (endpoint_subnet, plan.dns_zones.is_empty()) {
-        let words = if plan.network.dns.registers() {
-            "a zone group per endpoint: its A record in its group's zone"
-        } else {
-            "the estate's DNS policy registers each endpoint"
-        };
-        line(
-            &mut out,
-            1,
-            &format!("subnet{index} -.-|\"{}\"| dns", label(words)),
-        );
-    }
 
-    // One edge per (caller, target) pair, its label every access level and role between them.
-    let mut connections: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
-    for assignment in &plan.role_assignments {
-        let Some(target) = assignment.scope.component() else {
-            continue; // telemetry, in the monitoring node
-        };
-        let on = match &assignment.scope {
-            Scope::Part { kind, name, .. } => format!(" on {kind} {name}"),
-            _ => String::new(),
-        };
-        let access = assignment
-            .access
-            .map(|a| format!("{a}: "))
-            .unwrap_or_default();
-        connections
-            .entry((assignment.principal.as_str(), target))
-            .or_default()
-            .push(format!("{access}{}{on}", assignment.role.name()));
-    }
-    for grant in &plan.database_grants {
-        connections
-            .entry((grant.principal.as_str(), grant.server.as_str()))
-            .or_default()
-            .push(format!(
-                "{}: {} in database {}",
-                grant.access,
-                grant.roles.join(" + "),
-                grant.database
-            ));
-    }
-    // An external service's role is on its secret, named after it, in its vault.
-    for assignment in &plan.role_assignments {
-        if let Scope::Part {
-            component: vault,
-            kind: PartKind::Secret,
-            name,
-        } = &assignment.scope
-            && let Some(ComponentSpec::External(external)) = plan.component(name).map(|c| &c.spec)
-            && &external.vault == vault
+    /// Each private endpoint to its service, and the endpoints' subnet to the DNS zones.
+    fn endpoint_edges(&mut self, plan: &Plan) {
+        for component in plan
+            .components
+            .iter()
+            .filter(|c| !c.private_endpoints.is_empty())
         {
-            connections
-                .entry((assignment.principal.as_str(), name.as_str()))
-                .or_default()
-                .push("HTTPS with its secret from Key Vault".to_string());
+            let endpoint = self.ids.endpoint(&component.name);
+            self.line(
+                1,
+                &format!("{endpoint} -.- {}", self.ids.component(&component.name)),
+            );
+        }
+        // One edge for every endpoint's DNS record, not one per endpoint and zone.
+        let endpoint_subnet = plan
+            .subnets
+            .iter()
+            .position(|s| s.purpose == SubnetPurpose::PrivateEndpoints);
+        if let (Some(index), false) = (endpoint_subnet, plan.dns_zones.is_empty()) {
+            let words = if plan.network.dns.registers() {
+                "a zone group per endpoint: its A record in its group's zone"
+            } else {
+                "the estate's DNS policy registers each endpoint"
+            };
+            self.line(1, &format!("subnet{index} -.-|\"{}\"| dns", label(words)));
         }
     }
-    for ((principal, target), mut words) in connections {
-        words.sort();
-        words.dedup();
-        let words: Vec<String> = words.iter().map(|w| label(w)).collect();
-        line(
-            &mut out,
-            1,
-            &format!(
-                "{} -->|\"{}\"| {}",
-                ids.component(principal),
-                words.join("\n"),
-                ids.component(target)
-            ),
-        );
+
+    /// One edge per (caller, target) pair, its label every access level and role between them.
+    fn connection_edges(&mut self, plan: &Plan) {
+        let mut connections: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+        for assignment in &plan.role_assignments {
+            let Some(target) = assignment.scope.component() else {
+                continue; // telemetry, in the monitoring node
+            };
+            let on = match &assignment.scope {
+                Scope::Part { kind, name, .. } => format!(" on {kind} {name}"),
+                _ => String::new(),
+            };
+            let access = assignment
+                .access
+                .map(|a| format!("{a}: "))
+                .unwrap_or_default();
+            connections
+                .entry((assignment.principal.as_str(), target))
+                .or_default()
+                .push(format!("{access}{}{on}", assignment.role.name()));
+        }
+        for grant in &plan.database_grants {
+            connections
+                .entry((grant.principal.as_str(), grant.server.as_str()))
+                .or_default()
+                .push(format!(
+                    "{}: {} in database {}",
+                    grant.access,
+                    grant.roles.join(" + "),
+                    grant.database
+                ));
+        }
+        // An external service's role is on its secret, named after it, in its vault.
+        for assignment in &plan.role_assignments {
+            if let Scope::Part {
+                component: vault,
+                kind: PartKind::Secret,
+                name,
+            } = &assignment.scope
+                && let Some(ComponentSpec::External(external)) =
+                    plan.component(name).map(|c| &c.spec)
+                && &external.vault == vault
+            {
+                connections
+                    .entry((assignment.principal.as_str(), name.as_str()))
+                    .or_default()
+                    .push("HTTPS with its secret from Key Vault".to_string());
+            }
+        }
+        for ((principal, target), mut words) in connections {
+            words.sort();
+            words.dedup();
+            let words: Vec<String> = words.iter().map(|w| label(w)).collect();
+            self.line(
+                1,
+                &format!(
+                    "{} -->|\"{}\"| {}",
+                    self.ids.component(principal),
+                    words.join("\n"),
+                    self.ids.component(target)
+                ),
+            );
+        }
     }
-    let mut calls: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-    for call in &plan.calls {
-        calls
-            .entry((call.caller.as_str(), call.target.as_str()))
-            .or_default()
-            .push(call.role.as_str());
+
+    /// App-role calls, as thick edges.
+    fn call_edges(&mut self, plan: &Plan) {
+        let mut calls: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for call in &plan.calls {
+            calls
+                .entry((call.caller.as_str(), call.target.as_str()))
+                .or_default()
+                .push(call.role.as_str());
+        }
+        for ((caller, target), roles) in calls {
+            self.line(
+                1,
+                &format!(
+                    "{} ==>|\"{}\"| {}",
+                    self.ids.component(caller),
+                    label(&format!("call: app role {}", roles.join(", "))),
+                    self.ids.component(target)
+                ),
+            );
+        }
     }
-    for ((caller, target), roles) in calls {
-        line(
-            &mut out,
-            1,
-            &format!(
-                "{} ==>|\"{}\"| {}",
-                ids.component(caller),
-                label(&format!("call: app role {}", roles.join(", "))),
-                ids.component(target)
-            ),
-        );
-    }
-    out
 }
 
 fn ingress(spec: &ComponentSpec) -> Option<Ingress> {
