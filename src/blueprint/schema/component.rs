@@ -118,6 +118,41 @@ fn kind_branch(kind: Kind, generator: &mut SchemaGenerator) -> Value {
             }
         }
     }
+    add_part_name_rules(kind, properties);
+    add_environments(kind, spec, properties);
+    properties.insert(
+        "kind".into(),
+        json!({ "const": kind.as_str(), "description": spec.summary }),
+    );
+    properties.insert(
+        "preset".into(),
+        json!({
+            "type": "string",
+            "pattern": "^[^/\\s]+/[^/\\s]+$",
+            "description": "A preset of a library in [libraries], `<library>/<preset>`, whose settings this component starts from; its own settings win.",
+            "examples": ["platform/web-standard"],
+        }),
+    );
+    let object = settings.as_object_mut().expect("a struct's schema");
+    object.remove("title");
+    // With a preset, the preset may supply the required settings.
+    if required.as_array().is_some_and(|r| !r.is_empty()) {
+        object.insert(
+            "allOf".into(),
+            json!([{
+                "if": { "not": { "required": ["preset"] } },
+                "then": { "required": required },
+            }]),
+        );
+    }
+    json!({
+        "if": { "properties": { "kind": { "const": kind.as_str() } }, "required": ["kind"] },
+        "then": settings,
+    })
+}
+
+/// The validator's name rules on the names of `kind`'s parts, in its settings' properties.
+fn add_part_name_rules(kind: Kind, properties: &mut Map<String, Value>) {
     for (names, part) in part_names(kind) {
         let rule = naming::part_rule(kind, part).json_schema();
         match names {
@@ -152,66 +187,43 @@ fn kind_branch(kind: Kind, generator: &mut SchemaGenerator) -> Value {
             }
         }
     }
-    if properties.contains_key("environments") {
-        let mut fields: Map<String, Value> = spec
-            .sizing
-            .iter()
-            .map(|sizing| {
-                (
-                    sizing.field.to_string(),
-                    Value::Object(sizing_rule(&sizing.allowed)),
-                )
-            })
-            .collect();
-        if kind == Kind::ContainerApp {
-            fields.insert(
-                ContainerApp::IMAGE_TAG.into(),
-                json!({ "type": "string", "description": "The tag of a registry image in this environment." }),
-            );
-        }
-        properties.insert(
-            "environments".into(),
-            json!({
-                "description": "Sizing per environment (environment name → field → value); only these fields may differ.",
-                "type": "object",
-                "propertyNames": naming::ENVIRONMENT_NAME.json_schema(),
-                "additionalProperties": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "properties": fields,
-                },
-            }),
+}
+
+/// `environments`, for kinds that size anything: per environment, only the catalogue's
+/// sizing fields (and a container app's image tag), with the values the catalogue allows.
+fn add_environments(kind: Kind, spec: &catalog::KindSpec, properties: &mut Map<String, Value>) {
+    if !properties.contains_key("environments") {
+        return;
+    }
+    let mut fields: Map<String, Value> = spec
+        .sizing
+        .iter()
+        .map(|sizing| {
+            (
+                sizing.field.to_string(),
+                Value::Object(sizing_rule(&sizing.allowed)),
+            )
+        })
+        .collect();
+    if kind == Kind::ContainerApp {
+        fields.insert(
+            ContainerApp::IMAGE_TAG.into(),
+            json!({ "type": "string", "description": "The tag of a registry image in this environment." }),
         );
     }
     properties.insert(
-        "kind".into(),
-        json!({ "const": kind.as_str(), "description": spec.summary }),
-    );
-    properties.insert(
-        "preset".into(),
+        "environments".into(),
         json!({
-            "type": "string",
-            "pattern": "^[^/\\s]+/[^/\\s]+$",
-            "description": "A preset of a library in [libraries], `<library>/<preset>`, whose settings this component starts from; its own settings win.",
-            "examples": ["platform/web-standard"],
+            "description": "Sizing per environment (environment name → field → value); only these fields may differ.",
+            "type": "object",
+            "propertyNames": naming::ENVIRONMENT_NAME.json_schema(),
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": fields,
+            },
         }),
     );
-    let object = settings.as_object_mut().expect("a struct's schema");
-    object.remove("title");
-    // With a preset, the preset may supply the required settings.
-    if required.as_array().is_some_and(|r| !r.is_empty()) {
-        object.insert(
-            "allOf".into(),
-            json!([{
-                "if": { "not": { "required": ["preset"] } },
-                "then": { "required": required },
-            }]),
-        );
-    }
-    json!({
-        "if": { "properties": { "kind": { "const": kind.as_str() } }, "required": ["kind"] },
-        "then": settings,
-    })
 }
 
 impl JsonSchema for ComponentSpec {
