@@ -4,10 +4,13 @@
 //! `kind` are read by hand, so a wrong kind or a `uses` on a non-compute kind gets a tailored
 //! diagnostic; everything below that is deserialized by serde from the spanned values, so
 //! its errors (unknown field, wrong type, unknown variant) point at the exact text too.
+//!
+//! This file reads the top level; `document` checks the text and maps its spans,
+//! `component` reads each component, `deserialize` turns serde's errors into diagnostics and
+//! `resolve` brings in libraries, their defaults and presets.
 
 use super::diagnostic::{Diagnostic, SourceMap, closest, list, one_of, shown};
-use super::model::{App, Blueprint, Kind};
-use super::{Deployment, Governance, Monitoring, Network, Waiver};
+use super::{App, Blueprint, Deployment, Governance, Kind, Monitoring, Network, Waiver};
 use deserialize::deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;

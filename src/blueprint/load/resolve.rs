@@ -22,7 +22,6 @@ use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-/// Open the libraries of `[libraries]`: `name = { path = "…", version = "1.4" }`.
 /// The libraries a blueprint declares: those that opened, and the names of those that did
 /// not (already reported, so what refers to them stays quiet).
 #[derive(Default)]
@@ -31,6 +30,7 @@ pub struct Libraries {
     pub failed: std::collections::BTreeSet<String>,
 }
 
+/// Open the libraries of `[libraries]`: `name = { path = "…", version = "1.4" }`.
 pub fn libraries(
     value: &Spanned<DeValue<'_>>,
     base: &Path,
@@ -118,14 +118,12 @@ fn library_entry(
         return None;
     };
     let library = open_library(name, path_value, base, diagnostics)?;
-    match field("version") {
-        Some(version)
-            if !version_matches(&name_text, &library, path_value, version, diagnostics) =>
-        {
-            None
-        }
-        _ => Some(library),
+    if let Some(version) = field("version")
+        && !version_matches(&name_text, &library, path_value, version, diagnostics)
+    {
+        return None;
     }
+    Some(library)
 }
 
 /// The library at `path` (relative to the blueprint's folder `base`), when it opens and is
