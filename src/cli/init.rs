@@ -94,56 +94,125 @@ pub fn run(args: Args) -> u8 {
         workflow: workflow_name(&folder),
         folder,
     };
-    let shown = |relative: &str| {
-        if args.dir == Path::new(".") {
-            relative.to_string()
-        } else {
-            args.dir.join(relative).display().to_string()
-        }
-    };
-    let exists = |path: PathBuf| std::fs::symlink_metadata(path).is_ok();
-
-    // The blueprint: the folder's own, or a template's.
-    let blueprint_path = args.dir.join(BLUEPRINT);
     let mut lines = Vec::new();
-    let (text, generated, from_template) = if exists(blueprint_path.clone()) {
-        let lock = match super::lock_file(&blueprint_path, None) {
-            Ok(lock) => lock,
-            Err(code) => return code,
-        };
+    let (text, generated, from_template) = match blueprint(&args, &mut lines) {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
+    };
+    let project = Project {
+        dir: &args.dir,
+        root: &root,
+        placement: &placement,
+        text: &text,
+        generated: &generated,
+        from_template: from_template.as_deref(),
+    };
+    match project.write() {
+        Ok(written) => lines.extend(written),
+        Err(error) => {
+            super::stderr(&format!("error: {error}\n"));
+            return exit::IO;
+        }
+    }
+    let mut text = lines.join("\n");
+    text.push_str(&format!(
+        "\n\nnext:\n  edit {}, then run `bulwark generate {}` (and `bulwark check` to see it is in sync)\n  in GitHub, create the environments {} with variables AZURE_CLIENT_ID, AZURE_TENANT_ID,\n  AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP\n  commit the new files with your next pull request\n",
+        project.shown(BLUEPRINT),
+        super::shell_word(&project.shown(BLUEPRINT)),
+        generated.plan.environments.join(", "),
+    ));
+    super::status(&text);
+    exit::OK
+}
+
+/// The blueprint the project starts from, generated: the folder's own bulwark.toml (a line
+/// in `lines` says it is kept) or, when it has none, the template's, with the template's
+/// name.
+fn blueprint(
+    args: &Args,
+    lines: &mut Vec<String>,
+) -> Result<(String, bulwark::Generated, Option<String>), u8> {
+    let blueprint_path = args.dir.join(BLUEPRINT);
+    if std::fs::symlink_metadata(&blueprint_path).is_ok() {
+        let lock = super::lock_file(&blueprint_path, None)?;
         let (file, generated) =
-            match super::load_and_generate(&blueprint_path, &args.dir.join(OUT), &lock, true) {
-                Ok(loaded) => loaded,
-                Err(code) => return code,
-            };
+            super::load_and_generate(&blueprint_path, &args.dir.join(OUT), &lock, true)?;
         lines.push(format!(
             "kept {} (it exists); the files below come from it",
-            shown(BLUEPRINT)
+            shown(&args.dir, BLUEPRINT)
         ));
-        (file.text, generated, None)
-    } else {
-        let templates = match super::new::templates(args.library.as_deref()) {
-            Ok(templates) => templates,
-            Err(code) => return code,
-        };
-        let Some(offered) = super::new::find(&templates, &args.template) else {
-            return exit::INVALID;
-        };
-        let Some((text, generated)) = super::new::from_template(offered, &args.dir) else {
-            return exit::INVALID;
-        };
-        (text, generated, Some(offered.template.name.clone()))
+        return Ok((file.text, generated, None));
+    }
+    let templates = super::new::templates(args.library.as_deref())?;
+    let Some(offered) = super::new::find(&templates, &args.template) else {
+        return Err(exit::INVALID);
     };
+    let Some((text, generated)) = super::new::from_template(offered, &args.dir) else {
+        return Err(exit::INVALID);
+    };
+    Ok((text, generated, Some(offered.template.name.clone())))
+}
 
-    let extra = scaffold::project_files_in(&generated, BLUEPRINT, &text, OUT, &placement);
-    let workflow_path = placement.workflow_path();
-    let lock_text = output::render_lock(&generated.address_plan, BLUEPRINT);
+/// A path in the project folder `dir` as the command shows it: from the working directory.
+fn shown(dir: &Path, relative: &str) -> String {
+    if dir == Path::new(".") {
+        relative.to_string()
+    } else {
+        dir.join(relative).display().to_string()
+    }
+}
 
-    let write = || -> std::io::Result<Vec<String>> {
+/// What `init` writes: the project folder's files and, at the repository root, the
+/// workflow and Dependabot config.
+struct Project<'a> {
+    /// The project folder as given on the command line.
+    dir: &'a Path,
+    /// The repository's root.
+    root: &'a Path,
+    placement: &'a Placement,
+    /// The blueprint's text.
+    text: &'a str,
+    generated: &'a bulwark::Generated,
+    /// The template the blueprint comes from; `None` when the folder had one.
+    from_template: Option<&'a str>,
+}
+
+impl Project<'_> {
+    fn shown(&self, relative: &str) -> String {
+        shown(self.dir, relative)
+    }
+
+    /// Write every file that does not exist yet; a line for each file written or kept.
+    fn write(&self) -> std::io::Result<Vec<String>> {
+        let extra =
+            scaffold::project_files_in(self.generated, BLUEPRINT, self.text, OUT, self.placement);
         let mut lines = Vec::new();
-        let project = Folder::create(&args.dir)?;
-        if let Some(template) = &from_template {
-            project.write_new(BLUEPRINT, text.as_bytes())?;
+        let project = Folder::create(self.dir)?;
+        self.write_blueprint_files(&project, &mut lines)?;
+        let repository = Folder::open(self.root)?
+            .ok_or_else(|| std::io::Error::other("the repository root disappeared"))?;
+        for (path, content) in &extra {
+            // GitHub reads workflows and the Dependabot config only at the repository root.
+            if path.starts_with(".github/") {
+                self.write_at_root(&repository, path, content, &mut lines)?;
+            } else {
+                self.write_in_folder(&project, path, content, &mut lines)?;
+            }
+        }
+        Ok(lines)
+    }
+
+    /// The blueprint (from a template), its schema, the address plan lock and the generated
+    /// Bicep, each unless it exists.
+    fn write_blueprint_files(
+        &self,
+        project: &Folder,
+        lines: &mut Vec<String>,
+    ) -> std::io::Result<()> {
+        let shown = |relative: &str| self.shown(relative);
+        let generated = self.generated;
+        if let Some(template) = &self.from_template {
+            project.write_new(BLUEPRINT, self.text.as_bytes())?;
             lines.push(format!(
                 "created {} from template {template}",
                 shown(BLUEPRINT)
@@ -153,7 +222,11 @@ pub fn run(args: Args) -> u8 {
             lines.push(format!("kept {} (it exists)", shown(scaffold::SCHEMA_FILE)));
         } else {
             project.write_new(scaffold::SCHEMA_FILE, scaffold::schema_file().as_bytes())?;
-            let hint = if text.lines().any(|l| l.trim_start().starts_with("#:schema")) {
+            let hint = if self
+                .text
+                .lines()
+                .any(|l| l.trim_start().starts_with("#:schema"))
+            {
                 String::new()
             } else {
                 format!(
@@ -170,6 +243,7 @@ pub fn run(args: Args) -> u8 {
         if project.exists(LOCK) {
             lines.push(format!("kept {} (it exists)", shown(LOCK)));
         } else {
+            let lock_text = output::render_lock(&generated.address_plan, BLUEPRINT);
             project.write_new(LOCK, lock_text.as_bytes())?;
             lines.push(format!("created {} (the address plan)", shown(LOCK)));
         }
@@ -180,7 +254,7 @@ pub fn run(args: Args) -> u8 {
             ));
         } else {
             output::write(
-                &args.dir.join(OUT),
+                &self.dir.join(OUT),
                 &generated.files,
                 &generated.manifest,
                 None,
@@ -194,77 +268,72 @@ pub fn run(args: Args) -> u8 {
                 output::MANIFEST
             ));
         }
-        let repository = Folder::open(&root)?
-            .ok_or_else(|| std::io::Error::other("the repository root disappeared"))?;
-        // Paths as shown: from the working directory, where the repository root is not.
-        let root_shown = |path: &str| {
-            let file = root.join(path);
-            std::env::current_dir()
-                .map(|cwd| {
-                    bulwark::blueprint::library::relative(&super::new::absolute(&cwd), &file)
-                })
-                .unwrap_or(file)
-                .display()
-                .to_string()
-        };
-        for (path, content) in &extra {
-            // GitHub reads workflows and the Dependabot config only at the repository root.
-            if path.starts_with(".github/") {
-                let shown_path = root_shown(path);
-                if repository.exists(path) {
-                    lines.push(format!(
-                        "skipped {shown_path} (it exists; move it away and run `bulwark init` again for bulwark's)"
-                    ));
-                } else {
-                    repository.write_new(path, content.as_bytes())?;
-                    lines.push(format!(
-                        "created {shown_path}{}",
-                        if placement.folder.is_empty() || *path != workflow_path {
-                            String::new()
-                        } else {
-                            format!(" (runs in {}/)", placement.folder)
-                        }
-                    ));
-                }
-            } else if project.exists(path) {
-                // A README of the folder's own stays; the notes go beside it.
-                if project.exists(NOTES) {
-                    lines.push(format!(
-                        "skipped {} and {} (they exist)",
-                        shown(path),
-                        shown(NOTES)
-                    ));
-                } else {
-                    project.write_new(NOTES, content.as_bytes())?;
-                    lines.push(format!(
-                        "kept {} (it exists); created {} with how to work with the infrastructure: link it from the README",
-                        shown(path),
-                        shown(NOTES)
-                    ));
-                }
-            } else {
-                project.write_new(path, content.as_bytes())?;
-                lines.push(format!("created {}", shown(path)));
-            }
-        }
-        Ok(lines)
-    };
-    match write() {
-        Ok(written) => lines.extend(written),
-        Err(error) => {
-            super::stderr(&format!("error: {error}\n"));
-            return exit::IO;
-        }
+        Ok(())
     }
-    let mut text = lines.join("\n");
-    text.push_str(&format!(
-        "\n\nnext:\n  edit {}, then run `bulwark generate {}` (and `bulwark check` to see it is in sync)\n  in GitHub, create the environments {} with variables AZURE_CLIENT_ID, AZURE_TENANT_ID,\n  AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP\n  commit the new files with your next pull request\n",
-        shown(BLUEPRINT),
-        super::shell_word(&shown(BLUEPRINT)),
-        generated.plan.environments.join(", "),
-    ));
-    super::status(&text);
-    exit::OK
+
+    /// A file GitHub reads at the repository root (the workflow, the Dependabot config),
+    /// unless it exists.
+    fn write_at_root(
+        &self,
+        repository: &Folder,
+        path: &str,
+        content: &str,
+        lines: &mut Vec<String>,
+    ) -> std::io::Result<()> {
+        // Paths as shown: from the working directory, where the repository root is not.
+        let file = self.root.join(path);
+        let shown_path = std::env::current_dir()
+            .map(|cwd| bulwark::blueprint::library::relative(&super::new::absolute(&cwd), &file))
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        if repository.exists(path) {
+            lines.push(format!(
+                "skipped {shown_path} (it exists; move it away and run `bulwark init` again for bulwark's)"
+            ));
+        } else {
+            repository.write_new(path, content.as_bytes())?;
+            lines.push(format!(
+                "created {shown_path}{}",
+                if self.placement.folder.is_empty() || path != self.placement.workflow_path() {
+                    String::new()
+                } else {
+                    format!(" (runs in {}/)", self.placement.folder)
+                }
+            ));
+        }
+        Ok(())
+    }
+
+    /// A file of the project folder (the README), unless it exists: a README of the folder's
+    /// own stays, and the notes go beside it.
+    fn write_in_folder(
+        &self,
+        project: &Folder,
+        path: &str,
+        content: &str,
+        lines: &mut Vec<String>,
+    ) -> std::io::Result<()> {
+        let shown = |relative: &str| self.shown(relative);
+        if !project.exists(path) {
+            project.write_new(path, content.as_bytes())?;
+            lines.push(format!("created {}", shown(path)));
+        } else if project.exists(NOTES) {
+            lines.push(format!(
+                "skipped {} and {} (they exist)",
+                shown(path),
+                shown(NOTES)
+            ));
+        } else {
+            project.write_new(NOTES, content.as_bytes())?;
+            lines.push(format!(
+                "kept {} (it exists); created {} with how to work with the infrastructure: link it from the README",
+                shown(path),
+                shown(NOTES)
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -101,122 +101,138 @@ pub fn run(command: Command) -> u8 {
         Command::List(_) => {}
     }
     match command {
-        Command::List(source) => {
-            let libraries = match libraries(&source) {
-                Ok(libraries) => libraries,
-                Err(code) => return code,
-            };
-            if source.format == Format::Json {
-                super::print_json(&serde_json::json!({
-                    "libraries": libraries.iter().map(library_json).collect::<Vec<_>>(),
-                }));
-                return exit::OK;
-            }
-            if libraries.is_empty() {
-                super::stdout(&format!(
-                    "{} imports no libraries\n",
-                    source.blueprint.display()
-                ));
-                return exit::OK;
-            }
-            let mut text = String::new();
-            for library in &libraries {
-                let info = &library.manifest.library;
-                text.push_str(&format!(
-                    "{} {} ({})\n",
-                    info.name,
-                    info.version,
-                    library.root.display()
-                ));
-                if let Some(description) = &info.description {
-                    text.push_str(&format!("  {description}\n"));
-                }
-                if !library.manifest.defaults.is_empty() {
-                    let keys: Vec<&str> = library
-                        .manifest
-                        .defaults
-                        .keys()
-                        .map(String::as_str)
-                        .collect();
-                    text.push_str(&format!("  defaults: {}\n", keys.join(", ")));
-                }
-                for (name, preset) in &library.manifest.presets {
-                    let kind = preset
-                        .get("kind")
-                        .and_then(toml::Value::as_str)
-                        .unwrap_or("?");
-                    text.push_str(&format!("  preset   {}/{name} ({kind})\n", info.name));
-                }
-                for (name, template) in &library.manifest.templates {
-                    let description = template.description.as_deref().unwrap_or(&template.file);
-                    text.push_str(&format!("  template {}/{name}: {description}\n", info.name));
-                }
-            }
-            super::stdout(&text);
+        Command::List(source) => list(&source),
+        Command::Show { name, source } => show(&name, &source),
+    }
+}
+
+/// `lib list`: each library with its defaults, presets and templates.
+fn list(source: &Source) -> u8 {
+    let libraries = match libraries(source) {
+        Ok(libraries) => libraries,
+        Err(code) => return code,
+    };
+    if source.format == Format::Json {
+        super::print_json(&serde_json::json!({
+            "libraries": libraries.iter().map(library_json).collect::<Vec<_>>(),
+        }));
+        return exit::OK;
+    }
+    if libraries.is_empty() {
+        super::stdout(&format!(
+            "{} imports no libraries\n",
+            source.blueprint.display()
+        ));
+        return exit::OK;
+    }
+    let text: String = libraries.iter().map(library_text).collect();
+    super::stdout(&text);
+    exit::OK
+}
+
+/// A library as `lib list` shows it: its name, version and folder, then what it offers.
+fn library_text(library: &Library) -> String {
+    let mut text = String::new();
+    let info = &library.manifest.library;
+    text.push_str(&format!(
+        "{} {} ({})\n",
+        info.name,
+        info.version,
+        library.root.display()
+    ));
+    if let Some(description) = &info.description {
+        text.push_str(&format!("  {description}\n"));
+    }
+    if !library.manifest.defaults.is_empty() {
+        let keys: Vec<&str> = library
+            .manifest
+            .defaults
+            .keys()
+            .map(String::as_str)
+            .collect();
+        text.push_str(&format!("  defaults: {}\n", keys.join(", ")));
+    }
+    for (name, preset) in &library.manifest.presets {
+        let kind = preset
+            .get("kind")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("?");
+        text.push_str(&format!("  preset   {}/{name} ({kind})\n", info.name));
+    }
+    for (name, template) in &library.manifest.templates {
+        let description = template.description.as_deref().unwrap_or(&template.file);
+        text.push_str(&format!("  template {}/{name}: {description}\n", info.name));
+    }
+    text
+}
+
+/// `lib show`: a library's manifest, or one preset (`<library>/<preset>`) as TOML.
+fn show(name: &str, source: &Source) -> u8 {
+    let libraries = match libraries(source) {
+        Ok(libraries) => libraries,
+        Err(code) => return code,
+    };
+    let (library_name, preset) = match name.split_once('/') {
+        Some((library, preset)) => (library, Some(preset)),
+        None => (name, None),
+    };
+    let Some(library) = libraries.iter().find(|l| l.name() == library_name) else {
+        let names: Vec<&str> = libraries.iter().map(Library::name).collect();
+        super::stderr(&format!(
+            "error: no library `{library_name}`\n  help: known: {}\n",
+            names.join(", ")
+        ));
+        return exit::INVALID;
+    };
+    match preset {
+        None if source.format == Format::Json => {
+            super::print_json(&serde_json::json!({
+                "library": library_json(library),
+                "toml": library.text,
+            }));
             exit::OK
         }
-        Command::Show { name, source } => {
-            let libraries = match libraries(&source) {
-                Ok(libraries) => libraries,
-                Err(code) => return code,
-            };
-            let (library_name, preset) = match name.split_once('/') {
-                Some((library, preset)) => (library, Some(preset)),
-                None => (name.as_str(), None),
-            };
-            let Some(library) = libraries.iter().find(|l| l.name() == library_name) else {
-                let names: Vec<&str> = libraries.iter().map(Library::name).collect();
-                super::stderr(&format!(
-                    "error: no library `{library_name}`\n  help: known: {}\n",
-                    names.join(", ")
-                ));
-                return exit::INVALID;
-            };
-            match preset {
-                None if source.format == Format::Json => {
-                    super::print_json(&serde_json::json!({
-                        "library": library_json(library),
-                        "toml": library.text,
-                    }));
-                    exit::OK
-                }
-                None => {
-                    super::stdout(&library.text);
-                    exit::OK
-                }
-                Some(preset) => match library.manifest.presets.get(preset) {
-                    Some(table) if source.format == Format::Json => {
-                        super::print_json(&serde_json::json!({
-                            "library": library_name,
-                            "preset": preset,
-                            "location": library.preset_location(preset),
-                            "settings": table,
-                        }));
-                        exit::OK
-                    }
-                    Some(table) => {
-                        super::stdout(&format!(
-                            "# {library_name}/{preset} ({})\n{}",
-                            library.preset_location(preset),
-                            toml::to_string(table).unwrap_or_default()
-                        ));
-                        exit::OK
-                    }
-                    None => {
-                        let names: Vec<&str> = library
-                            .manifest
-                            .presets
-                            .keys()
-                            .map(String::as_str)
-                            .collect();
-                        super::stderr(&format!(
-                            "error: library `{library_name}` has no preset `{preset}`\n  help: its presets: {}\n",
-                            names.join(", ")
-                        ));
-                        exit::INVALID
-                    }
-                },
-            }
+        None => {
+            super::stdout(&library.text);
+            exit::OK
+        }
+        Some(preset) => show_preset(library, preset, source.format),
+    }
+}
+
+/// `lib show <library>/<preset>`: the preset's settings and where the library declares them.
+fn show_preset(library: &Library, preset: &str, format: Format) -> u8 {
+    let library_name = library.name();
+    match library.manifest.presets.get(preset) {
+        Some(table) if format == Format::Json => {
+            super::print_json(&serde_json::json!({
+                "library": library_name,
+                "preset": preset,
+                "location": library.preset_location(preset),
+                "settings": table,
+            }));
+            exit::OK
+        }
+        Some(table) => {
+            super::stdout(&format!(
+                "# {library_name}/{preset} ({})\n{}",
+                library.preset_location(preset),
+                toml::to_string(table).unwrap_or_default()
+            ));
+            exit::OK
+        }
+        None => {
+            let names: Vec<&str> = library
+                .manifest
+                .presets
+                .keys()
+                .map(String::as_str)
+                .collect();
+            super::stderr(&format!(
+                "error: library `{library_name}` has no preset `{preset}`\n  help: its presets: {}\n",
+                names.join(", ")
+            ));
+            exit::INVALID
         }
     }
 }

@@ -80,7 +80,33 @@ pub fn run(args: Args) -> u8 {
         Ok(templates) => templates,
         Err(code) => return code,
     };
-    if args.list && args.format == Format::Json {
+    if args.list {
+        return list(&templates, args.format);
+    }
+    let Some(offered) = find(&templates, &args.template) else {
+        return exit::INVALID;
+    };
+    let Some((text, generated)) = from_template(offered, &args.dir) else {
+        return exit::INVALID;
+    };
+    let extra = scaffold::project_files_from(&generated, BLUEPRINT, &text, OUT);
+    if let Some(code) = refuse_existing(&args.dir, &generated, &extra) {
+        return code;
+    }
+
+    let repository = repository_root(&args.dir);
+    if let Err(error) = write_project(&args.dir, &text, &generated, &extra) {
+        super::stderr(&format!("error: {error}\n"));
+        return exit::IO;
+    }
+    let text = report(&args, &offered.template.name, &generated, repository);
+    super::status(&text);
+    exit::OK
+}
+
+/// `new --list`: the templates, one line each or as JSON.
+fn list(templates: &[Offered], format: Format) -> u8 {
+    if format == Format::Json {
         let list: Vec<serde_json::Value> = templates
             .iter()
             .map(|t| {
@@ -94,36 +120,33 @@ pub fn run(args: Args) -> u8 {
         super::print_json(&serde_json::json!({ "templates": list }));
         return exit::OK;
     }
-    if args.list {
-        let width = templates
-            .iter()
-            .map(|t| t.template.name.len())
-            .max()
-            .unwrap_or(0);
-        let lines: String = templates
-            .iter()
-            .map(|t| {
-                format!(
-                    "{:width$}  {}\n",
-                    t.template.name,
-                    t.template.summary(),
-                    width = width
-                )
-            })
-            .collect();
-        super::stdout(&lines);
-        return exit::OK;
-    }
-    let Some(offered) = find(&templates, &args.template) else {
-        return exit::INVALID;
-    };
-    let template = &offered.template;
-    let project = project_name(&args.dir);
-    let Some((text, generated)) = from_template(offered, &args.dir) else {
-        return exit::INVALID;
-    };
-    let extra = scaffold::project_files_from(&generated, BLUEPRINT, &text, OUT);
+    let width = templates
+        .iter()
+        .map(|t| t.template.name.len())
+        .max()
+        .unwrap_or(0);
+    let lines: String = templates
+        .iter()
+        .map(|t| {
+            format!(
+                "{:width$}  {}\n",
+                t.template.name,
+                t.template.summary(),
+                width = width
+            )
+        })
+        .collect();
+    super::stdout(&lines);
+    exit::OK
+}
 
+/// `new` never overwrites: the error it exits with when anything it would write is in `dir`
+/// already.
+fn refuse_existing(
+    dir: &Path,
+    generated: &bulwark::Generated,
+    extra: &[(String, String)],
+) -> Option<u8> {
     let mut targets: Vec<String> = vec![
         BLUEPRINT.to_string(),
         scaffold::SCHEMA_FILE.to_string(),
@@ -144,56 +167,68 @@ pub fn run(args: Args) -> u8 {
     folders.sort();
     folders.dedup();
     let is_link = |path: &String| {
-        std::fs::symlink_metadata(args.dir.join(path)).is_ok_and(|m| m.file_type().is_symlink())
+        std::fs::symlink_metadata(dir.join(path)).is_ok_and(|m| m.file_type().is_symlink())
     };
     let existing: Vec<&String> = targets
         .iter()
-        .filter(|path| std::fs::symlink_metadata(args.dir.join(path)).is_ok())
+        .filter(|path| std::fs::symlink_metadata(dir.join(path)).is_ok())
         .chain(folders.iter().filter(|folder| is_link(folder)))
         .collect();
-    if !existing.is_empty() {
-        let shown: Vec<&str> = existing.iter().take(3).map(|p| p.as_str()).collect();
-        let more = if existing.len() > 3 {
-            format!(" and {} more", existing.len() - 3)
-        } else {
-            String::new()
-        };
-        super::stderr(&format!(
-            "error: {} already has {}{more}; bulwark new never overwrites a file\n  help: pick an empty directory, e.g. `bulwark new {}-infra`\n",
-            args.dir.display(),
-            shown.join(", "),
-            project
-        ));
-        return exit::INVALID;
+    if existing.is_empty() {
+        return None;
     }
-
-    let repository = repository_root(&args.dir);
-    let write = || -> std::io::Result<()> {
-        let folder = bulwark::confined::Folder::create(&args.dir)?;
-        folder.write_new(BLUEPRINT, text.as_bytes())?;
-        folder.write_new(scaffold::SCHEMA_FILE, scaffold::schema_file().as_bytes())?;
-        folder.write_new(
-            LOCK,
-            output::render_lock(&generated.address_plan, BLUEPRINT).as_bytes(),
-        )?;
-        output::write(
-            &args.dir.join(OUT),
-            &generated.files,
-            &generated.manifest,
-            None,
-            false,
-        )
-        .map_err(|error| std::io::Error::other(error.to_string()))?;
-        for (path, content) in &extra {
-            folder.write_new(path, content.as_bytes())?;
-        }
-        Ok(())
+    let shown: Vec<&str> = existing.iter().take(3).map(|p| p.as_str()).collect();
+    let more = if existing.len() > 3 {
+        format!(" and {} more", existing.len() - 3)
+    } else {
+        String::new()
     };
-    if let Err(error) = write() {
-        super::stderr(&format!("error: {error}\n"));
-        return exit::IO;
-    }
+    super::stderr(&format!(
+        "error: {} already has {}{more}; bulwark new never overwrites a file\n  help: pick an empty directory, e.g. `bulwark new {}-infra`\n",
+        dir.display(),
+        shown.join(", "),
+        project_name(dir)
+    ));
+    Some(exit::INVALID)
+}
 
+/// Write the project into `dir`: the blueprint, its schema, the address plan lock, the
+/// generated Bicep and the workflow, Dependabot config and README.
+fn write_project(
+    dir: &Path,
+    text: &str,
+    generated: &bulwark::Generated,
+    extra: &[(String, String)],
+) -> std::io::Result<()> {
+    let folder = bulwark::confined::Folder::create(dir)?;
+    folder.write_new(BLUEPRINT, text.as_bytes())?;
+    folder.write_new(scaffold::SCHEMA_FILE, scaffold::schema_file().as_bytes())?;
+    folder.write_new(
+        LOCK,
+        output::render_lock(&generated.address_plan, BLUEPRINT).as_bytes(),
+    )?;
+    output::write(
+        &dir.join(OUT),
+        &generated.files,
+        &generated.manifest,
+        None,
+        false,
+    )
+    .map_err(|error| std::io::Error::other(error.to_string()))?;
+    for (path, content) in extra {
+        folder.write_new(path, content.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// What `new` prints once the files are written: each file, then the next steps. Runs `git
+/// init` when the folder is in no repository (unless `--no-git`) and says how that went.
+fn report(
+    args: &Args,
+    template: &str,
+    generated: &bulwark::Generated,
+    repository: Option<PathBuf>,
+) -> String {
     let dir = args.dir.display();
     let secrets: Vec<&str> = generated
         .plan
@@ -203,7 +238,7 @@ pub fn run(args: Args) -> u8 {
         .collect();
     let mut text = format!(
         "created {dir}/{BLUEPRINT} from template {}\ncreated {dir}/{} (its schema, for editors)\ncreated {dir}/{LOCK} (the address plan)\ncreated {dir}/{OUT}/ ({} files and {})\ncreated {dir}/.github/workflows/infra.yml\ncreated {dir}/.github/dependabot.yml\ncreated {dir}/README.md\n\nnext:\n",
-        template.name,
+        template,
         scaffold::SCHEMA_FILE,
         generated.files.files.len(),
         output::MANIFEST
@@ -244,8 +279,7 @@ pub fn run(args: Args) -> u8 {
             "  commit it: `git add . && git commit -m \"Infrastructure from bulwark\"`, then push to GitHub\n",
         );
     }
-    super::status(&text);
-    exit::OK
+    text
 }
 
 /// The template named `name`, or an error naming those there are.

@@ -9,7 +9,9 @@
 //! spans; a span is then mapped back to the blueprint when the value came from it, or to the
 //! `preset = …` / `defaults = …` line when it came from the library.
 
-use super::{Located, deserialize_kind_located, deserialize_located, table_section};
+use super::component::deserialize_kind_located;
+use super::deserialize::{Located, deserialize_located};
+use super::table_section;
 use crate::blueprint::diagnostic::{Anchor, Diagnostic, SourceMap, closest, one_of, shown};
 use crate::blueprint::library::{Library, LibraryError, parse_requirement};
 use crate::blueprint::model::{ComponentSpec, Kind, Network};
@@ -20,7 +22,6 @@ use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-/// Open the libraries of `[libraries]`: `name = { path = "…", version = "1.4" }`.
 /// The libraries a blueprint declares: those that opened, and the names of those that did
 /// not (already reported, so what refers to them stays quiet).
 #[derive(Default)]
@@ -29,6 +30,7 @@ pub struct Libraries {
     pub failed: std::collections::BTreeSet<String>,
 }
 
+/// Open the libraries of `[libraries]`: `name = { path = "…", version = "1.4" }`.
 pub fn libraries(
     value: &Spanned<DeValue<'_>>,
     base: &Path,
@@ -48,162 +50,203 @@ pub fn libraries(
     for (name, entry) in table.iter() {
         let name_text = name.get_ref().to_string();
         libraries.failed.insert(name_text.clone());
-        let Some(entry_table) = entry.get_ref().as_table() else {
-            diagnostics.push(
-                Diagnostic::error(
-                    "not-a-table",
-                    format!("library `{}` must be a table", shown(&name_text)),
-                )
-                .with_span(entry.span())
-                .expected("{ path = \"…\", version = \"…\" }")
-                .help(format!(
-                    "e.g. {} = {{ path = \"../{}\" }}",
-                    shown(&name_text),
-                    shown(&name_text)
-                )),
-            );
-            continue;
-        };
-        let field = |key: &str| {
-            entry_table
-                .iter()
-                .find(|(k, _)| k.get_ref() == key)
-                .map(|(_, v)| v)
-        };
-        for (key, _) in entry_table.iter() {
-            if !["path", "version"].contains(&key.get_ref().as_ref()) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "unknown-field",
-                        format!(
-                            "library `{name_text}` has no field `{}`",
-                            shown(key.get_ref())
-                        ),
-                    )
-                    .with_span(key.span())
-                    .expected("`path` or `version`")
-                    .help("a library entry names its folder and, optionally, the version it needs"),
-                );
-            }
+        if let Some(library) = library_entry(name, entry, base, diagnostics) {
+            libraries.failed.remove(&name_text);
+            libraries.loaded.insert(name_text, library);
         }
-        let Some(path_value) = field("path").filter(|v| v.get_ref().as_str().is_some()) else {
-            diagnostics.push(
-                Diagnostic::error(
-                    "missing-field",
-                    format!("library `{name_text}` has no `path`"),
-                )
-                .with_span(entry.span())
-                .expected("path = \"<folder with bulwark-library.toml>\"")
-                .help("the path is relative to the blueprint's folder"),
-            );
-            continue;
-        };
-        let relative = path_value.get_ref().as_str().unwrap_or_default();
-        let library = match Library::open(&crate::blueprint::library::normalize(
-            &base.join(relative),
-        )) {
-            Ok(library) => library,
-            Err(error) => {
-                let help = match &error {
-                    LibraryError::Unreadable { .. } => format!(
-                        "the path is relative to the blueprint's folder; `{relative}` should hold bulwark-library.toml"
-                    ),
-                    LibraryError::Invalid { .. } => {
-                        "fix the library's manifest, or ask its owners to".to_string()
-                    }
-                };
-                diagnostics.push(
-                    Diagnostic::error(
-                        "library-unavailable",
-                        format!("library `{name_text}`: {error}"),
-                    )
-                    .with_span(path_value.span())
-                    .expected("a folder with a bulwark-library.toml")
-                    .help(help),
-                );
-                continue;
-            }
-        };
-        if library.name() != name_text {
-            diagnostics.push(
-                Diagnostic::error(
-                    "library-name",
-                    format!(
-                        "the library at `{relative}` is named `{}`, not `{name_text}`",
-                        library.name()
-                    ),
-                )
-                .with_span(name.span())
-                .expected(format!("`{}`", library.name()))
-                .help(format!(
-                    "declare it as {} = {{ path = \"{relative}\" }}",
-                    library.name()
-                )),
-            );
-            continue;
-        }
-        if let Some(version) = field("version") {
-            let Some(wanted) = version.get_ref().as_str() else {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "wrong-type",
-                        format!("the version of library `{name_text}` must be a string"),
-                    )
-                    .with_span(version.span())
-                    .expected("a version in double quotes, e.g. \"1.4\"")
-                    .help(
-                        "write it in double quotes, e.g. version = \"1.4\": unquoted, 1.4 is a number, and 1.40 would be the same number",
-                    ),
-                );
-                continue;
-            };
-            let requirement = match parse_requirement(wanted) {
-                Ok(requirement) => requirement,
-                Err(problem) => {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "bad-version-requirement",
-                            format!(
-                                "`{}` is not a version requirement for library `{name_text}`: {problem}",
-                                shown(wanted)
-                            ),
-                        )
-                        .with_span(version.span())
-                        .expected("a requirement as in Cargo: \"1.4\" (same as ^1.4), \"~1.4.2\", \"=1.4.2\" or \">=1.4, <3\"")
-                        .help(format!(
-                            "write version = \"{}\" to accept {} and its compatible releases",
-                            compatible(library.version()),
-                            library.version()
-                        )),
-                    );
-                    continue;
-                }
-            };
-            // Library::open accepts only semantic versions, so this always parses.
-            let have = semver::Version::parse(library.version().trim()).ok();
-            if !have.is_some_and(|have| requirement.matches(&have)) {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "library-version",
-                        format!(
-                            "library `{name_text}` is version {}, the blueprint needs {wanted} ({requirement})",
-                            library.version()
-                        ),
-                    )
-                    .with_span(version.span())
-                    .expected(format!("a version matching {requirement}"))
-                    .help(format!(
-                        "update the library at `{relative}` (e.g. `git submodule update --remote`), or require version = \"{}\"",
-                        compatible(library.version())
-                    )),
-                );
-                continue;
-            }
-        }
-        libraries.failed.remove(&name_text);
-        libraries.loaded.insert(name_text, library);
     }
     libraries
+}
+
+/// One entry of `[libraries]`, `name = { path = "…", version = "…" }`: the library it names,
+/// opened and checked against its name and the version required; `None` once reported.
+fn library_entry(
+    name: &Spanned<std::borrow::Cow<'_, str>>,
+    entry: &Spanned<DeValue<'_>>,
+    base: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Library> {
+    let name_text = name.get_ref().to_string();
+    let Some(entry_table) = entry.get_ref().as_table() else {
+        diagnostics.push(
+            Diagnostic::error(
+                "not-a-table",
+                format!("library `{}` must be a table", shown(&name_text)),
+            )
+            .with_span(entry.span())
+            .expected("{ path = \"…\", version = \"…\" }")
+            .help(format!(
+                "e.g. {} = {{ path = \"../{}\" }}",
+                shown(&name_text),
+                shown(&name_text)
+            )),
+        );
+        return None;
+    };
+    let field = |key: &str| {
+        entry_table
+            .iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .map(|(_, v)| v)
+    };
+    for (key, _) in entry_table.iter() {
+        if !["path", "version"].contains(&key.get_ref().as_ref()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "unknown-field",
+                    format!(
+                        "library `{name_text}` has no field `{}`",
+                        shown(key.get_ref())
+                    ),
+                )
+                .with_span(key.span())
+                .expected("`path` or `version`")
+                .help("a library entry names its folder and, optionally, the version it needs"),
+            );
+        }
+    }
+    let Some(path_value) = field("path").filter(|v| v.get_ref().as_str().is_some()) else {
+        diagnostics.push(
+            Diagnostic::error(
+                "missing-field",
+                format!("library `{name_text}` has no `path`"),
+            )
+            .with_span(entry.span())
+            .expected("path = \"<folder with bulwark-library.toml>\"")
+            .help("the path is relative to the blueprint's folder"),
+        );
+        return None;
+    };
+    let library = open_library(name, path_value, base, diagnostics)?;
+    if let Some(version) = field("version")
+        && !version_matches(&name_text, &library, path_value, version, diagnostics)
+    {
+        return None;
+    }
+    Some(library)
+}
+
+/// The library at `path` (relative to the blueprint's folder `base`), when it opens and is
+/// named as the blueprint names it.
+fn open_library(
+    name: &Spanned<std::borrow::Cow<'_, str>>,
+    path_value: &Spanned<DeValue<'_>>,
+    base: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Library> {
+    let name_text = name.get_ref().to_string();
+    let relative = path_value.get_ref().as_str().unwrap_or_default();
+    let library = match Library::open(&crate::blueprint::library::normalize(&base.join(relative))) {
+        Ok(library) => library,
+        Err(error) => {
+            let help = match &error {
+                LibraryError::Unreadable { .. } => format!(
+                    "the path is relative to the blueprint's folder; `{relative}` should hold bulwark-library.toml"
+                ),
+                LibraryError::Invalid { .. } => {
+                    "fix the library's manifest, or ask its owners to".to_string()
+                }
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "library-unavailable",
+                    format!("library `{name_text}`: {error}"),
+                )
+                .with_span(path_value.span())
+                .expected("a folder with a bulwark-library.toml")
+                .help(help),
+            );
+            return None;
+        }
+    };
+    if library.name() != name_text {
+        diagnostics.push(
+            Diagnostic::error(
+                "library-name",
+                format!(
+                    "the library at `{relative}` is named `{}`, not `{name_text}`",
+                    library.name()
+                ),
+            )
+            .with_span(name.span())
+            .expected(format!("`{}`", library.name()))
+            .help(format!(
+                "declare it as {} = {{ path = \"{relative}\" }}",
+                library.name()
+            )),
+        );
+        return None;
+    }
+    Some(library)
+}
+
+/// Whether `library` meets the `version = "…"` requirement the blueprint writes for it
+/// (reported when it does not, or when the requirement does not parse).
+fn version_matches(
+    name_text: &str,
+    library: &Library,
+    path_value: &Spanned<DeValue<'_>>,
+    version: &Spanned<DeValue<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let relative = path_value.get_ref().as_str().unwrap_or_default();
+    let Some(wanted) = version.get_ref().as_str() else {
+        diagnostics.push(
+            Diagnostic::error(
+                "wrong-type",
+                format!("the version of library `{name_text}` must be a string"),
+            )
+            .with_span(version.span())
+            .expected("a version in double quotes, e.g. \"1.4\"")
+            .help(
+                "write it in double quotes, e.g. version = \"1.4\": unquoted, 1.4 is a number, and 1.40 would be the same number",
+            ),
+        );
+        return false;
+    };
+    let requirement = match parse_requirement(wanted) {
+        Ok(requirement) => requirement,
+        Err(problem) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "bad-version-requirement",
+                    format!(
+                        "`{}` is not a version requirement for library `{name_text}`: {problem}",
+                        shown(wanted)
+                    ),
+                )
+                .with_span(version.span())
+                .expected("a requirement as in Cargo: \"1.4\" (same as ^1.4), \"~1.4.2\", \"=1.4.2\" or \">=1.4, <3\"")
+                .help(format!(
+                    "write version = \"{}\" to accept {} and its compatible releases",
+                    compatible(library.version()),
+                    library.version()
+                )),
+            );
+            return false;
+        }
+    };
+    // Library::open accepts only semantic versions, so this always parses.
+    let have = semver::Version::parse(library.version().trim()).ok();
+    if !have.is_some_and(|have| requirement.matches(&have)) {
+        diagnostics.push(
+            Diagnostic::error(
+                "library-version",
+                format!(
+                    "library `{name_text}` is version {}, the blueprint needs {wanted} ({requirement})",
+                    library.version()
+                ),
+            )
+            .with_span(version.span())
+            .expected(format!("a version matching {requirement}"))
+            .help(format!(
+                "update the library at `{relative}` (e.g. `git submodule update --remote`), or require version = \"{}\"",
+                compatible(library.version())
+            )),
+        );
+        return false;
+    }
+    true
 }
 
 /// The requirement that accepts `version` and its compatible releases: `1.4` for 1.4.0
@@ -467,7 +510,7 @@ fn reparse<T>(
         )
     })?;
     let mut merged_map = SourceMap::default();
-    super::record_table(&mut merged_map, "", root.get_ref());
+    super::document::record_table(&mut merged_map, "", root.get_ref());
     let locate = |span: &Range<usize>| {
         let relative = merged_map.locate(span);
         let full = match &relative {

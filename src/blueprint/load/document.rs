@@ -1,0 +1,173 @@
+//! The TOML document itself: its syntax errors (a key or component declared twice named as
+//! such), invisible characters in its keys and strings, and the source map from every
+//! logical path to its span.
+
+use crate::blueprint::diagnostic::{
+    Diagnostic, SourceMap, invisible_name, is_invisible_format, shown,
+};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+pub(super) fn toml_syntax_error(error: &toml::de::Error, text: &str) -> Diagnostic {
+    let message = error.message().trim();
+    let span = error.span().unwrap_or(0..0);
+    let span = span.start.min(text.len())..span.end.min(text.len());
+    let (what, expected) = match message.split_once(", expected ") {
+        Some((what, expected)) => (what, expected.to_string()),
+        None => (message, "valid TOML (https://toml.io)".to_string()),
+    };
+    if message.contains("duplicate key") {
+        return duplicate_key(span, text);
+    }
+    let diagnostic = Diagnostic::error("invalid-toml", format!("invalid TOML: {what}"))
+        .with_span(span)
+        .expected(expected);
+    if what.contains("carriage return") {
+        diagnostic.help("the file ends its lines with a bare carriage return (CR, old Mac line endings); save it with LF (or CRLF) line endings")
+    } else if what.contains("array") {
+        diagnostic.help("an array opened earlier may be missing its closing `]`, or two items a comma between them")
+    } else if what.contains("string") {
+        diagnostic.help("a string opened here has no closing quote on this line")
+    } else {
+        diagnostic.help("check quotes, brackets and `key = value` pairs near the caret")
+    }
+}
+
+/// TOML rejects a key or table declared twice; name the component when that is what it is.
+fn duplicate_key(span: std::ops::Range<usize>, text: &str) -> Diagnostic {
+    let key = text.get(span.clone()).unwrap_or("").trim_matches('"');
+    let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    if line.trim_start().starts_with("[components.") {
+        let header = format!("[components.{key}]");
+        let first_line = text
+            .lines()
+            .position(|l| l.trim() == header)
+            .filter(|index| {
+                text.lines()
+                    .take(*index)
+                    .map(|l| l.len() + 1)
+                    .sum::<usize>()
+                    < line_start
+            })
+            .map(|index| index + 1);
+        let help = match first_line {
+            Some(first) => {
+                format!("the first {header} is on line {first}; rename one, or merge them")
+            }
+            None => "rename one of them, or merge them".to_string(),
+        };
+        return Diagnostic::error(
+            "duplicate-component",
+            format!("component `{}` is declared twice", shown(key)),
+        )
+        .with_span(span)
+        .expected("unique component names")
+        .help(help);
+    }
+    Diagnostic::error(
+        "duplicate-key",
+        format!("invalid TOML: `{}` is set twice", shown(key)),
+    )
+    .with_span(span)
+    .expected("each key once per table")
+    .help("remove one of them; a table header may also appear only once")
+}
+
+/// Every key and string of the document that holds an invisible formatting character (see
+/// [`is_invisible_format`]): names, tags and settings all reach the
+/// Bicep, parameter files or tags, so each is refused where it is written.
+pub(super) fn invisible_characters_in_table(
+    table: &DeTable<'_>,
+    text: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (key, value) in table.iter() {
+        invisible_characters(key.get_ref(), key.span(), text, "key", out);
+        invisible_characters_in_value(value, text, out);
+    }
+}
+
+fn invisible_characters_in_value(
+    value: &Spanned<DeValue<'_>>,
+    text: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    match value.get_ref() {
+        DeValue::String(string) => invisible_characters(string, value.span(), text, "string", out),
+        DeValue::Table(table) => invisible_characters_in_table(table, text, out),
+        DeValue::Array(items) => {
+            for item in items {
+                invisible_characters_in_value(item, text, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn invisible_characters(
+    value: &str,
+    span: std::ops::Range<usize>,
+    text: &str,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(c) = value.chars().find(|c| is_invisible_format(*c)) else {
+        return;
+    };
+    // Point at the character itself when it is written as is (not as a `\u` escape).
+    let span = text
+        .get(span.clone())
+        .and_then(|raw| raw.find(c))
+        .map_or(span.clone(), |at| {
+            span.start + at..span.start + at + c.len_utf8()
+        });
+    out.push(
+        Diagnostic::error(
+            "invisible-character",
+            format!(
+                "this {what} holds U+{:04X} {}, an invisible character: `{}`",
+                u32::from(c),
+                invisible_name(c),
+                shown(value)
+            ),
+        )
+        .with_span(span)
+        .expected("visible text, without bidirectional-override or zero-width characters")
+        .help(format!(
+            "delete it (most editors show nothing there), leaving `{}`; such characters make names, tags and settings read differently from what they are in the generated Bicep and in review",
+            shown(
+                &value
+                    .chars()
+                    .filter(|c| !is_invisible_format(*c))
+                    .collect::<String>()
+            )
+        )),
+    );
+}
+
+pub(super) fn record_table(map: &mut SourceMap, prefix: &str, table: &DeTable<'_>) {
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        map.insert(path.clone(), Some(key.span()), value.span());
+        record_value(map, &path, value);
+    }
+}
+
+fn record_value(map: &mut SourceMap, path: &str, value: &Spanned<DeValue<'_>>) {
+    match value.get_ref() {
+        DeValue::Table(table) => record_table(map, path, table),
+        DeValue::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let item_path = format!("{path}[{index}]");
+                map.insert(item_path.clone(), None, item.span());
+                record_value(map, &item_path, item);
+            }
+        }
+        _ => {}
+    }
+}
