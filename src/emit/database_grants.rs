@@ -28,7 +28,6 @@ pub struct GrantScript {
     pub identities: Vec<(String, String, &'static str)>,
 }
 
-/// The script variable carrying a principal's id: `orders_client_id`, `orders_object_id`.
 impl GrantEngine {
     /// The `databaseIdentities` field a script variable takes: SQL creates users from the
     /// client id, PostgreSQL roles from the object (principal) id.
@@ -55,6 +54,7 @@ impl GrantEngine {
     }
 }
 
+/// The script variable carrying a principal's id: `orders_client_id`, `orders_object_id`.
 pub fn grant_variable(principal: &str, engine: GrantEngine) -> String {
     let suffix = match engine {
         GrantEngine::Sql => "client_id",

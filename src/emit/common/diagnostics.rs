@@ -58,7 +58,6 @@ pub fn push_diagnostics(module: &mut Module, scope_symbol: &str, resource_type: 
     }
 }
 
-/// [`push_diagnostics`] for a concern module's file.
 /// The diagnostic setting of a resource as a statement, if its type has one.
 pub fn diagnostics_statements(
     scope_symbol: &str,
@@ -67,6 +66,7 @@ pub fn diagnostics_statements(
     diagnostic_setting(scope_symbol, resource_type, Expr::ident(WORKSPACE_ID)).map(Statement::from)
 }
 
+/// [`push_diagnostics`] for a concern module's file.
 pub fn push_diagnostics_file(
     file: &mut crate::bicep::File,
     scope_symbol: &str,

@@ -48,7 +48,6 @@ pub fn role_assignment(
     )
 }
 
-/// `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '<guid>')`.
 /// A data role for the identity that runs the deployment (`deployer()`), so the workflow's
 /// code delivery, run as that identity, can write code where the platform reads it. The
 /// identity is the CI's service principal or managed identity (the deploying identity's ABAC
@@ -64,6 +63,7 @@ pub fn deployer_role_assignment(symbol: &str, scope_symbol: &str, role_name: &st
     )
 }
 
+/// `subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '<guid>')`.
 pub fn built_in_role(guid: &str) -> Expr {
     Expr::call(
         "subscriptionResourceId",
