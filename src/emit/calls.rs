@@ -214,10 +214,32 @@ pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Modu
     if pre_created.is_empty() {
         module.push(StatementKind::Extension(GRAPH_EXTENSION.into()));
     }
-    for call in &calls {
+    caller_params(&calls, pre_created.is_empty(), module);
+
+    let (client_id, identifier_uri) = if pre_created.is_empty() {
+        push_registration(ctx, component, &calls, module);
+        (Expr::path("registration.appId"), audience(app, name, ""))
+    } else {
+        pre_created_registration(component, pre_created, module)
+    };
+
+    let mut callers: Vec<&str> = calls.iter().map(|call| call.caller.as_str()).collect();
+    callers.sort_unstable();
+    callers.dedup();
+    push_authentication(
+        component,
+        entra_provider(client_id, identifier_uri, &callers),
+        module,
+    );
+}
+
+/// The principal id (for the app role assignment, unless a platform team makes it) and the
+/// client id (for the allowed applications) of each caller's identity.
+fn caller_params(calls: &[&crate::plan::Call], assigns_roles: bool, module: &mut Module) {
+    for call in calls {
         let principal = principal_param(&call.caller);
         let client_id = client_id_param(&call.caller);
-        if pre_created.is_empty() && !module.has_param(&principal) {
+        if assigns_roles && !module.has_param(&principal) {
             module.param(
                 param(
                     &principal,
@@ -244,44 +266,48 @@ pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Modu
             );
         }
     }
+}
 
-    let (client_id, identifier_uri) = if pre_created.is_empty() {
-        push_registration(ctx, component, &calls, module);
-        (Expr::path("registration.appId"), audience(app, name, ""))
-    } else {
-        // A platform team created the registration, its app roles and (after the first
-        // deployment) the callers' assignments: nothing here needs Microsoft Graph rights.
-        let per_environment = |value: fn(&crate::blueprint::Registration) -> &String| {
-            crate::plan::PerEnvironment::Each(
-                pre_created
-                    .iter()
-                    .map(|(environment, registration)| {
-                        (
-                            environment.clone(),
-                            crate::blueprint::SizingValue::Text(value(registration).clone()),
-                        )
-                    })
-                    .collect(),
-            )
-        };
-        (
-            module.sized_as(
-                component,
-                PRE_CREATED_CLIENT_ID,
-                &per_environment(|r| &r.client_id),
-            ),
-            module.sized_as(
-                component,
-                PRE_CREATED_IDENTIFIER_URI,
-                &per_environment(|r| &r.identifier_uri),
-            ),
+/// The client id and identifier URI of a registration a platform team created, set per
+/// environment from the blueprint's `registration`.
+fn pre_created_registration(
+    component: &ComponentPlan,
+    pre_created: &std::collections::BTreeMap<String, crate::blueprint::Registration>,
+    module: &mut Module,
+) -> (Expr, Expr) {
+    // A platform team created the registration, its app roles and (after the first
+    // deployment) the callers' assignments: nothing here needs Microsoft Graph rights.
+    let per_environment = |value: fn(&crate::blueprint::Registration) -> &String| {
+        crate::plan::PerEnvironment::Each(
+            pre_created
+                .iter()
+                .map(|(environment, registration)| {
+                    (
+                        environment.clone(),
+                        crate::blueprint::SizingValue::Text(value(registration).clone()),
+                    )
+                })
+                .collect(),
         )
     };
+    (
+        module.sized_as(
+            component,
+            PRE_CREATED_CLIENT_ID,
+            &per_environment(|r| &r.client_id),
+        ),
+        module.sized_as(
+            component,
+            PRE_CREATED_IDENTIFIER_URI,
+            &per_environment(|r| &r.identifier_uri),
+        ),
+    )
+}
 
-    let mut callers: Vec<&str> = calls.iter().map(|call| call.caller.as_str()).collect();
-    callers.sort_unstable();
-    callers.dedup();
-    let azure_ad = obj([
+/// The Microsoft Entra identity provider: tokens for the registration's audience, from the
+/// callers' identities only.
+fn entra_provider(client_id: Expr, identifier_uri: Expr, callers: &[&str]) -> Expr {
+    obj([
         ("enabled", true.into()),
         (
             "registration",
@@ -318,7 +344,12 @@ pub fn push_receiver(ctx: &Context, component: &ComponentPlan, module: &mut Modu
                 ),
             ]),
         ),
-    ]);
+    ])
+}
+
+/// The platform authentication of `app` (Container Apps) or `site` (App Service and
+/// Functions), answering 401 to every request without a valid token.
+fn push_authentication(component: &ComponentPlan, azure_ad: Expr, module: &mut Module) {
     let app_service = component.kind() != crate::blueprint::Kind::ContainerApp;
     let (resource, validation) = match component.kind() {
         crate::blueprint::Kind::ContainerApp => (

@@ -3,25 +3,28 @@
 
 pub mod calls;
 mod common;
+mod concerns;
+mod database_grants;
 pub mod delivery;
 mod front_door;
 mod infra;
 mod kinds;
 pub mod limits;
+mod main_head;
+mod main_outputs;
+pub use database_grants::{GrantEngine, GrantScript, grant_scripts, grant_variable};
 pub use delivery::{Delivery, DeliveryPath, deliveries, delivery_roles};
 mod network;
 pub mod perimeter;
 pub mod split;
+mod stage_files;
 mod waivers;
 
-use crate::bicep::{
-    self, Expr, File, Param, ParamFile, Property, Resource, Statement, StatementKind, Type, interp,
-    text,
-};
+use crate::bicep::{self, Expr, File, Param, Property, Statement, StatementKind, Type};
 use crate::blueprint::SizingValue;
-use crate::catalog::{naming, types};
+use crate::catalog::naming;
 use crate::plan::{ComponentPlan, PerEnvironment, Plan, RoleAssignment, SecretInput, Sized};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The secure object parameter carrying Key Vault secret values (main.bicep, vault modules).
 pub const SECRET_VALUES: &str = "secretValues";
@@ -41,65 +44,6 @@ pub const DATABASE_IDENTITIES: &str = "databaseIdentities";
 /// target, app role and the caller identity's principal id.
 pub const APP_ROLE_ASSIGNMENTS: &str = "appRoleAssignments";
 
-/// Which engine a grant script is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GrantEngine {
-    /// Azure SQL Database, run with sqlcmd.
-    Sql,
-    /// PostgreSQL flexible server, run with psql.
-    Postgres,
-}
-
-/// One generated grant script and what running it needs: the server's component, the script
-/// path in the output directory, and for each identity it names the script variable and the
-/// `databaseIdentities` key and field that fill it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GrantScript {
-    pub engine: GrantEngine,
-    pub component: String,
-    pub path: String,
-    /// The database sqlcmd connects to (SQL); psql connects to `postgres` and switches.
-    pub database: String,
-    pub admin_group: String,
-    /// (script variable, `databaseIdentities` key, field)
-    pub identities: Vec<(String, String, &'static str)>,
-}
-
-/// The script variable carrying a principal's id: `orders_client_id`, `orders_object_id`.
-impl GrantEngine {
-    /// The `databaseIdentities` field a script variable takes: SQL creates users from the
-    /// client id, PostgreSQL roles from the object (principal) id.
-    fn identity_field(self) -> &'static str {
-        match self {
-            GrantEngine::Sql => "clientId",
-            GrantEngine::Postgres => "principalId",
-        }
-    }
-
-    /// The shell words that set a principal's script variable from the deployment outputs
-    /// in `$ids` (sqlcmd reads `name=value` pairs, psql `-v name=value`).
-    pub fn variable_assignment(self, principal: &str) -> String {
-        let flag = match self {
-            GrantEngine::Sql => "",
-            GrantEngine::Postgres => "-v ",
-        };
-        format!(
-            "{flag}{}=\"$(jq -r '.[\"{}\"].{}' <<<\"$ids\")\"",
-            grant_variable(principal, self),
-            crate::catalog::naming::component_symbol(principal),
-            self.identity_field()
-        )
-    }
-}
-
-pub fn grant_variable(principal: &str, engine: GrantEngine) -> String {
-    let suffix = match engine {
-        GrantEngine::Sql => "client_id",
-        GrantEngine::Postgres => "object_id",
-    };
-    format!("{}_{suffix}", principal.replace('-', "_"))
-}
-
 /// The App Service and Functions apps with Key Vault references in their settings, in
 /// component order: their modules output `siteId` so CI can refresh the references.
 pub fn key_vault_reference_apps(plan: &Plan) -> Vec<&ComponentPlan> {
@@ -108,58 +52,6 @@ pub fn key_vault_reference_apps(plan: &Plan) -> Vec<&ComponentPlan> {
         .iter()
         .filter(|component| matches!(component.kind(), Kind::WebApp | Kind::FunctionApp))
         .filter(|component| kinds::app_service::has_key_vault_references(component))
-        .collect()
-}
-
-/// The grant scripts a plan generates, in component order.
-pub fn grant_scripts(plan: &Plan) -> Vec<GrantScript> {
-    use crate::blueprint::ComponentSpec;
-    plan.components
-        .iter()
-        .filter_map(|component| {
-            let (engine, admin_group, folder) = match &component.spec {
-                ComponentSpec::SqlDatabase(spec) => (GrantEngine::Sql, &spec.admin_group, "sql"),
-                ComponentSpec::Postgres(spec) => {
-                    (GrantEngine::Postgres, &spec.admin_group, "postgres")
-                }
-                _ => return None,
-            };
-            let mut principals: Vec<&str> = plan
-                .database_grants
-                .iter()
-                .filter(|grant| grant.server == component.name)
-                .map(|grant| grant.principal.as_str())
-                .collect();
-            if principals.is_empty() {
-                return None;
-            }
-            principals.sort_unstable();
-            principals.dedup();
-            let field = match engine {
-                GrantEngine::Sql => "clientId",
-                GrantEngine::Postgres => "principalId",
-            };
-            Some(GrantScript {
-                engine,
-                component: component.name.clone(),
-                path: format!("{folder}/{}.sql", component.name),
-                database: match engine {
-                    GrantEngine::Sql => component.name.clone(),
-                    GrantEngine::Postgres => "postgres".into(),
-                },
-                admin_group: admin_group.name.clone(),
-                identities: principals
-                    .iter()
-                    .map(|principal| {
-                        (
-                            grant_variable(principal, engine),
-                            naming::component_symbol(principal),
-                            field,
-                        )
-                    })
-                    .collect(),
-            })
-        })
         .collect()
 }
 
@@ -473,517 +365,94 @@ fn concern_file(ctx: &Context, concern: &infra::ConcernModule) -> File {
     file
 }
 
+/// The files written so far: text by path, and each module file as syntax too, for
+/// splitting a deployment too large for one template.
+#[derive(Default)]
+struct Written {
+    files: BTreeMap<String, String>,
+    module_files: BTreeMap<String, File>,
+}
+
+impl Written {
+    /// A module file at `path`, printed and kept as syntax.
+    fn module(&mut self, path: String, file: File) {
+        self.files.insert(path.clone(), bicep::print_file(&file));
+        self.module_files.insert(path, file);
+    }
+}
+
+/// The whole generation: main.bicep's head, the concern modules, one module per component,
+/// main.bicep's outputs, then the templates (in stages when too large) with their parameter
+/// files, and bicepconfig.json.
 pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     let ctx = Context::new(plan, options);
-    let mut files = BTreeMap::new();
-    // Module files as syntax, for splitting a deployment too large for one template.
-    let mut module_files: BTreeMap<String, File> = BTreeMap::new();
+    let mut written = Written::default();
     let mut main = ctx.module_file();
-    main.push(StatementKind::TargetScope("resourceGroup".into()));
-    main.push(
-        Param::new("environmentName", Type::String)
-            .description("Environment to deploy; each has a main.<environment>.bicepparam file.")
-            .allowed(
-                plan.environments
-                    .iter()
-                    .map(|e| Expr::str(e.as_str()))
-                    .collect(),
-            ),
-    );
-    main.push(
-        Param::new("location", Type::String)
-            .description("Azure region for every regional resource.")
-            .default(Expr::path("resourceGroup().location")),
-    );
-    if !plan.secret_inputs.is_empty() {
-        // One secure object rather than a parameter per secret: ARM allows 256 parameters.
-        main.push(Param::new(SECRET_VALUES, Type::Object).secure().description(
-            "Key Vault secret values, one key per secret; the parameter files read each from an environment variable (see the README).",
-        ));
-        main.push(
-            Param::new("secretExpiry", Type::Int)
-                .description("Expiry of every Key Vault secret this deployment sets, as Unix time; one year from deployment by default.")
-                .default(Expr::call(
-                    "dateTimeToEpoch",
-                    vec![Expr::call("dateTimeAdd", vec![Expr::call("utcNow", vec![]), "P1Y".into()])],
-                )),
-        );
-    }
-    main.push(StatementKind::Var {
-        name: "tags".into(),
-        value: Expr::object(
-            [
-                Property::new("app", plan.app.as_str()),
-                Property::new("environment", Expr::ident("environmentName")),
-                Property::new("managed-by", "bulwark"),
-            ]
-            .into_iter()
-            .chain(
-                plan.governance
-                    .tags
-                    .iter()
-                    .map(|(name, value)| Property::new(name.clone(), value.as_str())),
-            ),
-        ),
-    });
-    if let PerEnvironment::Each(locks) = plan.governance.locks() {
-        let locked: Vec<&str> = locks
-            .iter()
-            .filter(|(_, locked)| **locked)
-            .map(|(environment, _)| environment.as_str())
-            .collect();
-        main.push(
-            Statement::from(StatementKind::Var {
-                name: common::LOCK_VARIABLE.into(),
-                value: infra::environment_in(&locked),
-            })
-            .with_comment("Environments whose blueprint asks for locks on stateful resources"),
-        );
-    }
+    main_head::push_parameters(&ctx, &mut main);
+    main_head::push_identities(plan, &mut main);
 
-    for component in plan.components.iter().filter(|c| c.is_compute()) {
-        main.push(
-            Statement::from(
-                Resource::new(
-                    identity_symbol(&component.name),
-                    types::USER_ASSIGNED_IDENTITY.name,
-                    types::USER_ASSIGNED_IDENTITY.api_version,
-                )
-                .prop(
-                    "name",
-                    Expr::interp([
-                        text(format!("id-{}-{}-", plan.app, component.name)),
-                        interp(Expr::ident("environmentName")),
-                    ]),
-                )
-                .prop("location", Expr::ident("location"))
-                .prop("tags", Expr::ident("tags")),
-            )
-            .with_comment(format!(
-                "{}: its own user-assigned identity ({})",
-                component.name,
-                component.path()
-            )),
-        );
-    }
+    let mut concerns = concerns::concerns(&ctx);
+    concerns::push_calls(&ctx, &mut main, &concerns, &mut written);
 
-    // Outputs main.bicep adds for concerns, each with the comment above it.
-    let mut concern_outputs: Vec<(String, Expr, String)> = Vec::new();
-    let mut concerns = vec![
-        (
-            "monitoring",
-            infra::monitoring(&ctx),
-            "Log Analytics and Application Insights",
-        ),
-        (
-            "network",
-            infra::network(&ctx),
-            if plan.network.existing {
-                "Subnets and their NSGs in the platform's VNet"
-            } else {
-                "VNet, subnets, their NSGs and outbound"
-            },
-        ),
-    ];
-    let create_dns = plan.network.dns == crate::plan::DnsPlan::Create;
-    if create_dns && !plan.dns_zones.is_empty() {
-        concerns.push((
-            "dns",
-            infra::dns(&ctx),
-            "Private DNS zones linked to the VNet",
-        ));
-    }
-    if plan.shared_container_environment {
-        concerns.push((
-            "containerApps",
-            infra::shared_container_environment(&ctx),
-            "The app's internal Container Apps environment",
-        ));
-        if create_dns {
-            concerns.push((
-                "containerAppsDns",
-                infra::container_apps_dns(&ctx),
-                "DNS for the environment's apps, inside the VNet",
-            ));
-        } else {
-            for (name, output, what) in [
-                ("containerAppsDomain", "defaultDomain", "zone"),
-                ("containerAppsStaticIp", "staticIp", "wildcard A record"),
-            ] {
-                concern_outputs.push((
-                    name.to_string(),
-                    Expr::path(&format!("containerApps.outputs.{output}")),
-                    format!("Central DNS: the platform adds this {what} for the shared Container Apps environment"),
-                ));
-            }
-        }
-    }
-    let mut grouped_outputs: Vec<MainOutput> = Vec::new();
-    if let Some((concern, outputs)) = front_door::front_door(&ctx) {
-        grouped_outputs.extend(outputs);
-        concerns.push((
-            "frontDoor",
-            concern,
-            "Front Door Premium with a WAF policy: the only way in from the internet",
-        ));
-    }
-    if let Some(concern) = perimeter::perimeter(&ctx) {
-        concerns.push((
-            "perimeter",
-            concern,
-            "Network security perimeter: the second wall around the PaaS resources, with its access logs",
-        ));
-    }
-    let deny = plan.governance.deny_environments();
-    concerns.push((
-        "policies",
-        infra::policy(&ctx),
-        if deny.is_empty() {
-            "Built-in policy assignments guarding the baseline (audit)"
-        } else {
-            "Built-in policy assignments guarding the baseline (deny where the environment says so)"
-        },
-    ));
-    if let Some(concern) = waivers::waivers(&ctx) {
-        concerns.push((
-            "waivers",
-            concern,
-            "Policy exemptions for the blueprint's waivers, each expiring with its waiver",
-        ));
-    }
-    for (name, concern, what) in &concerns {
-        let path = format!("modules/{}.bicep", heck::ToKebabCase::to_kebab_case(*name));
-        // A dot, which component names never have, keeps these deployment names apart from
-        // the components' `<app>-<component>` (a component may be called `network`).
-        let deployment = format!("{}.{}", plan.app, heck::ToKebabCase::to_kebab_case(*name));
-        let mut call = module_call(name, &path, &deployment, &concern.args);
-        if *name == "network"
-            && let Some(scope) = network_scope(plan, &mut main)
-        {
-            call = call.prop("scope", scope);
-        }
-        if *name == "perimeter"
-            && let Some(scope) = perimeter::scope(&ctx)
-        {
-            call = call.prop("scope", scope);
-        }
-        let mut waived: Vec<String> = plan
-            .governance
-            .waivers
-            .iter()
-            .map(|w| module_symbol(&w.component))
-            .collect();
-        waived.sort();
-        waived.dedup();
-        // Assignments land after the resources they judge and exemptions after both, so a
-        // deny never meets a waived setting before its exemption exists.
-        let after: Vec<String> = match *name {
-            "policies" => waived,
-            "waivers" => vec!["policies".to_string()],
-            _ => Vec::new(),
-        };
-        if !after.is_empty() {
-            call = call.prop(
-                "dependsOn",
-                Expr::array(
-                    after
-                        .iter()
-                        .map(|s| bicep::Item::from(Expr::ident(s.as_str()))),
-                ),
-            );
-        }
-        main.push(Statement::from(call).with_comment(*what));
-        let file = concern_file(&ctx, concern);
-        files.insert(path.clone(), bicep::print_file(&file));
-        module_files.insert(path, file);
-    }
-
-    // A dedicated Container Apps environment calls the DNS module from its component's
-    // module, so the file exists whenever any container app does.
-    let any_container_app = plan
-        .components
-        .iter()
-        .any(|c| c.kind() == crate::blueprint::Kind::ContainerApp);
-    if any_container_app && !plan.shared_container_environment && create_dns {
-        let file = concern_file(&ctx, &infra::container_apps_dns(&ctx));
-        files.insert(
-            "modules/container-apps-dns.bicep".to_string(),
-            bicep::print_file(&file),
-        );
-        module_files.insert("modules/container-apps-dns.bicep".to_string(), file);
-    }
     let modules: Vec<(Module, &ComponentPlan)> = plan
         .components
         .iter()
         .filter_map(|component| kinds::emit(&ctx, component).map(|module| (module, component)))
         .collect();
+    for (module, component) in &modules {
+        push_component_module(&mut main, module, component, &mut written);
+    }
+    for (module, _) in &modules {
+        concerns
+            .grouped_outputs
+            .extend(module.main_outputs.iter().cloned());
+    }
+    main_outputs::push(plan, &mut main, concerns.outputs, &concerns.grouped_outputs);
+
     let main_params: Vec<&MainParam> = modules
         .iter()
         .flat_map(|(module, _)| &module.main_params)
         .collect();
-    for (module, component) in &modules {
-        main.push(
-            Statement::from(module_call(
-                &module.symbol,
-                &module.path,
-                &module.deployment_name,
-                &module.params,
-            ))
-            .with_comment(format!(
-                "{}: {} ({})",
-                component.name,
-                component.kind(),
-                component.path()
-            )),
-        );
-        let file = module.finish();
-        files.insert(module.path.clone(), bicep::print_file(&file));
-        module_files.insert(module.path.clone(), file);
-        for (path, text) in &module.extra_files {
-            files.insert(path.clone(), text.clone());
-        }
-    }
-    for (name, value, comment) in concern_outputs {
-        let output = Statement::from(StatementKind::Output {
-            name,
-            ty: Type::String,
-            value,
-        });
-        main.push(if comment.is_empty() {
-            output
-        } else {
-            output.with_comment(comment)
-        });
-    }
-    for (module, _) in &modules {
-        grouped_outputs.extend(module.main_outputs.iter().cloned());
-    }
-    let mut database_principals: Vec<&str> = plan
-        .database_grants
-        .iter()
-        .map(|grant| grant.principal.as_str())
-        .collect();
-    database_principals.sort_unstable();
-    database_principals.dedup();
-    if !database_principals.is_empty() {
-        let identities = database_principals.iter().map(|principal| {
-            let identity = identity_symbol(principal);
-            Property::new(
-                naming::component_symbol(principal),
-                Expr::object([
-                    Property::new(
-                        "clientId",
-                        Expr::path(&format!("{identity}.properties.clientId")),
-                    ),
-                    Property::new(
-                        "principalId",
-                        Expr::path(&format!("{identity}.properties.principalId")),
-                    ),
-                ]),
-            )
-        });
-        main.push(
-            Statement::from(StatementKind::Output {
-                name: DATABASE_IDENTITIES.into(),
-                ty: Type::Object,
-                value: Expr::object(identities),
-            })
-            .with_comment("For the database grant scripts: they create each identity's database principal from these ids, with no directory lookup"),
-        );
-    }
-    let platform_assignments: Vec<crate::bicep::Item> = plan
-        .calls
-        .iter()
-        .filter(|call| plan.pre_created_registration(call))
-        .map(|call| {
-            crate::bicep::Item::from(Expr::object([
-                Property::new("caller", Expr::str(call.caller.as_str())),
-                Property::new("target", Expr::str(call.target.as_str())),
-                Property::new("appRole", Expr::str(call.role.as_str())),
-                Property::new(
-                    "principalId",
-                    Expr::path(&format!(
-                        "{}.properties.principalId",
-                        identity_symbol(&call.caller)
-                    )),
-                ),
-            ]))
-        })
-        .collect();
-    if !platform_assignments.is_empty() {
-        main.push(
-            Statement::from(StatementKind::Output {
-                name: APP_ROLE_ASSIGNMENTS.into(),
-                ty: Type::Array,
-                value: Expr::array(platform_assignments),
-            })
-            .with_comment("For the platform team that created these apps' registrations: assign each caller identity its app role (README: Pre-created registrations)"),
-        );
-    }
-    for group in [URLS, PRIVATE_LINK_APPROVALS, ENVIRONMENT_DNS] {
-        let mut values: Vec<(String, Expr)> = grouped_outputs
-            .iter()
-            .filter(|(name, _, _)| *name == group)
-            .map(|(_, key, value)| (key.clone(), value.clone()))
-            .collect();
-        if values.is_empty() {
-            continue;
-        }
-        values.sort_by(|a, b| a.0.cmp(&b.0));
-        main.push(StatementKind::Output {
-            name: group.into(),
-            ty: Type::Object,
-            value: Expr::object(
-                values
-                    .into_iter()
-                    .map(|(key, value)| Property::new(key, value)),
-            ),
-        });
-    }
-    // Parameters set per environment go with the other parameters, before the variables.
-    let position = main
-        .statements
-        .iter()
-        .position(|statement| matches!(statement.kind, StatementKind::Var { .. }))
-        .unwrap_or(main.statements.len());
-    for (offset, param) in main_params.iter().enumerate() {
-        let ty = match param.values.values().next() {
-            Some(SizingValue::Int(_)) => Type::Int,
-            _ => Type::String,
-        };
-        let mut allowed: Vec<&SizingValue> = param.values.values().collect();
-        allowed.sort();
-        allowed.dedup();
-        main.statements.insert(
-            position + offset,
-            Param::new(&param.name, ty)
-                .description(param.description.clone())
-                .allowed(allowed.into_iter().map(sizing_literal).collect())
-                .into(),
-        );
-    }
-    files.insert("main.bicep".into(), bicep::print_file(&main));
-    let mut stages = vec![main];
-    let too_large = match options.stage_budget {
-        Some(_) => true,
-        None => !limits::check(&FileSet {
-            files: files.clone(),
-        })
-        .is_empty(),
-    };
-    if too_large {
-        // Too large for one deployment: deploy it in stages if it can be split; if it
-        // cannot, the limit check refuses it.
-        let budget = options.stage_budget.unwrap_or_else(split::Budget::arm);
-        if let Ok(split) = split::split(&stages[0], &module_files, &files, budget) {
-            stages = split;
-        }
-    }
-
-    for (index, stage) in stages.iter().enumerate() {
-        let template = split::stage_template(index);
-        files.insert(template.clone(), bicep::print_file(stage));
-        let declared: BTreeSet<&str> = stage
-            .statements
-            .iter()
-            .filter_map(|statement| match &statement.kind {
-                StatementKind::Param(param) => Some(param.name.as_str()),
-                _ => None,
-            })
-            .collect();
-        let used_secrets = secret_members(stage);
-        for environment in &plan.environments {
-            let mut assignments = Vec::new();
-            if declared.contains("environmentName") {
-                assignments.push((
-                    "environmentName".to_string(),
-                    Expr::str(environment.as_str()),
-                ));
-            }
-            for param in main_params
-                .iter()
-                .filter(|p| declared.contains(p.name.as_str()))
-            {
-                assignments.push((
-                    param.name.clone(),
-                    sizing_literal(&param.values[environment]),
-                ));
-            }
-            if declared.contains(SECRET_VALUES) {
-                let values = plan
-                    .secret_inputs
-                    .iter()
-                    .filter(|input| used_secrets.contains(input.param.as_str()))
-                    .map(|input| {
-                        Property::new(
-                            input.param.as_str(),
-                            Expr::call(
-                                "readEnvironmentVariable",
-                                vec![input.variable.as_str().into()],
-                            ),
-                        )
-                    });
-                assignments.push((SECRET_VALUES.to_string(), Expr::object(values)));
-            }
-            let file = ParamFile {
-                header: vec![ctx.header()],
-                using: template.clone(),
-                assignments,
-            };
-            files.insert(
-                split::stage_param_file(index, environment),
-                bicep::print_param_file(&file),
-            );
-        }
-    }
-    files.insert(
+    main_head::insert_environment_params(&mut main, &main_params);
+    written
+        .files
+        .insert("main.bicep".into(), bicep::print_file(&main));
+    let stages = stage_files::stages(main, &written, options);
+    stage_files::write(&ctx, &stages, &main_params, &mut written.files);
+    written.files.insert(
         "bicepconfig.json".into(),
         bicepconfig_with(plan.creates_registrations()),
     );
-    FileSet { files }
+    FileSet {
+        files: written.files,
+    }
 }
 
-/// The keys of the secret-values object a template reads (`secretValues.<key>`).
-fn secret_members(file: &File) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    for statement in &file.statements {
-        statement.walk(&mut |expr| {
-            if let Expr::Member(base, name) = expr
-                && matches!(base.as_ref(), Expr::Ident(symbol) if symbol == SECRET_VALUES)
-            {
-                found.insert(name.clone());
-            }
-        });
-    }
-    found
-}
-
-/// The resource group of the existing VNet the network module deploys into: literal when
-/// every environment uses the same VNet, else looked up in a per-environment table.
-fn network_scope(plan: &Plan, main: &mut File) -> Option<Expr> {
-    if !plan.network.existing {
-        return None;
-    }
-    let mut by_environment = common::ByEnvironment::new(
-        "vnetResourceGroups",
-        "The resource group of each environment's existing VNet",
+/// A component's call in main.bicep, its module file and the other files it needs.
+fn push_component_module(
+    main: &mut File,
+    module: &Module,
+    component: &ComponentPlan,
+    written: &mut Written,
+) {
+    main.push(
+        Statement::from(module_call(
+            &module.symbol,
+            &module.path,
+            &module.deployment_name,
+            &module.params,
+        ))
+        .with_comment(format!(
+            "{}: {} ({})",
+            component.name,
+            component.kind(),
+            component.path()
+        )),
     );
-    let part = |part: fn(&crate::plan::network::ResourceId) -> &String| {
-        plan.network.per_environment(|vnet| {
-            let id = &vnet
-                .existing
-                .as_ref()
-                .expect("existing in every environment")
-                .vnet;
-            Expr::str(part(id).as_str())
-        })
-    };
-    let subscription = by_environment.value("subscriptionId", part(|id| &id.subscription));
-    let group = by_environment.value("resourceGroup", part(|id| &id.resource_group));
-    if let Some(table) = by_environment.statement() {
-        main.push(table);
+    written.module(module.path.clone(), module.finish());
+    for (path, text) in &module.extra_files {
+        written.files.insert(path.clone(), text.clone());
     }
-    Some(Expr::call("resourceGroup", vec![subscription, group]))
 }
 
 /// Linter rules that guard security are errors; the rest stay at Bicep's defaults.

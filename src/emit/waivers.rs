@@ -245,59 +245,11 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             continue;
         };
         let body = &mut resource.body;
-        let ranges = |rule: &dyn Fn(&str) -> Expr| {
-            Expr::array(
-                waiver
-                    .allow_from
-                    .iter()
-                    .map(|range| Item::from(rule(range))),
-            )
-        };
-        match (waiver.control, component.kind()) {
-            (Control::PublicNetworkAccess, kind) => {
-                set(
-                    body,
-                    &["properties", "publicNetworkAccess"],
-                    "Enabled".into(),
-                    &comment,
-                );
-                let (acl, rules) = match kind {
-                    // Storage's firewall takes single addresses without a prefix, and no /31.
-                    Kind::Storage => (
-                        "networkAcls",
-                        Expr::array(
-                            waiver
-                                .allow_from
-                                .iter()
-                                .flat_map(|range| storage_rule_values(range))
-                                .map(|value| {
-                                    Item::from(obj([
-                                        ("value", value.into()),
-                                        ("action", "Allow".into()),
-                                    ]))
-                                }),
-                        ),
-                    ),
-                    Kind::KeyVault => (
-                        "networkAcls",
-                        ranges(&|range| obj([("value", range.into())])),
-                    ),
-                    _ => (
-                        "networkRuleSet",
-                        ranges(&|range| obj([("action", "Allow".into()), ("value", range.into())])),
-                    ),
-                };
-                set(
-                    body,
-                    &["properties", acl, "ipRules"],
-                    rules,
-                    &format!(
-                        "Only these ranges, everything else denied ({})",
-                        waiver.because
-                    ),
-                );
+        match waiver.control {
+            Control::PublicNetworkAccess => {
+                open_public_network_access(body, waiver, component.kind(), &comment);
             }
-            (Control::SharedKeyAccess, _) => {
+            Control::SharedKeyAccess => {
                 set(
                     body,
                     &["properties", "allowSharedKeyAccess"],
@@ -305,7 +257,7 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                     &comment,
                 );
             }
-            (Control::LocalAuth, _) => {
+            Control::LocalAuth => {
                 set(
                     body,
                     &["properties", "disableLocalAuth"],
@@ -319,74 +271,7 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
                         .filter_map(|grant| sas_rule(waiver, grant)),
                 );
             }
-            (Control::DirectPublicIngress, _) => {
-                set(
-                    body,
-                    &["properties", "publicNetworkAccess"],
-                    "Enabled".into(),
-                    &comment,
-                );
-                let restricted = !waiver.allow_from.is_empty();
-                let rules: Vec<Item> = waiver
-                    .allow_from
-                    .iter()
-                    .enumerate()
-                    .map(|(index, range)| {
-                        Item::from(obj([
-                            ("name", format!("allow-{}", index + 1).into()),
-                            ("ipAddress", range.as_str().into()),
-                            ("action", "Allow".into()),
-                            ("priority", (100 + index as i64).into()),
-                        ]))
-                    })
-                    .collect();
-                set(
-                    body,
-                    &["properties", "siteConfig", "ipSecurityRestrictions"],
-                    Expr::Array(rules),
-                    &format!(
-                        "Access restrictions from the waiver's allow_from ({})",
-                        waiver.because
-                    ),
-                );
-                set(
-                    body,
-                    &[
-                        "properties",
-                        "siteConfig",
-                        "ipSecurityRestrictionsDefaultAction",
-                    ],
-                    if restricted { "Deny" } else { "Allow" }.into(),
-                    &format!(
-                        "Public ingress: {}",
-                        if restricted {
-                            "only allow_from"
-                        } else {
-                            "the internet"
-                        }
-                    ),
-                );
-                set(
-                    body,
-                    &[
-                        "properties",
-                        "siteConfig",
-                        "scmIpSecurityRestrictionsDefaultAction",
-                    ],
-                    "Deny".into(),
-                    "The deployment (SCM) site stays closed to the internet: deploy through the private endpoint",
-                );
-                set(
-                    body,
-                    &[
-                        "properties",
-                        "siteConfig",
-                        "scmIpSecurityRestrictionsUseMain",
-                    ],
-                    false.into(),
-                    "The deployment (SCM) site has its own, closed, restrictions",
-                );
-            }
+            Control::DirectPublicIngress => open_direct_public_ingress(body, waiver, &comment),
         }
     }
     // Each rule right after the entity it is scoped to.
@@ -400,4 +285,131 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             .map_or(statements.len(), |index| index + 1);
         statements.insert(at, rule);
     }
+}
+
+/// `public-network-access`: public access on, and the resource's firewall allowing only the
+/// waiver's `allow_from` ranges, in the shape each kind's firewall takes.
+fn open_public_network_access(
+    body: &mut Vec<Property>,
+    waiver: &PlannedWaiver,
+    kind: Kind,
+    comment: &str,
+) {
+    let ranges = |rule: &dyn Fn(&str) -> Expr| {
+        Expr::array(
+            waiver
+                .allow_from
+                .iter()
+                .map(|range| Item::from(rule(range))),
+        )
+    };
+    set(
+        body,
+        &["properties", "publicNetworkAccess"],
+        "Enabled".into(),
+        comment,
+    );
+    let (acl, rules) = match kind {
+        // Storage's firewall takes single addresses without a prefix, and no /31.
+        Kind::Storage => (
+            "networkAcls",
+            Expr::array(
+                waiver
+                    .allow_from
+                    .iter()
+                    .flat_map(|range| storage_rule_values(range))
+                    .map(|value| {
+                        Item::from(obj([("value", value.into()), ("action", "Allow".into())]))
+                    }),
+            ),
+        ),
+        Kind::KeyVault => (
+            "networkAcls",
+            ranges(&|range| obj([("value", range.into())])),
+        ),
+        _ => (
+            "networkRuleSet",
+            ranges(&|range| obj([("action", "Allow".into()), ("value", range.into())])),
+        ),
+    };
+    set(
+        body,
+        &["properties", acl, "ipRules"],
+        rules,
+        &format!(
+            "Only these ranges, everything else denied ({})",
+            waiver.because
+        ),
+    );
+}
+
+/// `direct-public-ingress`: an App Service site open to the internet, or to `allow_from`
+/// only, with its deployment (SCM) site kept closed.
+fn open_direct_public_ingress(body: &mut Vec<Property>, waiver: &PlannedWaiver, comment: &str) {
+    set(
+        body,
+        &["properties", "publicNetworkAccess"],
+        "Enabled".into(),
+        comment,
+    );
+    let restricted = !waiver.allow_from.is_empty();
+    let rules: Vec<Item> = waiver
+        .allow_from
+        .iter()
+        .enumerate()
+        .map(|(index, range)| {
+            Item::from(obj([
+                ("name", format!("allow-{}", index + 1).into()),
+                ("ipAddress", range.as_str().into()),
+                ("action", "Allow".into()),
+                ("priority", (100 + index as i64).into()),
+            ]))
+        })
+        .collect();
+    set(
+        body,
+        &["properties", "siteConfig", "ipSecurityRestrictions"],
+        Expr::Array(rules),
+        &format!(
+            "Access restrictions from the waiver's allow_from ({})",
+            waiver.because
+        ),
+    );
+    set(
+        body,
+        &[
+            "properties",
+            "siteConfig",
+            "ipSecurityRestrictionsDefaultAction",
+        ],
+        if restricted { "Deny" } else { "Allow" }.into(),
+        &format!(
+            "Public ingress: {}",
+            if restricted {
+                "only allow_from"
+            } else {
+                "the internet"
+            }
+        ),
+    );
+    set(
+        body,
+        &[
+            "properties",
+            "siteConfig",
+            "scmIpSecurityRestrictionsDefaultAction",
+        ],
+        "Deny".into(),
+        "The deployment (SCM) site stays closed to the internet: deploy through the private endpoint",
+    );
+    set(
+        body,
+        &[
+            "properties",
+            "siteConfig",
+            "scmIpSecurityRestrictionsUseMain",
+        ],
+        false.into(),
+        "The deployment (SCM) site has its own, closed, restrictions",
+    );
 }

@@ -29,23 +29,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         Expr::path("monitoring.outputs.appInsightsName"),
     );
     app_service::app_insights(module);
-    let environment_id = match spec.environment {
-        ContainerEnvironment::Shared => {
-            module.param(
-                param(
-                    "environmentId",
-                    Type::String,
-                    "The app's shared, internal Container Apps environment.",
-                ),
-                Expr::path("containerApps.outputs.environmentId"),
-            );
-            Expr::ident("environmentId")
-        }
-        ContainerEnvironment::Dedicated => {
-            dedicated_environment(ctx, component, module);
-            Expr::path("environment.id")
-        }
-    };
+    let environment_id = environment_id(ctx, component, spec, module);
 
     let (secrets, secret_env) = key_vault_secrets(component, module);
     module.param(
@@ -55,32 +39,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let registries = registries(ctx, component, spec, module);
     let image = image(component, spec, module);
 
-    let mut configuration = vec![Property::new("activeRevisionsMode", "Single")];
-    if spec.ingress != Ingress::None {
-        configuration.push(
-            Property::new(
-                "ingress",
-                obj([
-                    ("external", true.into()),
-                    (
-                        "targetPort",
-                        spec.effective_target_port()
-                            .expect("validated: an app with ingress has a target port")
-                            .into(),
-                    ),
-                    ("transport", "auto".into()),
-                    ("allowInsecure", false.into()),
-                ]),
-            )
-            .with_comment("`external` on an internal environment: reachable from the VNet, never from the internet. HTTPS only"),
-        );
-    }
-    if !secrets.is_empty() {
-        configuration.push(Property::new("secrets", Expr::array(secrets)));
-    }
-    if !registries.is_empty() {
-        configuration.push(Property::new("registries", Expr::array(registries)));
-    }
+    let configuration = configuration(spec, secrets, registries);
 
     let cpu = module.sized(component, "cpu");
     let memory = module.sized(component, "memory");
@@ -109,7 +68,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             obj([
                 ("environmentId", environment_id),
                 ("workloadProfileName", "Consumption".into()),
-                ("configuration", Expr::Object(configuration)),
+                ("configuration", configuration),
                 (
                     "template",
                     obj([
@@ -137,6 +96,65 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             Expr::path("app.properties.configuration.ingress.fqdn"),
         );
     }
+}
+
+/// The Container Apps environment the app runs in: the app's shared one, or a dedicated one
+/// this module creates.
+fn environment_id(
+    ctx: &Context,
+    component: &ComponentPlan,
+    spec: &ContainerApp,
+    module: &mut Module,
+) -> Expr {
+    match spec.environment {
+        ContainerEnvironment::Shared => {
+            module.param(
+                param(
+                    "environmentId",
+                    Type::String,
+                    "The app's shared, internal Container Apps environment.",
+                ),
+                Expr::path("containerApps.outputs.environmentId"),
+            );
+            Expr::ident("environmentId")
+        }
+        ContainerEnvironment::Dedicated => {
+            dedicated_environment(ctx, component, module);
+            Expr::path("environment.id")
+        }
+    }
+}
+
+/// `properties.configuration`: single revision, private HTTPS ingress (unless a worker),
+/// Key Vault secrets and registries.
+fn configuration(spec: &ContainerApp, secrets: Vec<Item>, registries: Vec<Item>) -> Expr {
+    let mut configuration = vec![Property::new("activeRevisionsMode", "Single")];
+    if spec.ingress != Ingress::None {
+        configuration.push(
+            Property::new(
+                "ingress",
+                obj([
+                    ("external", true.into()),
+                    (
+                        "targetPort",
+                        spec.effective_target_port()
+                            .expect("validated: an app with ingress has a target port")
+                            .into(),
+                    ),
+                    ("transport", "auto".into()),
+                    ("allowInsecure", false.into()),
+                ]),
+            )
+            .with_comment("`external` on an internal environment: reachable from the VNet, never from the internet. HTTPS only"),
+        );
+    }
+    if !secrets.is_empty() {
+        configuration.push(Property::new("secrets", Expr::array(secrets)));
+    }
+    if !registries.is_empty() {
+        configuration.push(Property::new("registries", Expr::array(registries)));
+    }
+    Expr::Object(configuration)
 }
 
 /// Replica limits and the KEDA rules the app's receiving connections imply, each read with the

@@ -7,7 +7,7 @@ use super::common::{
     regional, role_comment, role_symbol, unique_name,
 };
 use crate::bicep::{Expr, Item, Resource, Statement, interp, obj, text};
-use crate::blueprint::ComponentSpec;
+use crate::blueprint::{ComponentSpec, CosmosDb};
 use crate::catalog::naming::part_symbol;
 use crate::catalog::{PartKind, Role, facts, types};
 use crate::emit::{Context, Module};
@@ -32,6 +32,19 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         return;
     };
     principal_params(ctx, component, module);
+    push_account(ctx, component, module);
+    push_diagnostics(module, "account", types::COSMOS_ACCOUNT);
+    let data_symbols = push_data(spec, module);
+    push_data_roles(ctx, component, module, &data_symbols);
+    push_private_endpoints(ctx, component, module);
+    module.output(
+        "endpoint",
+        Expr::path("account.properties.documentEndpoint"),
+    );
+}
+
+/// The account: serverless, Entra ID data-plane RBAC only, private endpoint only.
+fn push_account(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     // Account names allow 44 characters: a 31-character prefix and 13 of hash.
     let prefix = compact_prefix(ctx, "cosmos", &component.name, 31);
     module.push(
@@ -79,8 +92,10 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             "Serverless (one region), Entra ID data-plane RBAC only (keys off, no key-based metadata writes), TLS 1.2, private endpoint only with the firewall closed too, 7-day point-in-time restore",
         ),
     );
-    push_diagnostics(module, "account", types::COSMOS_ACCOUNT);
+}
 
+/// The databases and containers; returns the leaves (containers, and databases without any).
+fn push_data(spec: &CosmosDb, module: &mut Module) -> Vec<String> {
     // The leaves of the data resources: containers, and databases without any.
     let mut data_symbols: Vec<String> = Vec::new();
     for (database, body) in &spec.databases {
@@ -130,7 +145,17 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             );
         }
     }
+    data_symbols
+}
 
+/// The data-plane role assignments, one change at a time; the first waits for every leaf
+/// in `data_symbols` it is not scoped to.
+fn push_data_roles(
+    ctx: &Context,
+    component: &ComponentPlan,
+    module: &mut Module,
+    data_symbols: &[String],
+) {
     let mut previous: Option<String> = None;
     for assignment in super::common::inbound(ctx, component) {
         let Role::CosmosData(role) = assignment.role else {
@@ -216,9 +241,4 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         }
         module.push(Statement::from(resource).with_comment(role_comment(component, assignment)));
     }
-    push_private_endpoints(ctx, component, module);
-    module.output(
-        "endpoint",
-        Expr::path("account.properties.documentEndpoint"),
-    );
 }

@@ -6,7 +6,7 @@ use super::common::{
     grant_script_header, push_diagnostics, push_private_endpoints, regional, unique_name,
 };
 use crate::bicep::{Expr, Item, Resource, Statement, obj};
-use crate::blueprint::{ComponentSpec, SizingValue};
+use crate::blueprint::{ComponentSpec, Postgres, SizingValue};
 use crate::catalog::naming::part_symbol;
 use crate::catalog::types;
 use crate::emit::{Context, DATABASE_IDENTITIES, GrantEngine, Module, grant_variable};
@@ -35,9 +35,35 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let ComponentSpec::Postgres(spec) = &component.spec else {
         return;
     };
+    let name = &component.name;
+    push_server(ctx, component, module);
+    push_server_settings(spec, module);
+    push_diagnostics(module, "server", types::POSTGRES_SERVER);
+    push_private_endpoints(ctx, component, module);
+
+    let grants: Vec<&DatabaseGrant> = ctx
+        .plan
+        .database_grants
+        .iter()
+        .filter(|g| g.server == *name)
+        .collect();
+    if !grants.is_empty() {
+        module.extra_file(
+            format!("postgres/{name}.sql"),
+            grant_script(ctx, component, &spec.admin_group.name, &grants),
+        );
+    }
+    module.output(
+        "host",
+        Expr::path("server.properties.fullyQualifiedDomainName"),
+    );
+}
+
+/// The flexible server: Entra authentication only, public access disabled (the networking
+/// mode that takes a private endpoint).
+fn push_server(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let app = &ctx.plan.app;
     let name = &component.name;
-
     let sku = module.sized(component, "sku");
     let sku_tier = component.sizing["sku"]
         .map(|value| SizingValue::Text(tier(&value.to_string()).to_string()));
@@ -74,7 +100,10 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             "Microsoft Entra authentication only (no passwords); public-access networking mode with public access disabled, the mode that takes a private endpoint (VNet-integrated servers cannot have one)",
         ),
     );
+}
 
+/// The Entra administrator, the server parameters and the databases, one after another.
+fn push_server_settings(spec: &Postgres, module: &mut Module) {
     // The server accepts one change at a time: the administrator, the parameters and the
     // databases are applied one after another.
     let mut previous: Option<String> = None;
@@ -145,25 +174,6 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             ),
         ));
     }
-    push_diagnostics(module, "server", types::POSTGRES_SERVER);
-    push_private_endpoints(ctx, component, module);
-
-    let grants: Vec<&DatabaseGrant> = ctx
-        .plan
-        .database_grants
-        .iter()
-        .filter(|g| g.server == *name)
-        .collect();
-    if !grants.is_empty() {
-        module.extra_file(
-            format!("postgres/{name}.sql"),
-            grant_script(ctx, component, &spec.admin_group.name, &grants),
-        );
-    }
-    module.output(
-        "host",
-        Expr::path("server.properties.fullyQualifiedDomainName"),
-    );
 }
 
 /// `'…'`: a PostgreSQL string literal.

@@ -6,7 +6,7 @@ use super::common::{
     grant_script_header, push_diagnostics, push_private_endpoints, regional, unique_name,
 };
 use crate::bicep::{Expr, Item, Property, Resource, Statement, obj};
-use crate::blueprint::{ComponentSpec, SizingValue};
+use crate::blueprint::{ComponentSpec, SizingValue, SqlDatabase};
 use crate::catalog::types;
 use crate::emit::{Context, DATABASE_IDENTITIES, GrantEngine, Module, grant_variable};
 use crate::plan::{ComponentPlan, DatabaseGrant, PerEnvironment};
@@ -91,9 +91,38 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     let ComponentSpec::SqlDatabase(spec) = &component.spec else {
         return;
     };
-    let app = &ctx.plan.app;
     let name = &component.name;
 
+    push_server(ctx, component, spec, module);
+    push_auditing(module);
+    push_diagnostics(module, "server", types::SQL_SERVER);
+    push_database(component, module);
+    push_diagnostics(module, "database", types::SQL_DATABASE);
+    push_private_endpoints(ctx, component, module);
+
+    let grants: Vec<&DatabaseGrant> = ctx
+        .plan
+        .database_grants
+        .iter()
+        .filter(|g| g.server == *name)
+        .collect();
+    if !grants.is_empty() {
+        module.extra_file(
+            format!("sql/{name}.sql"),
+            grant_script(ctx, component, &spec.admin_group.name, &grants),
+        );
+    }
+    module.output(
+        "serverFqdn",
+        Expr::path("server.properties.fullyQualifiedDomainName"),
+    );
+    module.output("databaseName", Expr::path("database.name"));
+}
+
+/// The logical server, Entra-only from creation and after it.
+fn push_server(ctx: &Context, component: &ComponentPlan, spec: &SqlDatabase, module: &mut Module) {
+    let app = &ctx.plan.app;
+    let name = &component.name;
     module.push(
         Statement::from(
             regional(
@@ -142,7 +171,10 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         )
         .with_comment("Keeps SQL authentication off after creation too"),
     );
+}
 
+/// Server-level auditing of every database, to Log Analytics.
+fn push_auditing(module: &mut Module) {
     // Auditing to Azure Monitor writes through a diagnostic setting on the master database.
     module.push(
         Resource::new(
@@ -198,8 +230,11 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         )
         .with_comment("Server-level auditing of every database, to Azure Monitor"),
     );
-    push_diagnostics(module, "server", types::SQL_SERVER);
+}
 
+/// The database: its SKU as ARM's `sku` object, size, zone redundancy and auto-pause.
+fn push_database(component: &ComponentPlan, module: &mut Module) {
+    let name = &component.name;
     let sku = &component.sizing["sku"];
     let parsed = |value: &SizingValue| SqlSku::parse(&value.to_string());
     let skus: Vec<SqlSku> = (sku).values().into_iter().map(parsed).collect();
@@ -285,26 +320,6 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
             "{database_comment}; zone redundant where the tier includes it at no cost"
         )),
     );
-    push_diagnostics(module, "database", types::SQL_DATABASE);
-    push_private_endpoints(ctx, component, module);
-
-    let grants: Vec<&DatabaseGrant> = ctx
-        .plan
-        .database_grants
-        .iter()
-        .filter(|g| g.server == *name)
-        .collect();
-    if !grants.is_empty() {
-        module.extra_file(
-            format!("sql/{name}.sql"),
-            grant_script(ctx, component, &spec.admin_group.name, &grants),
-        );
-    }
-    module.output(
-        "serverFqdn",
-        Expr::path("server.properties.fullyQualifiedDomainName"),
-    );
-    module.output("databaseName", Expr::path("database.name"));
 }
 
 /// The identity name of a compute component, as main.bicep names it, with the environment
@@ -373,7 +388,15 @@ fn grant_script(
     out.push_str("SET NOCOUNT ON;\n");
     out.push_str("DECLARE @sid VARBINARY(16), @sql NVARCHAR(MAX);\n");
     out.push_str("\n-- A contained user for each identity, from its client id (the value of its sqlcmd variable).\n");
-    for principal in &principals {
+    push_users(&mut out, ctx, &principals);
+    push_role_memberships(&mut out, ctx, grants);
+    out.push_str("GO\n");
+    out
+}
+
+/// A contained user for each principal, created from its client id unless it exists.
+fn push_users(out: &mut String, ctx: &Context, principals: &[&str]) {
+    for principal in principals {
         let user = identity_name(ctx, principal, "$(environmentName)");
         let variable = grant_variable(principal, GrantEngine::Sql);
         let client_id = sql_string(&format!("$({variable})"));
@@ -412,6 +435,10 @@ fn grant_script(
         out.push_str("    EXEC (@sql);\n");
         out.push_str("END\n");
     }
+}
+
+/// The database roles each grant adds its principal's user to, unless it is a member.
+fn push_role_memberships(out: &mut String, ctx: &Context, grants: &[&DatabaseGrant]) {
     for grant in grants {
         let user = identity_name(ctx, &grant.principal, "$(environmentName)");
         out.push('\n');
@@ -452,8 +479,6 @@ fn grant_script(
             );
         }
     }
-    out.push_str("GO\n");
-    out
 }
 
 #[cfg(test)]
