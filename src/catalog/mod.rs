@@ -9,8 +9,8 @@ pub mod naming;
 pub mod perimeter;
 pub mod types;
 
-pub use crate::blueprint::PartKind;
-use crate::blueprint::{Access, Kind};
+pub use crate::vocabulary::PartKind;
+use crate::vocabulary::{Access, Kind};
 
 /// How a grant is carried out. Most are Azure RBAC role assignments; a few services have a
 /// data plane with its own authorization.

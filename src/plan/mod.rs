@@ -9,6 +9,7 @@ pub mod scale;
 mod settings;
 mod sizing;
 
+pub use crate::vocabulary::PerEnvironment;
 pub use settings::{
     CallHost, RESERVED_SETTINGS as settings_reserved, SettingValue, call_settings,
     connection_settings, is_reserved_setting, settings_for,
@@ -303,53 +304,6 @@ impl NetworkPlan {
                 .map(|(environment, vnet)| (environment.clone(), value(vnet)))
                 .collect(),
         )
-    }
-}
-
-/// A value that is the same in every environment, or differs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PerEnvironment<T> {
-    Same(T),
-    Each(BTreeMap<String, T>),
-}
-
-impl<T: PartialEq + Clone> PerEnvironment<T> {
-    /// `Same` when every environment agrees, else `Each`.
-    pub fn from_map(values: BTreeMap<String, T>) -> Self {
-        let mut iter = values.values();
-        match iter.next() {
-            Some(first) if iter.all(|value| value == first) => PerEnvironment::Same(first.clone()),
-            _ => PerEnvironment::Each(values),
-        }
-    }
-
-    pub fn value_in(&self, environment: &str) -> &T {
-        match self {
-            PerEnvironment::Same(value) => value,
-            PerEnvironment::Each(values) => &values[environment],
-        }
-    }
-
-    /// A value derived per environment (a tier from a SKU); the same again when every
-    /// environment agrees after the mapping.
-    pub fn map<U: PartialEq + Clone>(&self, map: impl Fn(&T) -> U) -> PerEnvironment<U> {
-        match self {
-            PerEnvironment::Same(value) => PerEnvironment::Same(map(value)),
-            PerEnvironment::Each(values) => PerEnvironment::from_map(
-                values
-                    .iter()
-                    .map(|(environment, value)| (environment.clone(), map(value)))
-                    .collect(),
-            ),
-        }
-    }
-
-    /// Every value it takes across the environments.
-    pub fn values(&self) -> Vec<&T> {
-        match self {
-            PerEnvironment::Same(value) => vec![value],
-            PerEnvironment::Each(values) => values.values().collect(),
-        }
     }
 }
 
