@@ -244,7 +244,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "blueprint/load/mod.rs",
     "blueprint/load/mod.rs::from_str_in",
     "blueprint/load/resolve.rs::libraries",
-    "blueprint/model.rs",
     "blueprint/schema.rs",
     "blueprint/settings.rs::connection_settings",
     "blueprint/validate.rs",
