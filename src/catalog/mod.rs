@@ -2,6 +2,9 @@
 //! the narrowest role for each access level, its policies and its sizing fields with their
 //! allowed values. Facts (GUIDs, zones, categories) are looked up in [`facts`], never
 //! written here.
+//!
+//! This file holds the shapes (`KindSpec`, `TargetSpec`, `Role`) and `KINDS`; the entries are
+//! in `compute`, `data` and `services`, the README's tables from them in `tables`.
 
 pub mod controls;
 pub mod facts;
