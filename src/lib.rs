@@ -65,6 +65,8 @@ pub mod report;
 pub mod scaffold;
 #[doc(hidden)]
 pub mod text;
+#[doc(hidden)]
+pub mod vocabulary;
 
 pub use blueprint::{Blueprint, Diagnostic};
 pub use emit::{FileSet, Options};

@@ -9,8 +9,16 @@ use std::path::{Path, PathBuf};
 /// own floor only where the pair is listed in `SAME_FLOOR`.
 const FLOORS: &[&[&str]] = &[
     // The ground: CIDR blocks and resource ids, file-system confinement, the Bicep syntax
-    // tree, the debug-build work counters and how user text is shown know no blueprint.
-    &["address", "confined", "bicep", "counters", "text"],
+    // tree, the debug-build work counters, how user text is shown and the shared vocabulary
+    // (kinds, access levels, part kinds, controls, per-environment values) know no blueprint.
+    &[
+        "address",
+        "confined",
+        "bicep",
+        "counters",
+        "text",
+        "vocabulary",
+    ],
     // Azure facts: kinds, roles, API versions, names.
     &["catalog"],
     // The blueprint: model, load, validate.
@@ -31,13 +39,10 @@ const SAME_FLOOR: &[(&str, &str)] = &[
     ("bicep", "text"),
 ];
 
-/// Upward imports that exist today and are to go (issue "One vocabulary at the bottom"):
-/// the shared words (kinds, access levels, part kinds, controls) have no floor of their own
-/// yet.
-const KNOWN_UPWARD: &[(&str, &str)] = &[
-    // The catalogue is keyed by the blueprint's Kind, Access, PartKind and Control.
-    ("catalog", "blueprint"),
-];
+/// Upward imports that exist and are to go. None are left: the shared words moved to
+/// `vocabulary` on the ground floor (issue "One vocabulary at the bottom"). A pair listed here
+/// lets a known upward import pass until it is gone.
+const KNOWN_UPWARD: &[(&str, &str)] = &[];
 
 fn floor_of(module: &str) -> Option<usize> {
     FLOORS.iter().position(|floor| floor.contains(&module))
@@ -234,8 +239,6 @@ const REASON: &str = "Long because";
 /// (issue "One vocabulary at the bottom, small rooms above it"). The test fails once one of
 /// them is within the limit until it is taken off the list, so the list only shrinks.
 const NOT_YET_SPLIT: &[&str] = &[
-    "blueprint/model.rs",
-    "catalog/mod.rs",
     "cli/check.rs::run",
     "cli/generate.rs::write",
     "emit/front_door.rs::front_door",
@@ -246,9 +249,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "emit/perimeter.rs::perimeter",
     "emit/split.rs",
     "output/mod.rs",
-    "plan/mod.rs",
-    "plan/mod.rs::plan",
-    "plan/mod.rs::plan_subnets",
 ];
 
 /// A function found in a source file: where it starts and how long it is.

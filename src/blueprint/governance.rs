@@ -7,6 +7,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use crate::vocabulary::Control;
+
 /// `[governance]`: how policy is enforced and what is locked, with per-environment overrides.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -275,51 +277,6 @@ impl SasRight {
 }
 
 impl fmt::Display for SasRight {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Controls of the baseline a waiver can weaken.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Control {
-    /// Public network access on a data service (storage, key-vault, container-registry),
-    /// limited to `allow_from`.
-    PublicNetworkAccess,
-    /// Shared-key (account key and SAS) access on a storage account.
-    SharedKeyAccess,
-    /// Local (SAS key) authentication on a Service Bus or Event Hubs namespace, through
-    /// authorization rules scoped to the entities and rights in `grants`.
-    LocalAuth,
-    /// A web or function app reachable directly from the internet (`ingress = "direct"`)
-    /// instead of through Front Door.
-    DirectPublicIngress,
-}
-
-impl Control {
-    /// Every control a waiver can name, in the order diagnostics list them.
-    pub const ALL: &'static [Control] = &[
-        Control::PublicNetworkAccess,
-        Control::SharedKeyAccess,
-        Control::LocalAuth,
-        Control::DirectPublicIngress,
-    ];
-
-    /// The control as a blueprint spells it, e.g. `public-network-access`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Control::PublicNetworkAccess => "public-network-access",
-            Control::SharedKeyAccess => "shared-key-access",
-            Control::LocalAuth => "local-auth",
-            Control::DirectPublicIngress => "direct-public-ingress",
-        }
-    }
-}
-
-impl fmt::Display for Control {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

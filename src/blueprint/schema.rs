@@ -35,21 +35,21 @@ pub const IPV4: &str = concat!(
     "0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
     "(\\.0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$"
 );
-/// An IPv4 CIDR block with any prefix (`plan::network::parse_cidr_within`).
+/// An IPv4 CIDR block with any prefix (`address::parse_cidr_within`).
 pub const CIDR: &str = concat!(
     "^",
     "0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
     "(\\.0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}",
     "/0*(3[0-2]|[12]?[0-9])$"
 );
-/// An address space: an IPv4 CIDR block from /8 to /24 (`plan::network::parse_cidr`).
+/// An address space: an IPv4 CIDR block from /8 to /24 (`address::parse_cidr`).
 pub const ADDRESS_SPACE: &str = concat!(
     "^",
     "0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
     "(\\.0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}",
     "/0*(2[0-4]|1[0-9]|[89])$"
 );
-/// The resource id of a `resource_type` resource as `plan::network::parse_resource_id`
+/// The resource id of a `resource_type` resource as `address::parse_resource_id`
 /// reads it: fixed words in any case (written `[sS]…`, since JSON Schema patterns have no
 /// case-insensitive flag), a GUID subscription.
 fn resource_id_pattern(resource_type: &str) -> String {

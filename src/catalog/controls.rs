@@ -1,7 +1,7 @@
 //! Controls a `[[waivers]]` entry can weaken: which kinds have them, what the weaker setting
 //! is, and the built-in policies that would flag it (each gets a policy exemption).
 
-use crate::blueprint::{Control, Kind};
+use crate::vocabulary::{Control, Kind};
 
 pub struct Waivable {
     pub control: Control,

@@ -205,10 +205,10 @@ pub const DEPLOYMENT_NAME: NameRule = NameRule {
 
 /// The rule for the names of a part kind of a component kind.
 pub fn part_rule(
-    kind: crate::blueprint::Kind,
-    part: crate::blueprint::PartKind,
+    kind: crate::vocabulary::Kind,
+    part: crate::vocabulary::PartKind,
 ) -> &'static NameRule {
-    use crate::blueprint::{Kind, PartKind};
+    use crate::vocabulary::{Kind, PartKind};
     match (kind, part) {
         (Kind::Storage, PartKind::Container) => &CONTAINER_NAME,
         (Kind::Storage, PartKind::Queue) => &QUEUE_NAME,

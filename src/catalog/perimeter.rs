@@ -4,7 +4,7 @@
 
 use super::facts;
 use super::types::{self, ResourceType};
-use crate::blueprint::Kind;
+use crate::vocabulary::Kind;
 
 /// A PaaS resource a component's module creates that could join a perimeter, with the
 /// module output carrying its id. Kinds whose types are not onboarded are listed too, so the
