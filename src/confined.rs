@@ -137,6 +137,18 @@ impl Folder {
         self.dir.remove_file(relative)
     }
 
+    /// Remove the folder at `relative` and everything in it, beneath this folder only.
+    pub fn remove_dir_all(&self, relative: &str) -> io::Result<()> {
+        self.dir.remove_dir_all(relative)
+    }
+
+    /// Rename the file `name` of this folder to `relative` in `to` (its folders created if
+    /// needed), replacing what is there: a symlink at the target is replaced, not followed.
+    pub fn rename_to(&self, name: &str, to: &Folder, relative: &str) -> io::Result<()> {
+        let (parent, target) = to.parent_of(relative)?;
+        self.dir.rename(name, &parent, target)
+    }
+
     /// The directory `relative` lives in, created if needed, and its file name.
     pub fn parent_of(&self, relative: &str) -> io::Result<(Dir, String)> {
         let (parent, name) = match relative.rsplit_once('/') {
