@@ -149,6 +149,7 @@ impl Journal {
         let staging = folder
             .subfolder(STAGING)
             .map_err(io_error(&folder.display(STAGING)))?;
+        let mut last_folder = None;
         for (index, (path, recorded)) in self.write.iter().enumerate() {
             steps.step();
             let staged = Staged {
@@ -156,7 +157,7 @@ impl Journal {
                 name: &index.to_string(),
                 recorded,
             };
-            place(folder, staged, path, recovering)?;
+            place(folder, staged, path, recovering, &mut last_folder)?;
             super::write::remove_legacy_staging(folder, path);
         }
         for path in &self.remove {
@@ -174,7 +175,7 @@ impl Journal {
             name: STAGED_MANIFEST,
             recorded: &self.manifest,
         };
-        place(folder, staged, MANIFEST, recovering)?;
+        place(folder, staged, MANIFEST, recovering, &mut last_folder)?;
         super::write::remove_legacy_staging(folder, MANIFEST);
         steps.step();
         drop(staging);
@@ -240,6 +241,7 @@ fn place(
     staged: Staged<'_>,
     path: &str,
     recovering: bool,
+    last_folder: &mut Option<(String, cap_std::fs::Dir)>,
 ) -> Result<(), OutputError> {
     let shown = folder.display(path);
     let recorded = staged.recorded;
@@ -267,7 +269,7 @@ fn place(
     }
     staged
         .staging
-        .rename_to(staged.name, folder, path)
+        .rename_to(staged.name, folder, path, last_folder)
         .map_err(io_error(&shown))
 }
 
