@@ -113,16 +113,16 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         &generated,
         &address_lock.text,
     );
-    let result = output::write(
-        &out,
-        &generated.files,
-        &generated.manifest,
-        Some(&address_lock),
-        args.force,
-    );
+    // Only the files and their manifest are written: the plan, the model and the blueprint's
+    // text are let go first, so they do not add to the memory writing takes.
+    let bulwark::Generated {
+        files, manifest, ..
+    } = generated;
+    drop(file);
+    let result = output::write(&out, &files, &manifest, Some(&address_lock), args.force);
     let libraries = previous_libraries
         .as_ref()
-        .map(|previous| library_changes(previous, &generated.manifest.libraries))
+        .map(|previous| library_changes(previous, &manifest.libraries))
         .unwrap_or_default();
     match result {
         Ok(report) => print_written(args, &out, &report, Some(&libraries), &lock_file),
