@@ -189,6 +189,8 @@ fn record_inputs(
 }
 
 /// Say what was written: the JSON document, or the summary (and, verbose, every file).
+/// `libraries` (the changes in library versions) is `None` when nothing was generated
+/// because the folder was up to date.
 fn print_written(
     args: &Args,
     out: &std::path::Path,
