@@ -1,9 +1,10 @@
 //! A folder bulwark owns (its output, a library) as a capability: every read, write, rename and removal goes through a
 //! `cap_std` directory handle, which resolves paths beneath the folder and refuses any that
 //! would leave it (`..`, an absolute path, a symlink pointing outside), so a tampered manifest
-//! or a planted symlink cannot make bulwark touch anything else. Files are written through
-//! `cap_tempfile` (an unnamed `O_TMPFILE` where the system has one, else a fresh random
-//! name opened exclusively) and renamed into place, so nothing follows a planted name.
+//! or a planted symlink cannot make bulwark touch anything else. Files are written as new
+//! files (`O_CREAT | O_EXCL`, in a fresh staging folder) or through `cap_tempfile` (an
+//! unnamed `O_TMPFILE` where the system has one, else a fresh random name opened
+//! exclusively), then renamed into place, so nothing follows a planted name.
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
@@ -125,16 +126,52 @@ impl Folder {
     /// Create the file at `relative` (and its folders) with `bytes`; fails if anything, a
     /// dangling symlink included, is already there (`O_CREAT | O_EXCL` follows no link).
     pub fn write_new(&self, relative: &str, bytes: &[u8]) -> io::Result<()> {
-        let (parent, name) = self.parent_of(relative)?;
         let mut options = cap_std::fs::OpenOptions::new();
         options.write(true).create_new(true);
-        let mut file = parent.open_with(&name, &options)?;
+        let mut file = match relative.contains('/') {
+            true => {
+                let (parent, name) = self.parent_of(relative)?;
+                parent.open_with(&name, &options)?
+            }
+            false => self.dir.open_with(relative, &options)?,
+        };
         file.write_all(bytes)
     }
 
     /// Remove the file at `relative` (a symlink itself, never what it points to).
     pub fn remove_file(&self, relative: &str) -> io::Result<()> {
         self.dir.remove_file(relative)
+    }
+
+    /// Remove the folder at `relative` and everything in it, beneath this folder only.
+    pub fn remove_dir_all(&self, relative: &str) -> io::Result<()> {
+        self.dir.remove_dir_all(relative)
+    }
+
+    /// Rename the file `name` of this folder to `relative` in `to` (its folders created if
+    /// needed), replacing what is there: a symlink at the target is replaced, not followed.
+    /// `last` keeps the folder the last file went to open for the next (a generation's
+    /// files come sorted, a folder's together).
+    pub fn rename_to(
+        &self,
+        name: &str,
+        to: &Folder,
+        relative: &str,
+        last: &mut Option<(String, Dir)>,
+    ) -> io::Result<()> {
+        let (parent, target) = relative.rsplit_once('/').unwrap_or(("", relative));
+        if last.as_ref().is_none_or(|(open, _)| open != parent) {
+            let dir = match parent {
+                "" => to.dir.try_clone()?,
+                parent => {
+                    to.dir.create_dir_all(parent)?;
+                    to.dir.open_dir(parent)?
+                }
+            };
+            *last = Some((parent.to_string(), dir));
+        }
+        let (_, dir) = last.as_ref().expect("opened above");
+        self.dir.rename(name, dir, target)
     }
 
     /// The directory `relative` lives in, created if needed, and its file name.

@@ -163,7 +163,9 @@ fn no_temporary_files_are_left_behind() {
         .into_keys()
         .filter(|path| {
             let name = path.rsplit('/').next().unwrap_or_default();
-            name.starts_with(".tmp") || name.ends_with(".bulwark-tmp")
+            name.starts_with(".tmp")
+                || name.ends_with(".bulwark-tmp")
+                || path.starts_with(".bulwark-staging")
         })
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
@@ -408,9 +410,9 @@ fn a_generate_killed_at_any_point_is_finished_by_the_next() {
         );
         let files = snapshot(&setup.project.join("infra"));
         assert!(
-            files
-                .keys()
-                .all(|path| !path.contains(".tmp") && !path.contains("bulwark-commit")),
+            files.keys().all(|path| !path.contains(".tmp")
+                && !path.contains("bulwark-commit")
+                && !path.contains("bulwark-staging")),
             "step {step}: {:?}",
             files.keys()
         );
@@ -798,10 +800,12 @@ mod messages {
     }
 }
 
-/// Make every write of `generate` fail in turn, from the journal on, as a disk that fills
-/// up would (`BULWARK_FAIL_WRITE`): the run stops with the error, and the folder and the
-/// lock are then either wholly the old generation, or `check` says a generation was
-/// interrupted and the next `generate` finishes it; no temporary file is ever left.
+/// Make every write of `generate` fail in turn, from the first staged file on, as a disk
+/// that fills up would (`BULWARK_FAIL_WRITE`): the run stops with the error, and the folder
+/// and the lock are then either wholly the old generation (a failure while staging or
+/// recording the journal: what was staged is removed), or `check` says a generation was
+/// interrupted and the next `generate` finishes it (a failure writing the lock after the
+/// journal); no temporary or staged file is ever left.
 #[test]
 fn a_generate_whose_writes_fail_leaves_the_old_generation_or_a_finishable_one() {
     let setup = setup();
@@ -828,8 +832,10 @@ fn a_generate_whose_writes_fail_leaves_the_old_generation_or_a_finishable_one() 
             .output()
             .unwrap();
         if run.status.success() {
+            // Each staged file, the staged manifest and the journal left the old generation;
+            // the lock, written after the journal, left one the next run finished.
             assert!(
-                untouched >= 1 && finished_later >= 5,
+                untouched >= 5 && finished_later >= 1,
                 "{untouched} {finished_later}"
             );
             return;
@@ -843,8 +849,19 @@ fn a_generate_whose_writes_fail_leaves_the_old_generation_or_a_finishable_one() 
         let leftovers = |files: &std::collections::BTreeMap<String, Vec<u8>>| {
             files.keys().any(|path| path.contains(".tmp"))
         };
+        let staged = |files: &std::collections::BTreeMap<String, Vec<u8>>| {
+            files
+                .keys()
+                .any(|path| path.starts_with(".bulwark-staging/"))
+        };
         let after = snapshot(&infra);
         assert!(!leftovers(&after), "write {write}: {:?}", after.keys());
+        // Staged files stay only with the journal that finishes them.
+        assert!(
+            !staged(&after) || after.contains_key(".bulwark-commit.json"),
+            "write {write}: {:?}",
+            after.keys()
+        );
         assert!(
             !leftovers(&snapshot(&setup.project)),
             "write {write}: a temporary file beside the blueprint"
@@ -874,8 +891,51 @@ fn a_generate_whose_writes_fail_leaves_the_old_generation_or_a_finishable_one() 
                 .contains("admin-integration"),
             "write {write}"
         );
-        assert!(!leftovers(&snapshot(&infra)), "write {write}");
+        let finished = snapshot(&infra);
+        assert!(!leftovers(&finished) && !staged(&finished), "write {write}");
         finished_later += 1;
     }
     panic!("generate never succeeded");
+}
+
+/// A generation stopped after its journal, whose staged copy of a file is then lost (as a
+/// power failure could lose it, since files are not fsynced): the next `generate` refuses
+/// to finish it and says how to recover, rather than taking the old file for the new one.
+/// A journal naming a path outside the folder is refused as a whole.
+#[test]
+fn a_journal_with_a_lost_staged_file_or_an_outside_path_is_refused() {
+    let setup = setup();
+    generate(&setup.project).success();
+    let blueprint = fs::read_to_string(setup.project.join("bulwark.toml")).unwrap();
+    fs::write(
+        setup.project.join("bulwark.toml"),
+        shop_without_vault(&blueprint),
+    )
+    .unwrap();
+    let infra = setup.project.join("infra");
+    let crashed = bulwark()
+        .current_dir(&setup.project)
+        .arg("generate")
+        .env("BULWARK_CRASH_AFTER", "1")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success());
+    assert!(infra.join(".bulwark-commit.json").is_file());
+    fs::remove_file(infra.join(".bulwark-staging/0")).unwrap();
+    let refused = generate(&setup.project).code(3);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(stderr.contains("cannot be finished"), "{stderr}");
+    assert!(stderr.contains("generate --force"), "{stderr}");
+
+    let journal = serde_json::json!({
+        "version": 2,
+        "write": [["../victim/precious.txt", "sha256:00"]],
+        "remove": ["../victim/precious.txt"],
+        "manifest": "sha256:00",
+    });
+    fs::write(infra.join(".bulwark-commit.json"), journal.to_string()).unwrap();
+    let refused = generate(&setup.project).code(3);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(stderr.contains("outside the output folder"), "{stderr}");
+    victim_untouched(&setup);
 }

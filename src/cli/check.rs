@@ -1,4 +1,5 @@
 use super::exit;
+use super::generate::Unchanged;
 use bulwark::output;
 use std::path::PathBuf;
 
@@ -43,6 +44,16 @@ pub fn run(args: Args) -> u8 {
         Ok(lock_file) => lock_file,
         Err(code) => return code,
     };
+    // Inputs and files as the manifest records them: in sync without generating.
+    if let Unchanged::Yes(paths) = Unchanged::try_fast(&args.blueprint, &out_folder, &lock_file) {
+        return report(
+            &args,
+            &out_folder,
+            &lock_file,
+            &output::Drift::default(),
+            paths.len(),
+        );
+    }
     let (file, generated) =
         match super::load_and_generate(&args.blueprint, &out_folder, &lock_file, true) {
             Ok(loaded) => loaded,
@@ -58,7 +69,6 @@ pub fn run(args: Args) -> u8 {
                 return code;
             }
         };
-    let name = args.blueprint.display().to_string();
     let address_lock = output::LockWrite {
         text: output::render_lock(&generated.address_plan, &file.label),
         file: lock_file.clone(),
@@ -75,12 +85,30 @@ pub fn run(args: Args) -> u8 {
             return exit::IO;
         }
     };
+    report(
+        &args,
+        &out_folder,
+        &lock_file,
+        &drift,
+        generated.files.files.len(),
+    )
+}
+
+/// Print the drift (or that there is none) as text or JSON; the exit code.
+fn report(
+    args: &Args,
+    out_folder: &std::path::Path,
+    lock_file: &output::LockFile,
+    drift: &output::Drift,
+    files: usize,
+) -> u8 {
+    let name = args.blueprint.display().to_string();
     let out = out_folder.display().to_string();
     let fix = if drift.manifest_broken {
         super::broken_manifest_help(
             &args.blueprint,
-            (&out_folder, &args.out),
-            &lock_file,
+            (out_folder, &args.out),
+            lock_file,
             args.lock.as_deref(),
         )
     } else {
@@ -107,12 +135,22 @@ pub fn run(args: Args) -> u8 {
         };
     }
     if drift.in_sync() {
-        super::status(&format!(
-            "{out} is in sync with {name} ({} files)\n",
-            generated.files.files.len()
-        ));
+        super::status(&format!("{out} is in sync with {name} ({files} files)\n"));
         return exit::OK;
     }
+    super::stdout(&drift_text(drift, &out, &name, lock_file, &fix));
+    exit::DRIFT
+}
+
+/// The drift in words: every changed (with its diff), missing and orphaned file, the
+/// manifest and lock, a summary and the fix.
+fn drift_text(
+    drift: &output::Drift,
+    out: &str,
+    name: &str,
+    lock_file: &output::LockFile,
+    fix: &str,
+) -> String {
     let mut text = String::new();
     for changed in &drift.changed {
         text.push_str(&format!("changed: {out}/{}\n", changed.path));
@@ -148,8 +186,7 @@ pub fn run(args: Args) -> u8 {
         }
     ));
     text.push_str(&format!("fix: {fix}\n"));
-    super::stdout(&text);
-    exit::DRIFT
+    text
 }
 
 /// The diff with styles (anstyle), which the output stream strips where colour is off.

@@ -79,24 +79,22 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
     // Locked from reading the recorded address plan to writing the manifest. A folder that
     // does not exist yet is created (and locked) only once generation has succeeded.
     let out = super::beside_blueprint(&args.blueprint, &args.out);
-    let mut lock = match super::lock_out(&out, false) {
-        Ok(lock) => lock,
-        Err(failed) => return Err(code(failed)),
+    let mut lock = super::lock_out(&out, false).map_err(code)?;
+    let lock_file = super::lock_file(&args.blueprint, args.lock.as_deref()).map_err(code)?;
+    let inputs = match Unchanged::try_fast(&args.blueprint, &out, &lock_file) {
+        Unchanged::Yes(paths) => {
+            let report = output::WriteReport {
+                unchanged: paths,
+                ..output::WriteReport::default()
+            };
+            return print_written(args, &out, &report, None, &lock_file);
+        }
+        Unchanged::No(inputs) => inputs,
     };
-    let lock_file = match super::lock_file(&args.blueprint, args.lock.as_deref()) {
-        Ok(lock_file) => lock_file,
-        Err(failed) => return Err(code(failed)),
-    };
-    let (file, generated) = match super::load_and_generate(&args.blueprint, &out, &lock_file, true)
-    {
-        Ok(loaded) => loaded,
-        Err(failed) => return Err(code(failed)),
-    };
+    let (file, mut generated) =
+        super::load_and_generate(&args.blueprint, &out, &lock_file, true).map_err(code)?;
     if !lock.is_held() {
-        lock = match super::lock_out(&out, true) {
-            Ok(lock) => lock,
-            Err(failed) => return Err(code(failed)),
-        };
+        lock = super::lock_out(&out, true).map_err(code)?;
     }
     let _lock = lock;
     // The library versions the output came from last time, to say when one changes.
@@ -108,114 +106,185 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         text: output::render_lock(&generated.address_plan, &file.label),
         file: lock_file.clone(),
     };
-    let result = output::write(
-        &out,
-        &generated.files,
-        &generated.manifest,
-        Some(&address_lock),
-        args.force,
+    generated.manifest.inputs = record_inputs(
+        &args.blueprint,
+        inputs,
+        &file,
+        &generated,
+        &address_lock.text,
     );
-    if args.format == Format::Json {
-        let libraries = previous_libraries
-            .as_ref()
-            .map(|previous| library_changes(previous, &generated.manifest.libraries))
-            .unwrap_or_default();
-        return match result {
-            Ok(report) => {
-                super::print_json(&document(args, &out, Some(&report), &libraries, None));
-                Ok(())
-            }
-            Err(error) => {
-                let failed = match error {
-                    OutputError::NotOwned { .. } | OutputError::EditedByHand { .. } => {
-                        exit::INVALID
-                    }
-                    _ => exit::IO,
-                };
-                let mut message = error.to_string();
-                if matches!(error, OutputError::BadManifest { .. }) {
-                    message.push_str(&format!(
-                        "; {}",
-                        super::broken_manifest_help(
-                            &args.blueprint,
-                            (&out, &args.out),
-                            &lock_file,
-                            args.lock.as_deref()
-                        )
-                    ));
-                }
-                super::stderr(&format!("error: {message}\n"));
-                Err((failed, Some(message)))
-            }
-        };
-    }
+    // Only the files and their manifest are written: the plan, the model and the blueprint's
+    // text are let go first, so they do not add to the memory writing takes.
+    let bulwark::Generated {
+        files, manifest, ..
+    } = generated;
+    drop(file);
+    let result = output::write(&out, &files, &manifest, Some(&address_lock), args.force);
+    let libraries = previous_libraries
+        .as_ref()
+        .map(|previous| library_changes(previous, &manifest.libraries))
+        .unwrap_or_default();
     match result {
-        Ok(report) => {
-            let out = out.display();
-            if super::verbose() {
-                for (what, paths) in [
-                    ("wrote", &report.written),
-                    ("unchanged", &report.unchanged),
-                    ("removed", &report.removed),
-                ] {
-                    for path in paths {
-                        super::stdout(&format!("{out}: {what} {path}\n"));
-                    }
-                }
-            }
-            super::status(&format!(
-                "{out}: {} written, {} unchanged, {} removed\n",
-                report.written.len(),
-                report.unchanged.len(),
-                report.removed.len()
-            ));
-            if let Some(previous) = &previous_libraries {
-                for line in library_changes(previous, &generated.manifest.libraries) {
-                    super::status(&format!("{out}: {line}\n"));
-                }
-            }
-            if report.lock_written {
-                super::status(&format!(
-                    "{}: the address plan, written; commit it with the blueprint\n",
-                    lock_file.path().display()
-                ));
-            }
-            for path in &report.kept {
-                super::stdout(&format!(
-                    "{out}: kept {path}: no longer generated, but edited by hand\n"
-                ));
-            }
-            Ok(())
+        Ok(report) => print_written(args, &out, &report, Some(&libraries), &lock_file),
+        Err(error) => Err(print_failure(args, &out, error, &lock_file)),
+    }
+}
+
+/// Whether the output folder already holds this blueprint's generation (see
+/// [`output::up_to_date`]), checked before the blueprint is parsed.
+pub(super) enum Unchanged {
+    /// It does: the files, unchanged.
+    Yes(Vec<String>),
+    /// It may not: generate. The inputs as read now, to record in the manifest (`None`
+    /// for a blueprint on standard input, which cannot be read twice).
+    No(Option<output::InputsRead>),
+}
+
+impl Unchanged {
+    pub(super) fn try_fast(
+        blueprint: &std::path::Path,
+        out: &std::path::Path,
+        lock: &output::LockFile,
+    ) -> Unchanged {
+        if blueprint == std::path::Path::new("-") {
+            return Unchanged::No(None);
         }
-        Err(error @ OutputError::NotOwned { .. }) => {
-            super::stderr(&format!(
-                "error: {error}\n  help: move them away, or pass --force to overwrite them\n"
-            ));
-            Err(code(exit::INVALID))
+        let Ok(bytes) = super::read_blueprint(blueprint) else {
+            return Unchanged::No(None);
+        };
+        let label = super::label(blueprint);
+        let base = blueprint_folder(blueprint);
+        if let Some(paths) = output::up_to_date(out, &bytes, &label, base, lock) {
+            return Unchanged::Yes(paths);
         }
-        Err(error @ OutputError::EditedByHand { .. }) => {
-            super::stderr(&format!(
-                "error: {error}\n  help: `bulwark check` shows the edits; put them in the blueprint, then pass --force to replace the files\n"
+        Unchanged::No(Some(output::InputsRead::read(&bytes, &label, base)))
+    }
+}
+
+fn blueprint_folder(blueprint: &std::path::Path) -> &std::path::Path {
+    blueprint
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+}
+
+/// The inputs to record in the manifest, so the next run can skip generating: only when
+/// they did not change while bulwark read them (read again now, compared with `before`),
+/// the generation had no warnings (the fast path prints none) and no waivers (whose
+/// expiry depends on the date, not on the files).
+fn record_inputs(
+    blueprint: &std::path::Path,
+    before: Option<output::InputsRead>,
+    file: &super::LoadedFile,
+    generated: &bulwark::Generated,
+    lock_text: &str,
+) -> Option<output::Inputs> {
+    let before = before?;
+    if !generated.warnings.is_empty() || !file.blueprint.waivers.is_empty() {
+        return None;
+    }
+    let bytes = super::read_blueprint(blueprint).ok()?;
+    let after = output::InputsRead::read(&bytes, &file.label, blueprint_folder(blueprint));
+    (after == before).then(|| before.inputs(Some(lock_text)))
+}
+
+/// Say what was written: the JSON document, or the summary (and, verbose, every file).
+/// `libraries` (the changes in library versions) is `None` when nothing was generated
+/// because the folder was up to date.
+fn print_written(
+    args: &Args,
+    out: &std::path::Path,
+    report: &output::WriteReport,
+    libraries: Option<&[String]>,
+    lock_file: &output::LockFile,
+) -> Result<(), (u8, Option<String>)> {
+    if args.format == Format::Json {
+        let libraries = libraries.unwrap_or_default();
+        super::print_json(&document(args, out, Some(report), libraries, None));
+        return Ok(());
+    }
+    let out = out.display();
+    if super::verbose() {
+        if libraries.is_none() {
+            super::stdout(&format!(
+                "{out}: inputs unchanged since the last generation, files verified by hash\n"
             ));
-            Err(code(exit::INVALID))
         }
-        Err(error @ OutputError::BadManifest { .. }) => {
-            super::stderr(&format!(
-                "error: {error}\n  help: {}\n",
-                super::broken_manifest_help(
-                    &args.blueprint,
-                    (&out, &args.out),
-                    &lock_file,
-                    args.lock.as_deref()
-                )
-            ));
-            Err(code(exit::IO))
-        }
-        Err(error) => {
-            super::stderr(&format!("error: {error}\n"));
-            Err(code(exit::IO))
+        for (what, paths) in [
+            ("wrote", &report.written),
+            ("unchanged", &report.unchanged),
+            ("removed", &report.removed),
+        ] {
+            for path in paths {
+                super::stdout(&format!("{out}: {what} {path}\n"));
+            }
         }
     }
+    super::status(&format!(
+        "{out}: {} written, {} unchanged, {} removed\n",
+        report.written.len(),
+        report.unchanged.len(),
+        report.removed.len()
+    ));
+    for line in libraries.unwrap_or_default() {
+        super::status(&format!("{out}: {line}\n"));
+    }
+    if report.lock_written {
+        super::status(&format!(
+            "{}: the address plan, written; commit it with the blueprint\n",
+            lock_file.path().display()
+        ));
+    }
+    for path in &report.kept {
+        super::stdout(&format!(
+            "{out}: kept {path}: no longer generated, but edited by hand\n"
+        ));
+    }
+    Ok(())
+}
+
+/// Say why writing failed, with the way out; the exit code and, for JSON, the message.
+fn print_failure(
+    args: &Args,
+    out: &std::path::Path,
+    error: OutputError,
+    lock_file: &output::LockFile,
+) -> (u8, Option<String>) {
+    let code = match error {
+        OutputError::NotOwned { .. } | OutputError::EditedByHand { .. } => exit::INVALID,
+        _ => exit::IO,
+    };
+    let help = match &error {
+        OutputError::NotOwned { .. } => {
+            Some("move them away, or pass --force to overwrite them".to_string())
+        }
+        OutputError::EditedByHand { .. } => Some(
+            "`bulwark check` shows the edits; put them in the blueprint, then pass --force to replace the files"
+                .to_string(),
+        ),
+        OutputError::BadManifest { .. } => Some(super::broken_manifest_help(
+            &args.blueprint,
+            (out, &args.out),
+            lock_file,
+            args.lock.as_deref(),
+        )),
+        _ => None,
+    };
+    if args.format == Format::Json {
+        // The JSON error carries the way out of a broken manifest (the others are refusals
+        // the document's lists explain).
+        let mut message = error.to_string();
+        if let (OutputError::BadManifest { .. }, Some(help)) = (&error, &help) {
+            message.push_str(&format!("; {help}"));
+        }
+        super::stderr(&format!("error: {message}\n"));
+        return (code, Some(message));
+    }
+    match help {
+        Some(help) => super::stderr(&format!("error: {error}\n  help: {help}\n")),
+        None => super::stderr(&format!("error: {error}\n")),
+    }
+    (code, None)
 }
 
 /// What changed in the library versions an output was generated from, one line each.

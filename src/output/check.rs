@@ -3,7 +3,7 @@
 //! generator and library versions) is current. Line endings are normalised first, so a
 //! Windows checkout is not drift.
 
-use super::{JOURNAL, LockWrite, MANIFEST, Manifest, OutputError};
+use super::{JOURNAL, LockWrite, MANIFEST, Manifest, OutputError, STAGING};
 use crate::confined::Folder;
 use crate::emit::FileSet;
 use serde::Serialize;
@@ -164,9 +164,9 @@ pub fn check(
             Some(_) => None,
         };
     }
-    if folder.is_some_and(|folder| folder.exists(JOURNAL)) {
+    if folder.is_some_and(|folder| folder.exists(JOURNAL) || folder.exists(STAGING)) {
         drift.manifest = Some(format!(
-            "a `bulwark generate` was interrupted ({JOURNAL} is there); the next generate finishes it"
+            "a `bulwark generate` was interrupted ({JOURNAL} or {STAGING} is there); the next generate finishes or undoes it"
         ));
     }
     Ok(drift)
@@ -174,7 +174,7 @@ pub fn check(
 
 /// What changed between the manifest on disk and the one generation would write, in words.
 fn manifest_difference(previous: &Manifest, current: &Manifest) -> Option<String> {
-    if previous == current {
+    if previous.same_generation(current) {
         return None;
     }
     if !previous.address_plan.is_empty() {
