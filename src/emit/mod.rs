@@ -692,10 +692,20 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
                 ),
             );
         }
-        main.push(Statement::from(call).with_comment(*what));
-        let file = concern_file(&ctx, concern);
-        files.insert(path.clone(), bicep::print_file(&file));
-        module_files.insert(path, file);
+        for (number, part) in split::concern::parts(name, &path, &deployment, call, concern, || {
+            concern_file(&ctx, concern)
+        })
+        .into_iter()
+        .enumerate()
+        {
+            let comment = match number {
+                0 => what.to_string(),
+                n => format!("{what} (part {} of the module)", n + 1),
+            };
+            main.push(Statement::from(part.call).with_comment(comment));
+            files.insert(part.path.clone(), bicep::print_file(&part.file));
+            module_files.insert(part.path, part.file);
+        }
     }
 
     // A dedicated Container Apps environment calls the DNS module from its component's

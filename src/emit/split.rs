@@ -12,6 +12,8 @@
 //! replaced by the arguments the call passed. Each stage is thus a plain template that
 //! deploys once the stages before it have.
 
+pub mod concern;
+
 use super::limits;
 use crate::bicep::{self, Expr, File, Item, Key, Property, Statement, StatementKind, StrPart};
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
