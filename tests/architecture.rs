@@ -272,7 +272,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "emit/network.rs",
     "emit/network.rs::network",
     "emit/perimeter.rs::perimeter",
-    "emit/split.rs",
     "emit/waivers.rs::apply",
     "output/mod.rs",
     "plan/mod.rs",
