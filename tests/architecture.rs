@@ -269,8 +269,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "emit/kinds/sql_database.rs::grant_script",
     "emit/mod.rs",
     "emit/mod.rs::emit",
-    "emit/network.rs",
-    "emit/network.rs::network",
     "emit/perimeter.rs::perimeter",
     "emit/waivers.rs::apply",
     "output/mod.rs",
