@@ -259,8 +259,6 @@ const NOT_YET_SPLIT: &[&str] = &[
     "deployer/bootstrap.rs::bootstrap",
     "emit/calls.rs::push_receiver",
     "emit/common.rs",
-    "emit/front_door.rs::front_door",
-    "emit/front_door.rs::push_app",
     "emit/kinds/container_app.rs::emit",
     "emit/kinds/cosmos_db.rs::emit",
     "emit/kinds/postgres.rs::emit",
