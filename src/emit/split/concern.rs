@@ -30,7 +30,7 @@ fn repeated_types(concern: &str) -> &'static [&'static str] {
 }
 
 /// One concern module as main.bicep calls it.
-pub struct ConcernCall<'a> {
+pub(crate) struct ConcernCall<'a> {
     /// `network`, `monitoring`, …: the module's symbol in main.bicep.
     pub symbol: &'a str,
     /// `modules/network.bicep`.
@@ -46,9 +46,12 @@ pub struct ConcernCall<'a> {
 }
 
 /// One module of a divided concern: its call in main.bicep and its file.
-pub struct Part {
+pub(crate) struct Part {
+    /// The module call main.bicep makes.
     pub call: bicep::Module,
+    /// `modules/network.bicep`, `modules/network-2.bicep`, ….
     pub path: String,
+    /// The module file, parameters first.
     pub file: File,
 }
 
@@ -78,11 +81,10 @@ fn part_path(path: &str, number: usize) -> String {
     format!("{stem}-{number}.bicep")
 }
 
-/// The modules a concern is deployed as: the module itself when it fits one template,
-/// otherwise the parts described above. `None` when it cannot be divided (too many
-/// resources that do not repeat, or parts that would wait for each other): the template
-/// limit check then refuses the blueprint.
-pub fn divide(concern: &ConcernCall, budget: Budget) -> Option<Vec<Part>> {
+/// The parts a concern is deployed as (described above). `None` when its module fits one
+/// template, or when it cannot be divided (too many resources that do not repeat, or parts
+/// that would wait for each other): the template limit check then refuses the blueprint.
+fn divide(concern: &ConcernCall, budget: Budget) -> Option<Vec<Part>> {
     let statements = &concern.file.statements;
     let resources = statements.iter().filter_map(resource_of).count() as u64;
     if resources <= budget.resources {
@@ -439,7 +441,7 @@ fn add_depends_on(call: &mut bicep::Module, waits: Vec<Item>) {
 
 /// The modules of one concern as main.bicep calls them: the concern's own module (`call`,
 /// its file from `whole`) when it fits one template or cannot be divided, else its parts.
-pub fn parts(
+pub(crate) fn parts(
     symbol: &str,
     path: &str,
     deployment: &str,
