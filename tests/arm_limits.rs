@@ -79,6 +79,96 @@ fn a_thousand_components_fit_arm_template_limits_in_stages() {
     assert!(stages.len() >= 2, "{stages:?}");
 }
 
+/// 3,000 components: the monitoring, network and perimeter modules each grow past ARM's 800
+/// resources, so each is divided into parts (`modules/network.bicep`, `network-2.bicep`, …;
+/// src/emit/split/concern.rs), every template within every limit.
+#[test]
+fn three_thousand_components_fit_arm_template_limits_with_divided_concerns() {
+    check(3_000);
+    let generated = generate(3_000).unwrap();
+    let files = &generated.files;
+    for concern in ["monitoring", "network", "perimeter"] {
+        let parts = parts_of(files, concern);
+        assert!(parts.len() >= 2, "{concern} is not divided: {parts:?}");
+        // Every part is called, and no resource is declared (other than `existing`) twice.
+        let mut declared = std::collections::BTreeSet::new();
+        for (path, symbols) in &parts {
+            let calls = bulwark::emit::split::stage_templates(files.paths())
+                .iter()
+                .filter(|stage| {
+                    files
+                        .get(stage)
+                        .unwrap()
+                        .contains(&format!(" '{path}' = {{"))
+                })
+                .count();
+            assert_eq!(calls, 1, "{path} is called {calls} times");
+            for symbol in symbols {
+                assert!(
+                    declared.insert(symbol.clone()),
+                    "{symbol} twice in {concern}"
+                );
+            }
+        }
+    }
+    // The monitoring parts hold one telemetry role per web app, besides the workspace, Application
+    // Insights and their two diagnostic settings.
+    let monitoring: usize = parts_of(files, "monitoring").values().map(Vec::len).sum();
+    assert_eq!(monitoring, 4 + 1_000);
+}
+
+/// The resources (not `existing`) each part of a concern's module declares, by path.
+fn parts_of(
+    files: &bulwark::emit::FileSet,
+    concern: &str,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    files
+        .files
+        .iter()
+        .filter(|(path, _)| {
+            let stem = path.strip_suffix(".bicep").unwrap_or_default();
+            stem == format!("modules/{concern}")
+                || stem
+                    .strip_prefix(&format!("modules/{concern}-"))
+                    .is_some_and(|n| n.parse::<usize>().is_ok())
+        })
+        .map(|(path, text)| {
+            let symbols = text
+                .lines()
+                .filter(|line| line.starts_with("resource ") && !line.contains("' existing = {"))
+                .map(|line| line.split(' ').nth(1).unwrap().to_string())
+                .collect();
+            (path.clone(), symbols)
+        })
+        .collect()
+}
+
+/// Web apps added after the others (in name order) land in the last part of the network
+/// and monitoring modules: the parts before it keep what they held, so a deployment moves no
+/// resource between ARM deployments. (The perimeter lists associations by kind, so a new
+/// storage account lands before the vaults and shifts the parts after it.)
+#[test]
+fn added_components_do_not_move_between_concern_parts() {
+    let before = generate(2_700).unwrap();
+    let after = generate(2_730).unwrap();
+    let network = parts_of(&before.files, "network");
+    assert!(network.len() >= 2, "{network:?}");
+    for concern in ["network", "monitoring"] {
+        let before = parts_of(&before.files, concern);
+        let after = parts_of(&after.files, concern);
+        // The last part: the highest number (the concern's own module is part 1).
+        let last = format!("modules/{concern}-{}.bicep", before.len());
+        for (path, symbols) in &before {
+            if *path != last {
+                assert_eq!(Some(symbols), after.get(path), "{path} changed");
+            } else {
+                let grown = &after[path];
+                assert!(grown.starts_with(symbols), "{path} lost resources");
+            }
+        }
+    }
+}
+
 /// One Front Door Premium profile holds at most 25 endpoints (limits.tsv), one per public
 /// app: the 26th public app is refused at its `ingress`, before anything is generated.
 #[test]

@@ -5,7 +5,7 @@
 use super::infra::ConcernModule;
 use super::{
     Context, MainOutput, Written, common, concern_file, front_door, infra, module_call,
-    module_symbol, perimeter, waivers,
+    module_symbol, perimeter, split, waivers,
 };
 use crate::bicep::{self, Expr, File, Statement};
 use crate::plan::Plan;
@@ -159,8 +159,19 @@ pub fn push_calls(ctx: &Context, main: &mut File, concerns: &Concerns, written: 
                 ),
             );
         }
-        main.push(Statement::from(call).with_comment(*what));
-        written.module(path, concern_file(ctx, concern));
+        for (number, part) in split::concern::parts(name, &path, &deployment, call, concern, || {
+            concern_file(ctx, concern)
+        })
+        .into_iter()
+        .enumerate()
+        {
+            let comment = match number {
+                0 => what.to_string(),
+                n => format!("{what} (part {} of the module)", n + 1),
+            };
+            main.push(Statement::from(part.call).with_comment(comment));
+            written.module(part.path, part.file);
+        }
     }
 
     // A dedicated Container Apps environment calls the DNS module from its component's

@@ -64,49 +64,7 @@ pub fn front_door(ctx: &Context) -> Option<(ConcernModule, Vec<MainOutput>)> {
     let app = &ctx.plan.app;
     let mut args = super::infra::regional_args();
     let mut file = ctx.module_file();
-    let profile_name = env_suffixed(format!("{PROFILE_PREFIX}{app}-"));
-    file.push(
-        Statement::from(
-            Resource::new(
-                "profile",
-                types::FRONT_DOOR_PROFILE.name,
-                types::FRONT_DOOR_PROFILE.api_version,
-            )
-            .prop("name", profile_name)
-            .prop("location", "global")
-            .prop("tags", Expr::ident("tags"))
-            .prop("sku", obj([("name", "Premium_AzureFrontDoor".into())]))
-            .prop(
-                "properties",
-                obj([("originResponseTimeoutSeconds", 60i64.into())]),
-            ),
-        )
-        .with_comment(
-            "Premium: the Front Door tier with private link origins and managed WAF rule sets",
-        ),
-    );
-    common::push_diagnostics_file(&mut file, "profile", types::FRONT_DOOR_PROFILE);
-    file.push(
-        Statement::from(
-            Resource::new(
-                "wafPolicy",
-                types::FRONT_DOOR_WAF_POLICY.name,
-                types::FRONT_DOOR_WAF_POLICY.api_version,
-            )
-            // WAF policy names allow letters and digits only.
-            .prop(
-                "name",
-                env_suffixed(naming::compact(&["waf", app.as_str()], 100)),
-            )
-            .prop("location", "global")
-            .prop("tags", Expr::ident("tags"))
-            .prop("sku", obj([("name", "Premium_AzureFrontDoor".into())]))
-            .prop("properties", waf_properties()),
-        )
-        .with_comment(
-            "WAF in prevention mode: Microsoft's Default Rule Set and bot protection block attacks before they reach an app",
-        ),
-    );
+    push_profile_and_waf(app, &mut file);
 
     // One object parameter and one object output for all public apps, however many there
     // are (ARM allows 256 parameters and 64 outputs per template; limits.tsv).
@@ -177,45 +135,169 @@ pub fn front_door(ctx: &Context) -> Option<(ConcernModule, Vec<MainOutput>)> {
         .into(),
     ];
 
+    file.push(security_policy(&apps));
+    file.statements.extend(outputs);
+    Some((ConcernModule { file, args }, main_outputs))
+}
+
+/// The Premium profile and its WAF policy, each with its diagnostics where supported.
+fn push_profile_and_waf(app: &str, file: &mut crate::bicep::File) {
+    let profile_name = env_suffixed(format!("{PROFILE_PREFIX}{app}-"));
     file.push(
         Statement::from(
             Resource::new(
-                "securityPolicy",
-                types::FRONT_DOOR_SECURITY_POLICY.name,
-                types::FRONT_DOOR_SECURITY_POLICY.api_version,
+                "profile",
+                types::FRONT_DOOR_PROFILE.name,
+                types::FRONT_DOOR_PROFILE.api_version,
             )
-            .prop("parent", Expr::ident("profile"))
-            .prop("name", "waf")
+            .prop("name", profile_name)
+            .prop("location", "global")
+            .prop("tags", Expr::ident("tags"))
+            .prop("sku", obj([("name", "Premium_AzureFrontDoor".into())]))
             .prop(
                 "properties",
-                obj([(
-                    "parameters",
-                    obj([
-                        ("type", "WebApplicationFirewall".into()),
-                        ("wafPolicy", obj([("id", Expr::path("wafPolicy.id"))])),
-                        (
-                            "associations",
-                            Expr::array([Item::from(obj([
-                                (
-                                    "domains",
-                                    Expr::array(apps.iter().map(|public| {
-                                        Item::from(obj([(
-                                            "id",
-                                            Expr::path(&format!("{}Endpoint.id", public.symbol)),
-                                        )]))
-                                    })),
-                                ),
-                                ("patternsToMatch", Expr::array([Item::from("/*")])),
-                            ]))]),
-                        ),
-                    ]),
-                )]),
+                obj([("originResponseTimeoutSeconds", 60i64.into())]),
             ),
         )
-        .with_comment("Every endpoint, every path, goes through the WAF policy"),
+        .with_comment(
+            "Premium: the Front Door tier with private link origins and managed WAF rule sets",
+        ),
     );
-    file.statements.extend(outputs);
-    Some((ConcernModule { file, args }, main_outputs))
+    common::push_diagnostics_file(file, "profile", types::FRONT_DOOR_PROFILE);
+    file.push(
+        Statement::from(
+            Resource::new(
+                "wafPolicy",
+                types::FRONT_DOOR_WAF_POLICY.name,
+                types::FRONT_DOOR_WAF_POLICY.api_version,
+            )
+            // WAF policy names allow letters and digits only.
+            .prop(
+                "name",
+                env_suffixed(naming::compact(&["waf", app], 100)),
+            )
+            .prop("location", "global")
+            .prop("tags", Expr::ident("tags"))
+            .prop("sku", obj([("name", "Premium_AzureFrontDoor".into())]))
+            .prop("properties", waf_properties()),
+        )
+        .with_comment(
+            "WAF in prevention mode: Microsoft's Default Rule Set and bot protection block attacks before they reach an app",
+        ),
+    );
+}
+
+/// The WAF policy on every endpoint and path.
+fn security_policy(apps: &[PublicApp]) -> Statement {
+    Statement::from(
+        Resource::new(
+            "securityPolicy",
+            types::FRONT_DOOR_SECURITY_POLICY.name,
+            types::FRONT_DOOR_SECURITY_POLICY.api_version,
+        )
+        .prop("parent", Expr::ident("profile"))
+        .prop("name", "waf")
+        .prop(
+            "properties",
+            obj([(
+                "parameters",
+                obj([
+                    ("type", "WebApplicationFirewall".into()),
+                    ("wafPolicy", obj([("id", Expr::path("wafPolicy.id"))])),
+                    (
+                        "associations",
+                        Expr::array([Item::from(obj([
+                            (
+                                "domains",
+                                Expr::array(apps.iter().map(|public| {
+                                    Item::from(obj([(
+                                        "id",
+                                        Expr::path(&format!("{}Endpoint.id", public.symbol)),
+                                    )]))
+                                })),
+                            ),
+                            ("patternsToMatch", Expr::array([Item::from("/*")])),
+                        ]))]),
+                    ),
+                ]),
+            )]),
+        ),
+    )
+    .with_comment("Every endpoint, every path, goes through the WAF policy")
+}
+
+/// One public app's endpoint: its public host name, unique to the app and environment.
+fn endpoint_resource(app: &str, public: &PublicApp, endpoint: &str) -> Statement {
+    Statement::from(
+        Resource::new(
+            endpoint,
+            types::FRONT_DOOR_ENDPOINT.name,
+            types::FRONT_DOOR_ENDPOINT.api_version,
+        )
+        .prop("parent", Expr::ident("profile"))
+        .prop(
+            "name",
+            unique_name(
+                bounded_prefix(
+                    &format!("fde-{app}-{}", public.name),
+                    MAX_ENDPOINT_NAME - HASH,
+                ),
+                public.name,
+            ),
+        )
+        .prop("location", "global")
+        .prop("tags", Expr::ident("tags"))
+        .prop(
+            "properties",
+            obj([
+                ("enabledState", "Enabled".into()),
+                // The generated host name can only come back to this tenant.
+                ("autoGeneratedDomainNameLabelScope", "TenantReuse".into()),
+            ]),
+        ),
+    )
+    .with_comment(format!(
+        "{}: its public address (blueprint: ingress = \"public\")",
+        public.name
+    ))
+}
+
+/// One public app's route: HTTPS to the app, plain HTTP redirected.
+fn route(public: &PublicApp, endpoint: &str, group: &str, origin: &str) -> Statement {
+    let symbol = &public.symbol;
+    Statement::from(
+        Resource::new(
+            format!("{symbol}Route"),
+            types::FRONT_DOOR_ROUTE.name,
+            types::FRONT_DOOR_ROUTE.api_version,
+        )
+        .prop("parent", Expr::ident(endpoint))
+        .prop("name", public.name)
+        .prop(
+            "properties",
+            obj([
+                (
+                    "originGroup",
+                    obj([("id", Expr::path(&format!("{group}.id")))]),
+                ),
+                (
+                    "supportedProtocols",
+                    Expr::array([Item::from("Http"), Item::from("Https")]),
+                ),
+                ("patternsToMatch", Expr::array([Item::from("/*")])),
+                ("forwardingProtocol", "HttpsOnly".into()),
+                ("httpsRedirect", "Enabled".into()),
+                ("linkToDefaultDomain", "Enabled".into()),
+                ("enabledState", "Enabled".into()),
+            ]),
+        )
+        // A route references only its origin group; an empty group fails to deploy.
+        .prop("dependsOn", Expr::array([Item::from(Expr::ident(origin))])),
+    )
+    .with_comment(format!(
+        "{}: HTTPS only to the app; plain HTTP is redirected to HTTPS",
+        public.name
+    ))
 }
 
 fn waf_properties() -> Expr {
@@ -272,40 +354,7 @@ fn push_app(
     let endpoint = format!("{symbol}Endpoint");
     let group = format!("{symbol}OriginGroup");
     let origin = format!("{symbol}Origin");
-    file.push(
-        Statement::from(
-            Resource::new(
-                &endpoint,
-                types::FRONT_DOOR_ENDPOINT.name,
-                types::FRONT_DOOR_ENDPOINT.api_version,
-            )
-            .prop("parent", Expr::ident("profile"))
-            .prop(
-                "name",
-                unique_name(
-                    bounded_prefix(
-                        &format!("fde-{app}-{}", public.name),
-                        MAX_ENDPOINT_NAME - HASH,
-                    ),
-                    public.name,
-                ),
-            )
-            .prop("location", "global")
-            .prop("tags", Expr::ident("tags"))
-            .prop(
-                "properties",
-                obj([
-                    ("enabledState", "Enabled".into()),
-                    // The generated host name can only come back to this tenant.
-                    ("autoGeneratedDomainNameLabelScope", "TenantReuse".into()),
-                ]),
-            ),
-        )
-        .with_comment(format!(
-            "{}: its public address (blueprint: ingress = \"public\")",
-            public.name
-        )),
-    );
+    file.push(endpoint_resource(app, public, &endpoint));
     file.push(
         Statement::from(
             Resource::new(
@@ -395,41 +444,7 @@ fn push_app(
             public.name
         )),
     );
-    file.push(
-        Statement::from(
-            Resource::new(
-                format!("{symbol}Route"),
-                types::FRONT_DOOR_ROUTE.name,
-                types::FRONT_DOOR_ROUTE.api_version,
-            )
-            .prop("parent", Expr::ident(&endpoint))
-            .prop("name", public.name)
-            .prop(
-                "properties",
-                obj([
-                    (
-                        "originGroup",
-                        obj([("id", Expr::path(&format!("{group}.id")))]),
-                    ),
-                    (
-                        "supportedProtocols",
-                        Expr::array([Item::from("Http"), Item::from("Https")]),
-                    ),
-                    ("patternsToMatch", Expr::array([Item::from("/*")])),
-                    ("forwardingProtocol", "HttpsOnly".into()),
-                    ("httpsRedirect", "Enabled".into()),
-                    ("linkToDefaultDomain", "Enabled".into()),
-                    ("enabledState", "Enabled".into()),
-                ]),
-            )
-            // A route references only its origin group; an empty group fails to deploy.
-            .prop("dependsOn", Expr::array([Item::from(Expr::ident(&origin))])),
-        )
-        .with_comment(format!(
-            "{}: HTTPS only to the app; plain HTTP is redirected to HTTPS",
-            public.name
-        )),
-    );
+    file.push(route(public, &endpoint, &group, &origin));
 }
 
 /// What the operator runs once per environment: Front Door's private endpoint connection

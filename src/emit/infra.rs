@@ -69,138 +69,74 @@ fn public_monitoring_endpoints() -> [crate::bicep::Property; 2] {
     ]
 }
 
-pub fn monitoring(ctx: &Context) -> ConcernModule {
-    let app = &ctx.plan.app;
-    let monitoring = &ctx.plan.governance.monitoring;
-    let mut args = vec![
-        (common::location_param(), Expr::ident("location")),
-        (common::tags_param(), Expr::ident("tags")),
-        environment_param(),
-    ];
-    let mut by_environment = common::ByEnvironment::new(
-        "logging",
-        "What differs between environments: where logs go and how long they stay",
+/// The app's own Log Analytics workspace and its diagnostics into `statements`; its id.
+fn created_workspace(
+    app: &str,
+    monitoring: &crate::plan::governance::MonitoringPlan,
+    by_environment: &mut common::ByEnvironment,
+    statements: &mut Vec<Statement>,
+) -> Expr {
+    let retention = by_environment.value(
+        "retentionInDays",
+        PerEnvironment::from_map(
+            monitoring
+                .retention_days
+                .iter()
+                .map(|(e, days)| (e.clone(), Expr::Int(i64::from(*days))))
+                .collect(),
+        ),
     );
-    let mut statements: Vec<Statement> = Vec::new();
-    let workspace = match &monitoring.central {
-        Some(ids) => {
-            let id = by_environment.value(
-                "workspaceId",
-                PerEnvironment::from_map(
-                    ids.iter()
-                        .map(|(e, id)| (e.clone(), Expr::str(id.as_str())))
-                        .collect(),
-                ),
-            );
-            statements.push(
-                Statement::from(StatementKind::Var {
-                    name: "workspaceId".into(),
-                    value: id,
-                })
-                .with_comment("Central logging (blueprint: [monitoring] workspace_id): the platform's workspace, its retention and cap"),
-            );
-            Expr::ident("workspaceId")
-        }
-        None => {
-            let retention = by_environment.value(
-                "retentionInDays",
-                PerEnvironment::from_map(
-                    monitoring
-                        .retention_days
-                        .iter()
-                        .map(|(e, days)| (e.clone(), Expr::Int(i64::from(*days))))
-                        .collect(),
-                ),
-            );
-            let mut properties = vec![
-                ("sku", obj([("name", "PerGB2018".into())])),
-                ("retentionInDays", retention),
-            ];
-            if monitoring.daily_cap_gb.values().any(Option::is_some) {
-                // -1 is Log Analytics' "no cap".
-                let cap = by_environment.value(
-                    "dailyQuotaGb",
-                    PerEnvironment::from_map(
-                        monitoring
-                            .daily_cap_gb
-                            .iter()
-                            .map(|(e, cap)| (e.clone(), Expr::Int(cap.map_or(-1, i64::from))))
-                            .collect(),
-                    ),
-                );
-                properties.push(("workspaceCapping", obj([("dailyQuotaGb", cap)])));
-            }
-            properties.push(("features", obj([("disableLocalAuth", true.into())])));
-            let mut properties: Vec<crate::bicep::Property> = properties
-                .into_iter()
-                .map(|(key, value)| crate::bicep::Property::new(key, value))
-                .collect();
-            properties.extend(public_monitoring_endpoints());
-            statements.push(
-                Statement::from(
-                    regional(
-                        Resource::new(
-                            "workspace",
-                            types::LOG_ANALYTICS_WORKSPACE.name,
-                            types::LOG_ANALYTICS_WORKSPACE.api_version,
-                        ),
-                        env_suffixed(format!("log-{app}-")),
-                    )
-                    .prop("properties", Expr::object(properties)),
-                )
-                .with_comment("Log Analytics: Entra ID ingestion only"),
-            );
-            statements.extend(
-                common::diagnostic_setting(
-                    "workspace",
-                    types::LOG_ANALYTICS_WORKSPACE,
-                    Expr::path("workspace.id"),
-                )
-                .map(Statement::from),
-            );
-            Expr::path("workspace.id")
-        }
-    };
-    let mut file = ctx.module_file();
-    if let Some(table) = by_environment.statement() {
-        file.push(table);
+    let mut properties = vec![
+        ("sku", obj([("name", "PerGB2018".into())])),
+        ("retentionInDays", retention),
+    ];
+    if monitoring.daily_cap_gb.values().any(Option::is_some) {
+        // -1 is Log Analytics' "no cap".
+        let cap = by_environment.value(
+            "dailyQuotaGb",
+            PerEnvironment::from_map(
+                monitoring
+                    .daily_cap_gb
+                    .iter()
+                    .map(|(e, cap)| (e.clone(), Expr::Int(cap.map_or(-1, i64::from))))
+                    .collect(),
+            ),
+        );
+        properties.push(("workspaceCapping", obj([("dailyQuotaGb", cap)])));
     }
-    for statement in statements {
-        file.push(statement);
-    }
-    file.push(
+    properties.push(("features", obj([("disableLocalAuth", true.into())])));
+    let mut properties: Vec<crate::bicep::Property> = properties
+        .into_iter()
+        .map(|(key, value)| crate::bicep::Property::new(key, value))
+        .collect();
+    properties.extend(public_monitoring_endpoints());
+    statements.push(
         Statement::from(
             regional(
                 Resource::new(
-                    "appInsights",
-                    types::APP_INSIGHTS.name,
-                    types::APP_INSIGHTS.api_version,
+                    "workspace",
+                    types::LOG_ANALYTICS_WORKSPACE.name,
+                    types::LOG_ANALYTICS_WORKSPACE.api_version,
                 ),
-                env_suffixed(format!("appi-{app}-")),
+                env_suffixed(format!("log-{app}-")),
             )
-            .prop("kind", "web")
-            .prop(
-                "properties",
-                Expr::object(
-                    [
-                        crate::bicep::Property::new("Application_Type", "web"),
-                        crate::bicep::Property::new("WorkspaceResourceId", workspace.clone()),
-                        crate::bicep::Property::new("DisableLocalAuth", true),
-                    ]
-                    .into_iter()
-                    .chain(public_monitoring_endpoints()),
-                ),
-            ),
+            .prop("properties", Expr::object(properties)),
         )
-        .with_comment(
-            "Workspace-based Application Insights; apps send telemetry with their identity",
-        ),
+        .with_comment("Log Analytics: Entra ID ingestion only"),
     );
-    if let Some(setting) =
-        common::diagnostic_setting("appInsights", types::APP_INSIGHTS, workspace.clone())
-    {
-        file.push(setting);
-    }
+    statements.extend(
+        common::diagnostic_setting(
+            "workspace",
+            types::LOG_ANALYTICS_WORKSPACE,
+            Expr::path("workspace.id"),
+        )
+        .map(Statement::from),
+    );
+    Expr::path("workspace.id")
+}
+
+/// Each app's telemetry role on Application Insights, its principal passed in one object.
+fn publishers(ctx: &Context, file: &mut File, args: &mut Vec<(Param, Expr)>) {
     // Every compute component's principal in one object parameter: one parameter however
     // many apps publish telemetry (ARM allows 256 per template; limits.tsv).
     let mut publishers = Vec::new();
@@ -246,6 +182,83 @@ pub fn monitoring(ctx: &Context) -> ConcernModule {
             Expr::object(publishers),
         ));
     }
+}
+
+pub fn monitoring(ctx: &Context) -> ConcernModule {
+    let app = &ctx.plan.app;
+    let monitoring = &ctx.plan.governance.monitoring;
+    let mut args = vec![
+        (common::location_param(), Expr::ident("location")),
+        (common::tags_param(), Expr::ident("tags")),
+        environment_param(),
+    ];
+    let mut by_environment = common::ByEnvironment::new(
+        "logging",
+        "What differs between environments: where logs go and how long they stay",
+    );
+    let mut statements: Vec<Statement> = Vec::new();
+    let workspace = match &monitoring.central {
+        Some(ids) => {
+            let id = by_environment.value(
+                "workspaceId",
+                PerEnvironment::from_map(
+                    ids.iter()
+                        .map(|(e, id)| (e.clone(), Expr::str(id.as_str())))
+                        .collect(),
+                ),
+            );
+            statements.push(
+                Statement::from(StatementKind::Var {
+                    name: "workspaceId".into(),
+                    value: id,
+                })
+                .with_comment("Central logging (blueprint: [monitoring] workspace_id): the platform's workspace, its retention and cap"),
+            );
+            Expr::ident("workspaceId")
+        }
+        None => created_workspace(app, monitoring, &mut by_environment, &mut statements),
+    };
+    let mut file = ctx.module_file();
+    if let Some(table) = by_environment.statement() {
+        file.push(table);
+    }
+    for statement in statements {
+        file.push(statement);
+    }
+    file.push(
+        Statement::from(
+            regional(
+                Resource::new(
+                    "appInsights",
+                    types::APP_INSIGHTS.name,
+                    types::APP_INSIGHTS.api_version,
+                ),
+                env_suffixed(format!("appi-{app}-")),
+            )
+            .prop("kind", "web")
+            .prop(
+                "properties",
+                Expr::object(
+                    [
+                        crate::bicep::Property::new("Application_Type", "web"),
+                        crate::bicep::Property::new("WorkspaceResourceId", workspace.clone()),
+                        crate::bicep::Property::new("DisableLocalAuth", true),
+                    ]
+                    .into_iter()
+                    .chain(public_monitoring_endpoints()),
+                ),
+            ),
+        )
+        .with_comment(
+            "Workspace-based Application Insights; apps send telemetry with their identity",
+        ),
+    );
+    if let Some(setting) =
+        common::diagnostic_setting("appInsights", types::APP_INSIGHTS, workspace.clone())
+    {
+        file.push(setting);
+    }
+    publishers(ctx, &mut file, &mut args);
     file.push(output("workspaceId", workspace));
     file.push(output("appInsightsName", Expr::path("appInsights.name")));
     ConcernModule { file, args }

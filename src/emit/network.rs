@@ -9,6 +9,9 @@ use crate::bicep::{Expr, Item, Property, Resource, Statement, StatementKind, Typ
 use crate::catalog::{naming, types};
 use crate::plan::{PerEnvironment, Subnet, SubnetPurpose};
 
+mod nsg;
+use nsg::{nsg_rule, nsg_rules};
+
 fn strings(values: PerEnvironment<String>) -> PerEnvironment<Expr> {
     match values {
         PerEnvironment::Same(value) => PerEnvironment::Same(Expr::str(value)),
@@ -39,180 +42,6 @@ pub fn subnet_id(subnet_name: &str) -> Expr {
     Expr::path(&format!("network.outputs.{SUBNET_IDS}")).index(subnet_name)
 }
 
-/// One inbound allow (or the final deny) rule of a subnet's NSG. `source` and `destination`
-/// are address prefixes or service tags; `destination` is the subnet's own range for allows.
-struct Rule {
-    name: &'static str,
-    priority: i64,
-    access: &'static str,
-    protocol: &'static str,
-    source: Expr,
-    destination: Expr,
-    ports: Vec<String>,
-}
-
-fn nsg_rule(rule: &Rule) -> Item {
-    let mut properties = vec![
-        Property::new("priority", rule.priority),
-        Property::new("direction", "Inbound"),
-        Property::new("access", rule.access),
-        Property::new("protocol", rule.protocol),
-        Property::new("sourceAddressPrefix", rule.source.clone()),
-        Property::new("sourcePortRange", "*"),
-        Property::new("destinationAddressPrefix", rule.destination.clone()),
-    ];
-    match rule.ports.as_slice() {
-        [one] => properties.push(Property::new("destinationPortRange", one.as_str())),
-        many => properties.push(Property::new(
-            "destinationPortRanges",
-            Expr::array(many.iter().map(|port| Item::from(port.as_str()))),
-        )),
-    }
-    Item::from(obj([
-        ("name", rule.name.into()),
-        ("properties", Expr::Object(properties)),
-    ]))
-}
-
-/// Last rule of every NSG. It outranks Azure's default rules at 65000-65001
-/// (AllowVnetInBound, AllowAzureLoadBalancerInBound), so every flow a subnet's service needs
-/// is allowed above it explicitly (MicrosoftDocs/azure-docs articles/virtual-network/
-/// network-security-groups-overview.md, "Default security rules").
-fn deny_all() -> Rule {
-    Rule {
-        name: "deny-all-inbound",
-        priority: 4096,
-        access: "Deny",
-        protocol: "*",
-        source: Expr::str("*"),
-        destination: Expr::str("*"),
-        ports: vec!["*".into()],
-    }
-}
-
-/// Ports the private endpoints in the subnet listen on, from the groups present.
-fn endpoint_ports(ctx: &Context) -> Vec<String> {
-    let mut ports: Vec<&str> = ctx
-        .plan
-        .components
-        .iter()
-        .flat_map(|component| {
-            component
-                .private_endpoints
-                .iter()
-                .flat_map(|endpoint| private_endpoint_ports(endpoint.group_id))
-        })
-        .copied()
-        .collect();
-    ports.sort_by_key(|port| {
-        port.split('-')
-            .next()
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(0)
-    });
-    ports.dedup();
-    ports.into_iter().map(str::to_string).collect()
-}
-
-/// What each private-link group serves on: HTTPS everywhere, plus the service's own protocol.
-fn private_endpoint_ports(group_id: &str) -> &'static [&'static str] {
-    match group_id {
-        "sqlServer" => &["443", "1433", "11000-11999"],
-        "postgresqlServer" => &["5432"],
-        // Cosmos DB gateway mode on 443, direct mode on 10250-10255.
-        "Sql" => &["443", "10250-10255"],
-        // AMQP and Kafka besides HTTPS for Service Bus and Event Hubs.
-        "namespace" => &["443", "5671-5672", "9093"],
-        // Azure Managed Redis: 10000, and 85xx for the OSS cluster policy.
-        "redisEnterprise" => &["10000", "8500-8599"],
-        _ => &["443"],
-    }
-}
-
-/// The inbound rules of a subnet's NSG, from its service's networking documentation, and
-/// why. `range` is the subnet's own address prefix (an expression: it may differ per
-/// environment).
-fn nsg_rules(ctx: &Context, subnet: &Subnet, range: &Expr) -> (Vec<Rule>, String) {
-    match &subnet.purpose {
-        SubnetPurpose::PrivateEndpoints => (
-            vec![
-                // Clients in the VNet, peered VNets and connected networks (the VirtualNetwork
-                // tag) reach the endpoints on their services' ports; with
-                // privateEndpointNetworkPolicies enabled the NSG applies to endpoint traffic
-                // (MicrosoftDocs/azure-docs articles/private-link/
-                // disable-private-endpoint-network-policy.md). Endpoints start no connections.
-                Rule {
-                    name: "allow-vnet-to-endpoints",
-                    priority: 100,
-                    access: "Allow",
-                    protocol: "Tcp",
-                    source: Expr::str("VirtualNetwork"),
-                    destination: range.clone(),
-                    ports: endpoint_ports(ctx),
-                },
-                deny_all(),
-            ],
-            "Private endpoints accept their services' ports from inside the VNet only".to_string(),
-        ),
-        // "The inbound rules in an NSG don't apply to your app because virtual network
-        // integration affects only outbound traffic from your app" (MicrosoftDocs/azure-docs
-        // articles/app-service/overview-vnet-integration.md, "Network security groups"): the
-        // subnet needs no inbound rule, and nothing else may be placed in it (delegation).
-        SubnetPurpose::Integration { component, .. } => (
-            vec![deny_all()],
-            format!("Outbound integration subnet of {component}: nothing may connect in"),
-        ),
-        // Workload profiles environment, inbound NSG rules: HTTPS from clients on 443 and the
-        // edge proxy's 31443, Azure Load Balancer probes on 30000-32767 (MicrosoftDocs/
-        // azure-docs articles/container-apps/firewall-integration.md, ms.date 04/01/2026,
-        // "Inbound"); and "communication between IPs in your container app's subnet" (its
-        // "Outbound" table), which the deny-all would stop at the receiving end: the edge
-        // proxy reaching the apps' target ports and the replicas reaching each other. HTTP on
-        // 80/31080 is not needed: ingress sets allowInsecure false, so clients use HTTPS.
-        SubnetPurpose::ContainerEnvironment { component } => (
-            vec![
-                Rule {
-                    name: "allow-vnet-https-to-ingress",
-                    priority: 100,
-                    access: "Allow",
-                    protocol: "Tcp",
-                    source: Expr::str("VirtualNetwork"),
-                    destination: range.clone(),
-                    ports: ["443", "31443"].map(String::from).to_vec(),
-                },
-                Rule {
-                    name: "allow-load-balancer-probes",
-                    priority: 110,
-                    access: "Allow",
-                    protocol: "Tcp",
-                    source: Expr::str("AzureLoadBalancer"),
-                    destination: range.clone(),
-                    ports: vec!["30000-32767".to_string()],
-                },
-                Rule {
-                    name: "allow-within-subnet",
-                    priority: 120,
-                    access: "Allow",
-                    protocol: "*",
-                    source: range.clone(),
-                    destination: range.clone(),
-                    ports: vec!["*".to_string()],
-                },
-                deny_all(),
-            ],
-            match component {
-                Some(component) => format!(
-                    "Container Apps environment of {component}: HTTPS ingress from inside the VNet only"
-                ),
-                None => {
-                    "The shared Container Apps environment: HTTPS ingress from inside the VNet only"
-                        .to_string()
-                }
-            },
-        ),
-    }
-}
-
 fn nsg_symbol(subnet: &Subnet) -> String {
     format!("{}Nsg", naming::component_symbol(&subnet.name))
 }
@@ -223,7 +52,6 @@ fn subnet_symbol(subnet: &Subnet) -> String {
 
 pub fn network(ctx: &Context) -> ConcernModule {
     let plan = ctx.plan;
-    let app = &plan.app;
     let net = &plan.network;
     let args = regional_args();
     let mut by_environment = ByEnvironment::new(
@@ -231,6 +59,82 @@ pub fn network(ctx: &Context) -> ConcernModule {
         "What differs between environments: address ranges and the networks they belong to",
     );
     let mut statements: Vec<Statement> = Vec::new();
+    let route_table = outbound(ctx, &mut by_environment, &mut statements);
+
+    // The VNet's own per-environment values come first in the table, then the subnets'.
+    let vnet_name = net.existing.then(|| {
+        let name = net.per_environment(|vnet| {
+            vnet.existing
+                .as_ref()
+                .map(|e| e.vnet.name.clone())
+                .unwrap_or_default()
+        });
+        by_environment.value("vnetName", strings(name))
+    });
+    let space = (!net.existing).then(|| {
+        net.per_environment(|vnet| {
+            Expr::array(
+                vnet.ranges
+                    .iter()
+                    .map(|range| Item::from(range.to_string())),
+            )
+        })
+    });
+    let space_comment = match &space {
+        Some(PerEnvironment::Each(_)) => {
+            "Address plan per environment in addressPlan (every subnet has an NSG)".to_string()
+        }
+        _ => {
+            let ranges: Vec<String> = plan
+                .address_ranges_in(&plan.environments[0])
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            format!(
+                "Address plan: {} (every subnet has an NSG)",
+                ranges.join(", ")
+            )
+        }
+    };
+    let space = space.map(|space| by_environment.value("addressSpace", space));
+    let dns_servers = net.per_environment(|vnet| vnet.dns_servers.clone());
+    let dns_servers = (!net.existing
+        && dns_servers
+            .values()
+            .iter()
+            .any(|servers| !servers.is_empty()))
+    .then(|| {
+        by_environment.value(
+            "dnsServers",
+            dns_servers
+                .map(|servers| Expr::array(servers.iter().map(|ip| Item::from(ip.to_string())))),
+        )
+    });
+
+    let subnet_bodies = subnet_bodies(ctx, &mut by_environment, &mut statements, &route_table);
+    match vnet_name {
+        Some(name) => existing_subnets(&plan.app, name, subnet_bodies, &mut statements),
+        None => created_vnet(
+            ctx,
+            &mut by_environment,
+            &mut statements,
+            subnet_bodies,
+            (space, space_comment, dns_servers),
+        ),
+    }
+    finish(ctx, by_environment, statements, args)
+}
+
+/// Outbound for compute subnets: the hub firewall's route table, the platform's, or a NAT
+/// gateway with one public address. The route table's id, if the subnets take one.
+fn outbound(
+    ctx: &Context,
+    by_environment: &mut ByEnvironment,
+    statements: &mut Vec<Statement>,
+) -> Option<Expr> {
+    let plan = ctx.plan;
+    let app = &plan.app;
+    let net = &plan.network;
     let compute = plan
         .subnets
         .iter()
@@ -320,99 +224,80 @@ pub fn network(ctx: &Context) -> ConcernModule {
         (None, table) => table,
     };
     if compute && route_table.is_none() {
-        statements.push(
-            Statement::from(
-                regional(
-                    Resource::new("egressIp", types::PUBLIC_IP_ADDRESS.name, types::PUBLIC_IP_ADDRESS.api_version),
-                    env_suffixed(format!("pip-{app}-egress-")),
-                )
-                .prop("sku", obj([("name", "Standard".into()), ("tier", "Regional".into())]))
-                .prop("properties", obj([("publicIPAllocationMethod", "Static".into()), ("publicIPAddressVersion", "IPv4".into())])),
-            )
-            .with_comment("The one address compute traffic leaves the VNet from (allow-list it at third parties)"),
-        );
-        statements.extend(common::diagnostics_statements(
-            "egressIp",
-            types::PUBLIC_IP_ADDRESS,
-        ));
-        statements.push(
-            Statement::from(
-                regional(
-                    Resource::new(
-                        "natGateway",
-                        types::NAT_GATEWAY.name,
-                        types::NAT_GATEWAY.api_version,
-                    ),
-                    env_suffixed(format!("ng-{app}-")),
-                )
-                .prop("sku", obj([("name", "Standard".into())]))
-                .prop(
-                    "properties",
-                    obj([
-                        ("idleTimeoutInMinutes", 4i64.into()),
-                        (
-                            "publicIpAddresses",
-                            Expr::array([Item::from(obj([("id", Expr::path("egressIp.id"))]))]),
-                        ),
-                    ]),
-                ),
-            )
-            .with_comment(
-                "Explicit outbound for compute subnets, which have no default outbound access",
-            ),
-        );
+        nat_gateway(app, statements);
     }
+    route_table
+}
 
-    // The VNet's own per-environment values come first in the table, then the subnets'.
-    let vnet_name = net.existing.then(|| {
-        let name = net.per_environment(|vnet| {
-            vnet.existing
-                .as_ref()
-                .map(|e| e.vnet.name.clone())
-                .unwrap_or_default()
-        });
-        by_environment.value("vnetName", strings(name))
-    });
-    let space = (!net.existing).then(|| {
-        net.per_environment(|vnet| {
-            Expr::array(
-                vnet.ranges
-                    .iter()
-                    .map(|range| Item::from(range.to_string())),
+/// A NAT gateway with one static public address: compute subnets' explicit outbound.
+fn nat_gateway(app: &str, statements: &mut Vec<Statement>) {
+    statements.push(
+        Statement::from(
+            regional(
+                Resource::new(
+                    "egressIp",
+                    types::PUBLIC_IP_ADDRESS.name,
+                    types::PUBLIC_IP_ADDRESS.api_version,
+                ),
+                env_suffixed(format!("pip-{app}-egress-")),
             )
-        })
-    });
-    let space_comment = match &space {
-        Some(PerEnvironment::Each(_)) => {
-            "Address plan per environment in addressPlan (every subnet has an NSG)".to_string()
-        }
-        _ => {
-            let ranges: Vec<String> = plan
-                .address_ranges_in(&plan.environments[0])
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            format!(
-                "Address plan: {} (every subnet has an NSG)",
-                ranges.join(", ")
+            .prop(
+                "sku",
+                obj([("name", "Standard".into()), ("tier", "Regional".into())]),
             )
-        }
-    };
-    let space = space.map(|space| by_environment.value("addressSpace", space));
-    let dns_servers = net.per_environment(|vnet| vnet.dns_servers.clone());
-    let dns_servers = (!net.existing
-        && dns_servers
-            .values()
-            .iter()
-            .any(|servers| !servers.is_empty()))
-    .then(|| {
-        by_environment.value(
-            "dnsServers",
-            dns_servers
-                .map(|servers| Expr::array(servers.iter().map(|ip| Item::from(ip.to_string())))),
+            .prop(
+                "properties",
+                obj([
+                    ("publicIPAllocationMethod", "Static".into()),
+                    ("publicIPAddressVersion", "IPv4".into()),
+                ]),
+            ),
         )
-    });
+        .with_comment(
+            "The one address compute traffic leaves the VNet from (allow-list it at third parties)",
+        ),
+    );
+    statements.extend(common::diagnostics_statements(
+        "egressIp",
+        types::PUBLIC_IP_ADDRESS,
+    ));
+    statements.push(
+        Statement::from(
+            regional(
+                Resource::new(
+                    "natGateway",
+                    types::NAT_GATEWAY.name,
+                    types::NAT_GATEWAY.api_version,
+                ),
+                env_suffixed(format!("ng-{app}-")),
+            )
+            .prop("sku", obj([("name", "Standard".into())]))
+            .prop(
+                "properties",
+                obj([
+                    ("idleTimeoutInMinutes", 4i64.into()),
+                    (
+                        "publicIpAddresses",
+                        Expr::array([Item::from(obj([("id", Expr::path("egressIp.id"))]))]),
+                    ),
+                ]),
+            ),
+        )
+        .with_comment(
+            "Explicit outbound for compute subnets, which have no default outbound access",
+        ),
+    );
+}
 
+/// Each subnet's NSG (with its diagnostics) into `statements`, and the subnet's properties.
+fn subnet_bodies<'p>(
+    ctx: &Context<'p>,
+    by_environment: &mut ByEnvironment,
+    statements: &mut Vec<Statement>,
+    route_table: &Option<Expr>,
+) -> Vec<(&'p Subnet, Vec<Property>)> {
+    let plan = ctx.plan;
+    let app = &plan.app;
     let mut subnet_bodies = Vec::new();
     for subnet in &plan.subnets {
         let nsg = nsg_symbol(subnet);
@@ -478,125 +363,147 @@ pub fn network(ctx: &Context) -> ConcernModule {
         }
         subnet_bodies.push((subnet, properties));
     }
+    subnet_bodies
+}
 
-    if let Some(name) = vnet_name {
-        statements.push(
-            Statement::from(
+/// Subnets in the platform's existing VNet, one resource each, one after another.
+fn existing_subnets(
+    app: &str,
+    name: Expr,
+    subnet_bodies: Vec<(&Subnet, Vec<Property>)>,
+    statements: &mut Vec<Statement>,
+) {
+    statements.push(
+        Statement::from(
+            Resource::new(
+                "vnet",
+                types::VIRTUAL_NETWORK.name,
+                types::VIRTUAL_NETWORK.api_version,
+            )
+            .existing()
+            .prop("name", name),
+        )
+        .with_comment("The platform's VNet; this module deploys into its resource group"),
+    );
+    let mut previous: Option<String> = None;
+    for (subnet, properties) in subnet_bodies {
+        let symbol = subnet_symbol(subnet);
+        let mut resource = Resource::new(&symbol, types::SUBNET.name, types::SUBNET.api_version)
+            .prop("parent", Expr::ident("vnet"))
+            .prop("name", env_suffixed(format!("snet-{app}-{}-", subnet.name)))
+            .prop("properties", Expr::Object(properties));
+        if let Some(previous) = &previous {
+            resource = resource.prop(
+                "dependsOn",
+                Expr::array([Item::from(Expr::ident(previous))]),
+            );
+        }
+        let comment = if previous.is_none() {
+            "Subnets of a VNet change one at a time, so each waits for the one before".to_string()
+        } else {
+            format!("{} ({})", subnet.name, purpose_comment(&subnet.purpose))
+        };
+        statements.push(Statement::from(resource).with_comment(comment));
+        previous = Some(symbol);
+    }
+}
+
+/// The VNet bulwark creates, its subnets inline, and the peering to the hub.
+fn created_vnet(
+    ctx: &Context,
+    by_environment: &mut ByEnvironment,
+    statements: &mut Vec<Statement>,
+    subnet_bodies: Vec<(&Subnet, Vec<Property>)>,
+    (space, space_comment, dns_servers): (Option<Expr>, String, Option<Expr>),
+) {
+    let app = &ctx.plan.app;
+    let net = &ctx.plan.network;
+    let space = space.expect("a created VNet has an address space");
+    let subnets = subnet_bodies.into_iter().map(|(subnet, properties)| {
+        Item::from(obj([
+            ("name", subnet.name.as_str().into()),
+            ("properties", Expr::Object(properties)),
+        ]))
+    });
+    let mut vnet_properties = vec![Property::new(
+        "addressSpace",
+        obj([("addressPrefixes", space)]),
+    )];
+    if let Some(servers) = dns_servers {
+        // The hub's resolvers instead of Azure-provided DNS, so names of private endpoints
+        // resolve through the platform's zones (schema: VirtualNetworkPropertiesFormat.
+        // dhcpOptions.dnsServers).
+        vnet_properties.push(Property::new("dhcpOptions", obj([("dnsServers", servers)])));
+    }
+    vnet_properties.push(Property::new("subnets", Expr::array(subnets)));
+    statements.push(
+        Statement::from(
+            regional(
                 Resource::new(
                     "vnet",
                     types::VIRTUAL_NETWORK.name,
                     types::VIRTUAL_NETWORK.api_version,
-                )
-                .existing()
-                .prop("name", name),
+                ),
+                env_suffixed(format!("vnet-{app}-")),
             )
-            .with_comment("The platform's VNet; this module deploys into its resource group"),
-        );
-        let mut previous: Option<String> = None;
-        for (subnet, properties) in subnet_bodies {
-            let symbol = subnet_symbol(subnet);
-            let mut resource =
-                Resource::new(&symbol, types::SUBNET.name, types::SUBNET.api_version)
-                    .prop("parent", Expr::ident("vnet"))
-                    .prop("name", env_suffixed(format!("snet-{app}-{}-", subnet.name)))
-                    .prop("properties", Expr::Object(properties));
-            if let Some(previous) = &previous {
-                resource = resource.prop(
-                    "dependsOn",
-                    Expr::array([Item::from(Expr::ident(previous))]),
-                );
-            }
-            let comment = if previous.is_none() {
-                "Subnets of a VNet change one at a time, so each waits for the one before"
-                    .to_string()
-            } else {
-                format!("{} ({})", subnet.name, purpose_comment(&subnet.purpose))
-            };
-            statements.push(Statement::from(resource).with_comment(comment));
-            previous = Some(symbol);
-        }
-    } else {
-        let space = space.expect("a created VNet has an address space");
-        let subnets = subnet_bodies.into_iter().map(|(subnet, properties)| {
-            Item::from(obj([
-                ("name", subnet.name.as_str().into()),
-                ("properties", Expr::Object(properties)),
-            ]))
-        });
-        let mut vnet_properties = vec![Property::new(
-            "addressSpace",
-            obj([("addressPrefixes", space)]),
-        )];
-        if let Some(servers) = dns_servers {
-            // The hub's resolvers instead of Azure-provided DNS, so names of private endpoints
-            // resolve through the platform's zones (schema: VirtualNetworkPropertiesFormat.
-            // dhcpOptions.dnsServers).
-            vnet_properties.push(Property::new("dhcpOptions", obj([("dnsServers", servers)])));
-        }
-        vnet_properties.push(Property::new("subnets", Expr::array(subnets)));
-        statements.push(
-            Statement::from(
-                regional(
-                    Resource::new(
-                        "vnet",
-                        types::VIRTUAL_NETWORK.name,
-                        types::VIRTUAL_NETWORK.api_version,
-                    ),
-                    env_suffixed(format!("vnet-{app}-")),
-                )
-                .prop("properties", Expr::Object(vnet_properties)),
-            )
-            .with_comment(space_comment),
-        );
-        statements.extend(common::diagnostics_statements(
-            "vnet",
-            types::VIRTUAL_NETWORK,
-        ));
-        let hub = net.per_environment(|vnet| vnet.peer_with.as_ref().map(|hub| hub.id.clone()));
-        let hub = match hub {
-            PerEnvironment::Same(Some(id)) => Some(Expr::str(id)),
-            PerEnvironment::Same(None) => None,
-            PerEnvironment::Each(ids) => Some(
-                by_environment.value(
-                    "hubVnetId",
-                    PerEnvironment::Each(
-                        ids.into_iter()
-                            .map(|(environment, id)| {
-                                (environment, Expr::str(id.unwrap_or_default()))
-                            })
-                            .collect(),
-                    ),
+            .prop("properties", Expr::Object(vnet_properties)),
+        )
+        .with_comment(space_comment),
+    );
+    statements.extend(common::diagnostics_statements(
+        "vnet",
+        types::VIRTUAL_NETWORK,
+    ));
+    let hub = net.per_environment(|vnet| vnet.peer_with.as_ref().map(|hub| hub.id.clone()));
+    let hub = match hub {
+        PerEnvironment::Same(Some(id)) => Some(Expr::str(id)),
+        PerEnvironment::Same(None) => None,
+        PerEnvironment::Each(ids) => Some(
+            by_environment.value(
+                "hubVnetId",
+                PerEnvironment::Each(
+                    ids.into_iter()
+                        .map(|(environment, id)| (environment, Expr::str(id.unwrap_or_default())))
+                        .collect(),
                 ),
             ),
-        };
-        if let Some(hub) = hub {
-            statements.push(
-                Statement::from(
-                    Resource::new(
-                        "hubPeering",
-                        types::VNET_PEERING.name,
-                        types::VNET_PEERING.api_version,
-                    )
-                    .prop("parent", Expr::ident("vnet"))
-                    .prop("name", "to-hub")
-                    .prop(
-                        "properties",
-                        obj([
-                            ("remoteVirtualNetwork", obj([("id", hub)])),
-                            ("allowVirtualNetworkAccess", true.into()),
-                            ("allowForwardedTraffic", true.into()),
-                            ("allowGatewayTransit", false.into()),
-                            ("useRemoteGateways", false.into()),
-                        ]),
-                    ),
+        ),
+    };
+    if let Some(hub) = hub {
+        statements.push(
+            Statement::from(
+                Resource::new(
+                    "hubPeering",
+                    types::VNET_PEERING.name,
+                    types::VNET_PEERING.api_version,
                 )
-                .with_comment(
-                    "Peering to the hub; the hub's owner adds the peering back to vnetId",
+                .prop("parent", Expr::ident("vnet"))
+                .prop("name", "to-hub")
+                .prop(
+                    "properties",
+                    obj([
+                        ("remoteVirtualNetwork", obj([("id", hub)])),
+                        ("allowVirtualNetworkAccess", true.into()),
+                        ("allowForwardedTraffic", true.into()),
+                        ("allowGatewayTransit", false.into()),
+                        ("useRemoteGateways", false.into()),
+                    ]),
                 ),
-            );
-        }
+            )
+            .with_comment("Peering to the hub; the hub's owner adds the peering back to vnetId"),
+        );
     }
+}
 
+/// The module file: the per-environment table, the statements, and the ids other modules read.
+fn finish(
+    ctx: &Context,
+    by_environment: ByEnvironment,
+    statements: Vec<Statement>,
+    args: Vec<(crate::bicep::Param, Expr)>,
+) -> ConcernModule {
+    let plan = ctx.plan;
+    let net = &plan.network;
     let mut file = ctx.module_file();
     if let Some(table) = by_environment.statement() {
         file.push(table);

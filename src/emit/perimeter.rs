@@ -55,7 +55,6 @@ pub fn perimeter(ctx: &Context) -> Option<ConcernModule> {
     if perimeter.associations.is_empty() && !created {
         return None;
     }
-    let app = &ctx.plan.app;
     let mut file = ctx.module_file();
     let mut args = Vec::new();
     if created {
@@ -88,101 +87,7 @@ pub fn perimeter(ctx: &Context) -> Option<ConcernModule> {
     let mode = access_mode(perimeter, &mut file);
     match &perimeter.mode {
         PerimeterMode::Create => {
-            file.push(
-                Statement::from(regional(
-                    Resource::new(
-                        "perimeter",
-                        types::NETWORK_SECURITY_PERIMETER.name,
-                        types::NETWORK_SECURITY_PERIMETER.api_version,
-                    ),
-                    common::env_suffixed(format!("nsp-{app}-")),
-                ))
-                .with_comment("PaaS resources in the perimeter reach each other; from outside, only private endpoints and the access rules below get in (blueprint: [network] perimeter, default)"),
-            );
-            for profile in &perimeter.profiles {
-                let symbol = profile_symbol(&profile.name);
-                let comment = if profile.name == PerimeterPlan::APP_PROFILE {
-                    "The app's profile: no access rules, nothing from outside but private endpoints"
-                        .to_string()
-                } else {
-                    format!(
-                        "A profile of its own for {}, so its waiver's ranges open nothing else",
-                        profile.name.trim_start_matches("waiver-")
-                    )
-                };
-                file.push(
-                    Statement::from(
-                        Resource::new(
-                            &symbol,
-                            types::PERIMETER_PROFILE.name,
-                            types::PERIMETER_PROFILE.api_version,
-                        )
-                        .prop("parent", Expr::ident("perimeter"))
-                        .prop("name", profile.name.as_str()),
-                    )
-                    .with_comment(comment),
-                );
-                for rule in &profile.rules {
-                    file.push(
-                        Statement::from(
-                            Resource::new(
-                                format!("{}AllowFromWaiver", naming::component_symbol(&rule.component)),
-                                types::PERIMETER_ACCESS_RULE.name,
-                                types::PERIMETER_ACCESS_RULE.api_version,
-                            )
-                            .prop("parent", Expr::ident(symbol.as_str()))
-                            .prop("name", rule.name.as_str())
-                            .prop(
-                                "properties",
-                                obj([
-                                    ("direction", "Inbound".into()),
-                                    (
-                                        "addressPrefixes",
-                                        Expr::array(
-                                            rule.address_prefixes
-                                                .iter()
-                                                .map(|p| Item::from(p.as_str())),
-                                        ),
-                                    ),
-                                ]),
-                            ),
-                        )
-                        .with_comment(format!(
-                            "Inbound from the ranges of the public-network-access waiver on {} ({}), and nothing wider",
-                            rule.component, rule.because
-                        )),
-                    );
-                }
-            }
-            // Access logs: the perimeter's categories come as the allLogs group
-            // (Azure/bicep-registry-modules avm/res/network/network-security-perimeter
-            // main.bicep defaults to categoryGroup 'allLogs'; categories in
-            // MicrosoftDocs/azure-docs articles/private-link/network-security-perimeter-diagnostic-logs.md).
-            file.push(
-                Statement::from(
-                    Resource::new(
-                        "perimeterDiagnostics",
-                        types::DIAGNOSTIC_SETTING.name,
-                        types::DIAGNOSTIC_SETTING.api_version,
-                    )
-                    .prop("name", "to-log-analytics")
-                    .prop("scope", Expr::ident("perimeter"))
-                    .prop(
-                        "properties",
-                        obj([
-                            ("workspaceId", Expr::ident(common::WORKSPACE_ID)),
-                            (
-                                "logs",
-                                Expr::array([Item::from(obj([
-                                    ("categoryGroup", "allLogs".into()),
-                                    ("enabled", true.into()),
-                                ]))]),
-                            ),
-                        ]),
-                    ),
-                )
-                .with_comment("Perimeter access logs (allowed and denied, inbound and outbound) to the workspace"),
-            );
+            own_perimeter(ctx, perimeter, &mut file);
         }
         PerimeterMode::Existing { id, profile } => {
             file.push(
@@ -209,6 +114,121 @@ pub fn perimeter(ctx: &Context) -> Option<ConcernModule> {
             );
         }
     }
+    associations(ctx, perimeter, &mode, &mut file);
+    // environmentName is always read: by the perimeter's name, or the associations' names.
+    Some(ConcernModule { file, args })
+}
+
+/// A perimeter of the app's own: its profiles with their access rules, and its access logs.
+fn own_perimeter(ctx: &Context, perimeter: &PerimeterPlan, file: &mut crate::bicep::File) {
+    let app = &ctx.plan.app;
+    file.push(
+    Statement::from(regional(
+        Resource::new(
+            "perimeter",
+            types::NETWORK_SECURITY_PERIMETER.name,
+            types::NETWORK_SECURITY_PERIMETER.api_version,
+        ),
+        common::env_suffixed(format!("nsp-{app}-")),
+    ))
+    .with_comment("PaaS resources in the perimeter reach each other; from outside, only private endpoints and the access rules below get in (blueprint: [network] perimeter, default)"),
+);
+    for profile in &perimeter.profiles {
+        let symbol = profile_symbol(&profile.name);
+        let comment = if profile.name == PerimeterPlan::APP_PROFILE {
+            "The app's profile: no access rules, nothing from outside but private endpoints"
+                .to_string()
+        } else {
+            format!(
+                "A profile of its own for {}, so its waiver's ranges open nothing else",
+                profile.name.trim_start_matches("waiver-")
+            )
+        };
+        file.push(
+            Statement::from(
+                Resource::new(
+                    &symbol,
+                    types::PERIMETER_PROFILE.name,
+                    types::PERIMETER_PROFILE.api_version,
+                )
+                .prop("parent", Expr::ident("perimeter"))
+                .prop("name", profile.name.as_str()),
+            )
+            .with_comment(comment),
+        );
+        for rule in &profile.rules {
+            file.push(
+            Statement::from(
+                Resource::new(
+                    format!("{}AllowFromWaiver", naming::component_symbol(&rule.component)),
+                    types::PERIMETER_ACCESS_RULE.name,
+                    types::PERIMETER_ACCESS_RULE.api_version,
+                )
+                .prop("parent", Expr::ident(symbol.as_str()))
+                .prop("name", rule.name.as_str())
+                .prop(
+                    "properties",
+                    obj([
+                        ("direction", "Inbound".into()),
+                        (
+                            "addressPrefixes",
+                            Expr::array(
+                                rule.address_prefixes
+                                    .iter()
+                                    .map(|p| Item::from(p.as_str())),
+                            ),
+                        ),
+                    ]),
+                ),
+            )
+            .with_comment(format!(
+                "Inbound from the ranges of the public-network-access waiver on {} ({}), and nothing wider",
+                rule.component, rule.because
+            )),
+        );
+        }
+    }
+    // Access logs: the perimeter's categories come as the allLogs group
+    // (Azure/bicep-registry-modules avm/res/network/network-security-perimeter
+    // main.bicep defaults to categoryGroup 'allLogs'; categories in
+    // MicrosoftDocs/azure-docs articles/private-link/network-security-perimeter-diagnostic-logs.md).
+    file.push(
+        Statement::from(
+            Resource::new(
+                "perimeterDiagnostics",
+                types::DIAGNOSTIC_SETTING.name,
+                types::DIAGNOSTIC_SETTING.api_version,
+            )
+            .prop("name", "to-log-analytics")
+            .prop("scope", Expr::ident("perimeter"))
+            .prop(
+                "properties",
+                obj([
+                    ("workspaceId", Expr::ident(common::WORKSPACE_ID)),
+                    (
+                        "logs",
+                        Expr::array([Item::from(obj([
+                            ("categoryGroup", "allLogs".into()),
+                            ("enabled", true.into()),
+                        ]))]),
+                    ),
+                ]),
+            ),
+        )
+        .with_comment(
+            "Perimeter access logs (allowed and denied, inbound and outbound) to the workspace",
+        ),
+    );
+}
+
+/// One association per resource that joins the perimeter, in the profile it belongs to.
+fn associations(
+    ctx: &Context,
+    perimeter: &PerimeterPlan,
+    mode: &Expr,
+    file: &mut crate::bicep::File,
+) {
+    let app = &ctx.plan.app;
     for association in &perimeter.associations {
         let key = association_key(association);
         let name = match perimeter.mode {
@@ -256,8 +276,6 @@ pub fn perimeter(ctx: &Context) -> Option<ConcernModule> {
             )),
         );
     }
-    // environmentName is always read: by the perimeter's name, or the associations' names.
-    Some(ConcernModule { file, args })
 }
 
 /// Where main.bicep deploys the module: the platform perimeter's resource group.
