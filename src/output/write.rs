@@ -9,7 +9,7 @@ use crate::emit::FileSet;
 use std::path::Path;
 
 /// Write `files` under `dir`, and the address plan `lock` beside the blueprint, as one
-/// commit (see [`super::journal`]): every new file is staged inside `dir`, a journal of
+/// commit (see the `journal` module): every new file is staged inside `dir`, a journal of
 /// paths and hashes is recorded, then the files are renamed into place and the manifest
 /// last. Nothing is written when the folder already holds exactly this generation. Every
 /// path is resolved beneath `dir`, the lock beneath its own folder (see [`crate::confined`]).
