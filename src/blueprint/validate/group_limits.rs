@@ -86,11 +86,19 @@ pub fn resource_group_limits(blueprint: &Blueprint, deployments: usize) -> Vec<D
             let count = counts.entry(resource_type).or_default();
             *count += 1;
             if *count == most + 1 {
-                diagnostics.push(too_many_of_a_type(blueprint, component, resource_type, most));
+                diagnostics.push(too_many_of_a_type(
+                    blueprint,
+                    component,
+                    resource_type,
+                    most,
+                ));
             }
         }
     }
-    let history = limit("ARM deployment", "deployments per scope in deployment history");
+    let history = limit(
+        "ARM deployment",
+        "deployments per scope in deployment history",
+    );
     if deployments > history {
         diagnostics.push(
             Diagnostic::error(
