@@ -22,7 +22,8 @@ pub use governance::*;
 pub use load::Loaded;
 pub use model::*;
 pub use validate::{
-    RESERVED_SETTINGS, counted_resource_types, resource_group_limits, validate, validate_on,
+    RESERVED_SETTINGS, counted_resource_types, fewest_deployments, resource_group_limits,
+    resource_type_limits, validate, validate_on,
 };
 
 pub use schema::{SCHEMA_VERSION, json_schema, library_json_schema};

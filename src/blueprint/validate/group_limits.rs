@@ -75,6 +75,14 @@ fn limit(subject: &str, name: &str) -> usize {
 /// The resource-group limits a blueprint would break, given how many deployments one run of
 /// its generated templates writes (stages plus module calls).
 pub fn resource_group_limits(blueprint: &Blueprint, deployments: usize) -> Vec<Diagnostic> {
+    let mut diagnostics = resource_type_limits(blueprint);
+    diagnostics.extend(deployment_history_limit(deployments));
+    diagnostics
+}
+
+/// The components that would be the 801st of a non-exempt type in the resource group; needs
+/// only the blueprint, so `bulwark validate` reports it too.
+pub fn resource_type_limits(blueprint: &Blueprint) -> Vec<Diagnostic> {
     let most = limit(
         "Resource group",
         "resources per resource group per resource type",
@@ -95,24 +103,36 @@ pub fn resource_group_limits(blueprint: &Blueprint, deployments: usize) -> Vec<D
             }
         }
     }
+    diagnostics
+}
+
+/// The fewest deployments one run writes: main.bicep and one module per component that is not
+/// `external` (those create nothing). What `bulwark validate` checks without generating.
+pub fn fewest_deployments(blueprint: &Blueprint) -> usize {
+    1 + blueprint
+        .components
+        .iter()
+        .filter(|component| !matches!(component.spec, ComponentSpec::External(_)))
+        .count()
+}
+
+/// A run writing more deployments than a resource group's history holds.
+fn deployment_history_limit(deployments: usize) -> Option<Diagnostic> {
     let history = limit(
         "ARM deployment",
         "deployments per scope in deployment history",
     );
-    if deployments > history {
-        diagnostics.push(
-            Diagnostic::error(
-                "too-many-deployments",
-                format!(
-                    "one deployment of this application writes {deployments} deployments (each stage, and each module call a nested one) into its environment's resource group; a resource group's deployment history holds {history}, and ARM deletes old entries only once it passes 700, so the run can fail part way"
-                ),
-            )
-            .at("components")
-            .expected(format!("at most {history} deployments per run (about one per component, plus a few for the network, monitoring and policy)"))
-            .help("split the application into two blueprints, each deployed into its own resource group"),
-        );
-    }
-    diagnostics
+    (deployments > history).then(|| {
+        Diagnostic::error(
+            "too-many-deployments",
+            format!(
+                "one deployment of this application writes at least {deployments} deployments (each stage, and each module call a nested one) into its environment's resource group; a resource group's deployment history holds {history}, and ARM deletes old entries only once it passes 700, so the run can fail part way"
+            ),
+        )
+        .at("components")
+        .expected(format!("at most {history} deployments per run (about one per component, plus a few for the network, monitoring and policy)"))
+        .help("split the application into two blueprints, each deployed into its own resource group")
+    })
 }
 
 fn too_many_of_a_type(
@@ -130,7 +150,7 @@ fn too_many_of_a_type(
     Diagnostic::error(
         "too-many-of-a-type",
         format!(
-            "`{}` would be the {}th {resource_type} in each environment's resource group; the blueprint creates {total}, and Azure allows {most} of a type in one resource group",
+            "`{}` would make {} {resource_type} in each environment's resource group (the blueprint creates {total}); Azure allows {most} of a type in one resource group",
             component.name,
             most + 1
         ),
@@ -186,6 +206,17 @@ mod tests {
             spec: Storage::new().into(),
         };
         assert!(counted_resource_types(&store).is_empty());
+    }
+
+    #[test]
+    fn external_components_write_no_deployment() {
+        let mut blueprint = vaults(2);
+        assert_eq!(fewest_deployments(&blueprint), 3);
+        blueprint.components.push(Component {
+            name: "payments".into(),
+            spec: crate::blueprint::External::new("https://api.example.com", "vault-0000").into(),
+        });
+        assert_eq!(fewest_deployments(&blueprint), 3);
     }
 
     #[test]

@@ -26,7 +26,9 @@ use std::collections::BTreeMap;
 
 /// App settings bulwark sets itself; a blueprint may not set them by hand.
 pub use super::settings::RESERVED_SETTINGS;
-pub use group_limits::{counted_resource_types, resource_group_limits};
+pub use group_limits::{
+    counted_resource_types, fewest_deployments, resource_group_limits, resource_type_limits,
+};
 pub(super) use parts::part_nouns;
 
 /// Validate against today's date (waivers expire).
