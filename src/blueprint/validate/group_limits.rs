@@ -12,8 +12,10 @@
 //!   that finds it at 800 fails; nothing says deletion keeps up during one run, so a run that
 //!   writes more than 800 deployments by itself is refused (the stricter reading).
 //!
-//! Both run after emission (they need the module count), beside ARM's template limits, and
-//! `Options::ignore_template_limits` skips them as it skips those.
+//! `generate` runs both after emission (it counts the module calls in the templates), beside
+//! ARM's template limits, and `Options::ignore_template_limits` skips them as it skips those;
+//! `bulwark validate` runs them with the deployments counted from below
+//! ([`fewest_deployments`]).
 
 use super::super::diagnostic::Diagnostic;
 use super::super::kinds::ContainerEnvironment;
