@@ -4,7 +4,8 @@
 //! This file runs the checks in a fixed order (the order diagnostics are reported in); each
 //! concern lives in a file of its own: `names`, `governance` and `waivers`, `network`,
 //! `components` with `parts`, `sizing`, `container_apps` and `images`, `connections`,
-//! `calls`, and `secrets`; `group_limits` (the resource group's limits) runs after emission, and in `bulwark validate`.
+//! `calls`, and `secrets`; `group_limits` (the resource group's limits) runs after emission,
+//! and in `bulwark validate`.
 
 mod calls;
 mod components;
