@@ -4,6 +4,13 @@
 //! `Microsoft.Resources/deployments` resource with its template inline, so modules count as
 //! resources and towards the size. A blueprint too large for one deployment is deployed in
 //! stages (`main.bicep`, `main-2.bicep`, …), each within the limits.
+//!
+//! One environment's resource group holds at most 800 deployments in its history and 800
+//! resources of a non-exempt type (limits.tsv): 790 components of the synthetic mix are the
+//! most one group takes, and bulwark refuses more. The estates past that (1,000, 2,700, 3,000
+//! components) are generated here with those checks off (`ignore_template_limits`), to check
+//! what they exercise: ARM's per-template limits, checked by this file itself, on templates
+//! split into stages and concern modules divided into parts.
 
 mod common;
 
@@ -14,8 +21,24 @@ fn arm_limit(name: &str) -> u64 {
     facts::limit("ARM template", name).unwrap_or_else(|| panic!("limits.tsv has no {name}"))
 }
 
+/// The most components of the synthetic mix one resource group takes: one run writes 800
+/// deployments (stages and module calls), the history's limit.
+const LARGEST_DEPLOYABLE: usize = 790;
+
 fn generate(components: usize) -> Result<bulwark::Generated, bulwark::Error> {
-    common::try_generate(&common::synthetic::synthetic(components))
+    let blueprint = common::synthetic::synthetic(components);
+    if components <= LARGEST_DEPLOYABLE {
+        return common::try_generate(&blueprint);
+    }
+    // Past what one resource group takes: the template checks below, not bulwark's refusal.
+    bulwark::generate(
+        &blueprint,
+        &bulwark::Options {
+            today: common::today(),
+            ignore_template_limits: true,
+            ..bulwark::Options::default()
+        },
+    )
 }
 
 fn check(components: usize) {
@@ -67,6 +90,116 @@ fn three_hundred_and_fifty_components_fit_arm_template_limits() {
 #[test]
 fn a_hundred_components_fit_arm_template_limits() {
     check(100);
+}
+
+/// The largest synthetic estate one resource group takes generates, in stages; one more
+/// component is refused: its run would write 801 deployments.
+#[test]
+fn the_largest_deployable_estate_generates_and_one_more_is_refused() {
+    check(LARGEST_DEPLOYABLE);
+    let generated = generate(LARGEST_DEPLOYABLE).unwrap();
+    assert_eq!(
+        bulwark::emit::limits::deployments_per_run(&generated.files),
+        800
+    );
+    let diagnostics = common::try_generate(&common::synthetic::synthetic(LARGEST_DEPLOYABLE + 1))
+        .unwrap_err()
+        .into_diagnostics();
+    let codes: Vec<_> = diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["too-many-deployments"], "{diagnostics:#?}");
+    assert!(diagnostics[0].message.contains("801 deployments"));
+}
+
+/// 801 key vaults: the 801st is refused at its component (Microsoft.KeyVault/vaults is not
+/// exempt from 800 per resource group), besides the deployments their modules write.
+#[test]
+fn the_801st_key_vault_in_one_resource_group_is_refused() {
+    use bulwark::blueprint::{Blueprint, KeyVault};
+    let vaults = |count: usize| {
+        (0..count)
+            .fold(Blueprint::builder("big", ["dev"]), |builder, index| {
+                builder.component(format!("vault-{index:04}"), KeyVault::new())
+            })
+            .build()
+    };
+    let diagnostics = common::try_generate(&vaults(801))
+        .unwrap_err()
+        .into_diagnostics();
+    let vault = diagnostics
+        .iter()
+        .find(|d| d.code == "too-many-of-a-type")
+        .unwrap_or_else(|| panic!("{diagnostics:#?}"));
+    assert_eq!(vault.path.as_deref(), Some("components.vault-0800"));
+    assert!(vault.message.contains("Microsoft.KeyVault/vaults"));
+    assert!(diagnostics.iter().any(|d| d.code == "too-many-deployments"));
+}
+
+/// What validation counts per component is what the generated Bicep creates: for every
+/// shipped blueprint, the tracked resources (with a `location`, not `existing`) of each
+/// component's module and its identity in main.bicep, exempt types left out.
+#[test]
+fn counted_resources_are_the_generated_ones() {
+    for path in common::shipped_blueprints() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let loaded = bulwark::blueprint::load::from_str_in(&text, path.parent().unwrap()).unwrap();
+        let generated = common::generate_full(&path);
+        let tracked = tracked_types(&generated.files);
+        for component in &loaded.blueprint.components {
+            let module = format!("modules/{}-{}.bicep", component.kind(), component.name);
+            let mut emitted = tracked.get(&module).cloned().unwrap_or_default();
+            let identity = format!("id-{}-{}-", loaded.blueprint.app.name, component.name);
+            if tracked_identities(&generated.files).contains(&identity) {
+                emitted.push("Microsoft.ManagedIdentity/userAssignedIdentities".to_string());
+            }
+            emitted.retain(|t| !facts::exempt_from_group_limit(t));
+            emitted.sort();
+            let mut counted: Vec<String> = bulwark::blueprint::counted_resource_types(component)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            counted.sort();
+            assert_eq!(counted, emitted, "{}: {module}", path.display());
+        }
+    }
+}
+
+/// Per file, the types of the resources it declares (not `existing`) that have a location.
+fn tracked_types(
+    files: &bulwark::emit::FileSet,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut tracked = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for (path, text) in files.files.iter().filter(|(p, _)| p.ends_with(".bicep")) {
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("resource ") {
+                current = (!line.contains("' existing")).then(|| {
+                    let start = rest.find('\'').unwrap() + 1;
+                    let end = start + rest[start..].find('@').unwrap();
+                    rest[start..end].to_string()
+                });
+            } else if line.starts_with("  location:") {
+                if let Some(resource_type) = current.take() {
+                    tracked.entry(path.clone()).or_default().push(resource_type);
+                }
+            } else if line == "}" {
+                current = None;
+            }
+        }
+    }
+    tracked
+}
+
+/// The name prefixes (`id-<app>-<component>-`) of the identities main.bicep declares.
+fn tracked_identities(files: &bulwark::emit::FileSet) -> Vec<String> {
+    let main = files.get("main.bicep").unwrap();
+    main.split("'Microsoft.ManagedIdentity/userAssignedIdentities@")
+        .skip(1)
+        .filter_map(|rest| {
+            let start = rest.find("name: '")? + "name: '".len();
+            let end = start + rest[start..].find("${")?;
+            Some(rest[start..end].to_string())
+        })
+        .collect()
 }
 
 /// 1,000 components (a third of them apps) compile to more than ARM takes in one deployment:

@@ -570,6 +570,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("8:50"),
     ),
     (
+        "too-many-key-vaults.toml",
+        "bulwark::too-many-deployments",
+        Some("6:2"),
+    ),
+    (
         "unicode-container-name.toml",
         "bulwark::invalid-name",
         Some("8:15"),

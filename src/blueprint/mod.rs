@@ -21,6 +21,9 @@ pub use diagnostic::{Diagnostic, Severity, SourceMap};
 pub use governance::*;
 pub use load::Loaded;
 pub use model::*;
-pub use validate::{RESERVED_SETTINGS, validate, validate_on};
+pub use validate::{
+    RESERVED_SETTINGS, counted_resource_types, fewest_deployments, resource_group_limits,
+    resource_type_limits, validate, validate_on,
+};
 
 pub use schema::{SCHEMA_VERSION, json_schema, library_json_schema};

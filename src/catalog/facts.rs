@@ -16,6 +16,9 @@ const FRONT_DOOR_WAF: &str = include_str!("facts/front_door_waf.tsv");
 /// bulwark's own table (not a shared copy): the resource types Microsoft lists as onboarded
 /// to network security perimeters, and whether bulwark associates them.
 const PERIMETER: &str = include_str!("facts/perimeter.tsv");
+/// bulwark's own table: the resource types Microsoft lists as exempt from the 800 instances
+/// per type and resource group (`resources-without-resource-group-limit`).
+const GROUP_LIMIT_EXEMPT: &str = include_str!("facts/resource_group_limit_exempt.tsv");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
@@ -345,6 +348,13 @@ pub fn limit_text(subject: &str, name: &str) -> Option<&'static str> {
         .map(|cells| cells[2])
 }
 
+/// Whether a resource type may have more than 800 instances in one resource group without
+/// asking support (resource_group_limit_exempt.tsv; types are case-insensitive).
+pub fn exempt_from_group_limit(resource_type: &str) -> bool {
+    rows(GROUP_LIMIT_EXEMPT)
+        .any(|cells| cells[0].eq_ignore_ascii_case(resource_type) && cells[1] == "yes")
+}
+
 pub fn policy(guid: &str) -> &'static Policy {
     FACTS
         .policies
@@ -365,6 +375,7 @@ mod tests {
             (DIAGNOSTICS, 6),
             (POLICIES, 5),
             (PERIMETER, 5),
+            (GROUP_LIMIT_EXEMPT, 4),
         ] {
             for cells in rows(table) {
                 assert_eq!(cells.len(), width, "row {cells:?}");

@@ -64,6 +64,12 @@ fn validate(path: &Path) -> (bool, Option<usize>, u8) {
     {
         diagnostics.extend(planning);
     }
+    // The resource group's limits; without generating, the deployments one run writes are
+    // counted from below (`generate` and `check` count them in the templates).
+    diagnostics.extend(bulwark::blueprint::resource_group_limits(
+        &file.blueprint,
+        bulwark::blueprint::fewest_deployments(&file.blueprint),
+    ));
     let diagnostics = diagnostics_for(&file, diagnostics);
     let name = path.display().to_string();
     print_diagnostics(&diagnostics, &name, &file.text);

@@ -106,6 +106,18 @@ pub fn estimated_deployments(files: &FileSet) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// The deployments one run writes into the resource group's history: each stage's template
+/// and every module call, nested ones included (each is a `Microsoft.Resources/deployments`).
+pub fn deployments_per_run(files: &FileSet) -> usize {
+    let calls: usize = files
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".bicep"))
+        .map(|(_, text)| called_modules(text).count())
+        .sum();
+    super::split::stage_templates(files.paths()).len() + calls
+}
+
 fn arm_limit(name: &str) -> u64 {
     facts::limit("ARM template", name)
         .unwrap_or_else(|| panic!("bulwark bug: limits.tsv has no ARM template limit `{name}`"))

@@ -4,13 +4,15 @@
 //! This file runs the checks in a fixed order (the order diagnostics are reported in); each
 //! concern lives in a file of its own: `names`, `governance` and `waivers`, `network`,
 //! `components` with `parts`, `sizing`, `container_apps` and `images`, `connections`,
-//! `calls`, and `secrets`.
+//! `calls`, and `secrets`; `group_limits` (the resource group's limits) runs after emission,
+//! and in `bulwark validate`.
 
 mod calls;
 mod components;
 mod connections;
 mod container_apps;
 mod governance;
+mod group_limits;
 mod images;
 mod names;
 mod network;
@@ -25,6 +27,9 @@ use std::collections::BTreeMap;
 
 /// App settings bulwark sets itself; a blueprint may not set them by hand.
 pub use super::settings::RESERVED_SETTINGS;
+pub use group_limits::{
+    counted_resource_types, fewest_deployments, resource_group_limits, resource_type_limits,
+};
 pub(super) use parts::part_nouns;
 
 /// Validate against today's date (waivers expire).
