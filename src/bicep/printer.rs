@@ -19,6 +19,13 @@ impl Out {
             portable_hosts,
         }
     }
+
+    /// The text, without the spare capacity growing it left: a generation holds every
+    /// file's text until it is written, and doubling leaves up to half of each unused.
+    fn finish(mut self) -> String {
+        self.text.shrink_to_fit();
+        self.text
+    }
 }
 
 impl std::ops::Deref for Out {
@@ -48,7 +55,7 @@ pub fn print_file(file: &File) -> String {
         }
         print_statement(&mut out, &statement.kind);
     }
-    out.text
+    out.finish()
 }
 
 pub fn print_param_file(file: &ParamFile) -> String {
@@ -65,7 +72,7 @@ pub fn print_param_file(file: &ParamFile) -> String {
         print_expr(&mut out, 0, value);
         out.push('\n');
     }
-    out.text
+    out.finish()
 }
 
 fn print_statement(out: &mut Out, statement: &StatementKind) {
