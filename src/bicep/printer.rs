@@ -2,7 +2,7 @@
 //! line, LF line endings, one trailing newline.
 
 use super::cloud;
-use super::{Expr, File, Item, Key, Param, ParamFile, Property, StatementKind, StrPart};
+use super::{Expr, File, Item, Key, Param, ParamFile, Property, Statement, StatementKind, StrPart};
 use std::fmt::Write as _;
 
 /// The text being printed, and whether cloud host names in string literals are written
@@ -56,6 +56,17 @@ pub fn print_file(file: &File) -> String {
         print_statement(&mut out, &statement.kind);
     }
     out.finish()
+}
+
+/// One statement as [`print_file`] prints it in a file of its own, with no header: its
+/// comments, then the statement. For measuring a statement without copying it into a file.
+pub fn print_statement_alone(statement: &Statement) -> String {
+    let mut out = Out::new(true);
+    for comment in &statement.comments {
+        push_comment(&mut out, 0, comment);
+    }
+    print_statement(&mut out, &statement.kind);
+    out.text
 }
 
 pub fn print_param_file(file: &ParamFile) -> String {

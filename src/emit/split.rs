@@ -224,11 +224,7 @@ fn describe(statement: &Statement) -> String {
 
 /// The compiled size of one statement, estimated as for whole templates.
 fn statement_bytes(statement: &Statement) -> u64 {
-    let file = File {
-        header: Vec::new(),
-        statements: vec![statement.clone()],
-    };
-    limits::json_bytes_of(&bicep::print_file(&file))
+    limits::json_bytes_of(&bicep::print_statement_alone(statement))
 }
 
 /// Where each top-level symbol of main.bicep is declared.
