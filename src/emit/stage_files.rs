@@ -26,6 +26,9 @@ pub fn stages(main: File, written: &mut Written, options: &Options) -> Vec<File>
         // Too large for one deployment: deploy it in stages if it can be split; if it
         // cannot, the limit check refuses it.
         let budget = options.stage_budget.unwrap_or_else(split::Budget::arm);
+        // The split sizes modules by their text, not main.bicep by its: that text is let go
+        // (`write` prints each stage, main.bicep again when no split is found).
+        written.files.remove("main.bicep");
         if let Ok(split) = split::split(&stages[0], &written.module_files, &written.files, budget) {
             stages = split;
         }
