@@ -75,10 +75,11 @@ fn peak_and_output(size: usize) -> (usize, usize) {
     (peak, output)
 }
 
-/// At its peak a generation holds its files' text, the plan and the syntax of the template
-/// being printed; the module files' syntax is dropped as soon as they are printed. Held twice
-/// over (text and syntax of everything) this was about 10× the output; a regression to that
-/// fails here on any machine.
+/// At its peak a generation holds its files' text, the plan and the syntax of main.bicep and
+/// its stages; each module's syntax is dropped as soon as it is printed. It holds about 2.9×
+/// its output at 100 and 300 components. When every module was kept as text and as syntax
+/// the CLI's heap peaked at about 9× its output (heaptrack, 1,000 components): a regression
+/// towards that fails here on any machine.
 #[test]
 fn peak_memory_grows_with_the_output() {
     const SIZES: [usize; 2] = [100, 300];
@@ -89,8 +90,8 @@ fn peak_memory_grows_with_the_output() {
             peak as f64 / output as f64
         );
         assert!(
-            peak <= 4 * output,
-            "{size} components: the peak ({peak} bytes) is more than 4× the output ({output} bytes)"
+            peak * 2 <= 7 * output,
+            "{size} components: the peak ({peak} bytes) is more than 3.5× the output ({output} bytes)"
         );
     }
     let [(small, _), (large, _)] = runs;
