@@ -55,9 +55,9 @@ pub fn stage_templates<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Stri
 
 /// What the split reads of a module file (see `rewrite`: a later stage inlines a module's
 /// output, declaring the resources it names `existing`): parameters by name and default,
-/// variables and outputs whole, resources by symbol, type, condition, name, parent and scope. Everything else (the
-/// resources' settings, comments, the header) is left out, so a generation does not keep
-/// every module's syntax beside its text.
+/// variables and outputs whole, resources by symbol, type, condition, name, parent and
+/// scope. Everything else (the resources' settings, comments, the header) is left out, so a
+/// generation does not keep every module's syntax beside its text.
 pub fn split_view(file: File) -> File {
     let mut statements: Vec<Statement> = file
         .statements
@@ -72,9 +72,7 @@ pub fn split_view(file: File) -> File {
                 Some(Statement::from(statement.kind))
             }
             StatementKind::Resource(mut resource) => {
-                resource.body.retain(|property| {
-                    matches!(&property.key, bicep::Key::Name(key) if matches!(key.as_str(), "name" | "parent" | "scope"))
-                });
+                resource.body.retain(read_by_split);
                 resource.body.shrink_to_fit();
                 Some(Statement::from(resource))
             }
@@ -86,6 +84,14 @@ pub fn split_view(file: File) -> File {
     File {
         header: Vec::new(),
         statements,
+    }
+}
+
+/// The properties of a module's resource that a later stage's `existing` declaration reads.
+fn read_by_split(property: &bicep::Property) -> bool {
+    match &property.key {
+        bicep::Key::Name(key) => matches!(key.as_str(), "name" | "parent" | "scope"),
+        bicep::Key::Interpolated(_) => false,
     }
 }
 
