@@ -126,7 +126,7 @@ pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &Rep
             .map(|stage| stage.trim_end_matches(".bicep").to_string())
             .collect();
     }
-    let text = report.render_markdown();
+    let text = report.into_markdown();
     // Only the new file's hash: hashing every file again would double the manifest's cost.
     generated
         .manifest

@@ -8,7 +8,7 @@
 mod cloud;
 mod printer;
 
-pub use printer::{print_file, print_param_file};
+pub use printer::{print_file, print_param_file, print_statement_alone};
 
 /// One `.bicep` file: statements in order, each optionally preceded by comment lines.
 #[derive(Debug, Clone, Default, PartialEq)]

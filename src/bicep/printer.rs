@@ -2,7 +2,7 @@
 //! line, LF line endings, one trailing newline.
 
 use super::cloud;
-use super::{Expr, File, Item, Key, Param, ParamFile, Property, StatementKind, StrPart};
+use super::{Expr, File, Item, Key, Param, ParamFile, Property, Statement, StatementKind, StrPart};
 use std::fmt::Write as _;
 
 /// The text being printed, and whether cloud host names in string literals are written
@@ -18,6 +18,13 @@ impl Out {
             text: String::new(),
             portable_hosts,
         }
+    }
+
+    /// The text, without the spare capacity growing it left: a generation holds every
+    /// file's text until it is written, and doubling leaves up to half of each unused.
+    fn finish(mut self) -> String {
+        self.text.shrink_to_fit();
+        self.text
     }
 }
 
@@ -48,6 +55,17 @@ pub fn print_file(file: &File) -> String {
         }
         print_statement(&mut out, &statement.kind);
     }
+    out.finish()
+}
+
+/// One statement as [`print_file`] prints it in a file of its own, with no header: its
+/// comments, then the statement. For measuring a statement without copying it into a file.
+pub fn print_statement_alone(statement: &Statement) -> String {
+    let mut out = Out::new(true);
+    for comment in &statement.comments {
+        push_comment(&mut out, 0, comment);
+    }
+    print_statement(&mut out, &statement.kind);
     out.text
 }
 
@@ -65,7 +83,7 @@ pub fn print_param_file(file: &ParamFile) -> String {
         print_expr(&mut out, 0, value);
         out.push('\n');
     }
-    out.text
+    out.finish()
 }
 
 fn print_statement(out: &mut Out, statement: &StatementKind) {

@@ -116,3 +116,20 @@ fn a_bad_symbol_is_a_loud_bug() {
     });
     print_file(&file);
 }
+
+#[test]
+fn a_statement_alone_prints_as_in_a_file_of_its_own() {
+    let statement = Statement::from(
+        Resource::new("store", "Microsoft.Storage/storageAccounts", "2023-05-01")
+            .prop("name", "st'x")
+            .prop("location", Expr::ident("location")),
+    )
+    .with_comment("Storage");
+    let file = File {
+        header: Vec::new(),
+        statements: vec![statement.clone()],
+    };
+    let alone = print_statement_alone(&statement);
+    assert_eq!(alone, print_file(&file));
+    assert!(alone.starts_with("// Storage\nresource store "), "{alone}");
+}

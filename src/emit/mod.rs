@@ -286,30 +286,24 @@ impl Module {
         }
     }
 
-    /// The finished module file: parameters first, then resources, then outputs.
-    fn finish(&self) -> File {
-        let mut file = File {
-            header: self.file.header.clone(),
-            statements: Vec::new(),
-        };
-        let is_extension = |s: &&Statement| matches!(s.kind, StatementKind::Extension(_));
+    /// The finished module file: parameters first, then resources, then outputs. Takes the
+    /// syntax out of the module (moved, not cloned): only the call and main.bicep's parts stay.
+    fn finish(&mut self) -> File {
+        let header = std::mem::take(&mut self.file.header);
+        let body = std::mem::take(&mut self.file.statements);
+        let params = self.params.iter().map(|(param, _)| param.clone());
+        let is_extension = |s: &Statement| matches!(s.kind, StatementKind::Extension(_));
+        let (extensions, rest): (Vec<Statement>, Vec<Statement>) =
+            body.into_iter().partition(is_extension);
+        let mut statements = Vec::with_capacity(
+            extensions.len() + self.params.len() + rest.len() + self.outputs.len(),
+        );
         // Extensions first: the resource types they bring are used below.
-        file.statements
-            .extend(self.file.statements.iter().filter(is_extension).cloned());
-        file.statements.extend(
-            self.params
-                .iter()
-                .map(|(param, _)| Statement::from(param.clone())),
-        );
-        file.statements.extend(
-            self.file
-                .statements
-                .iter()
-                .filter(|s| !is_extension(s))
-                .cloned(),
-        );
-        file.statements.extend(self.outputs.iter().cloned());
-        file
+        statements.extend(extensions);
+        statements.extend(params.map(Statement::from));
+        statements.extend(rest);
+        statements.append(&mut self.outputs);
+        File { header, statements }
     }
 }
 
@@ -365,8 +359,8 @@ fn concern_file(ctx: &Context, concern: &infra::ConcernModule) -> File {
     file
 }
 
-/// The files written so far: text by path, and each module file as syntax too, for
-/// splitting a deployment too large for one template.
+/// The files written so far: text by path, and of each module file what the stage split
+/// reads ([`split::split_view`]), for splitting a deployment too large for one template.
 #[derive(Default)]
 struct Written {
     files: BTreeMap<String, String>,
@@ -374,16 +368,17 @@ struct Written {
 }
 
 impl Written {
-    /// A module file at `path`, printed and kept as syntax.
+    /// A module file at `path`: printed, its syntax then cut to what the split reads.
     fn module(&mut self, path: String, file: File) {
         self.files.insert(path.clone(), bicep::print_file(&file));
-        self.module_files.insert(path, file);
+        self.module_files.insert(path, split::split_view(file));
     }
 }
 
 /// The whole generation: main.bicep's head, the concern modules, one module per component,
 /// main.bicep's outputs, then the templates (in stages when too large) with their parameter
-/// files, and bicepconfig.json.
+/// files, and bicepconfig.json. Each module is printed as soon as it is built and its syntax
+/// dropped, so memory holds the text of the files and little more.
 pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     let ctx = Context::new(plan, options);
     let mut written = Written::default();
@@ -391,33 +386,32 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     main_head::push_parameters(&ctx, &mut main);
     main_head::push_identities(plan, &mut main);
 
-    let mut concerns = concerns::concerns(&ctx);
+    let concerns = concerns::concerns(&ctx);
     concerns::push_calls(&ctx, &mut main, &concerns, &mut written);
+    // The concern modules are written: only what main.bicep adds for them stays.
+    let concerns::Concerns {
+        modules,
+        outputs,
+        mut grouped_outputs,
+    } = concerns;
+    drop(modules);
 
-    let modules: Vec<(Module, &ComponentPlan)> = plan
-        .components
-        .iter()
-        .filter_map(|component| kinds::emit(&ctx, component).map(|module| (module, component)))
-        .collect();
-    for (module, component) in &modules {
-        push_component_module(&mut main, module, component, &mut written);
+    let mut main_params: Vec<MainParam> = Vec::new();
+    for component in &plan.components {
+        if let Some(mut module) = kinds::emit(&ctx, component) {
+            push_component_module(&mut main, &mut module, component, &mut written);
+            grouped_outputs.append(&mut module.main_outputs);
+            main_params.append(&mut module.main_params);
+        }
     }
-    for (module, _) in &modules {
-        concerns
-            .grouped_outputs
-            .extend(module.main_outputs.iter().cloned());
-    }
-    main_outputs::push(plan, &mut main, concerns.outputs, &concerns.grouped_outputs);
+    main_outputs::push(plan, &mut main, outputs, &grouped_outputs);
 
-    let main_params: Vec<&MainParam> = modules
-        .iter()
-        .flat_map(|(module, _)| &module.main_params)
-        .collect();
+    let main_params: Vec<&MainParam> = main_params.iter().collect();
     main_head::insert_environment_params(&mut main, &main_params);
     written
         .files
         .insert("main.bicep".into(), bicep::print_file(&main));
-    let stages = stage_files::stages(main, &written, options);
+    let stages = stage_files::stages(main, &mut written, options);
     stage_files::write(&ctx, &stages, &main_params, &mut written.files);
     written.files.insert(
         "bicepconfig.json".into(),
@@ -431,7 +425,7 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
 /// A component's call in main.bicep, its module file and the other files it needs.
 fn push_component_module(
     main: &mut File,
-    module: &Module,
+    module: &mut Module,
     component: &ComponentPlan,
     written: &mut Written,
 ) {
@@ -450,8 +444,8 @@ fn push_component_module(
         )),
     );
     written.module(module.path.clone(), module.finish());
-    for (path, text) in &module.extra_files {
-        written.files.insert(path.clone(), text.clone());
+    for (path, text) in module.extra_files.drain(..) {
+        written.files.insert(path, text);
     }
 }
 

@@ -53,6 +53,48 @@ pub fn stage_templates<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Stri
     stages.into_iter().map(|(_, path)| path).collect()
 }
 
+/// What the split reads of a module file (see `rewrite`: a later stage inlines a module's
+/// output, declaring the resources it names `existing`): parameters by name and default,
+/// variables and outputs whole, resources by symbol, type, condition, name, parent and
+/// scope. Everything else (the resources' settings, comments, the header) is left out, so a
+/// generation does not keep every module's syntax beside its text.
+pub fn split_view(file: File) -> File {
+    let mut statements: Vec<Statement> = file
+        .statements
+        .into_iter()
+        .filter_map(|statement| match statement.kind {
+            // A parameter is read for its name and default, not its description.
+            StatementKind::Param(param) => Some(Statement::from(bicep::Param {
+                default: param.default,
+                ..bicep::Param::new(param.name, param.ty)
+            })),
+            StatementKind::Var { .. } | StatementKind::Output { .. } => {
+                Some(Statement::from(statement.kind))
+            }
+            StatementKind::Resource(mut resource) => {
+                resource.body.retain(read_by_split);
+                resource.body.shrink_to_fit();
+                Some(Statement::from(resource))
+            }
+            _ => None,
+        })
+        .collect();
+    // Collected in place: the vector keeps the whole file's capacity unless shrunk.
+    statements.shrink_to_fit();
+    File {
+        header: Vec::new(),
+        statements,
+    }
+}
+
+/// The properties of a module's resource that a later stage's `existing` declaration reads.
+fn read_by_split(property: &bicep::Property) -> bool {
+    match &property.key {
+        bicep::Key::Name(key) => matches!(key.as_str(), "name" | "parent" | "scope"),
+        bicep::Key::Interpolated(_) => false,
+    }
+}
+
 /// Why a deployment could not be split; the template-limit diagnostic then stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsplittable(pub String);
@@ -188,11 +230,7 @@ fn describe(statement: &Statement) -> String {
 
 /// The compiled size of one statement, estimated as for whole templates.
 fn statement_bytes(statement: &Statement) -> u64 {
-    let file = File {
-        header: Vec::new(),
-        statements: vec![statement.clone()],
-    };
-    limits::json_bytes_of(&bicep::print_file(&file))
+    limits::json_bytes_of(&bicep::print_statement_alone(statement))
 }
 
 /// Where each top-level symbol of main.bicep is declared.

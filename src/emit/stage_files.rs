@@ -8,19 +8,27 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// main.bicep alone, or the stages it is split into when it breaks ARM's per-deployment
 /// limits (or a test's smaller budget asks for stages).
-pub fn stages(main: File, written: &Written, options: &Options) -> Vec<File> {
+pub fn stages(main: File, written: &mut Written, options: &Options) -> Vec<File> {
     let mut stages = vec![main];
     let too_large = match options.stage_budget {
         Some(_) => true,
-        None => !limits::check(&super::FileSet {
-            files: written.files.clone(),
-        })
-        .is_empty(),
+        None => {
+            // Checked in place: the texts are lent to the check, not copied.
+            let files = super::FileSet {
+                files: std::mem::take(&mut written.files),
+            };
+            let too_large = !limits::check(&files).is_empty();
+            written.files = files.files;
+            too_large
+        }
     };
     if too_large {
         // Too large for one deployment: deploy it in stages if it can be split; if it
         // cannot, the limit check refuses it.
         let budget = options.stage_budget.unwrap_or_else(split::Budget::arm);
+        // The split sizes modules by their text, not main.bicep by its: that text is let go
+        // (`write` prints each stage, main.bicep again when no split is found).
+        written.files.remove("main.bicep");
         if let Ok(split) = split::split(&stages[0], &written.module_files, &written.files, budget) {
             stages = split;
         }

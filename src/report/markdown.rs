@@ -7,19 +7,32 @@ const TEMPLATE: &str = include_str!("../../templates/security-report.md.tera");
 
 impl Report {
     pub fn render_markdown(&self) -> String {
-        let context = tera::Context::from_serialize(self).expect("a report serializes");
-        let text = tera::Tera::one_off(TEMPLATE, &context, false)
-            .expect("the embedded report template renders");
-        let mut text = escape_html(&text);
-        // One trailing newline, however the template ends.
-        while text.ends_with("\n\n") {
-            text.pop();
-        }
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text
+        render(&tera::Context::from_serialize(self).expect("a report serializes"))
     }
+
+    /// [`Report::render_markdown`], the report let go as soon as its values are in the
+    /// template's context, so a large estate's report is not held twice while it renders.
+    pub fn into_markdown(self) -> String {
+        let context = tera::Context::from_serialize(&self).expect("a report serializes");
+        drop(self);
+        render(&context)
+    }
+}
+
+fn render(context: &tera::Context) -> String {
+    let text = tera::Tera::one_off(TEMPLATE, context, false)
+        .expect("the embedded report template renders");
+    let mut text = escape_html(&text);
+    // One trailing newline, however the template ends.
+    while text.ends_with("\n\n") {
+        text.pop();
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    // Held with the generated files until they are written: no spare capacity.
+    text.shrink_to_fit();
+    text
 }
 
 /// The report with every `<` that Markdown could read as HTML (a tag, a comment, an
