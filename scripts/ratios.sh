@@ -7,8 +7,9 @@
 #   peak memory of generate            vs  2 × output size + 16 MB        (goal ≤ 1×)
 # Each figure is the median of RUNS runs (default 5), with a warm page cache for all of them.
 #
-#   scripts/ratios.sh [SIZE ...]          default sizes: 100 1000 3000
-#   BULWARK=path/to/bulwark RUNS=7 scripts/ratios.sh 1000
+#   scripts/ratios.sh [SIZE ...]          default sizes: 100 790 (790 components is the most
+#                                         one resource group takes: README, limits table)
+#   BULWARK=path/to/bulwark RUNS=7 scripts/ratios.sh 790
 #
 # Without BULWARK it builds the release binary and the synthetic-blueprint example
 # (`cargo build --release`); synthetic blueprints are those of `cargo bench` and CI.
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 runs=${RUNS:-5}
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(100 1000 3000)
+[ ${#sizes[@]} -gt 0 ] || sizes=(100 790)
 target=${CARGO_TARGET_DIR:-target}
 if [ -z "${BULWARK:-}" ]; then
   cargo build --quiet --locked --release --bin bulwark --example synthetic
