@@ -16,9 +16,15 @@ pub enum Counter {
     /// Steps of the stage split (`emit::split`): expression nodes walked for dependencies and
     /// rewritten, and main.bicep parameters and variables considered for each stage.
     SplitSteps,
+    /// Rows of the embedded facts tables (`catalog::facts`) split into cells: each table is
+    /// parsed once, however often it is looked up.
+    FactRowsParsed,
+    /// Bytes of generated Bicep read by the template-limit checks (`emit::limits`): each
+    /// text once per check, however many deployments include it.
+    TemplateScanBytes,
 }
 
-const COUNTERS: usize = 3;
+const COUNTERS: usize = 5;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

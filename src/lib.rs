@@ -89,11 +89,8 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, E
         .map_err(|diagnostics| Error { diagnostics })?;
     let files = emit::emit(&plan, options);
     if !options.ignore_template_limits {
-        let mut too_large = emit::limits::check(&files);
-        too_large.extend(blueprint::resource_group_limits(
-            blueprint,
-            emit::limits::deployments_per_run(&files),
-        ));
+        let (mut too_large, deployments) = emit::limits::check_and_count_deployments(&files);
+        too_large.extend(blueprint::resource_group_limits(blueprint, deployments));
         if !too_large.is_empty() {
             return Err(Error {
                 diagnostics: too_large,

@@ -2,7 +2,7 @@
 //! `azure-facts` files, each row naming its source). Code names a role, a private-link group
 //! or a policy; the GUIDs, zones and categories come from these tables and nowhere else.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
 const ROLES: &str = include_str!("facts/roles.tsv");
@@ -226,8 +226,35 @@ fn rows(table: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
         .lines()
         .skip(1)
         .filter(|line| !line.trim().is_empty())
-        .map(|line| line.split('\t').collect())
+        .map(|line| {
+            crate::counters::add(crate::counters::Counter::FactRowsParsed, 1);
+            line.split('\t').collect()
+        })
 }
+
+/// limits.tsv by subject, then limit name → the value as written. Parsed once: the planner
+/// asks for a subnet limit per subnet, and re-reading the table each time cost more than
+/// the planning itself.
+#[allow(clippy::type_complexity)]
+static LIMIT_TEXTS: LazyLock<HashMap<&'static str, HashMap<&'static str, &'static str>>> =
+    LazyLock::new(|| {
+        let mut texts: HashMap<_, HashMap<_, _>> = HashMap::new();
+        for cells in rows(LIMITS) {
+            // The first row of a subject and name wins, as a search from the top would find.
+            let by_name = texts.entry(cells[0]).or_default();
+            by_name.entry(cells[1]).or_insert(cells[2]);
+        }
+        texts
+    });
+
+/// The resource types resource_group_limit_exempt.tsv marks exempt, in ASCII lowercase
+/// (ARM's types are case-insensitive). Parsed once: validation asks per component.
+static GROUP_LIMIT_EXEMPT_TYPES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    rows(GROUP_LIMIT_EXEMPT)
+        .filter(|cells| cells[1] == "yes")
+        .map(|cells| cells[0].to_ascii_lowercase())
+        .collect()
+});
 
 /// `Audit, Deny, Disabled (default Audit)` → effects and default.
 fn parse_policy(cells: &[&'static str]) -> Policy {
@@ -343,16 +370,13 @@ pub fn limit(subject: &str, name: &str) -> Option<u64> {
 
 /// A limit's value as limits.tsv writes it (`/28`, `7-90`, `200 / 225`).
 pub fn limit_text(subject: &str, name: &str) -> Option<&'static str> {
-    rows(LIMITS)
-        .find(|cells| cells[0] == subject && cells[1] == name)
-        .map(|cells| cells[2])
+    LIMIT_TEXTS.get(subject)?.get(name).copied()
 }
 
 /// Whether a resource type may have more than 800 instances in one resource group without
 /// asking support (resource_group_limit_exempt.tsv; types are case-insensitive).
 pub fn exempt_from_group_limit(resource_type: &str) -> bool {
-    rows(GROUP_LIMIT_EXEMPT)
-        .any(|cells| cells[0].eq_ignore_ascii_case(resource_type) && cells[1] == "yes")
+    GROUP_LIMIT_EXEMPT_TYPES.contains(&resource_type.to_ascii_lowercase())
 }
 
 pub fn policy(guid: &str) -> &'static Policy {
@@ -435,6 +459,24 @@ mod tests {
         assert_eq!(
             front_door_rule_set_version("Microsoft_BotManagerRuleSet"),
             "1.1"
+        );
+    }
+
+    #[test]
+    fn limits_and_exemptions_are_parsed_once_however_often_asked() {
+        // First asks may parse the tables on this thread; later ones read the maps.
+        assert_eq!(limit_text("Subnet", "Azure-reserved addresses per subnet"), Some("5"));
+        assert!(exempt_from_group_limit("Microsoft.Web/sites"));
+        crate::counters::reset();
+        for _ in 0..100 {
+            assert_eq!(limit("ARM template", "parameters"), Some(256));
+            assert_eq!(limit_text("ARM template", "no such limit"), None);
+            assert!(exempt_from_group_limit("microsoft.storage/STORAGEACCOUNTS"));
+            assert!(!exempt_from_group_limit("Microsoft.KeyVault/vaults"));
+        }
+        assert_eq!(
+            crate::counters::get(crate::counters::Counter::FactRowsParsed),
+            0
         );
     }
 

@@ -10,6 +10,8 @@
 use super::FileSet;
 use crate::blueprint::Diagnostic;
 use crate::catalog::facts;
+use crate::counters::{self, Counter};
+use std::collections::{BTreeMap, HashMap};
 
 /// Compiled JSON is larger than the Bicep it comes from (`parameters('x')` for `x`,
 /// `[format(...)]` for interpolation, a metadata block per module). Without the compiler,
@@ -29,18 +31,50 @@ pub struct TemplateCounts {
 impl TemplateCounts {
     /// Top-level declarations start at the beginning of a line in bulwark's printed Bicep.
     pub fn of(text: &str) -> Self {
-        let mut counts = TemplateCounts::default();
+        TemplateScan::of(text).counts
+    }
+}
+
+/// Everything the limit checks read in one Bicep text, found in one pass over its lines:
+/// the declarations, the estimated JSON size and the modules it calls. Reading each text
+/// once matters because the texts are the whole output (megabytes at a few hundred
+/// components) and the checks run on every generation.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TemplateScan<'t> {
+    pub counts: TemplateCounts,
+    /// The text's own estimated compiled size ([`json_bytes_of`]), modules not included.
+    pub json_bytes: u64,
+    /// The modules it calls, by path relative to its own folder, once per call.
+    pub calls: Vec<&'t str>,
+}
+
+impl<'t> TemplateScan<'t> {
+    pub fn of(text: &'t str) -> Self {
+        counters::add(Counter::TemplateScanBytes, text.len() as u64);
+        let mut scan = TemplateScan::default();
+        let mut bicep_bytes: u64 = 0;
         for line in text.lines() {
             let keyword = line.split(' ').next().unwrap_or_default();
+            let counts = &mut scan.counts;
             match keyword {
                 "param" => counts.parameters += 1,
                 "var" => counts.variables += 1,
                 "output" => counts.outputs += 1,
-                "resource" | "module" => counts.resources += 1,
+                "resource" => counts.resources += 1,
+                "module" => {
+                    counts.resources += 1;
+                    scan.calls.extend(called_module(line));
+                }
                 _ => {}
             }
+            // Comments and indentation are left out of the JSON estimate.
+            let content = line.trim_start();
+            if !content.starts_with("//") {
+                bicep_bytes += content.len() as u64 + 1;
+            }
         }
-        counts
+        scan.json_bytes = bicep_bytes * JSON_PER_BICEP_BYTE;
+        scan
     }
 }
 
@@ -56,14 +90,12 @@ pub fn json_bytes_of(text: &str) -> u64 {
     bicep * JSON_PER_BICEP_BYTE
 }
 
-/// The modules a Bicep text calls, by path relative to its own folder.
-fn called_modules(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().filter_map(|line| {
-        let rest = line.strip_prefix("module ")?;
-        let start = rest.find('\'')? + 1;
-        let end = start + rest[start..].find('\'')?;
-        Some(&rest[start..end])
-    })
+/// The module a `module` line calls (`module x './a.bicep' = {`), as written.
+fn called_module(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("module ")?;
+    let start = rest.find('\'')? + 1;
+    let end = start + rest[start..].find('\'')?;
+    Some(&rest[start..end])
 }
 
 /// `modules/a.bicep` calling `./b.bicep` → `modules/b.bicep`.
@@ -80,27 +112,82 @@ fn resolve(from: &str, relative: &str) -> String {
     }
 }
 
+/// The files of a generation as the limit checks read them: each text scanned at most once
+/// and each deployment's size computed at most once, however many templates call it.
+pub struct Templates<'f> {
+    files: &'f BTreeMap<String, String>,
+    scans: HashMap<&'f str, TemplateScan<'f>>,
+    deployment_bytes: HashMap<&'f str, u64>,
+}
+
+impl<'f> Templates<'f> {
+    pub fn new(files: &'f BTreeMap<String, String>) -> Self {
+        Templates {
+            files,
+            scans: HashMap::new(),
+            deployment_bytes: HashMap::new(),
+        }
+    }
+
+    /// The scan of the file at `path` (`None` when there is no such file).
+    fn scan(&mut self, path: &str) -> Option<&TemplateScan<'f>> {
+        let (path, text) = self.files.get_key_value(path)?;
+        Some(
+            self.scans
+                .entry(path.as_str())
+                .or_insert_with(|| TemplateScan::of(text)),
+        )
+    }
+
+    /// The estimated compiled size of the deployment whose template is `path`: its own text
+    /// and, inlined, every module it calls, once per call (0 when there is no such file).
+    pub fn deployment_json_bytes(&mut self, path: &str) -> u64 {
+        if let Some(&bytes) = self.deployment_bytes.get(path) {
+            return bytes;
+        }
+        let Some(scan) = self.scan(path) else {
+            return 0;
+        };
+        let own = scan.json_bytes;
+        let calls: Vec<String> = scan.calls.iter().map(|call| resolve(path, call)).collect();
+        let bytes = own
+            + calls
+                .iter()
+                .map(|module| self.deployment_json_bytes(module))
+                .sum::<u64>();
+        let (path, _) = self
+            .files
+            .get_key_value(path)
+            .expect("scanned above, so present");
+        self.deployment_bytes.insert(path.as_str(), bytes);
+        bytes
+    }
+
+    /// The `.bicep` files' paths, in path order.
+    fn bicep_paths(&self) -> impl Iterator<Item = &'f str> + use<'f> {
+        self.files
+            .keys()
+            .map(String::as_str)
+            .filter(|path| path.ends_with(".bicep"))
+    }
+}
+
 /// The estimated compiled size of the deployment whose template is `path`: its own text and,
 /// inlined, every module it calls, once per call.
-pub fn deployment_json_bytes(
-    path: &str,
-    files: &std::collections::BTreeMap<String, String>,
-) -> u64 {
-    let Some(text) = files.get(path) else {
-        return 0;
-    };
-    json_bytes_of(text)
-        + called_modules(text)
-            .map(|module| deployment_json_bytes(&resolve(path, module), files))
-            .sum::<u64>()
+pub fn deployment_json_bytes(path: &str, files: &BTreeMap<String, String>) -> u64 {
+    Templates::new(files).deployment_json_bytes(path)
 }
 
 /// Each deployment (main.bicep and the stages after it) with its estimated compiled size.
 pub fn estimated_deployments(files: &FileSet) -> Vec<(String, u64)> {
-    super::split::stage_templates(files.paths())
+    estimated_deployments_in(&mut Templates::new(&files.files))
+}
+
+fn estimated_deployments_in(templates: &mut Templates) -> Vec<(String, u64)> {
+    super::split::stage_templates(templates.files.keys().map(String::as_str))
         .into_iter()
         .map(|template| {
-            let bytes = deployment_json_bytes(&template, &files.files);
+            let bytes = templates.deployment_json_bytes(&template);
             (template, bytes)
         })
         .collect()
@@ -109,13 +196,15 @@ pub fn estimated_deployments(files: &FileSet) -> Vec<(String, u64)> {
 /// The deployments one run writes into the resource group's history: each stage's template
 /// and every module call, nested ones included (each is a `Microsoft.Resources/deployments`).
 pub fn deployments_per_run(files: &FileSet) -> usize {
-    let calls: usize = files
-        .files
-        .iter()
-        .filter(|(path, _)| path.ends_with(".bicep"))
-        .map(|(_, text)| called_modules(text).count())
+    deployments_per_run_in(&mut Templates::new(&files.files))
+}
+
+fn deployments_per_run_in(templates: &mut Templates) -> usize {
+    let calls: usize = templates
+        .bicep_paths()
+        .map(|path| templates.scan(path).map_or(0, |scan| scan.calls.len()))
         .sum();
-    super::split::stage_templates(files.paths()).len() + calls
+    super::split::stage_templates(templates.files.keys().map(String::as_str)).len() + calls
 }
 
 fn arm_limit(name: &str) -> u64 {
@@ -125,20 +214,40 @@ fn arm_limit(name: &str) -> u64 {
 
 /// The limits the generated templates would break, as diagnostics.
 pub fn check(files: &FileSet) -> Vec<Diagnostic> {
+    check_in(&mut Templates::new(&files.files))
+}
+
+/// [`check`] and [`deployments_per_run`] together, reading each text once for both.
+pub fn check_and_count_deployments(files: &FileSet) -> (Vec<Diagnostic>, usize) {
+    let mut templates = Templates::new(&files.files);
+    let diagnostics = check_in(&mut templates);
+    (diagnostics, deployments_per_run_in(&mut templates))
+}
+
+fn check_in(templates: &mut Templates) -> Vec<Diagnostic> {
     let split_help = "split the application into two blueprints (for example shared data services and the apps that use them), each deployed on its own: bulwark splits a deployment into stages (main.bicep, main-2.bicep, …) where it can, and could not split this one";
+    let limits = [
+        ("parameters", arm_limit("parameters")),
+        ("variables", arm_limit("variables")),
+        ("outputs", arm_limit("outputs")),
+        (
+            "resources and module calls",
+            arm_limit("resources (including copy count)"),
+        ),
+    ];
     let mut diagnostics = Vec::new();
-    for (path, text) in files.files.iter().filter(|(p, _)| p.ends_with(".bicep")) {
-        let counts = TemplateCounts::of(text);
-        for (what, count, limit) in [
-            ("parameters", counts.parameters, arm_limit("parameters")),
-            ("variables", counts.variables, arm_limit("variables")),
-            ("outputs", counts.outputs, arm_limit("outputs")),
-            (
-                "resources and module calls",
-                counts.resources,
-                arm_limit("resources (including copy count)"),
-            ),
-        ] {
+    for path in templates.bicep_paths() {
+        let Some(scan) = templates.scan(path) else {
+            continue;
+        };
+        let counts = scan.counts;
+        let declared = [
+            counts.parameters,
+            counts.variables,
+            counts.outputs,
+            counts.resources,
+        ];
+        for ((what, limit), count) in limits.into_iter().zip(declared) {
             if count > limit {
                 diagnostics.push(
                     Diagnostic::error(
@@ -153,7 +262,7 @@ pub fn check(files: &FileSet) -> Vec<Diagnostic> {
         }
     }
     let megabytes = arm_limit("template size");
-    for (template, estimate) in estimated_deployments(files) {
+    for (template, estimate) in estimated_deployments_in(templates) {
         if estimate > megabytes * 1024 * 1024 {
             diagnostics.push(
                 Diagnostic::error(
@@ -188,6 +297,61 @@ mod tests {
                 resources: 2,
             }
         );
+    }
+
+    /// main.bicep and a second stage calling a shared module, which calls a nested one.
+    fn staged_files() -> FileSet {
+        let mut files = FileSet::default();
+        let call = |symbol: &str, path: &str| format!("module {symbol} '{path}' = {{\n  name: '{symbol}'\n}}\n");
+        files.files.insert(
+            "main.bicep".into(),
+            format!("param a string\n// why\n{}{}", call("x", "modules/x.bicep"), call("y", "modules/x.bicep")),
+        );
+        files.files.insert("main-2.bicep".into(), call("z", "modules/x.bicep"));
+        files.files.insert(
+            "modules/x.bicep".into(),
+            format!("  // indented comment\nresource r 'a@1' = {{}}\n{}", call("n", "./nested.bicep")),
+        );
+        files.files.insert("modules/nested.bicep".into(), "output o string = 'o'\n".into());
+        files.files.insert("main.dev.bicepparam".into(), "using 'main.bicep'\n".into());
+        files
+    }
+
+    #[test]
+    fn one_scan_gives_what_the_separate_readings_gave() {
+        for text in staged_files().files.values() {
+            let scan = TemplateScan::of(text);
+            assert_eq!(scan.json_bytes, json_bytes_of(text));
+            let calls: Vec<&str> = text.lines().filter_map(called_module).collect();
+            assert_eq!(scan.calls, calls);
+        }
+        let files = staged_files();
+        let nested = json_bytes_of(&files.files["modules/nested.bicep"]);
+        let module = json_bytes_of(&files.files["modules/x.bicep"]) + nested;
+        assert_eq!(
+            deployment_json_bytes("main.bicep", &files.files),
+            json_bytes_of(&files.files["main.bicep"]) + 2 * module
+        );
+        assert_eq!(deployments_per_run(&files), 2 + 3 + 1);
+    }
+
+    #[test]
+    fn each_text_is_read_once_per_check() {
+        let files = staged_files();
+        let bicep_bytes: u64 = files
+            .files
+            .iter()
+            .filter(|(path, _)| path.ends_with(".bicep"))
+            .map(|(_, text)| text.len() as u64)
+            .sum();
+        crate::counters::reset();
+        let (diagnostics, deployments) = check_and_count_deployments(&files);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(deployments, 6);
+        if crate::counters::ENABLED {
+            // The module called three times and the stages' sizes add nothing: one read each.
+            assert_eq!(crate::counters::get(Counter::TemplateScanBytes), bicep_bytes);
+        }
     }
 
     #[test]

@@ -159,6 +159,11 @@ fn library_folders(bytes: &[u8]) -> Vec<String> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Vec::new();
     };
+    if !could_name_libraries(text) {
+        // Parsing the whole blueprint for a table it does not have cost as much as the
+        // rest of the fingerprint, twice per generation.
+        return Vec::new();
+    }
     toml::from_str::<Document>(text)
         .map(|document| {
             document
@@ -168,6 +173,13 @@ fn library_folders(bytes: &[u8]) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Whether a TOML text could have a `libraries` key: it spells the word, or it has a
+/// backslash (a quoted key may spell it with escapes, `"\u006Cibraries"`). Texts without
+/// either name no library, whether they parse or not.
+fn could_name_libraries(text: &str) -> bool {
+    text.contains("libraries") || text.contains('\\')
 }
 
 /// `bytes` with CRLF line endings as LF, so a Windows checkout has the same fingerprint.
@@ -206,5 +218,8 @@ mod tests {
         let text = b"[libraries]\nzeta = { path = \"../z\" }\nalpha = { path = \"lib/a\", version = \"1\" }\n[app]\nname = \"x\"\n";
         assert_eq!(library_folders(text), ["lib/a", "../z"]);
         assert!(library_folders(b"not toml [").is_empty());
+        let escaped = b"[\"\\u006Cibraries\"]\nlib = { path = \"lib/x\" }\n";
+        assert_eq!(library_folders(escaped), ["lib/x"]);
+        assert!(!could_name_libraries("[app]\nname = \"x\"\n"));
     }
 }
