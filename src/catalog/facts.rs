@@ -465,7 +465,10 @@ mod tests {
     #[test]
     fn limits_and_exemptions_are_parsed_once_however_often_asked() {
         // First asks may parse the tables on this thread; later ones read the maps.
-        assert_eq!(limit_text("Subnet", "Azure-reserved addresses per subnet"), Some("5"));
+        assert_eq!(
+            limit_text("Subnet", "Azure-reserved addresses per subnet"),
+            Some("5")
+        );
         assert!(exempt_from_group_limit("Microsoft.Web/sites"));
         crate::counters::reset();
         for _ in 0..100 {

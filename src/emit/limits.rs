@@ -112,82 +112,106 @@ fn resolve(from: &str, relative: &str) -> String {
     }
 }
 
-/// The files of a generation as the limit checks read them: each text scanned at most once
-/// and each deployment's size computed at most once, however many templates call it.
-pub struct Templates<'f> {
-    files: &'f BTreeMap<String, String>,
-    scans: HashMap<&'f str, TemplateScan<'f>>,
-    deployment_bytes: HashMap<&'f str, u64>,
+/// What the limit checks have read of a generation's templates, by path: each text scanned
+/// at most once and each deployment's size computed at most once, however many templates
+/// call it and however many checks ask (the stage split asks again for every module). It
+/// trusts that the text at a path does not change while it is kept; a path that goes away
+/// may stay, as long as nothing asks for it again.
+#[derive(Debug, Default)]
+pub struct TemplateMemo {
+    scans: HashMap<String, Scanned>,
+    deployment_bytes: HashMap<String, u64>,
 }
 
-impl<'f> Templates<'f> {
-    pub fn new(files: &'f BTreeMap<String, String>) -> Self {
-        Templates {
-            files,
-            scans: HashMap::new(),
-            deployment_bytes: HashMap::new(),
-        }
-    }
+/// A template's [`TemplateScan`], its calls resolved to the paths of the files they call.
+#[derive(Debug)]
+struct Scanned {
+    counts: TemplateCounts,
+    json_bytes: u64,
+    modules: Vec<String>,
+}
 
-    /// The scan of the file at `path` (`None` when there is no such file).
-    fn scan(&mut self, path: &str) -> Option<&TemplateScan<'f>> {
-        let (path, text) = self.files.get_key_value(path)?;
-        Some(
-            self.scans
-                .entry(path.as_str())
-                .or_insert_with(|| TemplateScan::of(text)),
-        )
+impl TemplateMemo {
+    /// The scan of the file at `path` in `files` (`None` when there is no such file).
+    fn scan(&mut self, path: &str, files: &BTreeMap<String, String>) -> Option<&Scanned> {
+        if !self.scans.contains_key(path) {
+            let scan = TemplateScan::of(files.get(path)?);
+            let scanned = Scanned {
+                counts: scan.counts,
+                json_bytes: scan.json_bytes,
+                modules: scan.calls.iter().map(|call| resolve(path, call)).collect(),
+            };
+            self.scans.insert(path.to_string(), scanned);
+        }
+        self.scans.get(path)
     }
 
     /// The estimated compiled size of the deployment whose template is `path`: its own text
     /// and, inlined, every module it calls, once per call (0 when there is no such file).
-    pub fn deployment_json_bytes(&mut self, path: &str) -> u64 {
+    pub fn deployment_json_bytes(&mut self, path: &str, files: &BTreeMap<String, String>) -> u64 {
         if let Some(&bytes) = self.deployment_bytes.get(path) {
             return bytes;
         }
-        let Some(scan) = self.scan(path) else {
+        let Some(scan) = self.scan(path, files) else {
             return 0;
         };
         let own = scan.json_bytes;
-        let calls: Vec<String> = scan.calls.iter().map(|call| resolve(path, call)).collect();
+        let modules = scan.modules.clone();
         let bytes = own
-            + calls
+            + modules
                 .iter()
-                .map(|module| self.deployment_json_bytes(module))
+                .map(|module| self.deployment_json_bytes(module, files))
                 .sum::<u64>();
-        let (path, _) = self
-            .files
-            .get_key_value(path)
-            .expect("scanned above, so present");
-        self.deployment_bytes.insert(path.as_str(), bytes);
+        self.deployment_bytes.insert(path.to_string(), bytes);
         bytes
     }
+}
 
-    /// The `.bicep` files' paths, in path order.
-    fn bicep_paths(&self) -> impl Iterator<Item = &'f str> + use<'f> {
-        self.files
-            .keys()
-            .map(String::as_str)
-            .filter(|path| path.ends_with(".bicep"))
+/// The deployment sizes of a file set's templates, through a memo that may already hold
+/// them (what the stage split reads).
+pub struct DeploymentSizes<'a> {
+    texts: &'a BTreeMap<String, String>,
+    memo: &'a mut TemplateMemo,
+}
+
+impl<'a> DeploymentSizes<'a> {
+    pub fn new(texts: &'a BTreeMap<String, String>, memo: &'a mut TemplateMemo) -> Self {
+        DeploymentSizes { texts, memo }
     }
+
+    /// [`deployment_json_bytes`], each template read once however often asked.
+    pub fn json_bytes(&mut self, path: &str) -> u64 {
+        self.memo.deployment_json_bytes(path, self.texts)
+    }
+}
+
+/// The `.bicep` files' paths, in path order.
+fn bicep_paths(files: &BTreeMap<String, String>) -> impl Iterator<Item = &str> {
+    files
+        .keys()
+        .map(String::as_str)
+        .filter(|path| path.ends_with(".bicep"))
 }
 
 /// The estimated compiled size of the deployment whose template is `path`: its own text and,
 /// inlined, every module it calls, once per call.
 pub fn deployment_json_bytes(path: &str, files: &BTreeMap<String, String>) -> u64 {
-    Templates::new(files).deployment_json_bytes(path)
+    TemplateMemo::default().deployment_json_bytes(path, files)
 }
 
 /// Each deployment (main.bicep and the stages after it) with its estimated compiled size.
 pub fn estimated_deployments(files: &FileSet) -> Vec<(String, u64)> {
-    estimated_deployments_in(&mut Templates::new(&files.files))
+    estimated_deployments_in(&files.files, &mut TemplateMemo::default())
 }
 
-fn estimated_deployments_in(templates: &mut Templates) -> Vec<(String, u64)> {
-    super::split::stage_templates(templates.files.keys().map(String::as_str))
+fn estimated_deployments_in(
+    files: &BTreeMap<String, String>,
+    memo: &mut TemplateMemo,
+) -> Vec<(String, u64)> {
+    super::split::stage_templates(files.keys().map(String::as_str))
         .into_iter()
         .map(|template| {
-            let bytes = templates.deployment_json_bytes(&template);
+            let bytes = memo.deployment_json_bytes(&template, files);
             (template, bytes)
         })
         .collect()
@@ -196,15 +220,14 @@ fn estimated_deployments_in(templates: &mut Templates) -> Vec<(String, u64)> {
 /// The deployments one run writes into the resource group's history: each stage's template
 /// and every module call, nested ones included (each is a `Microsoft.Resources/deployments`).
 pub fn deployments_per_run(files: &FileSet) -> usize {
-    deployments_per_run_in(&mut Templates::new(&files.files))
+    deployments_per_run_in(&files.files, &mut TemplateMemo::default())
 }
 
-fn deployments_per_run_in(templates: &mut Templates) -> usize {
-    let calls: usize = templates
-        .bicep_paths()
-        .map(|path| templates.scan(path).map_or(0, |scan| scan.calls.len()))
+fn deployments_per_run_in(files: &BTreeMap<String, String>, memo: &mut TemplateMemo) -> usize {
+    let calls: usize = bicep_paths(files)
+        .map(|path| memo.scan(path, files).map_or(0, |scan| scan.modules.len()))
         .sum();
-    super::split::stage_templates(templates.files.keys().map(String::as_str)).len() + calls
+    super::split::stage_templates(files.keys().map(String::as_str)).len() + calls
 }
 
 fn arm_limit(name: &str) -> u64 {
@@ -214,17 +237,21 @@ fn arm_limit(name: &str) -> u64 {
 
 /// The limits the generated templates would break, as diagnostics.
 pub fn check(files: &FileSet) -> Vec<Diagnostic> {
-    check_in(&mut Templates::new(&files.files))
+    check_with_memo(&files.files, &mut TemplateMemo::default())
 }
 
 /// [`check`] and [`deployments_per_run`] together, reading each text once for both.
 pub fn check_and_count_deployments(files: &FileSet) -> (Vec<Diagnostic>, usize) {
-    let mut templates = Templates::new(&files.files);
-    let diagnostics = check_in(&mut templates);
-    (diagnostics, deployments_per_run_in(&mut templates))
+    let mut memo = TemplateMemo::default();
+    let diagnostics = check_with_memo(&files.files, &mut memo);
+    (diagnostics, deployments_per_run_in(&files.files, &mut memo))
 }
 
-fn check_in(templates: &mut Templates) -> Vec<Diagnostic> {
+/// [`check`] of `files`, keeping what it read in `memo` for the stage split to reuse.
+pub fn check_with_memo(
+    files: &BTreeMap<String, String>,
+    memo: &mut TemplateMemo,
+) -> Vec<Diagnostic> {
     let split_help = "split the application into two blueprints (for example shared data services and the apps that use them), each deployed on its own: bulwark splits a deployment into stages (main.bicep, main-2.bicep, …) where it can, and could not split this one";
     let limits = [
         ("parameters", arm_limit("parameters")),
@@ -236,8 +263,8 @@ fn check_in(templates: &mut Templates) -> Vec<Diagnostic> {
         ),
     ];
     let mut diagnostics = Vec::new();
-    for path in templates.bicep_paths() {
-        let Some(scan) = templates.scan(path) else {
+    for path in bicep_paths(files) {
+        let Some(scan) = memo.scan(path, files) else {
             continue;
         };
         let counts = scan.counts;
@@ -262,7 +289,7 @@ fn check_in(templates: &mut Templates) -> Vec<Diagnostic> {
         }
     }
     let megabytes = arm_limit("template size");
-    for (template, estimate) in estimated_deployments_in(templates) {
+    for (template, estimate) in estimated_deployments_in(files, memo) {
         if estimate > megabytes * 1024 * 1024 {
             diagnostics.push(
                 Diagnostic::error(
@@ -302,18 +329,34 @@ mod tests {
     /// main.bicep and a second stage calling a shared module, which calls a nested one.
     fn staged_files() -> FileSet {
         let mut files = FileSet::default();
-        let call = |symbol: &str, path: &str| format!("module {symbol} '{path}' = {{\n  name: '{symbol}'\n}}\n");
+        let call = |symbol: &str, path: &str| {
+            format!("module {symbol} '{path}' = {{\n  name: '{symbol}'\n}}\n")
+        };
         files.files.insert(
             "main.bicep".into(),
-            format!("param a string\n// why\n{}{}", call("x", "modules/x.bicep"), call("y", "modules/x.bicep")),
+            format!(
+                "param a string\n// why\n{}{}",
+                call("x", "modules/x.bicep"),
+                call("y", "modules/x.bicep")
+            ),
         );
-        files.files.insert("main-2.bicep".into(), call("z", "modules/x.bicep"));
+        files
+            .files
+            .insert("main-2.bicep".into(), call("z", "modules/x.bicep"));
         files.files.insert(
             "modules/x.bicep".into(),
-            format!("  // indented comment\nresource r 'a@1' = {{}}\n{}", call("n", "./nested.bicep")),
+            format!(
+                "  // indented comment\nresource r 'a@1' = {{}}\n{}",
+                call("n", "./nested.bicep")
+            ),
         );
-        files.files.insert("modules/nested.bicep".into(), "output o string = 'o'\n".into());
-        files.files.insert("main.dev.bicepparam".into(), "using 'main.bicep'\n".into());
+        files.files.insert(
+            "modules/nested.bicep".into(),
+            "output o string = 'o'\n".into(),
+        );
+        files
+            .files
+            .insert("main.dev.bicepparam".into(), "using 'main.bicep'\n".into());
         files
     }
 
@@ -350,7 +393,10 @@ mod tests {
         assert_eq!(deployments, 6);
         if crate::counters::ENABLED {
             // The module called three times and the stages' sizes add nothing: one read each.
-            assert_eq!(crate::counters::get(Counter::TemplateScanBytes), bicep_bytes);
+            assert_eq!(
+                crate::counters::get(Counter::TemplateScanBytes),
+                bicep_bytes
+            );
         }
     }
 

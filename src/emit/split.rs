@@ -123,11 +123,11 @@ impl Budget {
 }
 
 /// Split `main` into stages that each fit `budget`. `modules` holds every module file by
-/// path (as main.bicep names it) and `texts` every printed file, for sizes.
+/// path (as main.bicep names it) and `sizes` the size of every printed module.
 pub fn split(
     main: &File,
     modules: &BTreeMap<String, File>,
-    texts: &BTreeMap<String, String>,
+    sizes: &mut limits::DeploymentSizes,
     budget: Budget,
 ) -> Result<Vec<File>, Unsplittable> {
     let index = MainIndex::new(main);
@@ -160,7 +160,7 @@ pub fn split(
             &index,
             main,
             modules,
-            texts,
+            sizes,
             &placed,
             stages.len() - 1,
             &unit,
@@ -172,7 +172,7 @@ pub fn split(
                 &index,
                 main,
                 modules,
-                texts,
+                sizes,
                 &placed,
                 stages.len() - 1,
                 &unit,

@@ -10,26 +10,22 @@ use std::collections::{BTreeMap, BTreeSet};
 /// limits (or a test's smaller budget asks for stages).
 pub fn stages(main: File, written: &mut Written, options: &Options) -> Vec<File> {
     let mut stages = vec![main];
+    // What the check reads of each module, the split reads again: kept, not read twice.
+    let mut memo = limits::TemplateMemo::default();
     let too_large = match options.stage_budget {
         Some(_) => true,
-        None => {
-            // Checked in place: the texts are lent to the check, not copied.
-            let files = super::FileSet {
-                files: std::mem::take(&mut written.files),
-            };
-            let too_large = !limits::check(&files).is_empty();
-            written.files = files.files;
-            too_large
-        }
+        None => !limits::check_with_memo(&written.files, &mut memo).is_empty(),
     };
     if too_large {
         // Too large for one deployment: deploy it in stages if it can be split; if it
         // cannot, the limit check refuses it.
         let budget = options.stage_budget.unwrap_or_else(split::Budget::arm);
         // The split sizes modules by their text, not main.bicep by its: that text is let go
-        // (`write` prints each stage, main.bicep again when no split is found).
+        // (`write` prints each stage, main.bicep again when no split is found). The memo
+        // keeps main.bicep's size, but nothing asks for it again.
         written.files.remove("main.bicep");
-        if let Ok(split) = split::split(&stages[0], &written.module_files, &written.files, budget) {
+        let mut sizes = limits::DeploymentSizes::new(&written.files, &mut memo);
+        if let Ok(split) = split::split(&stages[0], &written.module_files, &mut sizes, budget) {
             stages = split;
         }
     }

@@ -11,7 +11,7 @@ pub(super) fn rewrite_unit(
     index: &MainIndex,
     main: &File,
     modules: &BTreeMap<String, File>,
-    texts: &BTreeMap<String, String>,
+    sizes: &mut limits::DeploymentSizes,
     placed: &HashMap<String, usize>,
     stage: usize,
     unit: &[usize],
@@ -31,7 +31,7 @@ pub(super) fn rewrite_unit(
         let kind = match &statement.kind {
             StatementKind::Module(module) => {
                 resources += 1;
-                bytes += limits::deployment_json_bytes(&module.path, texts);
+                bytes += sizes.json_bytes(&module.path);
                 let mut call = module.clone();
                 call.body = rewriter.module_body(&module.body)?;
                 StatementKind::Module(call)
