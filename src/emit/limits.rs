@@ -401,6 +401,28 @@ mod tests {
     }
 
     #[test]
+    fn the_split_reuses_what_the_check_read() {
+        let files = staged_files();
+        let mut memo = TemplateMemo::default();
+        assert!(check_with_memo(&files.files, &mut memo).is_empty());
+        crate::counters::reset();
+        let mut sizes = DeploymentSizes::new(&files.files, &mut memo);
+        for _ in 0..3 {
+            assert_eq!(
+                sizes.json_bytes("modules/x.bicep"),
+                deployment_json_bytes("modules/x.bicep", &files.files)
+            );
+        }
+        // Only the fresh computations beside it read the texts: x.bicep and nested.bicep.
+        let fresh = (files.files["modules/x.bicep"].len()
+            + files.files["modules/nested.bicep"].len()) as u64;
+        assert_eq!(
+            crate::counters::get(Counter::TemplateScanBytes),
+            if crate::counters::ENABLED { 3 * fresh } else { 0 }
+        );
+    }
+
+    #[test]
     fn too_many_parameters_are_refused() {
         let mut files = FileSet::default();
         let text: String = (0..300).map(|i| format!("param p{i} string\n")).collect();
