@@ -418,7 +418,11 @@ mod tests {
             + files.files["modules/nested.bicep"].len()) as u64;
         assert_eq!(
             crate::counters::get(Counter::TemplateScanBytes),
-            if crate::counters::ENABLED { 3 * fresh } else { 0 }
+            if crate::counters::ENABLED {
+                3 * fresh
+            } else {
+                0
+            }
         );
     }
 
