@@ -241,7 +241,66 @@ fn push_escaped(text: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_html;
+    use super::{context, escape_html, rows};
+    use crate::report::Report;
+
+    /// The report of a shipped blueprint (shop: public apps, a waiver, calls, a perimeter).
+    fn shop_report() -> Report {
+        let text = include_str!("../../blueprints/shop.toml");
+        let loaded = crate::blueprint::load::from_str_in(text, std::path::Path::new("."))
+            .expect("shop loads");
+        let options = crate::Options {
+            today: crate::blueprint::Date::parse("2026-11-29").unwrap(),
+            ..crate::Options::default()
+        };
+        let generated = crate::generate(&loaded.blueprint, &options).expect("shop generates");
+        crate::report::build(&loaded.blueprint, &generated.plan, "shop.toml", None)
+    }
+
+    fn values(value: &serde_json::Value) -> usize {
+        1 + match value {
+            serde_json::Value::Array(items) => items.iter().map(values).sum(),
+            serde_json::Value::Object(fields) => fields.values().map(values).sum(),
+            _ => 0,
+        }
+    }
+
+    /// What Tera walks stays the same however many components, endpoints, roles and subnets
+    /// there are: their rows reach it as text (a value per row field cost most of a large
+    /// estate's report).
+    #[test]
+    fn the_template_context_does_not_grow_with_the_rows() {
+        let mut report = shop_report();
+        let count = |report: &Report| values(&context(report, rows::written(report)).into_json());
+        let before = count(&report);
+        report.components.extend(report.components.clone());
+        report.access.extend(report.access.clone());
+        report.calls.extend(report.calls.clone());
+        report.exposure.extend(report.exposure.clone());
+        report.entry_points.extend(report.entry_points.clone());
+        report.code_delivery.extend(report.code_delivery.clone());
+        report.private_endpoints.extend(report.private_endpoints.clone());
+        report.subnets.extend(report.subnets.clone());
+        report.platform.extend(report.platform.clone());
+        let perimeter = report.perimeter.as_mut().expect("shop has a perimeter");
+        perimeter.associations.extend(perimeter.associations.clone());
+        assert_eq!(count(&report), before);
+    }
+
+    /// Text in a row written in Rust is escaped as the template's text is: a `<` outside a
+    /// code span of its own cell becomes `&lt;`, one inside stays.
+    #[test]
+    fn markup_in_written_rows_is_escaped_as_before() {
+        let mut report = shop_report();
+        report.components[0].exposure = "<img src=x> and `id-<env>`".to_string();
+        report.access[0].scope = "<b> `kv-<env>`".to_string();
+        report.access[0].role = "`unclosed <i>".to_string();
+        let markdown = report.render_markdown();
+        assert!(markdown.contains("\n- **Network exposure**: &lt;img src=x> and `id-<env>`\n"));
+        let access = &report.access[0];
+        let expected = format!("| {} | &lt;b> `kv-<env>` | `unclosed &lt;i> |", access.principal);
+        assert!(markdown.contains(&expected), "{markdown}");
+    }
 
     #[test]
     fn markup_is_escaped_outside_code_spans_only() {
