@@ -5,11 +5,11 @@
 //! blueprint as text already written ([`rows`]): Tera then walks a few dozen values instead
 //! of tens of thousands, and no JSON copy of the whole report is built to render it.
 
+use super::{Cite, PerimeterReport};
 use super::{
     DeployerRow, DeploymentRow, EnvironmentRow, GraphPermissionRow, PerimeterKeptOutRow,
     PerimeterModeRow, PerimeterRuleRow, PolicyRow, PublicAccess, Report, SasKeyRow, WaiverRow,
 };
-use super::{Cite, PerimeterReport};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -279,11 +279,15 @@ mod tests {
         report.exposure.extend(report.exposure.clone());
         report.entry_points.extend(report.entry_points.clone());
         report.code_delivery.extend(report.code_delivery.clone());
-        report.private_endpoints.extend(report.private_endpoints.clone());
+        report
+            .private_endpoints
+            .extend(report.private_endpoints.clone());
         report.subnets.extend(report.subnets.clone());
         report.platform.extend(report.platform.clone());
         let perimeter = report.perimeter.as_mut().expect("shop has a perimeter");
-        perimeter.associations.extend(perimeter.associations.clone());
+        perimeter
+            .associations
+            .extend(perimeter.associations.clone());
         assert_eq!(count(&report), before);
     }
 
@@ -298,7 +302,10 @@ mod tests {
         let markdown = report.render_markdown();
         assert!(markdown.contains("\n- **Network exposure**: &lt;img src=x> and `id-<env>`\n"));
         let access = &report.access[0];
-        let expected = format!("| {} | &lt;b> `kv-<env>` | `unclosed &lt;i> |", access.principal);
+        let expected = format!(
+            "| {} | &lt;b> `kv-<env>` | `unclosed &lt;i> |",
+            access.principal
+        );
         assert!(markdown.contains(&expected), "{markdown}");
     }
 
@@ -311,7 +318,10 @@ mod tests {
         // A backtick in the text that leaves a span unclosed does not hide markup.
         assert_eq!(escape_html("`x <b>\n".to_string()), "`x &lt;b>\n");
         // A span does not reach across table cells.
-        assert_eq!(escape_html("| `a | <b> ` |\n".to_string()), "| `a | &lt;b> ` |\n");
+        assert_eq!(
+            escape_html("| `a | <b> ` |\n".to_string()),
+            "| `a | &lt;b> ` |\n"
+        );
         assert_eq!(
             escape_html("| `<env>` | <!-- x --> |\n".to_string()),
             "| `<env>` | &lt;!-- x --> |\n"

@@ -29,7 +29,10 @@ pub(super) fn written(report: &Report) -> Vec<(&'static str, String)> {
         ("components", lines(&report.components, component)),
         ("access", lines(&report.access, access)),
         ("calls", lines(&report.calls, call)),
-        ("private_endpoints", lines(&report.private_endpoints, private_endpoint)),
+        (
+            "private_endpoints",
+            lines(&report.private_endpoints, private_endpoint),
+        ),
         ("subnets", lines(&report.subnets, subnet)),
         ("platform", lines(&report.platform, platform)),
     ]
@@ -65,7 +68,10 @@ fn because(from: &Option<Cite>) -> String {
 /// `| component | path | protection | address | because of |`
 fn entry_point(e: &EntryRow, out: &mut String) {
     let from = because(&e.from);
-    table_row(&[&e.component, &e.path, &e.protection, &e.output, &from], out);
+    table_row(
+        &[&e.component, &e.path, &e.protection, &e.output, &from],
+        out,
+    );
 }
 
 /// `| component | kind | path | because of |`
@@ -86,7 +92,13 @@ fn exposure(e: &ExposureRow, out: &mut String) {
 fn perimeter_member(a: &PerimeterAssociationRow, out: &mut String) {
     let from = because(&a.from);
     table_row(
-        &[&a.resource, &a.resource_type, &a.profile, &a.availability, &from],
+        &[
+            &a.resource,
+            &a.resource_type,
+            &a.profile,
+            &a.availability,
+            &from,
+        ],
         out,
     );
 }
@@ -94,7 +106,13 @@ fn perimeter_member(a: &PerimeterAssociationRow, out: &mut String) {
 /// `| principal | scope | role | access | because of |`
 fn access(a: &AccessRow, out: &mut String) {
     table_row(
-        &[&a.principal, &a.scope, &a.role, &a.access, &because(&a.from)],
+        &[
+            &a.principal,
+            &a.scope,
+            &a.role,
+            &a.access,
+            &because(&a.from),
+        ],
         out,
     );
 }
@@ -112,7 +130,10 @@ fn call(c: &CallRow, out: &mut String) {
 fn private_endpoint(p: &EndpointRow, out: &mut String) {
     let zones = p.zones.join(", ");
     let from = because(&p.from);
-    table_row(&[&p.component, &p.group, &zones, &p.registration, &from], out);
+    table_row(
+        &[&p.component, &p.group, &zones, &p.registration, &from],
+        out,
+    );
 }
 
 /// `| subnet | ranges | role and inbound rules |`
