@@ -49,10 +49,12 @@ pub(super) fn component_rows(plan: &Plan, source: Option<&Source>) -> Vec<Compon
                 .collect();
             let compute = component.is_compute();
             let stateful = !compute && !component.private_endpoints.is_empty();
+            // Spelt once per component, not once per policy compared.
+            let kind_policies = format!("{kind} components");
             let policies: Vec<String> = plan
                 .policies
                 .iter()
-                .filter(|p| p.because == format!("{kind} components"))
+                .filter(|p| p.because == kind_policies)
                 .map(|p| p.policy.display_name.trim_end_matches('.').to_string())
                 .collect();
             ComponentRow {

@@ -49,10 +49,9 @@ pub(super) fn delivery_rows(plan: &Plan, source: Option<&Source>) -> Vec<Deliver
     crate::emit::deliveries(plan)
         .iter()
         .map(|delivery| {
+            // A binary search: a scan of the components per delivery grew with their square.
             let kind = plan
-                .components
-                .iter()
-                .find(|component| component.name == delivery.component)
+                .component(&delivery.component)
                 .map(|component| component.kind().to_string())
                 .unwrap_or_default();
             DeliveryRow {

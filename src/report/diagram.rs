@@ -159,6 +159,14 @@ impl Diagram {
             format!("{vnet_title} · {ranges}")
         };
         self.line(1, &format!("subgraph vnet[\"{}\"]", label(&vnet_title)));
+        // Each subnet's components, in plan order, grouped once: a pass over all components
+        // per subnet grew with their square.
+        let mut in_subnet: BTreeMap<&str, Vec<&'a crate::plan::ComponentPlan>> = BTreeMap::new();
+        for component in &plan.components {
+            if let Some(subnet) = component.subnet.as_deref() {
+                in_subnet.entry(subnet).or_default().push(component);
+            }
+        }
         let mut placed: Vec<&str> = Vec::new();
         for (index, subnet) in plan.subnets.iter().enumerate() {
             let range = match subnet.prefix() {
@@ -189,11 +197,7 @@ impl Diagram {
             if subnet.purpose == SubnetPurpose::PrivateEndpoints {
                 self.endpoint_nodes(plan);
             }
-            for component in plan
-                .components
-                .iter()
-                .filter(|c| c.subnet.as_deref() == Some(subnet.name.as_str()))
-            {
+            for component in in_subnet.remove(subnet.name.as_str()).unwrap_or_default() {
                 self.line(3, &node(&self.ids, component));
                 placed.push(&component.name);
             }
