@@ -40,7 +40,7 @@ pub fn get(counter: Counter) -> u64 {
     COUNTS.with(|counts| counts[counter as usize].get())
 }
 
-/// Every count of this thread, by [`Counter`] (as `Counter as usize`).
+/// Every count of one thread, indexed by `Counter as usize`.
 pub type Counts = [u64; COUNTERS];
 
 /// This thread's counts, which are then set back to 0: a worker thread returns them when
@@ -80,7 +80,11 @@ mod tests {
             add(Counter::SplitSteps, 5);
             add(Counter::AddressProbes, 1);
             let taken = take();
-            assert_eq!(get(Counter::SplitSteps), 0, "take resets the worker's counts");
+            assert_eq!(
+                get(Counter::SplitSteps),
+                0,
+                "take resets the worker's counts"
+            );
             taken
         })
         .join()

@@ -29,7 +29,10 @@ fn the_output_does_not_depend_on_the_threads_that_build_the_modules() {
         "the blueprint should split into stages"
     );
     let one = bulwark::emit::emit_on_threads(&generated.plan, &options, 1);
-    assert_eq!(one, generated.files, "generate's own threads change nothing");
+    assert_eq!(
+        one, generated.files,
+        "generate's own threads change nothing"
+    );
     for threads in [2, 3, 4, 7] {
         let many = bulwark::emit::emit_on_threads(&generated.plan, &options, threads);
         assert!(

@@ -98,9 +98,13 @@ pub fn build_all(
         // arena fewer), taking the workers' chunks as they come.
         while let Some((index, chunk)) = claim() {
             in_order.add(index, build_chunk(chunk));
-            receiver.try_iter().for_each(|(i, built)| in_order.add(i, built));
+            receiver
+                .try_iter()
+                .for_each(|(i, built)| in_order.add(i, built));
         }
-        receiver.iter().for_each(|(i, built)| in_order.add(i, built));
+        receiver
+            .iter()
+            .for_each(|(i, built)| in_order.add(i, built));
         for worker in workers {
             match worker.join() {
                 Ok(counts) => counters::absorb(counts),

@@ -380,10 +380,14 @@ impl Written {
 /// main.bicep's outputs, then the templates (in stages when too large) with their parameter
 /// files, and bicepconfig.json. Each module is printed as soon as it is built and its syntax
 /// dropped, so memory holds the text of the files and little more. The component modules
-/// are built on several threads when there are enough of them ([`components`]), and taken
+/// are built on several threads when there are enough of them (`emit::components`), taken
 /// back in component order, so the output does not depend on the threads.
 pub fn emit(plan: &Plan, options: &Options) -> FileSet {
-    emit_on_threads(plan, options, components::threads_for(plan.components.len()))
+    emit_on_threads(
+        plan,
+        options,
+        components::threads_for(plan.components.len()),
+    )
 }
 
 /// [`emit`] with the component modules built on `threads` threads (1: on the calling
