@@ -46,6 +46,25 @@ pub fn get(counter: Counter) -> u64 {
     COUNTS.with(|counts| counts[counter as usize].get())
 }
 
+/// Every count of one thread, indexed by `Counter as usize`.
+pub type Counts = [u64; COUNTERS];
+
+/// This thread's counts, which are then set back to 0: a worker thread returns them when
+/// it is done, for the thread that spawned it to [`absorb`], so work done off the calling
+/// thread still counts in the complexity tests.
+pub fn take() -> Counts {
+    COUNTS.with(|counts| counts.each_ref().map(|cell| cell.take()))
+}
+
+/// Add counts taken on another thread (see [`take`]) to this thread's.
+pub fn absorb(taken: Counts) {
+    COUNTS.with(|counts| {
+        for (cell, amount) in counts.iter().zip(taken) {
+            cell.set(cell.get().saturating_add(amount));
+        }
+    });
+}
+
 /// Set every count of this thread back to 0.
 pub fn reset() {
     COUNTS.with(|counts| counts.iter().for_each(|cell| cell.set(0)));
@@ -53,3 +72,33 @@ pub fn reset() {
 
 /// Whether this build counts (debug builds do).
 pub const ENABLED: bool = cfg!(debug_assertions);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a worker thread counts reaches the thread that joins it, and only once.
+    #[test]
+    fn counts_taken_on_a_worker_are_absorbed_by_the_caller() {
+        reset();
+        add(Counter::SplitSteps, 2);
+        let taken = std::thread::spawn(|| {
+            add(Counter::SplitSteps, 5);
+            add(Counter::AddressProbes, 1);
+            let taken = take();
+            assert_eq!(
+                get(Counter::SplitSteps),
+                0,
+                "take resets the worker's counts"
+            );
+            taken
+        })
+        .join()
+        .expect("the worker counts");
+        absorb(taken);
+        let expected = |count: u64| if ENABLED { count } else { 0 };
+        assert_eq!(get(Counter::SplitSteps), expected(7));
+        assert_eq!(get(Counter::AddressProbes), expected(1));
+        assert_eq!(get(Counter::LineScanBytes), 0);
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod calls;
 mod common;
+mod components;
 mod concerns;
 mod database_grants;
 pub mod delivery;
@@ -378,8 +379,21 @@ impl Written {
 /// The whole generation: main.bicep's head, the concern modules, one module per component,
 /// main.bicep's outputs, then the templates (in stages when too large) with their parameter
 /// files, and bicepconfig.json. Each module is printed as soon as it is built and its syntax
-/// dropped, so memory holds the text of the files and little more.
+/// dropped, so memory holds the text of the files and little more. The component modules
+/// are built on several threads when there are enough of them (`emit::components`), taken
+/// back in component order, so the output does not depend on the threads.
 pub fn emit(plan: &Plan, options: &Options) -> FileSet {
+    emit_on_threads(
+        plan,
+        options,
+        components::threads_for(plan.components.len()),
+    )
+}
+
+/// [`emit`] with the component modules built on `threads` threads (1: on the calling
+/// thread only), for tests that the output does not depend on them.
+#[doc(hidden)]
+pub fn emit_on_threads(plan: &Plan, options: &Options, threads: usize) -> FileSet {
     let ctx = Context::new(plan, options);
     let mut written = Written::default();
     let mut main = ctx.module_file();
@@ -397,13 +411,14 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     drop(modules);
 
     let mut main_params: Vec<MainParam> = Vec::new();
-    for component in &plan.components {
-        if let Some(mut module) = kinds::emit(&ctx, component) {
-            push_component_module(&mut main, &mut module, component, &mut written);
-            grouped_outputs.append(&mut module.main_outputs);
-            main_params.append(&mut module.main_params);
-        }
-    }
+    components::build_all(&ctx, &plan.components, threads, |mut built| {
+        main.push(built.call);
+        written.files.insert(built.path.clone(), built.text);
+        written.module_files.insert(built.path, built.split_view);
+        written.files.extend(built.extra_files);
+        grouped_outputs.append(&mut built.main_outputs);
+        main_params.append(&mut built.main_params);
+    });
     main_outputs::push(plan, &mut main, outputs, &grouped_outputs);
 
     let main_params: Vec<&MainParam> = main_params.iter().collect();
@@ -419,33 +434,6 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
     );
     FileSet {
         files: written.files,
-    }
-}
-
-/// A component's call in main.bicep, its module file and the other files it needs.
-fn push_component_module(
-    main: &mut File,
-    module: &mut Module,
-    component: &ComponentPlan,
-    written: &mut Written,
-) {
-    main.push(
-        Statement::from(module_call(
-            &module.symbol,
-            &module.path,
-            &module.deployment_name,
-            &module.params,
-        ))
-        .with_comment(format!(
-            "{}: {} ({})",
-            component.name,
-            component.kind(),
-            component.path()
-        )),
-    );
-    written.module(module.path.clone(), module.finish());
-    for (path, text) in module.extra_files.drain(..) {
-        written.files.insert(path, text);
     }
 }
 
