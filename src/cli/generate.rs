@@ -92,7 +92,7 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         Unchanged::No(inputs) => inputs,
     };
     let (file, mut generated) =
-        super::load_and_generate(&args.blueprint, &out, &lock_file, true).map_err(code)?;
+        super::load_and_generate_bicep(&args.blueprint, &out, &lock_file, true).map_err(code)?;
     if !lock.is_held() {
         lock = super::lock_out(&out, true).map_err(code)?;
     }
@@ -113,21 +113,56 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         &generated,
         &address_lock.text,
     );
-    // Only the files and their manifest are written: the plan, the model and the blueprint's
-    // text are let go first, so they do not add to the memory writing takes.
-    let bulwark::Generated {
-        files, manifest, ..
-    } = generated;
-    drop(file);
-    let result = output::write(&out, &files, &manifest, Some(&address_lock), args.force);
+    let result = write_with_report(&out, &file, &mut generated, &address_lock, args.force);
     let libraries = previous_libraries
         .as_ref()
-        .map(|previous| library_changes(previous, &manifest.libraries))
+        .map(|previous| library_changes(previous, &generated.manifest.libraries))
         .unwrap_or_default();
     match result {
         Ok(report) => print_written(args, &out, &report, Some(&libraries), &lock_file),
         Err(error) => Err(print_failure(args, &out, error, &lock_file)),
     }
+}
+
+/// Write the generated files and the security report as one transaction, rendering the
+/// report on a second thread while this one stages the other files: the report's CPU and
+/// the file system's work overlap instead of adding up. The report is staged last, before
+/// the commit; should rendering it panic (a bulwark bug), the transaction is dropped first,
+/// so what was staged is removed and the folder is left as it was.
+fn write_with_report(
+    out: &std::path::Path,
+    file: &super::LoadedFile,
+    generated: &mut bulwark::Generated,
+    lock: &output::LockWrite,
+    force: bool,
+) -> Result<output::WriteReport, OutputError> {
+    let source = file.report_source();
+    let shared: &bulwark::Generated = generated;
+    let (staged, rendered) = std::thread::scope(|scope| {
+        let report = scope.spawn(|| bulwark::report_text(shared, &file.blueprint, &source));
+        let staged = output::Transaction::begin(out, Some(lock), force).and_then(|mut staged| {
+            for (path, text) in &shared.files.files {
+                staged.stage(path, text)?;
+            }
+            Ok(staged)
+        });
+        (staged, report.join())
+    });
+    let report = match rendered {
+        Ok(report) => report,
+        Err(panic) => {
+            drop(staged);
+            std::panic::resume_unwind(panic)
+        }
+    };
+    let mut transaction = staged?;
+    transaction.stage(bulwark::REPORT_FILE, &report)?;
+    // Only the report's hash: the other files' are in the manifest already.
+    generated.manifest.files.insert(
+        bulwark::REPORT_FILE.to_string(),
+        output::hash(report.as_bytes()),
+    );
+    transaction.commit(&generated.manifest)
 }
 
 /// Whether the output folder already holds this blueprint's generation (see

@@ -152,6 +152,17 @@ pub struct LoadedFile {
     pub label: String,
 }
 
+impl LoadedFile {
+    /// The text the blueprint was loaded from, for the security report to cite its lines.
+    pub fn report_source(&self) -> bulwark::report::Source<'_> {
+        bulwark::report::Source {
+            label: &self.label,
+            text: &self.text,
+            map: &self.source_map,
+        }
+    }
+}
+
 /// The name diagnostics and generated headers use for a blueprint: its file name, so output
 /// does not depend on the directory bulwark was run from.
 pub fn label(path: &Path) -> String {
@@ -221,6 +232,19 @@ pub fn load_and_generate(
     lock: &LockFile,
     show_warnings: bool,
 ) -> Result<(LoadedFile, bulwark::Generated), u8> {
+    let (file, mut generated) = load_and_generate_bicep(blueprint, out, lock, show_warnings)?;
+    bulwark::add_report(&mut generated, &file.blueprint, &file.report_source());
+    Ok((file, generated))
+}
+
+/// [`load_and_generate`] without the security report: `generate` renders it while the
+/// other files are being written.
+pub fn load_and_generate_bicep(
+    blueprint: &Path,
+    out: &Path,
+    lock: &LockFile,
+    show_warnings: bool,
+) -> Result<(LoadedFile, bulwark::Generated), u8> {
     let file = load(blueprint)?;
     let name = blueprint.display().to_string();
     let previous_address_plan = bulwark::output::Manifest::previous_address_plan(out, Some(lock))
@@ -236,7 +260,7 @@ pub fn load_and_generate(
         previous_address_plan,
         ..bulwark::Options::default()
     };
-    let mut generated = match bulwark::generate(&file.blueprint, &options) {
+    let generated = match bulwark::generate(&file.blueprint, &options) {
         Ok(generated) => generated,
         Err(error) => {
             print_diagnostics(
@@ -247,15 +271,6 @@ pub fn load_and_generate(
             return Err(exit::INVALID);
         }
     };
-    bulwark::add_report(
-        &mut generated,
-        &file.blueprint,
-        &bulwark::report::Source {
-            label: &file.label,
-            text: &file.text,
-            map: &file.source_map,
-        },
-    );
     if show_warnings {
         print_diagnostics(
             &diagnostics_for(&file, generated.warnings.clone()),
