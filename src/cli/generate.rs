@@ -172,6 +172,17 @@ fn write_with_report(
     transaction.commit(&generated.manifest)
 }
 
+impl super::LoadedFile {
+    /// The text the blueprint was loaded from, for the security report to cite its lines.
+    pub(super) fn report_source(&self) -> bulwark::report::Source<'_> {
+        bulwark::report::Source {
+            label: &self.label,
+            text: &self.text,
+            map: &self.source_map,
+        }
+    }
+}
+
 /// Whether the output folder already holds this blueprint's generation (see
 /// [`output::up_to_date`]), checked before the blueprint is parsed.
 pub(super) enum Unchanged {

@@ -1,5 +1,8 @@
 //! Commands, one file each, and what they share: loading a blueprint file and printing
 //! diagnostics.
+//
+// Long because the shared loading steps sit together: generating with and without the
+// security report (which `generate` renders while it writes) are one path, split once.
 
 mod check;
 mod completions;
@@ -152,17 +155,6 @@ pub struct LoadedFile {
     pub label: String,
 }
 
-impl LoadedFile {
-    /// The text the blueprint was loaded from, for the security report to cite its lines.
-    pub fn report_source(&self) -> bulwark::report::Source<'_> {
-        bulwark::report::Source {
-            label: &self.label,
-            text: &self.text,
-            map: &self.source_map,
-        }
-    }
-}
-
 /// The name diagnostics and generated headers use for a blueprint: its file name, so output
 /// does not depend on the directory bulwark was run from.
 pub fn label(path: &Path) -> String {
@@ -237,8 +229,7 @@ pub fn load_and_generate(
     Ok((file, generated))
 }
 
-/// [`load_and_generate`] without the security report: `generate` renders it while the
-/// other files are being written.
+/// [`load_and_generate`] without the security report (`generate` renders it alongside).
 pub fn load_and_generate_bicep(
     blueprint: &Path,
     out: &Path,

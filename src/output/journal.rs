@@ -79,9 +79,11 @@ impl Staging {
     fn open(&mut self, folder: &Folder) -> Result<&Folder, OutputError> {
         if self.folder.is_none() {
             discard_staging(folder);
-            let staging = folder
-                .subfolder(STAGING)
-                .map_err(io_error(&folder.display(STAGING)))?;
+            let staging = folder.subfolder(STAGING).map_err(|error| {
+                // Whatever part of it was created goes too.
+                discard_staging(folder);
+                io_error(&folder.display(STAGING))(error)
+            })?;
             self.folder = Some(staging);
         }
         Ok(self.folder.as_ref().expect("opened above"))
