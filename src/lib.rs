@@ -115,6 +115,18 @@ pub const REPORT_FILE: &str = "SECURITY.md";
 /// component exposes and to whom, which controls apply and which are waived, citing the
 /// blueprint's lines through `source` (the text `blueprint` was loaded from).
 pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &ReportSource) {
+    let text = report_text(generated, blueprint, source);
+    // Only the new file's hash: hashing every file again would double the manifest's cost.
+    generated
+        .manifest
+        .files
+        .insert(REPORT_FILE.to_string(), output::hash(text.as_bytes()));
+    generated.files.files.insert(REPORT_FILE.to_string(), text);
+}
+
+/// The text of [`REPORT_FILE`] for a generation, as [`add_report`] adds it: it only reads
+/// the generation, so it can be rendered while its files are being written.
+pub fn report_text(generated: &Generated, blueprint: &Blueprint, source: &ReportSource) -> String {
     let mut report = report::build(blueprint, &generated.plan, source.label, Some(source));
     let stages = emit::split::stage_templates(generated.files.paths());
     if stages.len() > 1 {
@@ -123,13 +135,7 @@ pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &Rep
             .map(|stage| stage.trim_end_matches(".bicep").to_string())
             .collect();
     }
-    let text = report.into_markdown();
-    // Only the new file's hash: hashing every file again would double the manifest's cost.
-    generated
-        .manifest
-        .files
-        .insert(REPORT_FILE.to_string(), output::hash(text.as_bytes()));
-    generated.files.files.insert(REPORT_FILE.to_string(), text);
+    report.into_markdown()
 }
 
 /// What a successful generation produced.

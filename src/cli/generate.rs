@@ -92,7 +92,7 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         Unchanged::No(inputs) => inputs,
     };
     let (file, mut generated) =
-        super::load_and_generate(&args.blueprint, &out, &lock_file, true).map_err(code)?;
+        super::load_and_generate_bicep(&args.blueprint, &out, &lock_file, true).map_err(code)?;
     if !lock.is_held() {
         lock = super::lock_out(&out, true).map_err(code)?;
     }
@@ -113,20 +113,73 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         &generated,
         &address_lock.text,
     );
-    // Only the files and their manifest are written: the plan, the model and the blueprint's
-    // text are let go first, so they do not add to the memory writing takes.
-    let bulwark::Generated {
-        files, manifest, ..
-    } = generated;
-    drop(file);
-    let result = output::write(&out, &files, &manifest, Some(&address_lock), args.force);
+    let result = write_with_report(&out, &file, &mut generated, &address_lock, args.force);
     let libraries = previous_libraries
         .as_ref()
-        .map(|previous| library_changes(previous, &manifest.libraries))
+        .map(|previous| library_changes(previous, &generated.manifest.libraries))
         .unwrap_or_default();
     match result {
         Ok(report) => print_written(args, &out, &report, Some(&libraries), &lock_file),
         Err(error) => Err(print_failure(args, &out, error, &lock_file)),
+    }
+}
+
+/// Write the generated files and the security report as one transaction: a second thread
+/// stages the other files while this one renders the report, so the report's CPU and the
+/// file system's work overlap instead of adding up. (This thread renders: it allocates the
+/// most, and reuses the memory generation freed; staging allocates little.) The report is
+/// staged last, before the commit; should rendering it panic (a bulwark bug), the
+/// transaction is dropped first, so what was staged is removed and the folder is left as
+/// it was.
+fn write_with_report(
+    out: &std::path::Path,
+    file: &super::LoadedFile,
+    generated: &mut bulwark::Generated,
+    lock: &output::LockWrite,
+    force: bool,
+) -> Result<output::WriteReport, OutputError> {
+    let shared: &bulwark::Generated = generated;
+    let (staged, rendered) = std::thread::scope(|scope| {
+        let stager = scope.spawn(|| {
+            let mut transaction = output::Transaction::begin(out, Some(lock), force)?;
+            for (path, text) in &shared.files.files {
+                transaction.stage(path, text)?;
+            }
+            Ok::<_, OutputError>(transaction)
+        });
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            bulwark::report_text(shared, &file.blueprint, &file.report_source())
+        }));
+        let staged = stager
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (staged, rendered)
+    });
+    let report = match rendered {
+        Ok(report) => report,
+        Err(panic) => {
+            drop(staged);
+            std::panic::resume_unwind(panic)
+        }
+    };
+    let mut transaction = staged?;
+    transaction.stage(bulwark::REPORT_FILE, &report)?;
+    // Only the report's hash: the other files' are in the manifest already.
+    generated.manifest.files.insert(
+        bulwark::REPORT_FILE.to_string(),
+        output::hash(report.as_bytes()),
+    );
+    transaction.commit(&generated.manifest)
+}
+
+impl super::LoadedFile {
+    /// The text the blueprint was loaded from, for the security report to cite its lines.
+    pub(super) fn report_source(&self) -> bulwark::report::Source<'_> {
+        bulwark::report::Source {
+            label: &self.label,
+            text: &self.text,
+            map: &self.source_map,
+        }
     }
 }
 

@@ -9,9 +9,12 @@ mod generate;
 mod init;
 mod lib;
 mod new;
+mod read;
 mod sarif;
 mod schema;
 mod validate;
+
+use read::read_blueprint;
 
 use bulwark::blueprint::render::{self, Source};
 use bulwark::blueprint::{self, Blueprint, Diagnostic};
@@ -221,6 +224,18 @@ pub fn load_and_generate(
     lock: &LockFile,
     show_warnings: bool,
 ) -> Result<(LoadedFile, bulwark::Generated), u8> {
+    let (file, mut generated) = load_and_generate_bicep(blueprint, out, lock, show_warnings)?;
+    bulwark::add_report(&mut generated, &file.blueprint, &file.report_source());
+    Ok((file, generated))
+}
+
+/// [`load_and_generate`] without the security report (`generate` renders it alongside).
+pub fn load_and_generate_bicep(
+    blueprint: &Path,
+    out: &Path,
+    lock: &LockFile,
+    show_warnings: bool,
+) -> Result<(LoadedFile, bulwark::Generated), u8> {
     let file = load(blueprint)?;
     let name = blueprint.display().to_string();
     let previous_address_plan = bulwark::output::Manifest::previous_address_plan(out, Some(lock))
@@ -236,7 +251,7 @@ pub fn load_and_generate(
         previous_address_plan,
         ..bulwark::Options::default()
     };
-    let mut generated = match bulwark::generate(&file.blueprint, &options) {
+    let generated = match bulwark::generate(&file.blueprint, &options) {
         Ok(generated) => generated,
         Err(error) => {
             print_diagnostics(
@@ -247,15 +262,6 @@ pub fn load_and_generate(
             return Err(exit::INVALID);
         }
     };
-    bulwark::add_report(
-        &mut generated,
-        &file.blueprint,
-        &bulwark::report::Source {
-            label: &file.label,
-            text: &file.text,
-            map: &file.source_map,
-        },
-    );
     if show_warnings {
         print_diagnostics(
             &diagnostics_for(&file, generated.warnings.clone()),
@@ -264,51 +270,6 @@ pub fn load_and_generate(
         );
     }
     Ok((file, generated))
-}
-
-/// The largest blueprint bulwark reads: a blueprint of 1,000 components is about 100 KB, so
-/// anything near this is not a blueprint, and reading it would only cost memory.
-const MAX_BLUEPRINT_BYTES: u64 = 8 * 1024 * 1024;
-
-/// The bytes of a blueprint: standard input for `-`, else a regular file of at most
-/// [`MAX_BLUEPRINT_BYTES`] (a FIFO or device is refused before it is opened, so nothing
-/// blocks or fills memory).
-fn read_blueprint(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::{Error, ErrorKind, Read};
-    let too_large = || {
-        Error::new(
-            ErrorKind::InvalidData,
-            format!(
-                "larger than the {} MiB a blueprint may be",
-                MAX_BLUEPRINT_BYTES >> 20
-            ),
-        )
-    };
-    let mut bytes = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(MAX_BLUEPRINT_BYTES + 1)
-            .read_to_end(&mut bytes)?;
-    } else {
-        let metadata = std::fs::metadata(path)?;
-        if !metadata.is_file() {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                "not a regular file (a directory, FIFO or device)",
-            ));
-        }
-        if metadata.len() > MAX_BLUEPRINT_BYTES {
-            return Err(too_large());
-        }
-        std::fs::File::open(path)?
-            .take(MAX_BLUEPRINT_BYTES + 1)
-            .read_to_end(&mut bytes)?;
-    }
-    if bytes.len() as u64 > MAX_BLUEPRINT_BYTES {
-        return Err(too_large());
-    }
-    Ok(bytes)
 }
 
 /// The code of the diagnostic JSON and SARIF output give a blueprint that cannot be read.

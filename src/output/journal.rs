@@ -54,57 +54,87 @@ pub(super) struct JournalLock {
 
 const VERSION: u32 = 2;
 
-/// Stage `write` and the manifest, record the journal, then apply it. A failure while
-/// staging removes what was staged, leaving the folder as it was.
-pub(super) fn commit<'a>(
+/// The files of a commit staged so far: the staging folder, created with the first file
+/// (a generation that changes nothing creates none), and each file's path and hash in the
+/// order staged, which names it there.
+#[derive(Default)]
+pub(super) struct Staging {
+    folder: Option<Folder>,
+    /// Path → hash of its new content, in the order staged: the journal's `write`.
+    pub recorded: Vec<(String, String)>,
+}
+
+impl Staging {
+    /// Write `text`, the new content of `path`, into the staging folder.
+    pub fn add(&mut self, folder: &Folder, path: &str, text: &str) -> Result<(), OutputError> {
+        let name = self.recorded.len().to_string();
+        write_staged(self.open(folder)?, &name, text.as_bytes())
+            .map_err(io_error(&folder.display(path)))?;
+        self.recorded
+            .push((path.to_string(), hash(text.as_bytes())));
+        Ok(())
+    }
+
+    /// The staging folder, created fresh on first use (one an earlier run left is removed).
+    fn open(&mut self, folder: &Folder) -> Result<&Folder, OutputError> {
+        if self.folder.is_none() {
+            discard_staging(folder);
+            let staging = folder.subfolder(STAGING).map_err(|error| {
+                // Whatever part of it was created goes too.
+                discard_staging(folder);
+                io_error(&folder.display(STAGING))(error)
+            })?;
+            self.folder = Some(staging);
+        }
+        Ok(self.folder.as_ref().expect("opened above"))
+    }
+
+    /// Remove what was staged (nothing when nothing was): the commit is abandoned.
+    pub fn discard(&mut self, folder: &Folder) {
+        if self.folder.take().is_some() {
+            discard_staging(folder);
+        }
+    }
+}
+
+/// Stage the manifest beside the files already `staged`, record the journal, then apply
+/// it. A failure before the journal is recorded removes what was staged, leaving the
+/// folder as it was.
+pub(super) fn commit(
     folder: &Folder,
     lock: Option<&LockFile>,
     recorded_lock: Option<JournalLock>,
-    write: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+    mut staged: Staging,
     remove: Vec<String>,
     manifest: &str,
 ) -> Result<(), OutputError> {
-    let mut journal = Journal {
+    let manifest_staged = staged.open(folder).and_then(|staging| {
+        write_staged(staging, STAGED_MANIFEST, manifest.as_bytes())
+            .map_err(io_error(&folder.display(MANIFEST)))
+    });
+    if let Err(error) = manifest_staged {
+        staged.discard(folder);
+        return Err(error);
+    }
+    let journal = Journal {
         version: VERSION,
         lock: recorded_lock,
-        write: Vec::with_capacity(write.len()),
+        write: std::mem::take(&mut staged.recorded),
         remove,
         manifest: hash(manifest.as_bytes()),
     };
-    let staged = stage_all(folder, write, manifest, &mut journal.write);
-    if let Err(error) = staged {
-        discard_staging(folder);
-        return Err(error);
-    }
     let mut steps = CrashPoint::from_env();
     // Killed here, the next run finds a staging folder and no journal: it removes it.
     steps.step();
     let text = serde_json::to_vec(&journal).expect("a journal always serializes");
     if let Err(error) = replace(folder, JOURNAL, &text) {
-        discard_staging(folder);
+        staged.discard(folder);
         return Err(error);
     }
+    // From here the journal finishes the commit, now or in the next run: `apply` removes
+    // the staging folder itself, after its last rename.
+    drop(staged);
     journal.apply(folder, lock, false, &mut steps)
-}
-
-/// Write every new file into a fresh staging folder, recording its path and hash.
-fn stage_all<'a>(
-    folder: &Folder,
-    write: impl Iterator<Item = (&'a str, &'a str)>,
-    manifest: &str,
-    recorded: &mut Vec<(String, String)>,
-) -> Result<(), OutputError> {
-    discard_staging(folder);
-    let staging = folder
-        .subfolder(STAGING)
-        .map_err(io_error(&folder.display(STAGING)))?;
-    for (index, (path, text)) in write.enumerate() {
-        write_staged(&staging, &index.to_string(), text.as_bytes())
-            .map_err(io_error(&folder.display(path)))?;
-        recorded.push((path.to_string(), hash(text.as_bytes())));
-    }
-    write_staged(&staging, STAGED_MANIFEST, manifest.as_bytes())
-        .map_err(io_error(&folder.display(MANIFEST)))
 }
 
 /// A new file in the staging folder (`O_CREAT | O_EXCL`: nothing there is followed).

@@ -15,7 +15,7 @@ pub use fingerprint::{Inputs, InputsRead, up_to_date};
 pub use folder_lock::{FolderLock, LockAttempt, PendingLock, lock};
 pub use journal::{JOURNAL, STAGING, interrupted, recover};
 pub use lock::{LockFile, parse as parse_lock, render as render_lock};
-pub use write::{write, write_beneath};
+pub use write::{Transaction, write, write_beneath};
 
 use crate::emit::{FileSet, GENERATOR};
 use serde::{Deserialize, Serialize};
@@ -244,7 +244,8 @@ impl fmt::Display for OutputError {
 
 impl std::error::Error for OutputError {}
 
-/// What [`write()`] did, file by file (paths relative to the output folder).
+/// What [`write()`] (or a [`Transaction`]) did, file by file (paths relative to the output
+/// folder).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteReport {
     /// Files created or replaced.

@@ -1,8 +1,14 @@
 //! Writing a file set into its folder: deciding, file by file, what to write, leave, remove
 //! or refuse (a file bulwark did not write, or one edited by hand since), then committing
 //! the changes as one generation (see [`super::journal`]).
+//!
+//! A [`Transaction`] takes the files one at a time, so a caller can stage some while it is
+//! still producing others (the CLI stages the Bicep on one thread while another renders the
+//! security report). Nothing a transaction stages is visible in the folder before its
+//! commit: files go to the staging folder, and an abandoned transaction (dropped, an error
+//! returned, a panic unwinding) removes it, so the folder is left as it was.
 
-use super::journal::{self, Journal, JournalLock};
+use super::journal::{self, Journal, JournalLock, Staging};
 use super::{LockWrite, MANIFEST, Manifest, OutputError, WriteReport, hash, io_error, normalize};
 use crate::confined::{Folder, check_relative};
 use crate::emit::FileSet;
@@ -12,7 +18,8 @@ use std::path::Path;
 /// commit (see the `journal` module): every new file is staged inside `dir`, a journal of
 /// paths and hashes is recorded, then the files are renamed into place and the manifest
 /// last. Nothing is written when the folder already holds exactly this generation. Every
-/// path is resolved beneath `dir`, the lock beneath its own folder (see [`crate::confined`]).
+/// path is resolved beneath `dir`, the lock beneath its own folder (see [`crate::confined`]):
+/// a [`Transaction`] staging every file of `files` in turn.
 pub fn write(
     dir: &Path,
     files: &FileSet,
@@ -20,9 +27,11 @@ pub fn write(
     lock: Option<&LockWrite>,
     force: bool,
 ) -> Result<WriteReport, OutputError> {
-    check_generated_paths(files);
-    let folder = Folder::create(dir).map_err(io_error(dir))?;
-    write_folder(&folder, files, manifest, lock, force)
+    let mut transaction = Transaction::begin(dir, lock, force)?;
+    for (path, text) in &files.files {
+        transaction.stage(path, text)?;
+    }
+    transaction.commit(manifest)
 }
 
 /// Write `files` into the folder `sub` of `dir`, as [`write()`] writes into `dir`, with the
@@ -38,111 +47,211 @@ pub fn write_beneath(
     if let Err(problem) = check_relative(sub) {
         panic!("bulwark bug: output subfolder {problem}");
     }
-    check_generated_paths(files);
     let folder = Folder::create(dir)
         .and_then(|parent| parent.subfolder(sub))
         .map_err(io_error(&dir.join(sub)))?;
-    write_folder(&folder, files, manifest, None, force)
+    let mut transaction = Transaction::begin_in(folder, None, force)?;
+    for (path, text) in &files.files {
+        transaction.stage(path, text)?;
+    }
+    transaction.commit(manifest)
 }
 
-fn check_generated_paths(files: &FileSet) {
-    for path in files.files.keys() {
+/// One generation being written into a folder, file by file: [`Transaction::begin`], then
+/// [`Transaction::stage`] for every generated file, in any order, then
+/// [`Transaction::commit`] with the generation's manifest. A file whose content on disk is
+/// already the generated one is left alone; the others are staged. Dropping the transaction
+/// before its commit (or a commit that fails before its journal is recorded) removes what
+/// was staged, leaving the folder as it was.
+///
+/// Refusals (a file bulwark did not write, or one edited by hand since, unless `force`) and
+/// a failed write while staging are reported by the commit: every refused path, in path
+/// order, before a write error, whatever order the files came in. Once one is found
+/// nothing more is staged.
+pub struct Transaction<'a> {
+    folder: Folder,
+    lock: Option<&'a LockWrite>,
+    force: bool,
+    previous: Option<Manifest>,
+    staging: Staging,
+    /// How many files were staged (written or found unchanged or refused), to check that
+    /// the manifest lists exactly them.
+    staged: usize,
+    not_owned: Vec<String>,
+    edited: Vec<String>,
+    write_failed: Option<OutputError>,
+    report: WriteReport,
+}
+
+impl<'a> Transaction<'a> {
+    /// Start writing a generation into `dir` (created if needed), with the address plan
+    /// `lock` beside the blueprint: a generation an earlier run was interrupted in is
+    /// finished first (see the `journal` module), and the folder's manifest read.
+    pub fn begin(
+        dir: &Path,
+        lock: Option<&'a LockWrite>,
+        force: bool,
+    ) -> Result<Transaction<'a>, OutputError> {
+        let folder = Folder::create(dir).map_err(io_error(dir))?;
+        Transaction::begin_in(folder, lock, force)
+    }
+
+    fn begin_in(
+        folder: Folder,
+        lock: Option<&'a LockWrite>,
+        force: bool,
+    ) -> Result<Transaction<'a>, OutputError> {
+        match Journal::read(&folder)? {
+            Some(journal) => journal.finish(&folder, lock.map(|lock| &lock.file))?,
+            None => journal::discard_staging(&folder),
+        }
+        let previous = Manifest::read_in(&folder)?;
+        Ok(Transaction {
+            folder,
+            lock,
+            force,
+            previous,
+            staging: Staging::default(),
+            staged: 0,
+            not_owned: Vec::new(),
+            edited: Vec::new(),
+            write_failed: None,
+            report: WriteReport::default(),
+        })
+    }
+
+    /// Take the generated file `path` (relative to the folder) with its `text`: left alone
+    /// when the folder holds it already, else staged, or refused (see [`Transaction`]). An
+    /// error reading what the folder holds at `path` ends the transaction.
+    pub fn stage(&mut self, path: &str, text: &str) -> Result<(), OutputError> {
         if let Err(problem) = check_relative(path) {
             panic!("bulwark bug: generated path {problem}");
         }
-    }
-}
-
-fn write_folder(
-    folder: &Folder,
-    files: &FileSet,
-    manifest: &Manifest,
-    lock: Option<&LockWrite>,
-    force: bool,
-) -> Result<WriteReport, OutputError> {
-    let lock_file = lock.map(|lock| &lock.file);
-    match Journal::read(folder)? {
-        Some(journal) => journal.finish(folder, lock_file)?,
-        None => journal::discard_staging(folder),
-    }
-    let previous = Manifest::read_in(folder)?;
-    let mut report = WriteReport::default();
-    let to_write = files_to_write(folder, files, previous.as_ref(), force, &mut report)?;
-    let removals = files_to_remove(folder, files, previous.as_ref(), &mut report)?;
-    // The lock is rewritten only when the plan it records changed.
-    let lock_text = match lock {
-        Some(lock) if lock.file.read_text()?.as_deref() != Some(lock.text.as_str()) => {
-            Some(JournalLock {
-                name: lock.file.name.clone(),
-                text: lock.text.clone(),
-            })
-        }
-        _ => None,
-    };
-    let manifest_text = manifest.render();
-    let nothing_to_do = to_write.is_empty()
-        && removals.is_empty()
-        && lock_text.is_none()
-        && folder.read(MANIFEST).ok().flatten().as_deref() == Some(manifest_text.as_bytes());
-    if !nothing_to_do {
-        report.lock_written = lock_text.is_some();
-        journal::commit(
-            folder,
-            lock_file,
-            lock_text,
-            to_write
-                .iter()
-                .map(|(path, text)| (path.as_str(), text.as_str())),
-            removals.clone(),
-            &manifest_text,
-        )?;
-    }
-    report.written = to_write.iter().map(|(path, _)| (*path).clone()).collect();
-    report.removed = removals;
-    Ok(report)
-}
-
-/// The generated files whose content on disk differs (or that are missing), borrowed from
-/// the file set; files bulwark did not write, or that were edited by hand since, are
-/// refused unless `force`.
-fn files_to_write<'a>(
-    folder: &Folder,
-    files: &'a FileSet,
-    previous: Option<&Manifest>,
-    force: bool,
-    report: &mut WriteReport,
-) -> Result<Vec<(&'a String, &'a String)>, OutputError> {
-    let recorded = |path: &str| previous.and_then(|m| m.files.get(path));
-    let mut not_owned = Vec::new();
-    let mut edited = Vec::new();
-    let mut to_write = Vec::new();
-    for (path, text) in &files.files {
-        let shown = folder.display(path);
-        match folder.read(path).map_err(io_error(&shown))? {
-            Some(existing) if existing == text.as_bytes() => report.unchanged.push(path.clone()),
-            Some(_) if force => to_write.push((path, text)),
-            Some(existing) => match recorded(path) {
-                None => not_owned.push(path.clone()),
-                Some(hash) if !unchanged_since(&existing, hash) => edited.push(path.clone()),
-                Some(_) => to_write.push((path, text)),
+        self.staged += 1;
+        let shown = self.folder.display(path);
+        let recorded = self.previous.as_ref().and_then(|m| m.files.get(path));
+        let replace = match self.folder.read(path).map_err(io_error(&shown))? {
+            Some(existing) if existing == text.as_bytes() => {
+                self.report.unchanged.push(path.to_string());
+                false
+            }
+            Some(_) if self.force => true,
+            Some(existing) => match recorded {
+                None => {
+                    self.not_owned.push(path.to_string());
+                    false
+                }
+                Some(hash) if !unchanged_since(&existing, hash) => {
+                    self.edited.push(path.to_string());
+                    false
+                }
+                Some(_) => true,
             },
-            None => to_write.push((path, text)),
+            None => true,
+        };
+        let stopped =
+            self.write_failed.is_some() || !self.not_owned.is_empty() || !self.edited.is_empty();
+        if replace
+            && !stopped
+            && let Err(error) = self.staging.add(&self.folder, path, text)
+        {
+            self.write_failed = Some(error);
         }
+        Ok(())
     }
-    if !not_owned.is_empty() {
-        return Err(OutputError::NotOwned { paths: not_owned });
+
+    /// Commit the staged files as one generation whose `manifest` lists every file staged:
+    /// remove the files the previous manifest lists that it no longer has (unless edited
+    /// since), write the lock if its plan changed, then record and apply the journal.
+    /// Nothing is written when the folder already holds exactly this generation.
+    pub fn commit(mut self, manifest: &Manifest) -> Result<WriteReport, OutputError> {
+        self.check_manifest_lists_staged(manifest);
+        let mut report = std::mem::take(&mut self.report);
+        if !self.not_owned.is_empty() {
+            self.not_owned.sort();
+            return Err(OutputError::NotOwned {
+                paths: std::mem::take(&mut self.not_owned),
+            });
+        }
+        if !self.edited.is_empty() {
+            self.edited.sort();
+            return Err(OutputError::EditedByHand {
+                paths: std::mem::take(&mut self.edited),
+            });
+        }
+        if let Some(error) = self.write_failed.take() {
+            return Err(error);
+        }
+        let removals =
+            files_to_remove(&self.folder, manifest, self.previous.as_ref(), &mut report)?;
+        // The lock is rewritten only when the plan it records changed.
+        let lock_text = match self.lock {
+            Some(lock) if lock.file.read_text()?.as_deref() != Some(lock.text.as_str()) => {
+                Some(JournalLock {
+                    name: lock.file.name.clone(),
+                    text: lock.text.clone(),
+                })
+            }
+            _ => None,
+        };
+        let manifest_text = manifest.render();
+        let staging = std::mem::take(&mut self.staging);
+        let mut written: Vec<String> = staging
+            .recorded
+            .iter()
+            .map(|(path, _)| path.clone())
+            .collect();
+        let nothing_to_do = written.is_empty()
+            && removals.is_empty()
+            && lock_text.is_none()
+            && self.folder.read(MANIFEST).ok().flatten().as_deref()
+                == Some(manifest_text.as_bytes());
+        if !nothing_to_do {
+            report.lock_written = lock_text.is_some();
+            journal::commit(
+                &self.folder,
+                self.lock.map(|lock| &lock.file),
+                lock_text,
+                staging,
+                removals.clone(),
+                &manifest_text,
+            )?;
+        }
+        // Files may come in any order; the report lists them in the manifest's.
+        written.sort();
+        report.unchanged.sort();
+        report.written = written;
+        report.removed = removals;
+        Ok(report)
     }
-    if !edited.is_empty() {
-        return Err(OutputError::EditedByHand { paths: edited });
+
+    /// A manifest that does not list exactly the staged files would leave a written file
+    /// unowned, or one it lists unwritten: a bug in the caller.
+    fn check_manifest_lists_staged(&self, manifest: &Manifest) {
+        let listed = |path: &String| manifest.files.contains_key(path);
+        assert!(
+            self.staged == manifest.files.len()
+                && self.staging.recorded.iter().all(|(path, _)| listed(path))
+                && self.report.unchanged.iter().all(listed),
+            "bulwark bug: the manifest lists {} files, {} were staged",
+            manifest.files.len(),
+            self.staged
+        );
     }
-    Ok(to_write)
+}
+
+impl Drop for Transaction<'_> {
+    /// An abandoned transaction leaves the folder as it was: what it staged is removed.
+    fn drop(&mut self) {
+        self.staging.discard(&self.folder);
+    }
 }
 
 /// Files the previous manifest lists that this generation no longer has: those unchanged
 /// since bulwark wrote them are removed, edited ones kept (and reported).
 fn files_to_remove(
     folder: &Folder,
-    files: &FileSet,
+    manifest: &Manifest,
     previous: Option<&Manifest>,
     report: &mut WriteReport,
 ) -> Result<Vec<String>, OutputError> {
@@ -151,7 +260,7 @@ fn files_to_remove(
         return Ok(removals);
     };
     for (path, recorded) in &previous.files {
-        if files.files.contains_key(path) {
+        if manifest.files.contains_key(path) {
             continue;
         }
         match folder.read(path) {
