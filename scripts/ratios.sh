@@ -10,6 +10,11 @@
 #   scripts/ratios.sh [SIZE ...]          default sizes: 100 790 (790 components is the most
 #                                         one resource group takes: README, limits table)
 #   BULWARK=path/to/bulwark RUNS=7 scripts/ratios.sh 790
+#   TMPDIR=/dev/shm scripts/ratios.sh     the trees on tmpfs: no disk, so generation's own CPU
+#                                         shows; on ext4, creating files right after a tree of
+#                                         them was deleted is slow and erratic for `cp -r` and
+#                                         `generate` alike (the kernel skips recently freed
+#                                         inodes), which the ratio then hides CPU behind
 #
 # Without BULWARK it builds the release binary and the synthetic-blueprint example
 # (`cargo build --release`); synthetic blueprints are those of `cargo bench` and CI.
