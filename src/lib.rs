@@ -87,9 +87,12 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, E
     }
     let plan = plan::plan(blueprint, &options.previous_address_plan)
         .map_err(|diagnostics| Error { diagnostics })?;
-    let files = emit::emit(&plan, options);
+    // What emit's own limit check read stays valid for the texts it did not change: the
+    // final check reads only the stage templates of a split.
+    let (files, mut memo) = emit::emit_with_memo(&plan, options);
     if !options.ignore_template_limits {
-        let (mut too_large, deployments) = emit::limits::check_and_count_deployments(&files);
+        let (mut too_large, deployments) =
+            emit::limits::check_and_count_deployments_with(&files, &mut memo);
         too_large.extend(blueprint::resource_group_limits(blueprint, deployments));
         if !too_large.is_empty() {
             return Err(Error {

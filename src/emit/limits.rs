@@ -146,6 +146,13 @@ impl TemplateMemo {
         self.scans.get(path)
     }
 
+    /// Let go of what was read at `path`, whose text is about to change. Only a stage
+    /// template's text changes, and no template calls one, so no other size includes it.
+    pub fn forget(&mut self, path: &str) {
+        self.scans.remove(path);
+        self.deployment_bytes.remove(path);
+    }
+
     /// The estimated compiled size of the deployment whose template is `path`: its own text
     /// and, inlined, every module it calls, once per call (0 when there is no such file).
     pub fn deployment_json_bytes(&mut self, path: &str, files: &BTreeMap<String, String>) -> u64 {
@@ -242,9 +249,17 @@ pub fn check(files: &FileSet) -> Vec<Diagnostic> {
 
 /// [`check`] and [`deployments_per_run`] together, reading each text once for both.
 pub fn check_and_count_deployments(files: &FileSet) -> (Vec<Diagnostic>, usize) {
-    let mut memo = TemplateMemo::default();
-    let diagnostics = check_with_memo(&files.files, &mut memo);
-    (diagnostics, deployments_per_run_in(&files.files, &mut memo))
+    check_and_count_deployments_with(files, &mut TemplateMemo::default())
+}
+
+/// [`check_and_count_deployments`] through a memo that may already hold what an earlier
+/// check read of the same texts (emit's, before it split main.bicep): only the rest is read.
+pub fn check_and_count_deployments_with(
+    files: &FileSet,
+    memo: &mut TemplateMemo,
+) -> (Vec<Diagnostic>, usize) {
+    let diagnostics = check_with_memo(&files.files, memo);
+    (diagnostics, deployments_per_run_in(&files.files, memo))
 }
 
 /// [`check`] of `files`, keeping what it read in `memo` for the stage split to reuse.
@@ -424,6 +439,52 @@ mod tests {
                 0
             }
         );
+    }
+
+    /// Bytes of the `.bicep` files among `files`.
+    fn bicep_bytes(files: &FileSet) -> u64 {
+        bicep_paths(&files.files)
+            .map(|path| files.files[path].len() as u64)
+            .sum()
+    }
+
+    /// A whole generation reads each template once: emit's check (or the split's sizes)
+    /// and the final check in `generate` share what they read, and only the stage
+    /// templates a split prints are new to the final check.
+    #[test]
+    fn a_generation_reads_each_template_once() {
+        use crate::blueprint::{Access, Blueprint, Runtime, Storage, WebApp};
+        let mut builder = Blueprint::builder("shop", ["dev", "prod"]);
+        for i in 0..6 {
+            builder = builder
+                .component(
+                    format!("web{i}"),
+                    WebApp::new(Runtime::Node22)
+                        .uses(format!("media{i}.images").as_str(), Access::Read),
+                )
+                .component(format!("media{i}"), Storage::new().containers(["images"]));
+        }
+        let blueprint = builder.build();
+        let whole = crate::Options::default();
+        let staged = crate::Options {
+            stage_budget: Some(super::super::split::Budget {
+                json_bytes: 30 * 1024,
+                ..super::super::split::Budget::arm()
+            }),
+            ..crate::Options::default()
+        };
+        for (options, stages) in [(whole, 1), (staged, 2)] {
+            crate::counters::reset();
+            let generated = crate::generate(&blueprint, &options).expect("it generates");
+            let templates = super::super::split::stage_templates(generated.files.paths());
+            assert!(templates.len() >= stages, "{templates:?}");
+            if crate::counters::ENABLED {
+                assert_eq!(
+                    crate::counters::get(Counter::TemplateScanBytes),
+                    bicep_bytes(&generated.files)
+                );
+            }
+        }
     }
 
     #[test]

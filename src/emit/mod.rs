@@ -394,6 +394,22 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
 /// thread only), for tests that the output does not depend on them.
 #[doc(hidden)]
 pub fn emit_on_threads(plan: &Plan, options: &Options, threads: usize) -> FileSet {
+    emit_keeping_memo(plan, options, threads).0
+}
+
+/// [`emit`], with what its template-limit check read of the files (valid for the files
+/// returned), so `lib::generate`'s final check reads only what it has not.
+#[doc(hidden)]
+pub fn emit_with_memo(plan: &Plan, options: &Options) -> (FileSet, limits::TemplateMemo) {
+    let threads = components::threads_for(plan.components.len());
+    emit_keeping_memo(plan, options, threads)
+}
+
+fn emit_keeping_memo(
+    plan: &Plan,
+    options: &Options,
+    threads: usize,
+) -> (FileSet, limits::TemplateMemo) {
     let ctx = Context::new(plan, options);
     let mut written = Written::default();
     let mut main = ctx.module_file();
@@ -426,15 +442,17 @@ pub fn emit_on_threads(plan: &Plan, options: &Options, threads: usize) -> FileSe
     written
         .files
         .insert("main.bicep".into(), bicep::print_file(&main));
-    let stages = stage_files::stages(main, &mut written, options);
-    stage_files::write(&ctx, &stages, &main_params, &mut written.files);
+    let mut memo = limits::TemplateMemo::default();
+    let stages = stage_files::stages(main, &mut written, options, &mut memo);
+    stage_files::write(&ctx, stages, &main_params, &mut written.files);
     written.files.insert(
         "bicepconfig.json".into(),
         bicepconfig_with(plan.creates_registrations()),
     );
-    FileSet {
+    let files = FileSet {
         files: written.files,
-    }
+    };
+    (files, memo)
 }
 
 /// Linter rules that guard security are errors; the rest stay at Bicep's defaults.

@@ -122,14 +122,27 @@ impl Budget {
     }
 }
 
+/// A stage's template, printed, with what the caller's `keep` took of its syntax before
+/// that was dropped.
+pub struct PrintedStage<K> {
+    pub text: String,
+    pub kept: K,
+}
+
 /// Split `main` into stages that each fit `budget`. `modules` holds every module file by
-/// path (as main.bicep names it) and `sizes` the size of every printed module.
-pub fn split(
+/// path (as main.bicep names it) and `sizes` the size of every printed module. `None` when
+/// main.bicep fits one stage as it is.
+///
+/// Each stage is printed as soon as the next one begins and its syntax dropped (`keep`
+/// takes what the caller needs of it first), so a large estate never holds every stage's
+/// syntax beside main.bicep's.
+pub fn split<K>(
     main: &File,
     modules: &BTreeMap<String, File>,
     sizes: &mut limits::DeploymentSizes,
     budget: Budget,
-) -> Result<Vec<File>, Unsplittable> {
+    mut keep: impl FnMut(&File) -> K,
+) -> Result<Option<Vec<PrintedStage<K>>>, Unsplittable> {
     let index = MainIndex::new(main);
     let order = index.order()?;
     let outputs: Vec<usize> = (0..main.statements.len())
@@ -148,6 +161,23 @@ pub fn split(
         .map(statement_bytes)
         .sum();
 
+    // What every stage may repeat, found once: going through all of main.bicep for each
+    // stage would make the split quadratic, as the number of stages grows with the estate.
+    let shared: Vec<&Statement> = main
+        .statements
+        .iter()
+        .filter(|statement| {
+            matches!(
+                statement.kind,
+                StatementKind::TargetScope(_)
+                    | StatementKind::Extension(_)
+                    | StatementKind::Param(_)
+                    | StatementKind::Var { .. }
+            )
+        })
+        .collect();
+    // Stages already closed: their bodies printed, headers to come once their count is known.
+    let mut closed: Vec<PrintedStage<K>> = Vec::new();
     let mut stages: Vec<StageBuild> = vec![StageBuild::default()];
     let mut placed: HashMap<String, usize> = HashMap::new();
     let units: Vec<Vec<usize>> = order
@@ -166,7 +196,10 @@ pub fn split(
             &unit,
         )?;
         let current = stages.last().expect("one stage at least");
-        if !current.fits(&attempt, fixed_bytes, budget) && !current.statements.is_empty() {
+        let mut totals = current.totals_with(&attempt);
+        if !totals.fit(fixed_bytes, budget) && !current.statements.is_empty() {
+            let full = std::mem::take(stages.last_mut().expect("one stage at least"));
+            closed.push(full.close(&shared, &mut keep));
             stages.push(StageBuild::default());
             attempt = rewrite_unit(
                 &index,
@@ -177,46 +210,71 @@ pub fn split(
                 stages.len() - 1,
                 &unit,
             )?;
+            totals = stages.last().expect("the new stage").totals_with(&attempt);
         }
-        let stage_number = stages.len();
-        let current = stages.last_mut().expect("one stage at least");
-        if !current.fits(&attempt, fixed_bytes, budget) {
+        if !totals.fit(fixed_bytes, budget) {
             return Err(Unsplittable(format!(
                 "{} alone does not fit one deployment",
                 describe(&main.statements[unit[0]])
             )));
         }
+        let stage_number = stages.len();
+        let current = stages.last_mut().expect("one stage at least");
         for &i in &unit {
             if let Some(symbol) = index.symbol_of(i) {
                 placed.insert(symbol.to_string(), stage_number - 1);
             }
         }
-        current.add(attempt);
+        current.add(attempt, totals);
     }
     if stages.len() == 1 {
-        return Ok(vec![main.clone()]);
+        return Ok(None);
     }
-    let count = stages.len();
-    // What every stage may repeat, found once: going through all of main.bicep for each
-    // stage would make the split quadratic, as the number of stages grows with the estate.
-    let shared: Vec<&Statement> = main
-        .statements
-        .iter()
-        .filter(|statement| {
-            matches!(
-                statement.kind,
-                StatementKind::TargetScope(_)
-                    | StatementKind::Extension(_)
-                    | StatementKind::Param(_)
-                    | StatementKind::Var { .. }
-            )
-        })
-        .collect();
-    Ok(stages
-        .into_iter()
-        .enumerate()
-        .map(|(number, stage)| stage.finish(main, &shared, number, count))
-        .collect())
+    let last = stages.pop().expect("one stage at least");
+    closed.push(last.close(&shared, &mut keep));
+    let count = closed.len();
+    Ok(Some(
+        closed
+            .into_iter()
+            .enumerate()
+            .map(|(number, stage)| PrintedStage {
+                text: with_header(&main.header, number, count, &stage.text),
+                kept: stage.kept,
+            })
+            .collect(),
+    ))
+}
+
+/// The comment heading stage `number` (0-based) of `count`.
+fn stage_line(number: usize, count: usize) -> String {
+    if number + 1 < count {
+        format!(
+            "Stage {} of {count}: one ARM deployment cannot hold this application; deploy the stages in order, {} next.",
+            number + 1,
+            stage_template(number + 1)
+        )
+    } else {
+        format!("Stage {count} of {count}, the last: its outputs are the application's outputs.")
+    }
+}
+
+/// A stage's whole text from its body (its statements printed without a header): main.bicep's
+/// header and the stage's line, then the blank line `bicep::print_file` puts between a
+/// header and the first statement, then the body. Byte for byte what printing the stage
+/// with its header gives (tested below); the body is printed first because the header names
+/// the number of stages, known only once the last has closed.
+fn with_header(main_header: &[String], number: usize, count: usize, body: &str) -> String {
+    let mut header = main_header.to_vec();
+    header.push(stage_line(number, count));
+    let header = bicep::print_file(&File {
+        header,
+        statements: Vec::new(),
+    });
+    let mut text = String::with_capacity(header.len() + 1 + body.len());
+    text.push_str(&header);
+    text.push('\n');
+    text.push_str(body);
+    text
 }
 
 fn describe(statement: &Statement) -> String {
@@ -344,6 +402,21 @@ struct Attempt {
     resources: u64,
 }
 
+/// A stage's resources and estimated size, parameters and variables left out.
+#[derive(Clone, Copy)]
+struct Totals {
+    resources: u64,
+    bytes: u64,
+}
+
+impl Totals {
+    /// Whether a stage of these totals, with `fixed_bytes` of parameters and variables,
+    /// fits `budget`.
+    fn fit(self, fixed_bytes: u64, budget: Budget) -> bool {
+        self.resources <= budget.resources && fixed_bytes + self.bytes <= budget.json_bytes
+    }
+}
+
 #[derive(Default)]
 struct StageBuild {
     statements: Vec<(usize, Statement)>,
@@ -361,30 +434,45 @@ impl StageBuild {
             .map(|(_, statement)| statement)
     }
 
-    fn fits(&self, attempt: &Attempt, fixed_bytes: u64, budget: Budget) -> bool {
-        let existing: Vec<&Statement> = self.new_existing(attempt).collect();
-        let resources = self.resources + attempt.resources + existing.len() as u64;
-        let bytes = fixed_bytes
-            + self.bytes
-            + attempt.bytes
-            + existing.iter().map(|s| statement_bytes(s)).sum::<u64>();
-        resources <= budget.resources && bytes <= budget.json_bytes
+    /// What the stage would hold with `attempt` added: each `existing` declaration it does
+    /// not hold yet printed once to size it, here and not again when it is added.
+    fn totals_with(&self, attempt: &Attempt) -> Totals {
+        let mut totals = Totals {
+            resources: self.resources + attempt.resources,
+            bytes: self.bytes + attempt.bytes,
+        };
+        for statement in self.new_existing(attempt) {
+            totals.resources += 1;
+            totals.bytes += statement_bytes(statement);
+        }
+        totals
     }
 
-    fn add(&mut self, attempt: Attempt) {
-        let existing: Vec<Statement> = self.new_existing(&attempt).cloned().collect();
-        self.resources += attempt.resources + existing.len() as u64;
-        self.bytes += attempt.bytes + existing.iter().map(statement_bytes).sum::<u64>();
+    /// Add `attempt`; `totals` is what [`totals_with`](Self::totals_with) found for it.
+    fn add(&mut self, attempt: Attempt, totals: Totals) {
+        self.resources = totals.resources;
+        self.bytes = totals.bytes;
         for (symbol, statement) in attempt.existing {
             self.existing.entry(symbol).or_insert(statement);
         }
         self.statements.extend(attempt.statements);
     }
 
+    /// The stage printed without its header (see [`with_header`]), with what `keep` takes
+    /// of its syntax, which is then dropped.
+    fn close<K>(self, shared: &[&Statement], keep: &mut impl FnMut(&File) -> K) -> PrintedStage<K> {
+        let file = self.finish(shared);
+        PrintedStage {
+            text: bicep::print_file(&file),
+            kept: keep(&file),
+        }
+    }
+
     /// The stage's template: the parameters and variables it uses, the earlier stages'
     /// resources it reads, then its own declarations in main.bicep's order.
-    /// `shared` holds main.bicep's target scope, extensions, parameters and variables.
-    fn finish(mut self, main: &File, shared: &[&Statement], number: usize, count: usize) -> File {
+    /// `shared` holds main.bicep's target scope, extensions, parameters and variables. Its
+    /// header is left out, as it waits for the number of stages.
+    fn finish(mut self, shared: &[&Statement]) -> File {
         self.statements.sort_by_key(|(i, _)| *i);
         let body: Vec<Statement> = self
             .existing
@@ -420,20 +508,8 @@ impl StageBuild {
                 break;
             }
         }
-        let mut header = main.header.clone();
-        header.push(if number + 1 < count {
-            format!(
-                "Stage {} of {count}: one ARM deployment cannot hold this application; deploy the stages in order, {} next.",
-                number + 1,
-                stage_template(number + 1)
-            )
-        } else {
-            format!(
-                "Stage {count} of {count}, the last: its outputs are the application's outputs."
-            )
-        });
         let mut file = File {
-            header,
+            header: Vec::new(),
             statements: Vec::new(),
         };
         for statement in shared {
@@ -450,5 +526,44 @@ impl StageBuild {
         }
         file.statements.extend(body);
         file
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bicep::{Param, Resource, Type};
+
+    /// A stage printed body first, its header put in front once the number of stages is
+    /// known, reads exactly as the whole stage printed at once.
+    #[test]
+    fn a_header_put_in_front_of_the_body_prints_as_the_whole_file() {
+        let mut body = File {
+            header: Vec::new(),
+            statements: Vec::new(),
+        };
+        body.push(StatementKind::TargetScope("resourceGroup".into()));
+        body.push(Statement::from(Param::new("environmentName", Type::String)).with_comment("Why"));
+        body.push(
+            Statement::from(
+                Resource::new("vault", "Microsoft.KeyVault/vaults", "2023-07-01")
+                    .only_if(Expr::Ident("deployVault".into()))
+                    .prop("name", Expr::str("kv-x")),
+            )
+            .with_comment("Deployed by an earlier stage; read here by name"),
+        );
+        let main_header = vec![
+            "Generated by bulwark; do not edit.".to_string(),
+            String::new(),
+        ];
+        for (number, count) in [(0, 3), (1, 3), (2, 3)] {
+            let mut whole = body.clone();
+            whole.header = main_header.clone();
+            whole.header.push(stage_line(number, count));
+            assert_eq!(
+                with_header(&main_header, number, count, &bicep::print_file(&body)),
+                bicep::print_file(&whole)
+            );
+        }
     }
 }

@@ -6,52 +6,106 @@ use super::{Context, MainParam, Options, SECRET_VALUES, Written, limits, sizing_
 use crate::bicep::{self, Expr, File, ParamFile, Property, StatementKind};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A deployment template, printed, with what its parameter files read of it.
+pub struct StageTemplate {
+    text: String,
+    params: StageParams,
+}
+
+/// What a stage's parameter files read of its template: the parameters it declares and the
+/// members of the secret-values object it reads.
+struct StageParams {
+    declared: BTreeSet<String>,
+    secrets: BTreeSet<String>,
+}
+
+impl StageParams {
+    fn of(file: &File) -> Self {
+        let declared = file
+            .statements
+            .iter()
+            .filter_map(|statement| match &statement.kind {
+                StatementKind::Param(param) => Some(param.name.clone()),
+                _ => None,
+            })
+            .collect();
+        StageParams {
+            declared,
+            secrets: secret_members(file),
+        }
+    }
+}
+
 /// main.bicep alone, or the stages it is split into when it breaks ARM's per-deployment
-/// limits (or a test's smaller budget asks for stages).
-pub fn stages(main: File, written: &mut Written, options: &Options) -> Vec<File> {
-    let mut stages = vec![main];
-    // What the check reads of each module, the split reads again: kept, not read twice.
-    let mut memo = limits::TemplateMemo::default();
+/// limits (or a test's smaller budget asks for stages). main.bicep's text is in
+/// `written.files`, where it is taken from (and put back by [`write`]); `memo` keeps what
+/// the limit check read of the templates, for the final check in `lib::generate`, and
+/// forgets main.bicep when its text may change.
+pub fn stages(
+    main: File,
+    written: &mut Written,
+    options: &Options,
+    memo: &mut limits::TemplateMemo,
+) -> Vec<StageTemplate> {
     let too_large = match options.stage_budget {
         Some(_) => true,
-        None => !limits::check_with_memo(&written.files, &mut memo).is_empty(),
+        None => !limits::check_with_memo(&written.files, memo).is_empty(),
     };
     if too_large {
         // Too large for one deployment: deploy it in stages if it can be split; if it
-        // cannot, the limit check refuses it.
+        // cannot, the limit check refuses it. The split sizes modules by their text, not
+        // main.bicep by its: that text is let go while the stages are printed.
         let budget = options.stage_budget.unwrap_or_else(split::Budget::arm);
-        // The split sizes modules by their text, not main.bicep by its: that text is let go
-        // (`write` prints each stage, main.bicep again when no split is found). The memo
-        // keeps main.bicep's size, but nothing asks for it again.
         written.files.remove("main.bicep");
-        let mut sizes = limits::DeploymentSizes::new(&written.files, &mut memo);
-        if let Ok(split) = split::split(&stages[0], &written.module_files, &mut sizes, budget) {
-            stages = split;
+        memo.forget("main.bicep");
+        let mut sizes = limits::DeploymentSizes::new(&written.files, memo);
+        match split::split(
+            &main,
+            &written.module_files,
+            &mut sizes,
+            budget,
+            StageParams::of,
+        ) {
+            Ok(Some(stages)) => {
+                return stages
+                    .into_iter()
+                    .map(|stage| StageTemplate {
+                        text: stage.text,
+                        params: stage.kept,
+                    })
+                    .collect();
+            }
+            // Printed again: the text was let go for the split.
+            Ok(None) | Err(_) => {
+                let text = bicep::print_file(&main);
+                written.files.insert("main.bicep".into(), text);
+            }
         }
     }
-    stages
+    // One template: main.bicep as already printed.
+    let text = written
+        .files
+        .remove("main.bicep")
+        .expect("main.bicep is printed before the split");
+    vec![StageTemplate {
+        text,
+        params: StageParams::of(&main),
+    }]
 }
 
 /// Each stage's template, and its parameter file for every environment.
 pub fn write(
     ctx: &Context,
-    stages: &[File],
+    stages: Vec<StageTemplate>,
     main_params: &[&MainParam],
     files: &mut BTreeMap<String, String>,
 ) {
     let plan = ctx.plan;
-    for (index, stage) in stages.iter().enumerate() {
+    for (index, stage) in stages.into_iter().enumerate() {
         let template = split::stage_template(index);
-        files.insert(template.clone(), bicep::print_file(stage));
-        let declared: BTreeSet<&str> = stage
-            .statements
-            .iter()
-            .filter_map(|statement| match &statement.kind {
-                StatementKind::Param(param) => Some(param.name.as_str()),
-                _ => None,
-            })
-            .collect();
-        let used_secrets = secret_members(stage);
+        files.insert(template.clone(), stage.text);
+        let declared = &stage.params.declared;
+        let used_secrets = &stage.params.secrets;
         for environment in &plan.environments {
             let mut assignments = Vec::new();
             if declared.contains("environmentName") {
@@ -60,10 +114,7 @@ pub fn write(
                     Expr::str(environment.as_str()),
                 ));
             }
-            for param in main_params
-                .iter()
-                .filter(|p| declared.contains(p.name.as_str()))
-            {
+            for param in main_params.iter().filter(|p| declared.contains(&p.name)) {
                 assignments.push((
                     param.name.clone(),
                     sizing_literal(&param.values[environment]),
