@@ -35,13 +35,7 @@ fn counts(size: usize) -> ([u64; 3], usize) {
         }),
         ..bulwark::Options::default()
     };
-    let mut generated = bulwark::generate(&loaded.blueprint, &options).expect("it generates");
-    let source = bulwark::report::Source {
-        label: "bulwark.toml",
-        text: &text,
-        map: &loaded.source_map,
-    };
-    bulwark::add_report(&mut generated, &loaded.blueprint, &source);
+    let generated = common::generate_with_report(&loaded, &text, &options);
     options.previous_address_plan = generated.address_plan.clone();
     let again = bulwark::generate(&loaded.blueprint, &options).expect("it generates again");
     assert_eq!(again.address_plan, generated.address_plan);

@@ -63,13 +63,7 @@ fn peak_and_output(size: usize) -> (usize, usize) {
     };
     let before = HELD.load(Relaxed);
     PEAK.store(before, Relaxed);
-    let mut generated = bulwark::generate(&loaded.blueprint, &options).expect("it generates");
-    let source = bulwark::report::Source {
-        label: "bulwark.toml",
-        text: &text,
-        map: &loaded.source_map,
-    };
-    bulwark::add_report(&mut generated, &loaded.blueprint, &source);
+    let generated = common::generate_with_report(&loaded, &text, &options);
     let peak = PEAK.load(Relaxed) - before;
     let output: usize = generated.files.files.values().map(String::len).sum();
     (peak, output)

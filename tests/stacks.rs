@@ -15,22 +15,15 @@ fn retail_text() -> String {
 fn generate_text(text: &str) -> Generated {
     let loaded = load::from_str_in(text, &common::repo().join("blueprints"))
         .unwrap_or_else(|d| panic!("{d:#?}"));
-    let mut generated = bulwark::generate(
-        &loaded.blueprint,
+    common::generate_with_report(
+        &loaded,
+        text,
         &Options {
             blueprint_label: "bulwark.toml".into(),
             today: common::today(),
             ..Options::default()
         },
     )
-    .unwrap_or_else(|d| panic!("{d:#?}"));
-    let source = bulwark::report::Source {
-        label: "bulwark.toml",
-        text,
-        map: &loaded.source_map,
-    };
-    bulwark::add_report(&mut generated, &loaded.blueprint, &source);
-    generated
 }
 
 fn workflow(generated: &Generated) -> String {

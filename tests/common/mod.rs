@@ -66,6 +66,24 @@ pub fn generate_full(path: &Path) -> bulwark::Generated {
     .unwrap_or_else(|d| panic!("{} does not generate: {d:#?}", path.display()))
 }
 
+/// Generate a loaded blueprint with `options` and add its security report, citing `text`
+/// (the text it was loaded from) as `bulwark.toml`: what the CLI's `generate` writes.
+pub fn generate_with_report(
+    loaded: &bulwark::blueprint::load::Loaded,
+    text: &str,
+    options: &Options,
+) -> bulwark::Generated {
+    let mut generated =
+        bulwark::generate(&loaded.blueprint, options).unwrap_or_else(|d| panic!("{d:#?}"));
+    let source = bulwark::report::Source {
+        label: "bulwark.toml",
+        text,
+        map: &loaded.source_map,
+    };
+    bulwark::add_report(&mut generated, &loaded.blueprint, &source);
+    generated
+}
+
 /// Syntax errors the independent tree-sitter Bicep grammar finds: `line:col: kind` for every
 /// ERROR or MISSING node.
 pub fn bicep_syntax_errors(text: &str) -> Vec<String> {
