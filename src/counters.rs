@@ -22,9 +22,12 @@ pub enum Counter {
     /// Bytes of generated Bicep read by the template-limit checks (`emit::limits`): each
     /// text once per check, however many deployments include it.
     TemplateScanBytes,
+    /// Template-limit checks computed (`emit::limits`): a check of templates already
+    /// checked, nothing read or forgotten since, reuses the earlier answer.
+    TemplateLimitChecks,
 }
 
-const COUNTERS: usize = 5;
+const COUNTERS: usize = 6;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

@@ -81,18 +81,68 @@ pub use report::Source as ReportSource;
 /// diagnostic: validation errors, a network that cannot be laid out, or templates too large
 /// for one ARM deployment.
 pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, Error> {
+    let mut files = FileSet::default();
+    let streamed = generate_streaming(blueprint, options, &mut |file: GeneratedFile| {
+        files.files.insert(file.path, file.text);
+    })?;
+    let Streamed {
+        manifest,
+        address_plan,
+        plan,
+        warnings,
+    } = streamed;
+    Ok(Generated {
+        files,
+        manifest,
+        address_plan,
+        plan,
+        warnings,
+    })
+}
+
+/// One generated file as [`generate_streaming`] hands it on: its path relative to the
+/// output folder, its text, and the hash the manifest records for it ([`output::hash`]),
+/// so a writer need not hash it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Relative, `/`-separated, e.g. `modules/web.bicep`.
+    pub path: String,
+    /// LF line endings, one final newline.
+    pub text: String,
+    /// `sha256:<hex>` of the text.
+    pub hash: String,
+}
+
+/// [`generate`], handing each file to `sink` as soon as it is final instead of holding them
+/// all: a writer can write the first files while the last are generated, and the whole
+/// output never needs to be in memory at once. Files come in the order they are made (not
+/// path order), each path once; the manifest in the result lists them all.
+///
+/// Validation and planning errors come before any file. Templates too large for one ARM
+/// deployment are found only once every file was handed on: then the result is an
+/// [`Error`] and what was handed on must be thrown away (as an [`output::Transaction`]
+/// dropped before its commit does).
+pub fn generate_streaming(
+    blueprint: &Blueprint,
+    options: &Options,
+    sink: &mut dyn FnMut(GeneratedFile),
+) -> Result<Streamed, Error> {
     let diagnostics = blueprint::validate_on(blueprint, options.today);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Error { diagnostics });
     }
     let plan = plan::plan(blueprint, &options.previous_address_plan)
         .map_err(|diagnostics| Error { diagnostics })?;
-    // What emit's own limit check read stays valid for the texts it did not change: the
-    // final check reads only the stage templates of a split.
-    let (files, mut memo) = emit::emit_with_memo(&plan, options);
+    // Each text is hashed once, here: the manifest records the hash, the writer reuses it.
+    let mut hashes = std::collections::BTreeMap::new();
+    let mut memo = emit::emit_streaming(&plan, options, &mut |path, text| {
+        let hash = output::hash(text.as_bytes());
+        hashes.insert(path.clone(), hash.clone());
+        sink(GeneratedFile { path, text, hash });
+    });
     if !options.ignore_template_limits {
-        let (mut too_large, deployments) =
-            emit::limits::check_and_count_deployments_with(&files, &mut memo);
+        // From what emit read of each template as it went: the texts are gone.
+        let (mut too_large, deployments) = emit::limits::check_and_count_read(&mut memo);
         too_large.extend(blueprint::resource_group_limits(blueprint, deployments));
         if !too_large.is_empty() {
             return Err(Error {
@@ -101,9 +151,8 @@ pub fn generate(blueprint: &Blueprint, options: &Options) -> Result<Generated, E
         }
     }
     let manifest =
-        output::Manifest::for_files(&files, &options.blueprint_label, &blueprint.libraries);
-    Ok(Generated {
-        files,
+        output::Manifest::for_hashes(hashes, &options.blueprint_label, &blueprint.libraries);
+    Ok(Streamed {
         manifest,
         address_plan: plan.address_record(),
         plan,
@@ -130,8 +179,19 @@ pub fn add_report(generated: &mut Generated, blueprint: &Blueprint, source: &Rep
 /// The text of [`REPORT_FILE`] for a generation, as [`add_report`] adds it: it only reads
 /// the generation, so it can be rendered while its files are being written.
 pub fn report_text(generated: &Generated, blueprint: &Blueprint, source: &ReportSource) -> String {
-    let mut report = report::build(blueprint, &generated.plan, source.label, Some(source));
-    let stages = emit::split::stage_templates(generated.files.paths());
+    report_text_of(&generated.plan, generated.files.paths(), blueprint, source)
+}
+
+/// [`report_text`] of a generation whose files were handed on ([`generate_streaming`]):
+/// the report reads only the plan and the files' paths (the manifest's).
+pub fn report_text_of<'p>(
+    plan: &plan::Plan,
+    paths: impl IntoIterator<Item = &'p str>,
+    blueprint: &Blueprint,
+    source: &ReportSource,
+) -> String {
+    let mut report = report::build(blueprint, plan, source.label, Some(source));
+    let stages = emit::split::stage_templates(paths);
     if stages.len() > 1 {
         report.deployment.stages = stages
             .iter()
@@ -150,6 +210,20 @@ pub struct Generated {
     pub manifest: output::Manifest,
     /// Where every subnet lies: what the address plan lock beside the blueprint records,
     /// and what the next generation passes back as [`Options::previous_address_plan`].
+    pub address_plan: AddressRecord,
+    /// The expanded plan the files were emitted from (internal: see the crate docs).
+    #[doc(hidden)]
+    pub plan: plan::Plan,
+    /// Warnings validation found: the files were generated regardless; show them.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What a successful [`generate_streaming`] produced besides the files it handed on.
+#[derive(Debug, Clone)]
+pub struct Streamed {
+    /// The manifest of the files handed on: what bulwark owns, from which versions.
+    pub manifest: output::Manifest,
+    /// Where every subnet lies (see [`Generated::address_plan`]).
     pub address_plan: AddressRecord,
     /// The expanded plan the files were emitted from (internal: see the crate docs).
     #[doc(hidden)]

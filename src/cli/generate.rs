@@ -76,10 +76,9 @@ pub fn run(args: Args) -> u8 {
 /// diagnostics are kept apart).
 fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
     let code = |code: u8| (code, None);
-    // Locked from reading the recorded address plan to writing the manifest. A folder that
-    // does not exist yet is created (and locked) only once generation has succeeded.
+    // Locked from reading the recorded address plan to writing the manifest.
     let out = super::beside_blueprint(&args.blueprint, &args.out);
-    let mut lock = super::lock_out(&out, false).map_err(code)?;
+    let lock = super::lock_out(&out, false).map_err(code)?;
     let lock_file = super::lock_file(&args.blueprint, args.lock.as_deref()).map_err(code)?;
     let inputs = match Unchanged::try_fast(&args.blueprint, &out, &lock_file) {
         Unchanged::Yes(paths) => {
@@ -91,85 +90,154 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         }
         Unchanged::No(inputs) => inputs,
     };
-    let (file, mut generated) =
-        super::load_and_generate_bicep(&args.blueprint, &out, &lock_file, true).map_err(code)?;
-    if !lock.is_held() {
-        lock = super::lock_out(&out, true).map_err(code)?;
-    }
-    let _lock = lock;
+    let file = super::load(&args.blueprint).map_err(code)?;
+    // Files are written while they are generated, so a folder that does not exist yet is
+    // created (and locked) now, and removed again should the run fail.
+    // (Dropped in reverse: the folders are removed while the lock is still held.)
+    let (_lock, mut created) = if lock.is_held() {
+        (lock, CreatedFolders::default())
+    } else {
+        let created = CreatedFolders::missing(&out);
+        (super::lock_out(&out, true).map_err(code)?, created)
+    };
+    let options = super::generation_options(&file, &out, &lock_file).map_err(code)?;
+    // Declared before the transaction, which borrows it for its commit.
+    let address_lock;
+    let (staged, generated) = generate_and_stage(&out, &file, &options, &lock_file, args.force);
+    let (mut streamed, report) = match generated {
+        Ok(generated) => generated,
+        Err(error) => {
+            // What was staged is removed before the folders created for it.
+            drop(staged);
+            return Err(code(super::generation_failed(&args.blueprint, &file, error)));
+        }
+    };
+    super::print_warnings(&args.blueprint, &file, &streamed.warnings);
     // The library versions the output came from last time, to say when one changes.
     let previous_libraries = output::Manifest::read(&out)
         .ok()
         .flatten()
         .map(|manifest| manifest.libraries);
-    let address_lock = output::LockWrite {
-        text: output::render_lock(&generated.address_plan, &file.label),
+    address_lock = output::LockWrite {
+        text: output::render_lock(&streamed.address_plan, &file.label),
         file: lock_file.clone(),
     };
-    generated.manifest.inputs = record_inputs(
+    streamed.manifest.inputs = record_inputs(
         &args.blueprint,
         inputs,
         &file,
-        &generated,
+        &streamed.warnings,
         &address_lock.text,
     );
-    let result = write_with_report(&out, &file, &mut generated, &address_lock, args.force);
+    let result = staged.and_then(|mut transaction| {
+        transaction.write_lock(&address_lock);
+        let hash = output::hash(report.as_bytes());
+        transaction.stage_with_hash(bulwark::REPORT_FILE, &report, &hash)?;
+        // Only the report's hash: the other files' are in the manifest already.
+        (streamed.manifest.files).insert(bulwark::REPORT_FILE.to_string(), hash);
+        transaction.commit(&streamed.manifest)
+    });
     let libraries = previous_libraries
         .as_ref()
-        .map(|previous| library_changes(previous, &generated.manifest.libraries))
+        .map(|previous| library_changes(previous, &streamed.manifest.libraries))
         .unwrap_or_default();
     match result {
-        Ok(report) => print_written(args, &out, &report, Some(&libraries), &lock_file),
+        Ok(report) => {
+            created.keep();
+            print_written(args, &out, &report, Some(&libraries), &lock_file)
+        }
         Err(error) => Err(print_failure(args, &out, error, &lock_file)),
     }
 }
 
-/// Write the generated files and the security report as one transaction: a second thread
-/// stages the other files while this one renders the report, so the report's CPU and the
-/// file system's work overlap instead of adding up. (This thread renders: it allocates the
-/// most, and reuses the memory generation freed; staging allocates little.) The report is
-/// staged last, before the commit; should rendering it panic (a bulwark bug), the
-/// transaction is dropped first, so what was staged is removed and the folder is left as
-/// it was.
-fn write_with_report(
+/// A generation and the security report, with its files staged in a transaction as they
+/// are generated: a second thread stages each file the moment generation hands it on, so
+/// the file system's work overlaps generation's CPU (and the report's) instead of following
+/// it, and the texts do not pile up in memory. (This thread generates: it allocates the
+/// most; staging allocates little.) The report, which needs every file's path, is rendered
+/// last, while the stager catches up, and staged by the caller before the commit. Should
+/// generation or the report panic (a bulwark bug), the scope joins the stager first and
+/// the transaction is dropped, so what was staged is removed and the folder left as it was.
+type Staged<'a> = Result<output::Transaction<'a>, OutputError>;
+fn generate_and_stage<'a>(
     out: &std::path::Path,
     file: &super::LoadedFile,
-    generated: &mut bulwark::Generated,
-    lock: &output::LockWrite,
+    options: &bulwark::Options,
+    lock_file: &output::LockFile,
     force: bool,
-) -> Result<output::WriteReport, OutputError> {
-    let shared: &bulwark::Generated = generated;
-    let (staged, rendered) = std::thread::scope(|scope| {
-        let stager = scope.spawn(|| {
-            let mut transaction = output::Transaction::begin(out, Some(lock), force)?;
-            for (path, text) in &shared.files.files {
-                transaction.stage(path, text)?;
+) -> (Staged<'a>, Result<(bulwark::Streamed, String), bulwark::Error>) {
+    std::thread::scope(|scope| {
+        let (sender, received) = std::sync::mpsc::channel::<bulwark::GeneratedFile>();
+        let stager = scope.spawn(move || {
+            let mut transaction =
+                output::Transaction::begin_before_lock(out, Some(lock_file), force)?;
+            for file in received {
+                transaction.stage_with_hash(&file.path, &file.text, &file.hash)?;
             }
             Ok::<_, OutputError>(transaction)
         });
-        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            bulwark::report_text(shared, &file.blueprint, &file.report_source())
-        }));
+        // A stager that stopped (an error it returns below) takes no more files: they
+        // are dropped here.
+        let generated = bulwark::generate_streaming(&file.blueprint, options, &mut |file| {
+            let _ = sender.send(file);
+        });
+        drop(sender);
+        let generated = generated.map(|streamed| {
+            let paths = streamed.manifest.files.keys().map(String::as_str);
+            let report = bulwark::report_text_of(
+                &streamed.plan,
+                paths,
+                &file.blueprint,
+                &file.report_source(),
+            );
+            (streamed, report)
+        });
         let staged = stager
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (staged, rendered)
-    });
-    let report = match rendered {
-        Ok(report) => report,
-        Err(panic) => {
-            drop(staged);
-            std::panic::resume_unwind(panic)
+        (staged, generated)
+    })
+}
+
+/// The folders a run created for its output (the output folder and any missing parent,
+/// deepest first): removed again when it is dropped before [`CreatedFolders::keep`], so a
+/// failed run leaves no folder that did not exist before it. Only empty folders are
+/// removed: nothing anyone put there since is lost.
+#[derive(Default)]
+struct CreatedFolders {
+    paths: Vec<PathBuf>,
+}
+
+impl CreatedFolders {
+    /// The folders of `out` that do not exist yet (about to be created).
+    fn missing(out: &std::path::Path) -> Self {
+        let missing = |path: &std::path::Path| {
+            !path.as_os_str().is_empty()
+                && std::fs::symlink_metadata(path)
+                    .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound)
+        };
+        let paths = out
+            .ancestors()
+            .take_while(|path| missing(path))
+            .map(std::path::Path::to_path_buf)
+            .collect();
+        CreatedFolders { paths }
+    }
+
+    /// The run succeeded: the folders stay.
+    fn keep(&mut self) {
+        self.paths.clear();
+    }
+}
+
+impl Drop for CreatedFolders {
+    fn drop(&mut self) {
+        for path in &self.paths {
+            if std::fs::remove_dir(path).is_err() {
+                break;
+            }
         }
-    };
-    let mut transaction = staged?;
-    transaction.stage(bulwark::REPORT_FILE, &report)?;
-    // Only the report's hash: the other files' are in the manifest already.
-    generated.manifest.files.insert(
-        bulwark::REPORT_FILE.to_string(),
-        output::hash(report.as_bytes()),
-    );
-    transaction.commit(&generated.manifest)
+    }
 }
 
 impl super::LoadedFile {
@@ -229,11 +297,11 @@ fn record_inputs(
     blueprint: &std::path::Path,
     before: Option<output::InputsRead>,
     file: &super::LoadedFile,
-    generated: &bulwark::Generated,
+    warnings: &[bulwark::Diagnostic],
     lock_text: &str,
 ) -> Option<output::Inputs> {
     let before = before?;
-    if !generated.warnings.is_empty() || !file.blueprint.waivers.is_empty() {
+    if !warnings.is_empty() || !file.blueprint.waivers.is_empty() {
         return None;
     }
     let bytes = super::read_blueprint(blueprint).ok()?;

@@ -229,7 +229,7 @@ pub fn load_and_generate(
     Ok((file, generated))
 }
 
-/// [`load_and_generate`] without the security report (`generate` renders it alongside).
+/// [`load_and_generate`] without the security report.
 pub fn load_and_generate_bicep(
     blueprint: &Path,
     out: &Path,
@@ -237,7 +237,22 @@ pub fn load_and_generate_bicep(
     show_warnings: bool,
 ) -> Result<(LoadedFile, bulwark::Generated), u8> {
     let file = load(blueprint)?;
-    let name = blueprint.display().to_string();
+    let options = generation_options(&file, out, lock)?;
+    let generated = bulwark::generate(&file.blueprint, &options)
+        .map_err(|error| generation_failed(blueprint, &file, error))?;
+    if show_warnings {
+        print_warnings(blueprint, &file, &generated.warnings);
+    }
+    Ok((file, generated))
+}
+
+/// How a loaded blueprint is generated for `out`: keeping the address plan its lock (or,
+/// before there is one, the manifest in `out`) records.
+pub fn generation_options(
+    file: &LoadedFile,
+    out: &Path,
+    lock: &LockFile,
+) -> Result<bulwark::Options, u8> {
     let previous_address_plan = bulwark::output::Manifest::previous_address_plan(out, Some(lock))
         .map_err(|error| {
         stderr(&format!(
@@ -246,30 +261,30 @@ pub fn load_and_generate_bicep(
         ));
         exit::IO
     })?;
-    let options = bulwark::Options {
+    Ok(bulwark::Options {
         blueprint_label: file.label.clone(),
         previous_address_plan,
         ..bulwark::Options::default()
-    };
-    let generated = match bulwark::generate(&file.blueprint, &options) {
-        Ok(generated) => generated,
-        Err(error) => {
-            print_diagnostics(
-                &diagnostics_for(&file, error.into_diagnostics()),
-                &name,
-                &file.text,
-            );
-            return Err(exit::INVALID);
-        }
-    };
-    if show_warnings {
-        print_diagnostics(
-            &diagnostics_for(&file, generated.warnings.clone()),
-            &name,
-            &file.text,
-        );
-    }
-    Ok((file, generated))
+    })
+}
+
+/// Print the diagnostics that stopped a generation; the exit code.
+pub fn generation_failed(blueprint: &Path, file: &LoadedFile, error: bulwark::Error) -> u8 {
+    print_diagnostics(
+        &diagnostics_for(file, error.into_diagnostics()),
+        &blueprint.display().to_string(),
+        &file.text,
+    );
+    exit::INVALID
+}
+
+/// Print the warnings a generation found.
+pub fn print_warnings(blueprint: &Path, file: &LoadedFile, warnings: &[Diagnostic]) {
+    print_diagnostics(
+        &diagnostics_for(file, warnings.to_vec()),
+        &blueprint.display().to_string(),
+        &file.text,
+    );
 }
 
 /// The code of the diagnostic JSON and SARIF output give a blueprint that cannot be read.

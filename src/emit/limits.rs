@@ -115,12 +115,18 @@ fn resolve(from: &str, relative: &str) -> String {
 /// What the limit checks have read of a generation's templates, by path: each text scanned
 /// at most once and each deployment's size computed at most once, however many templates
 /// call it and however many checks ask (the stage split asks again for every module). It
-/// trusts that the text at a path does not change while it is kept; a path that goes away
-/// may stay, as long as nothing asks for it again.
+/// trusts that the text at a path does not change while it is kept, and that a path that
+/// goes away is [forgotten](TemplateMemo::forget): a generation hands its texts on as it
+/// produces them ([`TemplateMemo::read`]), so the checks cover every template the memo
+/// holds, whether or not its text is still at hand.
 #[derive(Debug, Default)]
 pub struct TemplateMemo {
     scans: HashMap<String, Scanned>,
     deployment_bytes: HashMap<String, u64>,
+    /// The last check's diagnostics, while no template has been read or forgotten since:
+    /// a second check of the same templates (`generate`'s final one, when emit did not
+    /// split main.bicep) repeats nothing.
+    checked: Option<Vec<Diagnostic>>,
 }
 
 /// A template's [`TemplateScan`], its calls resolved to the paths of the files they call.
@@ -135,22 +141,41 @@ impl TemplateMemo {
     /// The scan of the file at `path` in `files` (`None` when there is no such file).
     fn scan(&mut self, path: &str, files: &BTreeMap<String, String>) -> Option<&Scanned> {
         if !self.scans.contains_key(path) {
-            let scan = TemplateScan::of(files.get(path)?);
-            let scanned = Scanned {
-                counts: scan.counts,
-                json_bytes: scan.json_bytes,
-                modules: scan.calls.iter().map(|call| resolve(path, call)).collect(),
-            };
-            self.scans.insert(path.to_string(), scanned);
+            self.read(path, files.get(path)?);
         }
         self.scans.get(path)
     }
 
-    /// Let go of what was read at `path`, whose text is about to change. Only a stage
-    /// template's text changes, and no template calls one, so no other size includes it.
+    /// Read the template `text` at `path` (unless it was read already), so the checks know
+    /// it once the text itself is gone: a generation calls this for each template it hands
+    /// on to be written.
+    pub fn read(&mut self, path: &str, text: &str) {
+        if self.scans.contains_key(path) {
+            return;
+        }
+        let scan = TemplateScan::of(text);
+        let scanned = Scanned {
+            counts: scan.counts,
+            json_bytes: scan.json_bytes,
+            modules: scan.calls.iter().map(|call| resolve(path, call)).collect(),
+        };
+        self.scans.insert(path.to_string(), scanned);
+        self.checked = None;
+    }
+
+    /// Let go of what was read at `path`, whose text is about to change (or go). Only a
+    /// stage template's text changes, and no template calls one, so no other size includes it.
     pub fn forget(&mut self, path: &str) {
         self.scans.remove(path);
         self.deployment_bytes.remove(path);
+        self.checked = None;
+    }
+
+    /// Every template read and not forgotten, in path order.
+    fn paths(&self) -> Vec<&str> {
+        let mut paths: Vec<&str> = self.scans.keys().map(String::as_str).collect();
+        paths.sort_unstable();
+        paths
     }
 
     /// The estimated compiled size of the deployment whose template is `path`: its own text
@@ -200,6 +225,19 @@ fn bicep_paths(files: &BTreeMap<String, String>) -> impl Iterator<Item = &str> {
         .filter(|path| path.ends_with(".bicep"))
 }
 
+/// The templates a check covers: those of `files` and those `memo` read (whose texts may
+/// have been handed on already), in path order.
+fn template_paths(files: &BTreeMap<String, String>, memo: &TemplateMemo) -> Vec<String> {
+    let mut paths: Vec<String> = memo.paths().into_iter().map(str::to_string).collect();
+    paths.extend(
+        bicep_paths(files)
+            .filter(|path| !memo.scans.contains_key(*path))
+            .map(str::to_string),
+    );
+    paths.sort_unstable();
+    paths
+}
+
 /// The estimated compiled size of the deployment whose template is `path`: its own text and,
 /// inlined, every module it calls, once per call.
 pub fn deployment_json_bytes(path: &str, files: &BTreeMap<String, String>) -> u64 {
@@ -215,7 +253,8 @@ fn estimated_deployments_in(
     files: &BTreeMap<String, String>,
     memo: &mut TemplateMemo,
 ) -> Vec<(String, u64)> {
-    super::split::stage_templates(files.keys().map(String::as_str))
+    let paths = template_paths(files, memo);
+    super::split::stage_templates(paths.iter().map(String::as_str))
         .into_iter()
         .map(|template| {
             let bytes = memo.deployment_json_bytes(&template, files);
@@ -231,10 +270,12 @@ pub fn deployments_per_run(files: &FileSet) -> usize {
 }
 
 fn deployments_per_run_in(files: &BTreeMap<String, String>, memo: &mut TemplateMemo) -> usize {
-    let calls: usize = bicep_paths(files)
+    let paths = template_paths(files, memo);
+    let calls: usize = paths
+        .iter()
         .map(|path| memo.scan(path, files).map_or(0, |scan| scan.modules.len()))
         .sum();
-    super::split::stage_templates(files.keys().map(String::as_str)).len() + calls
+    super::split::stage_templates(paths.iter().map(String::as_str)).len() + calls
 }
 
 fn arm_limit(name: &str) -> u64 {
@@ -262,11 +303,34 @@ pub fn check_and_count_deployments_with(
     (diagnostics, deployments_per_run_in(&files.files, memo))
 }
 
-/// [`check`] of `files`, keeping what it read in `memo` for the stage split to reuse.
+/// [`check_and_count_deployments`] of the templates `memo` read as a generation handed
+/// them on ([`TemplateMemo::read`]): no text is needed, and none is read again.
+pub fn check_and_count_read(memo: &mut TemplateMemo) -> (Vec<Diagnostic>, usize) {
+    check_and_count_deployments_with(&FileSet::default(), memo)
+}
+
+/// [`check`] of `files` and of what `memo` read of templates handed on already, keeping
+/// what it read in `memo` for the stage split to reuse. Asked again with nothing new read
+/// (or forgotten) since, it answers from the memo without checking again.
 pub fn check_with_memo(
     files: &BTreeMap<String, String>,
     memo: &mut TemplateMemo,
 ) -> Vec<Diagnostic> {
+    for path in bicep_paths(files) {
+        memo.scan(path, files);
+    }
+    if let Some(diagnostics) = &memo.checked {
+        return diagnostics.clone();
+    }
+    counters::add(Counter::TemplateLimitChecks, 1);
+    let diagnostics = check_read(memo);
+    memo.checked = Some(diagnostics.clone());
+    diagnostics
+}
+
+/// The limits the templates `memo` read break (see [`check_with_memo`]).
+fn check_read(memo: &mut TemplateMemo) -> Vec<Diagnostic> {
+    let files = &BTreeMap::new();
     let split_help = "split the application into two blueprints (for example shared data services and the apps that use them), each deployed on its own: bulwark splits a deployment into stages (main.bicep, main-2.bicep, …) where it can, and could not split this one";
     let limits = [
         ("parameters", arm_limit("parameters")),
@@ -278,7 +342,8 @@ pub fn check_with_memo(
         ),
     ];
     let mut diagnostics = Vec::new();
-    for path in bicep_paths(files) {
+    let paths = template_paths(files, memo);
+    for path in &paths {
         let Some(scan) = memo.scan(path, files) else {
             continue;
         };

@@ -360,19 +360,47 @@ fn concern_file(ctx: &Context, concern: &infra::ConcernModule) -> File {
     file
 }
 
-/// The files written so far: text by path, and of each module file what the stage split
-/// reads ([`split::split_view`]), for splitting a deployment too large for one template.
-#[derive(Default)]
-struct Written {
+/// Where a generation's files go as soon as each is final: path and text, in the order
+/// emit produces them (not path order). `lib::generate` collects them into a [`FileSet`];
+/// the CLI writes them while emit goes on.
+pub type Sink<'s> = dyn FnMut(String, String) + 's;
+
+/// The files of a generation being emitted: those still kept back by path (main.bicep
+/// until the stage split is decided, then the stages and their parameter files), of each
+/// module file what the stage split reads ([`split::split_view`]), and what the limit
+/// checks read of every template already handed on to the sink, whose text is gone.
+struct Written<'s> {
     files: BTreeMap<String, String>,
     module_files: BTreeMap<String, File>,
+    memo: limits::TemplateMemo,
+    sink: &'s mut Sink<'s>,
 }
 
-impl Written {
-    /// A module file at `path`: printed, its syntax then cut to what the split reads.
+impl<'s> Written<'s> {
+    fn new(sink: &'s mut Sink<'s>) -> Self {
+        Written {
+            files: BTreeMap::new(),
+            module_files: BTreeMap::new(),
+            memo: limits::TemplateMemo::default(),
+            sink,
+        }
+    }
+
+    /// A module file at `path`: printed and handed on, its syntax cut to what the split reads.
     fn module(&mut self, path: String, file: File) {
-        self.files.insert(path.clone(), bicep::print_file(&file));
-        self.module_files.insert(path, split::split_view(file));
+        let text = bicep::print_file(&file);
+        self.module_files
+            .insert(path.clone(), split::split_view(file));
+        self.hand_on(path, text);
+    }
+
+    /// A final file, to the sink; a template is read for the limit checks first, as its
+    /// text does not come back.
+    fn hand_on(&mut self, path: String, text: String) {
+        if path.ends_with(".bicep") {
+            self.memo.read(&path, &text);
+        }
+        (self.sink)(path, text);
     }
 }
 
@@ -394,31 +422,38 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
 /// thread only), for tests that the output does not depend on them.
 #[doc(hidden)]
 pub fn emit_on_threads(plan: &Plan, options: &Options, threads: usize) -> FileSet {
-    emit_keeping_memo(plan, options, threads).0
+    let mut files = FileSet::default();
+    emit_into(plan, options, threads, &mut |path, text| {
+        files.files.insert(path, text);
+    });
+    files
 }
 
-/// [`emit`], with what its template-limit check read of the files (valid for the files
-/// returned), so `lib::generate`'s final check reads only what it has not.
+/// [`emit`], handing each file to `sink` as soon as it is final (see [`Sink`]) instead
+/// of collecting them: component modules as the in-order component loop takes them, the
+/// stage templates and parameter files last. Returns what the template-limit checks read
+/// of every template handed on, so `lib::generate`'s final check needs no text again.
 #[doc(hidden)]
-pub fn emit_with_memo(plan: &Plan, options: &Options) -> (FileSet, limits::TemplateMemo) {
+pub fn emit_streaming(plan: &Plan, options: &Options, sink: &mut Sink<'_>) -> limits::TemplateMemo {
     let threads = components::threads_for(plan.components.len());
-    emit_keeping_memo(plan, options, threads)
+    emit_into(plan, options, threads, sink)
 }
 
-fn emit_keeping_memo(
+fn emit_into<'s>(
     plan: &Plan,
     options: &Options,
     threads: usize,
-) -> (FileSet, limits::TemplateMemo) {
+    sink: &'s mut Sink<'s>,
+) -> limits::TemplateMemo {
     let ctx = Context::new(plan, options);
-    let mut written = Written::default();
+    let mut written = Written::new(sink);
     let mut main = ctx.module_file();
     main_head::push_parameters(&ctx, &mut main);
     main_head::push_identities(plan, &mut main);
 
     let concerns = concerns::concerns(&ctx);
     concerns::push_calls(&ctx, &mut main, &concerns, &mut written);
-    // The concern modules are written: only what main.bicep adds for them stays.
+    // The concern modules are handed on: only what main.bicep adds for them stays.
     let concerns::Concerns {
         modules,
         outputs,
@@ -429,9 +464,11 @@ fn emit_keeping_memo(
     let mut main_params: Vec<MainParam> = Vec::new();
     components::build_all(&ctx, &plan.components, threads, |mut built| {
         main.push(built.call);
-        written.files.insert(built.path.clone(), built.text);
-        written.module_files.insert(built.path, built.split_view);
-        written.files.extend(built.extra_files);
+        written.module_files.insert(built.path.clone(), built.split_view);
+        written.hand_on(built.path, built.text);
+        for (path, text) in built.extra_files {
+            written.hand_on(path, text);
+        }
         grouped_outputs.append(&mut built.main_outputs);
         main_params.append(&mut built.main_params);
     });
@@ -442,17 +479,20 @@ fn emit_keeping_memo(
     written
         .files
         .insert("main.bicep".into(), bicep::print_file(&main));
-    let mut memo = limits::TemplateMemo::default();
+    // The split reads the modules through the memo: their texts were handed on.
+    let mut memo = std::mem::take(&mut written.memo);
     let stages = stage_files::stages(main, &mut written, options, &mut memo);
+    written.memo = memo;
+    written.module_files = BTreeMap::new();
     stage_files::write(&ctx, stages, &main_params, &mut written.files);
-    written.files.insert(
+    for (path, text) in std::mem::take(&mut written.files) {
+        written.hand_on(path, text);
+    }
+    written.hand_on(
         "bicepconfig.json".into(),
         bicepconfig_with(plan.creates_registrations()),
     );
-    let files = FileSet {
-        files: written.files,
-    };
-    (files, memo)
+    written.memo
 }
 
 /// Linter rules that guard security are errors; the rest stay at Bicep's defaults.

@@ -65,13 +65,19 @@ pub(super) struct Staging {
 }
 
 impl Staging {
-    /// Write `text`, the new content of `path`, into the staging folder.
-    pub fn add(&mut self, folder: &Folder, path: &str, text: &str) -> Result<(), OutputError> {
+    /// Write `text`, the new content of `path` whose [`hash`] is `hashed`, into the
+    /// staging folder.
+    pub fn add(
+        &mut self,
+        folder: &Folder,
+        path: &str,
+        text: &str,
+        hashed: String,
+    ) -> Result<(), OutputError> {
         let name = self.recorded.len().to_string();
         write_staged(self.open(folder)?, &name, text.as_bytes())
             .map_err(io_error(&folder.display(path)))?;
-        self.recorded
-            .push((path.to_string(), hash(text.as_bytes())));
+        self.recorded.push((path.to_string(), hashed));
         Ok(())
     }
 

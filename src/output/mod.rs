@@ -59,15 +59,26 @@ impl Manifest {
         blueprint_label: &str,
         libraries: &BTreeMap<String, String>,
     ) -> Self {
+        let hashes = files
+            .files
+            .iter()
+            .map(|(path, text)| (path.clone(), hash(text.as_bytes())))
+            .collect();
+        Manifest::for_hashes(hashes, blueprint_label, libraries)
+    }
+
+    /// The manifest of a generation whose files were hashed as they were made: path →
+    /// [`hash`] of its text.
+    pub fn for_hashes(
+        files: BTreeMap<String, String>,
+        blueprint_label: &str,
+        libraries: &BTreeMap<String, String>,
+    ) -> Self {
         Manifest {
             generator: GENERATOR.to_string(),
             blueprint: blueprint_label.to_string(),
             libraries: libraries.clone(),
-            files: files
-                .files
-                .iter()
-                .map(|(path, text)| (path.clone(), hash(text.as_bytes())))
-                .collect(),
+            files,
             address_plan: BTreeMap::new(),
             inputs: None,
         }

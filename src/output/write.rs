@@ -9,7 +9,9 @@
 //! returned, a panic unwinding) removes it, so the folder is left as it was.
 
 use super::journal::{self, Journal, JournalLock, Staging};
-use super::{LockWrite, MANIFEST, Manifest, OutputError, WriteReport, hash, io_error, normalize};
+use super::{
+    LockFile, LockWrite, MANIFEST, Manifest, OutputError, WriteReport, hash, io_error, normalize,
+};
 use crate::confined::{Folder, check_relative};
 use crate::emit::FileSet;
 use std::path::Path;
@@ -96,15 +98,52 @@ impl<'a> Transaction<'a> {
         Transaction::begin_in(folder, lock, force)
     }
 
+    /// [`Transaction::begin`] before the address plan lock's text is known (the files
+    /// are staged while they are generated): `lock_file` is where it goes, for finishing an
+    /// interrupted generation; give the lock with [`Transaction::write_lock`] before the
+    /// commit.
+    pub fn begin_before_lock(
+        dir: &Path,
+        lock_file: Option<&LockFile>,
+        force: bool,
+    ) -> Result<Transaction<'a>, OutputError> {
+        let folder = Folder::create(dir).map_err(io_error(dir))?;
+        Transaction::recover_interrupted(&folder, lock_file)?;
+        Transaction::begun(folder, None, force)
+    }
+
+    /// Write `lock` beside the blueprint with the commit (when its plan changed), as the
+    /// lock given to [`Transaction::begin`] is.
+    pub fn write_lock(&mut self, lock: &'a LockWrite) {
+        self.lock = Some(lock);
+    }
+
     fn begin_in(
         folder: Folder,
         lock: Option<&'a LockWrite>,
         force: bool,
     ) -> Result<Transaction<'a>, OutputError> {
-        match Journal::read(&folder)? {
-            Some(journal) => journal.finish(&folder, lock.map(|lock| &lock.file))?,
-            None => journal::discard_staging(&folder),
+        Transaction::recover_interrupted(&folder, lock.map(|lock| &lock.file))?;
+        Transaction::begun(folder, lock, force)
+    }
+
+    /// A generation an earlier run was interrupted in is finished first (see the
+    /// `journal` module); a staging folder without its journal is removed.
+    fn recover_interrupted(folder: &Folder, lock_file: Option<&LockFile>) -> Result<(), OutputError> {
+        match Journal::read(folder)? {
+            Some(journal) => journal.finish(folder, lock_file),
+            None => {
+                journal::discard_staging(folder);
+                Ok(())
+            }
         }
+    }
+
+    fn begun(
+        folder: Folder,
+        lock: Option<&'a LockWrite>,
+        force: bool,
+    ) -> Result<Transaction<'a>, OutputError> {
         let previous = Manifest::read_in(&folder)?;
         Ok(Transaction {
             folder,
@@ -124,6 +163,21 @@ impl<'a> Transaction<'a> {
     /// when the folder holds it already, else staged, or refused (see [`Transaction`]). An
     /// error reading what the folder holds at `path` ends the transaction.
     pub fn stage(&mut self, path: &str, text: &str) -> Result<(), OutputError> {
+        self.stage_hashed(path, text, None)
+    }
+
+    /// [`Transaction::stage`] of a file whose [`hash`] the generation computed already
+    /// ([`crate::GeneratedFile`]), so it is not hashed again.
+    pub fn stage_with_hash(&mut self, path: &str, text: &str, hashed: &str) -> Result<(), OutputError> {
+        self.stage_hashed(path, text, Some(hashed))
+    }
+
+    fn stage_hashed(
+        &mut self,
+        path: &str,
+        text: &str,
+        hashed: Option<&str>,
+    ) -> Result<(), OutputError> {
         if let Err(problem) = check_relative(path) {
             panic!("bulwark bug: generated path {problem}");
         }
@@ -151,9 +205,10 @@ impl<'a> Transaction<'a> {
         };
         let stopped =
             self.write_failed.is_some() || !self.not_owned.is_empty() || !self.edited.is_empty();
+        let hashed = || hashed.map_or_else(|| hash(text.as_bytes()), str::to_string);
         if replace
             && !stopped
-            && let Err(error) = self.staging.add(&self.folder, path, text)
+            && let Err(error) = self.staging.add(&self.folder, path, text, hashed())
         {
             self.write_failed = Some(error);
         }
