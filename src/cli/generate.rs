@@ -109,7 +109,11 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         Err(error) => {
             // What was staged is removed before the folders created for it.
             drop(staged);
-            return Err(code(super::generation_failed(&args.blueprint, &file, error)));
+            return Err(code(super::generation_failed(
+                &args.blueprint,
+                &file,
+                error,
+            )));
         }
     };
     super::print_warnings(&args.blueprint, &file, &streamed.warnings);
@@ -165,7 +169,10 @@ fn generate_and_stage<'a>(
     options: &bulwark::Options,
     lock_file: &output::LockFile,
     force: bool,
-) -> (Staged<'a>, Result<(bulwark::Streamed, String), bulwark::Error>) {
+) -> (
+    Staged<'a>,
+    Result<(bulwark::Streamed, String), bulwark::Error>,
+) {
     std::thread::scope(|scope| {
         let (sender, received) = std::sync::mpsc::channel::<bulwark::GeneratedFile>();
         let stager = scope.spawn(move || {

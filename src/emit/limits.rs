@@ -548,8 +548,36 @@ mod tests {
                     crate::counters::get(Counter::TemplateScanBytes),
                     bicep_bytes(&generated.files)
                 );
+                // One check computed: without a split the final check is emit's, reused;
+                // a forced split skips emit's check, and only the final one runs.
+                assert_eq!(crate::counters::get(Counter::TemplateLimitChecks), 1);
             }
         }
+    }
+
+    /// A check asked again with nothing read since answers from the memo; reading a new
+    /// template, or forgetting one, makes the next check compute again.
+    #[test]
+    fn a_check_is_computed_again_only_when_the_templates_change() {
+        let files = staged_files();
+        let mut memo = TemplateMemo::default();
+        crate::counters::reset();
+        let first = check_with_memo(&files.files, &mut memo);
+        assert_eq!(check_and_count_read(&mut memo), (first.clone(), 6));
+        let checks = |count: u64| if crate::counters::ENABLED { count } else { 0 };
+        assert_eq!(
+            crate::counters::get(Counter::TemplateLimitChecks),
+            checks(1)
+        );
+        let text: String = (0..300).map(|i| format!("param p{i} string\n")).collect();
+        memo.read("main-3.bicep", &text);
+        assert_eq!(check_and_count_read(&mut memo).0.len(), 1);
+        memo.forget("main-3.bicep");
+        assert_eq!(check_and_count_read(&mut memo), (first, 6));
+        assert_eq!(
+            crate::counters::get(Counter::TemplateLimitChecks),
+            checks(3)
+        );
     }
 
     #[test]

@@ -464,7 +464,9 @@ fn emit_into<'s>(
     let mut main_params: Vec<MainParam> = Vec::new();
     components::build_all(&ctx, &plan.components, threads, |mut built| {
         main.push(built.call);
-        written.module_files.insert(built.path.clone(), built.split_view);
+        written
+            .module_files
+            .insert(built.path.clone(), built.split_view);
         written.hand_on(built.path, built.text);
         for (path, text) in built.extra_files {
             written.hand_on(path, text);

@@ -129,7 +129,10 @@ impl<'a> Transaction<'a> {
 
     /// A generation an earlier run was interrupted in is finished first (see the
     /// `journal` module); a staging folder without its journal is removed.
-    fn recover_interrupted(folder: &Folder, lock_file: Option<&LockFile>) -> Result<(), OutputError> {
+    fn recover_interrupted(
+        folder: &Folder,
+        lock_file: Option<&LockFile>,
+    ) -> Result<(), OutputError> {
         match Journal::read(folder)? {
             Some(journal) => journal.finish(folder, lock_file),
             None => {
@@ -168,7 +171,12 @@ impl<'a> Transaction<'a> {
 
     /// [`Transaction::stage`] of a file whose [`hash`] the generation computed already
     /// ([`crate::GeneratedFile`]), so it is not hashed again.
-    pub fn stage_with_hash(&mut self, path: &str, text: &str, hashed: &str) -> Result<(), OutputError> {
+    pub fn stage_with_hash(
+        &mut self,
+        path: &str,
+        text: &str,
+        hashed: &str,
+    ) -> Result<(), OutputError> {
         self.stage_hashed(path, text, Some(hashed))
     }
 
