@@ -101,8 +101,6 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         (super::lock_out(&out, true).map_err(code)?, created)
     };
     let options = super::generation_options(&file, &out, &lock_file).map_err(code)?;
-    // Declared before the transaction, which borrows it for its commit.
-    let address_lock;
     let (staged, generated) = generate_and_stage(&out, &file, &options, &lock_file, args.force);
     let (mut streamed, report) = match generated {
         Ok(generated) => generated,
@@ -122,7 +120,7 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         .ok()
         .flatten()
         .map(|manifest| manifest.libraries);
-    address_lock = output::LockWrite {
+    let address_lock = output::LockWrite {
         text: output::render_lock(&streamed.address_plan, &file.label),
         file: lock_file.clone(),
     };
