@@ -27,7 +27,8 @@
 //! # What is public
 //!
 //! The documented API is what embedding bulwark needs: the [`blueprint`] model, builder,
-//! loader and validation; [`generate`] with its [`Options`], [`Generated`] and [`Error`];
+//! loader and validation; [`generate`] with its [`Options`], [`Generated`] and [`Error`]
+//! ([`generate_streaming`] hands each file on as it is made, for writing while generating);
 //! [`output`] to write a [`FileSet`] into a folder or compare it with one; [`add_report`]
 //! for the security report (`SECURITY.md`).
 //!
