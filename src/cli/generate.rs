@@ -152,6 +152,9 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
     }
 }
 
+/// The transaction a generation's files were staged in, or why staging stopped.
+type Staged<'a> = Result<output::Transaction<'a>, OutputError>;
+
 /// A generation and the security report, with its files staged in a transaction as they
 /// are generated: a second thread stages each file the moment generation hands it on, so
 /// the file system's work overlaps generation's CPU (and the report's) instead of following
@@ -160,7 +163,6 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
 /// last, while the stager catches up, and staged by the caller before the commit. Should
 /// generation or the report panic (a bulwark bug), the scope joins the stager first and
 /// the transaction is dropped, so what was staged is removed and the folder left as it was.
-type Staged<'a> = Result<output::Transaction<'a>, OutputError>;
 fn generate_and_stage<'a>(
     out: &std::path::Path,
     file: &super::LoadedFile,
