@@ -24,16 +24,44 @@ impl FolderLock {
 pub struct PendingLock {
     handle: std::fs::File,
     path: PathBuf,
+    create: bool,
 }
 
 impl PendingLock {
-    /// Block until the other process releases the folder, then hold its lock.
+    /// Block until the other process releases the folder, then hold its lock. A run that
+    /// created the folder and failed removes it again before it lets go: the lock then
+    /// held is on a folder no longer there, so the folder now at the path (or none) is
+    /// locked afresh, as [`lock`] would.
     pub fn wait(self) -> Result<FolderLock, OutputError> {
-        self.handle.lock().map_err(io_error(&self.path))?;
-        Ok(FolderLock {
-            _handle: Some(self.handle),
-        })
+        let mut pending = self;
+        loop {
+            pending.handle.lock().map_err(io_error(&pending.path))?;
+            if still_at(&pending.handle, &pending.path) {
+                return Ok(FolderLock {
+                    _handle: Some(pending.handle),
+                });
+            }
+            match lock(&pending.path, pending.create)? {
+                LockAttempt::Locked(lock) => return Ok(lock),
+                LockAttempt::Busy(next) => pending = next,
+            }
+        }
     }
+}
+
+/// Whether the folder `handle` was opened on is still the one at `path`.
+#[cfg(unix)]
+fn still_at(handle: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (handle.metadata(), std::fs::metadata(path)) {
+        (Ok(held), Ok(there)) => held.dev() == there.dev() && held.ino() == there.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_at(_handle: &std::fs::File, _path: &Path) -> bool {
+    true
 }
 
 /// The outcome of [`lock`]: the folder's lock, or a handle to wait for it.
@@ -71,6 +99,7 @@ pub fn lock(dir: &Path, create: bool) -> Result<LockAttempt, OutputError> {
         Err(std::fs::TryLockError::WouldBlock) => Ok(LockAttempt::Busy(PendingLock {
             handle,
             path: dir.to_path_buf(),
+            create,
         })),
         Err(std::fs::TryLockError::Error(error)) if error.kind() == io::ErrorKind::Unsupported => {
             Ok(LockAttempt::Locked(FolderLock { _handle: None }))
@@ -79,5 +108,51 @@ pub fn lock(dir: &Path, create: bool) -> Result<LockAttempt, OutputError> {
             path: dir.to_path_buf(),
             error,
         }),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn locked(dir: &Path) -> FolderLock {
+        match lock(dir, true).unwrap() {
+            LockAttempt::Locked(lock) => lock,
+            LockAttempt::Busy(_) => panic!("{} is locked already", dir.display()),
+        }
+    }
+
+    #[test]
+    fn a_waiter_locks_the_folder_made_again_not_the_one_removed() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("infra");
+        let first = locked(&dir);
+        let LockAttempt::Busy(pending) = lock(&dir, true).unwrap() else {
+            panic!("the folder is locked");
+        };
+        // The first run fails: it removes the folder it created, and another makes it anew.
+        std::fs::remove_dir(&dir).unwrap();
+        drop(first);
+        std::fs::create_dir(&dir).unwrap();
+        let waited = pending.wait().unwrap();
+        assert!(waited.is_held());
+        assert!(
+            matches!(lock(&dir, false).unwrap(), LockAttempt::Busy(_)),
+            "the waiter holds the lock of the folder now at the path"
+        );
+    }
+
+    #[test]
+    fn a_waiter_on_a_folder_removed_for_good_creates_it_when_asked() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("infra");
+        let first = locked(&dir);
+        let LockAttempt::Busy(pending) = lock(&dir, true).unwrap() else {
+            panic!("the folder is locked");
+        };
+        std::fs::remove_dir(&dir).unwrap();
+        drop(first);
+        let waited = pending.wait().unwrap();
+        assert!(waited.is_held() && dir.is_dir());
     }
 }
