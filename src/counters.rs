@@ -22,9 +22,15 @@ pub enum Counter {
     /// Bytes of generated Bicep read by the template-limit checks (`emit::limits`): each
     /// text once per check, however many deployments include it.
     TemplateScanBytes,
+    /// Statements the stage split prints (`emit::split`): each of a stage once, its print
+    /// both sizing it and joined into the stage's text, never the whole stage again.
+    SplitStatementPrints,
+    /// main.bicep's resources, module calls and outputs whose syntax the stage split has
+    /// dropped, as each is placed and printed: a stage holds text, not syntax.
+    SplitStatementsReleased,
 }
 
-const COUNTERS: usize = 5;
+const COUNTERS: usize = 7;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };
