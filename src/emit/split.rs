@@ -319,12 +319,12 @@ impl MainIndex {
                 reads: Vec::new(),
             });
         }
-        for position in 0..shared.len() {
+        for one in &mut shared {
             let mut reads = Vec::new();
-            statement_idents(&shared[position].statement, &mut |name| {
+            statement_idents(&one.statement, &mut |name| {
                 reads.extend(index.shared_names.get(name).copied());
             });
-            shared[position].reads = reads;
+            one.reads = reads;
         }
         (index, shared)
     }
