@@ -82,6 +82,7 @@ pub fn stages(
                     })
                     .collect();
             }
+            // One stage after all, or none that fits: main.bicep stands as printed.
             Ok(None) | Err(_) => {
                 return vec![StageTemplate {
                     text,

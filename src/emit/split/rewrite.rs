@@ -16,7 +16,6 @@ use std::collections::{BTreeMap, HashMap};
 /// Rewrite one unit (a node, or all outputs, each with its index in main.bicep) for stage
 /// `stage`, holding already the `existing` declarations in `existing` (those of an attempt
 /// for an earlier stage, when the unit is tried again in a new one).
-#[allow(clippy::too_many_arguments)]
 pub(super) fn rewrite_unit(
     index: &MainIndex,
     modules: &BTreeMap<String, File>,
