@@ -25,9 +25,15 @@ pub enum Counter {
     /// Template-limit checks computed (`emit::limits`): a check of templates already
     /// checked, nothing read or forgotten since, reuses the earlier answer.
     TemplateLimitChecks,
+    /// Statements the stage split prints (`emit::split`): each of a stage once, its print
+    /// both sizing it and joined into the stage's text, never the whole stage again.
+    SplitStatementPrints,
+    /// main.bicep's resources, module calls and outputs whose syntax the stage split has
+    /// dropped, as each is placed and printed: a stage holds text, not syntax.
+    SplitStatementsReleased,
 }
 
-const COUNTERS: usize = 6;
+const COUNTERS: usize = 8;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

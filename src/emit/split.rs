@@ -14,11 +14,17 @@
 
 pub mod concern;
 mod rewrite;
+mod stage;
+mod view;
 
 use super::limits;
 use crate::bicep::{self, Expr, File, Statement, StatementKind};
 use rewrite::rewrite_unit;
+#[cfg(test)]
+use stage::join_statements;
+use stage::{Attempt, Existing, StageBuild};
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+pub use view::split_view;
 
 /// The template of stage `index` (0-based): `main.bicep`, then `main-2.bicep`, ….
 pub fn stage_template(index: usize) -> String {
@@ -53,48 +59,6 @@ pub fn stage_templates<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Stri
     stages.into_iter().map(|(_, path)| path).collect()
 }
 
-/// What the split reads of a module file (see `rewrite`: a later stage inlines a module's
-/// output, declaring the resources it names `existing`): parameters by name and default,
-/// variables and outputs whole, resources by symbol, type, condition, name, parent and
-/// scope. Everything else (the resources' settings, comments, the header) is left out, so a
-/// generation does not keep every module's syntax beside its text.
-pub fn split_view(file: File) -> File {
-    let mut statements: Vec<Statement> = file
-        .statements
-        .into_iter()
-        .filter_map(|statement| match statement.kind {
-            // A parameter is read for its name and default, not its description.
-            StatementKind::Param(param) => Some(Statement::from(bicep::Param {
-                default: param.default,
-                ..bicep::Param::new(param.name, param.ty)
-            })),
-            StatementKind::Var { .. } | StatementKind::Output { .. } => {
-                Some(Statement::from(statement.kind))
-            }
-            StatementKind::Resource(mut resource) => {
-                resource.body.retain(read_by_split);
-                resource.body.shrink_to_fit();
-                Some(Statement::from(resource))
-            }
-            _ => None,
-        })
-        .collect();
-    // Collected in place: the vector keeps the whole file's capacity unless shrunk.
-    statements.shrink_to_fit();
-    File {
-        header: Vec::new(),
-        statements,
-    }
-}
-
-/// The properties of a module's resource that a later stage's `existing` declaration reads.
-fn read_by_split(property: &bicep::Property) -> bool {
-    match &property.key {
-        bicep::Key::Name(key) => matches!(key.as_str(), "name" | "parent" | "scope"),
-        bicep::Key::Interpolated(_) => false,
-    }
-}
-
 /// Why a deployment could not be split; the template-limit diagnostic then stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsplittable(pub String);
@@ -122,123 +86,111 @@ impl Budget {
     }
 }
 
-/// A stage's template, printed, with what the caller's `keep` took of its syntax before
-/// that was dropped.
+/// A stage's template, printed, with what the caller's `observe` took of its statements
+/// before they were dropped.
 pub struct PrintedStage<K> {
     pub text: String,
     pub kept: K,
 }
 
-/// Split `main` into stages that each fit `budget`. `modules` holds every module file by
-/// path (as main.bicep names it) and `sizes` the size of every printed module. `None` when
-/// main.bicep fits one stage as it is.
+/// Split `main` into stages that each fit `budget`. `modules` holds every module file's
+/// [`split_view`] by path (as main.bicep names it) and `sizes` the size of every printed
+/// module. `None` when main.bicep fits one stage as it is; then, as on an error, main.bicep
+/// stands as the caller printed it.
 ///
-/// Each stage is printed as soon as the next one begins and its syntax dropped (`keep`
-/// takes what the caller needs of it first), so a large estate never holds every stage's
-/// syntax beside main.bicep's.
-pub fn split<K>(
-    main: &File,
+/// main.bicep's statements are consumed as they are placed: each is rewritten for its stage
+/// in place, printed once (that print sizes it and is its part of the stage's text), shown
+/// to `observe` (which gathers into the stage's `K` what the caller needs) and dropped; only
+/// what a later stage reads of a resource or module call stays (see `MainIndex`). A stage
+/// holds printed pieces, joined when it closes, so no stage is printed twice and no stage's
+/// syntax is held beside main.bicep's.
+pub fn split<K: Default>(
+    main: File,
     modules: &BTreeMap<String, File>,
     sizes: &mut limits::DeploymentSizes,
     budget: Budget,
-    mut keep: impl FnMut(&File) -> K,
+    mut observe: impl FnMut(&mut K, &Statement),
 ) -> Result<Option<Vec<PrintedStage<K>>>, Unsplittable> {
-    let index = MainIndex::new(main);
+    let File { header, statements } = main;
+    let (mut index, shared) = MainIndex::new(statements);
     let order = index.order()?;
-    let outputs: Vec<usize> = (0..main.statements.len())
-        .filter(|i| matches!(main.statements[*i].kind, StatementKind::Output { .. }))
-        .collect();
+    let outputs = index.outputs();
     // Parameters and variables are repeated in every stage that uses them.
-    let fixed_bytes: u64 = main
-        .statements
+    let fixed_bytes: u64 = shared
         .iter()
         .filter(|s| {
             matches!(
-                s.kind,
+                s.statement.kind,
                 StatementKind::Param(_) | StatementKind::Var { .. } | StatementKind::TargetScope(_)
             )
         })
-        .map(statement_bytes)
+        .map(|s| limits::json_bytes_of(&s.text))
         .sum();
-
-    // What every stage may repeat, found once: going through all of main.bicep for each
-    // stage would make the split quadratic, as the number of stages grows with the estate.
-    let shared: Vec<&Statement> = main
-        .statements
-        .iter()
-        .filter(|statement| {
-            matches!(
-                statement.kind,
-                StatementKind::TargetScope(_)
-                    | StatementKind::Extension(_)
-                    | StatementKind::Param(_)
-                    | StatementKind::Var { .. }
-            )
-        })
-        .collect();
     // Stages already closed: their bodies printed, headers to come once their count is known.
     let mut closed: Vec<PrintedStage<K>> = Vec::new();
-    let mut stages: Vec<StageBuild> = vec![StageBuild::default()];
+    let mut stage: StageBuild<K> = StageBuild::default();
     let mut placed: HashMap<String, usize> = HashMap::new();
-    let units: Vec<Vec<usize>> = order
+    let units = order
         .into_iter()
         .map(|i| vec![i])
-        .chain((!outputs.is_empty()).then_some(outputs))
-        .collect();
+        .chain((!outputs.is_empty()).then_some(outputs));
     for unit in units {
+        let taken = unit.iter().map(|&i| (i, index.take(i, modules))).collect();
         let mut attempt = rewrite_unit(
             &index,
-            main,
             modules,
             sizes,
             &placed,
-            stages.len() - 1,
-            &unit,
+            closed.len(),
+            taken,
+            BTreeMap::new(),
         )?;
-        let current = stages.last().expect("one stage at least");
-        let mut totals = current.totals_with(&attempt);
-        if !totals.fit(fixed_bytes, budget) && !current.statements.is_empty() {
-            let full = std::mem::take(stages.last_mut().expect("one stage at least"));
-            closed.push(full.close(&shared, &mut keep));
-            stages.push(StageBuild::default());
+        let mut totals = stage.totals_with(&mut attempt);
+        if !totals.fit(fixed_bytes, budget) && !stage.pieces.is_empty() {
+            let full = std::mem::take(&mut stage);
+            closed.push(full.close(&shared, &mut observe));
+            // Tried again in the new stage, where the one just closed is earlier too.
+            let Attempt {
+                statements,
+                existing,
+                ..
+            } = attempt;
+            let again = statements.into_iter().map(|(i, s, _)| (i, s)).collect();
             attempt = rewrite_unit(
                 &index,
-                main,
                 modules,
                 sizes,
                 &placed,
-                stages.len() - 1,
-                &unit,
+                closed.len(),
+                again,
+                existing,
             )?;
-            totals = stages.last().expect("the new stage").totals_with(&attempt);
+            totals = stage.totals_with(&mut attempt);
         }
         if !totals.fit(fixed_bytes, budget) {
             return Err(Unsplittable(format!(
                 "{} alone does not fit one deployment",
-                describe(&main.statements[unit[0]])
+                describe(&attempt.statements[0].1)
             )));
         }
-        let stage_number = stages.len();
-        let current = stages.last_mut().expect("one stage at least");
-        for &i in &unit {
-            if let Some(symbol) = index.symbol_of(i) {
-                placed.insert(symbol.to_string(), stage_number - 1);
+        for (_, statement, _) in &attempt.statements {
+            if let Some(symbol) = symbol_of(statement) {
+                placed.insert(symbol.to_string(), closed.len());
             }
         }
-        current.add(attempt, totals);
+        stage.add(attempt, totals, &index, &mut observe);
     }
-    if stages.len() == 1 {
+    if closed.is_empty() {
         return Ok(None);
     }
-    let last = stages.pop().expect("one stage at least");
-    closed.push(last.close(&shared, &mut keep));
+    closed.push(stage.close(&shared, &mut observe));
     let count = closed.len();
     Ok(Some(
         closed
             .into_iter()
             .enumerate()
             .map(|(number, stage)| PrintedStage {
-                text: with_header(&main.header, number, count, &stage.text),
+                text: with_header(&header, number, count, &stage.text),
                 kept: stage.kept,
             })
             .collect(),
@@ -291,63 +243,136 @@ fn statement_bytes(statement: &Statement) -> u64 {
     limits::json_bytes_of(&bicep::print_statement_alone(statement))
 }
 
-/// Where each top-level symbol of main.bicep is declared.
-struct MainIndex<'a> {
-    main: &'a File,
-    /// Resource and module symbols → statement index.
-    nodes: HashMap<&'a str, usize>,
-    params: HashMap<&'a str, usize>,
-    vars: HashMap<&'a str, usize>,
+/// One statement printed alone, as it reads in its stage (counted: the split prints each
+/// statement once, and joins the prints into the stage's text).
+fn print_counted(statement: &Statement) -> String {
+    crate::counters::add(crate::counters::Counter::SplitStatementPrints, 1);
+    bicep::print_statement_alone(statement)
 }
 
-impl<'a> MainIndex<'a> {
-    fn new(main: &'a File) -> Self {
+fn symbol_of(statement: &Statement) -> Option<&str> {
+    match &statement.kind {
+        StatementKind::Resource(resource) => Some(resource.symbol.as_str()),
+        StatementKind::Module(module) => Some(module.symbol.as_str()),
+        _ => None,
+    }
+}
+
+/// A statement every stage may repeat (target scope, extension, parameter, variable), taken
+/// out of main.bicep and printed once, with the others of its kind that it reads.
+struct SharedStatement {
+    statement: Statement,
+    text: String,
+    /// Positions among the shared statements of those its expressions name.
+    reads: Vec<usize>,
+}
+
+/// main.bicep's resources, module calls and outputs, and where each symbol is declared.
+struct MainIndex {
+    /// Each statement whole until it is placed in a stage; from then on, for a resource or
+    /// module call, only what a later stage reads of it (see [`view_of`]); nothing for an
+    /// output, and nothing for the shared statements, which are kept apart.
+    statements: Vec<Option<Statement>>,
+    /// Resource and module symbols → statement index.
+    nodes: HashMap<String, usize>,
+    /// Parameter and variable names → position among the shared statements.
+    shared_names: HashMap<String, usize>,
+}
+
+impl MainIndex {
+    fn new(statements: Vec<Statement>) -> (Self, Vec<SharedStatement>) {
         let mut index = MainIndex {
-            main,
+            statements: Vec::with_capacity(statements.len()),
             nodes: HashMap::new(),
-            params: HashMap::new(),
-            vars: HashMap::new(),
+            shared_names: HashMap::new(),
         };
-        for (i, statement) in main.statements.iter().enumerate() {
-            match &statement.kind {
+        let mut shared = Vec::new();
+        for (i, statement) in statements.into_iter().enumerate() {
+            let name = match &statement.kind {
                 StatementKind::Resource(resource) => {
-                    index.nodes.insert(resource.symbol.as_str(), i);
+                    index.nodes.insert(resource.symbol.clone(), i);
+                    None
                 }
                 StatementKind::Module(module) => {
-                    index.nodes.insert(module.symbol.as_str(), i);
+                    index.nodes.insert(module.symbol.clone(), i);
+                    None
                 }
-                StatementKind::Param(param) => {
-                    index.params.insert(param.name.as_str(), i);
+                StatementKind::Param(param) => Some(&param.name),
+                StatementKind::Var { name, .. } => Some(name),
+                StatementKind::TargetScope(_) | StatementKind::Extension(_) => None,
+                StatementKind::Output { .. } => {
+                    index.statements.push(Some(statement));
+                    continue;
                 }
-                StatementKind::Var { name, .. } => {
-                    index.vars.insert(name.as_str(), i);
-                }
-                _ => {}
+            };
+            if let StatementKind::Resource(_) | StatementKind::Module(_) = statement.kind {
+                index.statements.push(Some(statement));
+                continue;
             }
+            if let Some(name) = name {
+                index.shared_names.insert(name.clone(), shared.len());
+            }
+            index.statements.push(None);
+            shared.push(SharedStatement {
+                text: print_counted(&statement),
+                statement,
+                reads: Vec::new(),
+            });
         }
-        index
+        for one in &mut shared {
+            let mut reads = Vec::new();
+            statement_idents(&one.statement, &mut |name| {
+                reads.extend(index.shared_names.get(name).copied());
+            });
+            one.reads = reads;
+        }
+        (index, shared)
     }
 
-    fn symbol_of(&self, i: usize) -> Option<&'a str> {
-        match &self.main.statements[i].kind {
-            StatementKind::Resource(resource) => Some(resource.symbol.as_str()),
-            StatementKind::Module(module) => Some(module.symbol.as_str()),
-            _ => None,
-        }
+    /// The statement at `i` for placing it; what later stages read of it stays behind.
+    fn take(&mut self, i: usize, modules: &BTreeMap<String, File>) -> Statement {
+        let slot = &mut self.statements[i];
+        let statement = slot.take().expect("each statement is placed once");
+        *slot = view_of(&statement, modules);
+        statement
+    }
+
+    /// What is left of the resource or module call `symbol` once an earlier stage placed it.
+    fn view(&self, symbol: &str) -> &Statement {
+        self.statements[self.nodes[symbol]]
+            .as_ref()
+            .expect("an earlier stage's resource or module call keeps its view")
+    }
+
+    /// Whether main.bicep declares `name` (a resource, module, parameter or variable).
+    fn declares(&self, name: &str) -> bool {
+        self.nodes.contains_key(name) || self.shared_names.contains_key(name)
+    }
+
+    fn outputs(&self) -> Vec<usize> {
+        (0..self.statements.len())
+            .filter(|i| {
+                matches!(
+                    self.statements[*i].as_ref().map(|s| &s.kind),
+                    Some(StatementKind::Output { .. })
+                )
+            })
+            .collect()
     }
 
     /// Resources and module calls in dependency order, earliest declaration first among
     /// those ready (Kahn's algorithm); outputs are placed after everything.
     fn order(&self) -> Result<Vec<usize>, Unsplittable> {
-        let statements = &self.main.statements;
+        let statements = &self.statements;
         let nodes: Vec<usize> = (0..statements.len())
-            .filter(|i| self.symbol_of(*i).is_some())
+            .filter(|i| statements[*i].as_ref().and_then(symbol_of).is_some())
             .collect();
         let mut waiting: HashMap<usize, usize> = HashMap::new();
         let mut dependents: HashMap<usize, Vec<usize>> = HashMap::new();
         for &i in &nodes {
             let mut deps = BTreeSet::new();
-            statement_idents(&statements[i], &mut |name| {
+            let statement = statements[i].as_ref().expect("nodes are whole");
+            statement_idents(statement, &mut |name| {
                 if let Some(&j) = self.nodes.get(name)
                     && j != i
                 {
@@ -382,6 +407,63 @@ impl<'a> MainIndex<'a> {
     }
 }
 
+/// What a later stage reads of a resource or module call of main.bicep: of a resource, its
+/// symbol, type, condition, name, parent and scope (to declare it `existing`); of a module
+/// call, its path, scope and the arguments its outputs can read (those the module's view
+/// keeps a parameter for). Copied before the statement is rewritten for its own stage.
+fn view_of(statement: &Statement, modules: &BTreeMap<String, File>) -> Option<Statement> {
+    match &statement.kind {
+        StatementKind::Resource(resource) => Some(Statement::from(bicep::Resource {
+            symbol: resource.symbol.clone(),
+            type_ref: resource.type_ref.clone(),
+            existing: resource.existing,
+            condition: resource.condition.clone(),
+            body: (resource.body.iter())
+                .filter(|p| view::read_by_split(p))
+                .cloned()
+                .collect(),
+        })),
+        StatementKind::Module(module) => {
+            let read = |key: &str| {
+                modules.get(&module.path).is_some_and(|file| {
+                    file.statements.iter().any(
+                        |s| matches!(&s.kind, StatementKind::Param(param) if param.name == key),
+                    )
+                })
+            };
+            let body = (module.body.iter())
+                .filter_map(|p| {
+                    match &p.key {
+                    bicep::Key::Name(key) if key == "scope" => Some(p.clone()),
+                    bicep::Key::Name(key) if key == "params" => Some(bicep::Property {
+                        comments: Vec::new(),
+                        key: p.key.clone(),
+                        value: match &p.value {
+                            Expr::Object(args) => Expr::Object(
+                                (args.iter())
+                                    .filter(|arg| {
+                                        matches!(&arg.key, bicep::Key::Name(name) if read(name))
+                                    })
+                                    .cloned()
+                                    .collect(),
+                            ),
+                            other => other.clone(),
+                        },
+                    }),
+                    _ => None,
+                }
+                })
+                .collect();
+            Some(Statement::from(bicep::Module {
+                symbol: module.symbol.clone(),
+                path: module.path.clone(),
+                body,
+            }))
+        }
+        _ => None,
+    }
+}
+
 /// Every identifier a statement reads, including inside interpolations.
 fn statement_idents(statement: &Statement, visit: &mut dyn FnMut(&str)) {
     statement.walk(&mut |expr| {
@@ -392,152 +474,15 @@ fn statement_idents(statement: &Statement, visit: &mut dyn FnMut(&str)) {
     });
 }
 
-/// Statements rewritten for one stage, with the `existing` declarations they need.
-struct Attempt {
-    statements: Vec<(usize, Statement)>,
-    existing: BTreeMap<String, Statement>,
-    /// Compiled size of the statements and of the modules they inline.
-    bytes: u64,
-    /// Resources and module calls among the statements.
-    resources: u64,
-}
-
-/// A stage's resources and estimated size, parameters and variables left out.
-#[derive(Clone, Copy)]
-struct Totals {
-    resources: u64,
-    bytes: u64,
-}
-
-impl Totals {
-    /// Whether a stage of these totals, with `fixed_bytes` of parameters and variables,
-    /// fits `budget`.
-    fn fit(self, fixed_bytes: u64, budget: Budget) -> bool {
-        self.resources <= budget.resources && fixed_bytes + self.bytes <= budget.json_bytes
-    }
-}
-
-#[derive(Default)]
-struct StageBuild {
-    statements: Vec<(usize, Statement)>,
-    existing: BTreeMap<String, Statement>,
-    bytes: u64,
-    resources: u64,
-}
-
-impl StageBuild {
-    fn new_existing<'b>(&self, attempt: &'b Attempt) -> impl Iterator<Item = &'b Statement> {
-        attempt
-            .existing
-            .iter()
-            .filter(|(symbol, _)| !self.existing.contains_key(*symbol))
-            .map(|(_, statement)| statement)
-    }
-
-    /// What the stage would hold with `attempt` added: each `existing` declaration it does
-    /// not hold yet printed once to size it, here and not again when it is added.
-    fn totals_with(&self, attempt: &Attempt) -> Totals {
-        let mut totals = Totals {
-            resources: self.resources + attempt.resources,
-            bytes: self.bytes + attempt.bytes,
-        };
-        for statement in self.new_existing(attempt) {
-            totals.resources += 1;
-            totals.bytes += statement_bytes(statement);
-        }
-        totals
-    }
-
-    /// Add `attempt`; `totals` is what [`totals_with`](Self::totals_with) found for it.
-    fn add(&mut self, attempt: Attempt, totals: Totals) {
-        self.resources = totals.resources;
-        self.bytes = totals.bytes;
-        for (symbol, statement) in attempt.existing {
-            self.existing.entry(symbol).or_insert(statement);
-        }
-        self.statements.extend(attempt.statements);
-    }
-
-    /// The stage printed without its header (see [`with_header`]), with what `keep` takes
-    /// of its syntax, which is then dropped.
-    fn close<K>(self, shared: &[&Statement], keep: &mut impl FnMut(&File) -> K) -> PrintedStage<K> {
-        let file = self.finish(shared);
-        PrintedStage {
-            text: bicep::print_file(&file),
-            kept: keep(&file),
-        }
-    }
-
-    /// The stage's template: the parameters and variables it uses, the earlier stages'
-    /// resources it reads, then its own declarations in main.bicep's order.
-    /// `shared` holds main.bicep's target scope, extensions, parameters and variables. Its
-    /// header is left out, as it waits for the number of stages.
-    fn finish(mut self, shared: &[&Statement]) -> File {
-        self.statements.sort_by_key(|(i, _)| *i);
-        let body: Vec<Statement> = self
-            .existing
-            .into_values()
-            .map(|statement| {
-                statement.with_comment("Deployed by an earlier stage; read here by name")
-            })
-            .chain(self.statements.into_iter().map(|(_, s)| s))
-            .collect();
-        // Variables and parameters used, directly or through a variable or a default.
-        let mut used: BTreeSet<String> = BTreeSet::new();
-        for statement in &body {
-            statement_idents(statement, &mut |name| {
-                used.insert(name.to_string());
-            });
-        }
-        loop {
-            let before = used.len();
-            for statement in shared {
-                crate::counters::add(crate::counters::Counter::SplitSteps, 1);
-                let name = match &statement.kind {
-                    StatementKind::Var { name, .. } => name,
-                    StatementKind::Param(param) => &param.name,
-                    _ => continue,
-                };
-                if used.contains(name) {
-                    let mut more = Vec::new();
-                    statement_idents(statement, &mut |n| more.push(n.to_string()));
-                    used.extend(more);
-                }
-            }
-            if used.len() == before {
-                break;
-            }
-        }
-        let mut file = File {
-            header: Vec::new(),
-            statements: Vec::new(),
-        };
-        for statement in shared {
-            crate::counters::add(crate::counters::Counter::SplitSteps, 1);
-            let keep = match &statement.kind {
-                StatementKind::TargetScope(_) | StatementKind::Extension(_) => true,
-                StatementKind::Param(param) => used.contains(&param.name),
-                StatementKind::Var { name, .. } => used.contains(name),
-                _ => false,
-            };
-            if keep {
-                file.statements.push((*statement).clone());
-            }
-        }
-        file.statements.extend(body);
-        file
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bicep::{Param, Resource, Type};
 
-    /// A stage printed body first, its header put in front once the number of stages is
-    /// known, reads exactly as the whole stage printed at once.
+    /// A stage printed statement by statement, the prints joined, its header put in front
+    /// once the number of stages is known, reads exactly as the whole stage printed at once.
     #[test]
-    fn a_header_put_in_front_of_the_body_prints_as_the_whole_file() {
+    fn a_header_put_in_front_of_the_joined_statements_prints_as_the_whole_file() {
         let mut body = File {
             header: Vec::new(),
             statements: Vec::new(),
@@ -556,12 +501,15 @@ mod tests {
             "Generated by bulwark; do not edit.".to_string(),
             String::new(),
         ];
+        let prints: Vec<String> = body.statements.iter().map(print_counted).collect();
+        let joined = join_statements(&prints.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(joined, bicep::print_file(&body));
         for (number, count) in [(0, 3), (1, 3), (2, 3)] {
             let mut whole = body.clone();
             whole.header = main_header.clone();
             whole.header.push(stage_line(number, count));
             assert_eq!(
-                with_header(&main_header, number, count, &bicep::print_file(&body)),
+                with_header(&main_header, number, count, &joined),
                 bicep::print_file(&whole)
             );
         }

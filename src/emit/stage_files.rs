@@ -3,7 +3,7 @@
 //! parameters that stage declares.
 
 use super::{Context, MainParam, Options, SECRET_VALUES, Written, limits, sizing_literal, split};
-use crate::bicep::{self, Expr, File, ParamFile, Property, StatementKind};
+use crate::bicep::{self, Expr, File, ParamFile, Property, Statement, StatementKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A deployment template, printed, with what its parameter files read of it.
@@ -14,6 +14,7 @@ pub struct StageTemplate {
 
 /// What a stage's parameter files read of its template: the parameters it declares and the
 /// members of the secret-values object it reads.
+#[derive(Default)]
 struct StageParams {
     declared: BTreeSet<String>,
     secrets: BTreeSet<String>,
@@ -21,18 +22,19 @@ struct StageParams {
 
 impl StageParams {
     fn of(file: &File) -> Self {
-        let declared = file
-            .statements
-            .iter()
-            .filter_map(|statement| match &statement.kind {
-                StatementKind::Param(param) => Some(param.name.clone()),
-                _ => None,
-            })
-            .collect();
-        StageParams {
-            declared,
-            secrets: secret_members(file),
+        let mut params = StageParams::default();
+        for statement in &file.statements {
+            params.observe(statement);
         }
+        params
+    }
+
+    /// Note what one statement of the template declares or reads.
+    fn observe(&mut self, statement: &Statement) {
+        if let StatementKind::Param(param) = &statement.kind {
+            self.declared.insert(param.name.clone());
+        }
+        secret_members(statement, &mut self.secrets);
     }
 }
 
@@ -53,18 +55,23 @@ pub fn stages(
     };
     if too_large {
         // Too large for one deployment: deploy it in stages if it can be split; if it
-        // cannot, the limit check refuses it. The split sizes modules by their text, not
-        // main.bicep by its: that text is let go while the stages are printed.
+        // cannot, the limit check refuses it. The split consumes main.bicep's syntax and
+        // sizes modules by their text, not main.bicep by its: that text is set aside, to
+        // stand if there is a single stage after all.
         let budget = options.stage_budget.unwrap_or_else(split::Budget::arm);
-        written.files.remove("main.bicep");
+        let whole = StageParams::of(&main);
+        let text = written
+            .files
+            .remove("main.bicep")
+            .expect("main.bicep is printed before the split");
         memo.forget("main.bicep");
         let mut sizes = limits::DeploymentSizes::new(&written.files, memo);
         match split::split(
-            &main,
+            main,
             &written.module_files,
             &mut sizes,
             budget,
-            StageParams::of,
+            StageParams::observe,
         ) {
             Ok(Some(stages)) => {
                 return stages
@@ -75,10 +82,12 @@ pub fn stages(
                     })
                     .collect();
             }
-            // Printed again: the text was let go for the split.
+            // One stage after all, or none that fits: main.bicep stands as printed.
             Ok(None) | Err(_) => {
-                let text = bicep::print_file(&main);
-                written.files.insert("main.bicep".into(), text);
+                return vec![StageTemplate {
+                    text,
+                    params: whole,
+                }];
             }
         }
     }
@@ -149,17 +158,14 @@ pub fn write(
     }
 }
 
-/// The keys of the secret-values object a template reads (`secretValues.<key>`).
-fn secret_members(file: &File) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    for statement in &file.statements {
-        statement.walk(&mut |expr| {
-            if let Expr::Member(base, name) = expr
-                && matches!(base.as_ref(), Expr::Ident(symbol) if symbol == SECRET_VALUES)
-            {
-                found.insert(name.clone());
-            }
-        });
-    }
-    found
+/// The keys of the secret-values object a statement reads (`secretValues.<key>`), into
+/// `found`.
+fn secret_members(statement: &Statement, found: &mut BTreeSet<String>) {
+    statement.walk(&mut |expr| {
+        if let Expr::Member(base, name) = expr
+            && matches!(base.as_ref(), Expr::Ident(symbol) if symbol == SECRET_VALUES)
+        {
+            found.insert(name.clone());
+        }
+    });
 }

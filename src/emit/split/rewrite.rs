@@ -1,64 +1,60 @@
 //! How one of main.bicep's declarations reads in a later stage: a reference to an earlier
 //! stage's module output becomes that output's own expression, and what it names is
 //! declared `existing` (see the parent module).
+//!
+//! A statement is rewritten in place, not copied: only what changes is built anew (an
+//! inlined output, the `existing` declarations). Rewriting again for a later stage, after
+//! more stages have closed, gives what rewriting the original for that stage would: what
+//! the first pass inlined reads only stages before both (a module's arguments read only
+//! what is placed before it), so it is left as it is, and its `existing` declarations are
+//! carried over.
 
-use super::{Attempt, MainIndex, Unsplittable, limits, statement_bytes};
-use crate::bicep::{self, Expr, File, Item, Key, Property, Statement, StatementKind, StrPart};
+use super::{Attempt, MainIndex, Unsplittable, limits, print_counted};
+use crate::bicep::{self, Expr, File, Key, Property, Statement, StatementKind, StrPart};
 use std::collections::{BTreeMap, HashMap};
 
-/// Rewrite one unit (a node, or all outputs) for stage `stage`.
+/// Rewrite one unit (a node, or all outputs, each with its index in main.bicep) for stage
+/// `stage`, holding already the `existing` declarations in `existing` (those of an attempt
+/// for an earlier stage, when the unit is tried again in a new one).
 pub(super) fn rewrite_unit(
     index: &MainIndex,
-    main: &File,
     modules: &BTreeMap<String, File>,
     sizes: &mut limits::DeploymentSizes,
     placed: &HashMap<String, usize>,
     stage: usize,
-    unit: &[usize],
+    unit: Vec<(usize, Statement)>,
+    existing: BTreeMap<String, super::Existing>,
 ) -> Result<Attempt, Unsplittable> {
     let mut rewriter = Rewriter {
         index,
         modules,
         placed,
         stage,
-        existing: BTreeMap::new(),
+        existing,
     };
-    let mut statements = Vec::new();
+    let mut statements = Vec::with_capacity(unit.len());
     let mut bytes = 0;
     let mut resources = 0;
-    for &i in unit {
-        let statement = &main.statements[i];
-        let kind = match &statement.kind {
+    for (i, mut statement) in unit {
+        match &mut statement.kind {
             StatementKind::Module(module) => {
                 resources += 1;
                 bytes += sizes.json_bytes(&module.path);
-                let mut call = module.clone();
-                call.body = rewriter.module_body(&module.body)?;
-                StatementKind::Module(call)
+                rewriter.module_body(&mut module.body)?;
             }
             StatementKind::Resource(resource) => {
                 resources += 1;
-                let mut copy = resource.clone();
-                copy.condition = match &resource.condition {
-                    Some(condition) => Some(rewriter.expr(condition, &Env::Main)?),
-                    None => None,
-                };
-                copy.body = rewriter.properties(&resource.body, &Env::Main)?;
-                StatementKind::Resource(copy)
+                if let Some(condition) = &mut resource.condition {
+                    rewriter.expr(condition, &Env::Main)?;
+                }
+                rewriter.properties(&mut resource.body, &Env::Main)?;
             }
-            StatementKind::Output { name, ty, value } => StatementKind::Output {
-                name: name.clone(),
-                ty: *ty,
-                value: rewriter.expr(value, &Env::Main)?,
-            },
+            StatementKind::Output { value, .. } => rewriter.expr(value, &Env::Main)?,
             _ => unreachable!("only resources, modules and outputs are placed"),
-        };
-        let rewritten = Statement {
-            comments: statement.comments.clone(),
-            kind,
-        };
-        bytes += statement_bytes(&rewritten);
-        statements.push((i, rewritten));
+        }
+        let text = print_counted(&statement);
+        bytes += limits::json_bytes_of(&text);
+        statements.push((i, statement, text));
     }
     Ok(Attempt {
         statements,
@@ -80,17 +76,25 @@ enum Env<'e> {
 }
 
 struct Rewriter<'a> {
-    index: &'a MainIndex<'a>,
+    index: &'a MainIndex,
     modules: &'a BTreeMap<String, File>,
     placed: &'a HashMap<String, usize>,
     stage: usize,
-    existing: BTreeMap<String, Statement>,
+    existing: BTreeMap<String, super::Existing>,
 }
 
 fn property<'p>(body: &'p [Property], key: &str) -> Option<&'p Expr> {
     body.iter()
         .find(|p| matches!(&p.key, Key::Name(name) if name == key))
         .map(|p| &p.value)
+}
+
+/// The value of `key` in an object literal, taken out of it (the object is then dropped).
+fn take_property(props: &mut Vec<Property>, key: &str) -> Option<Expr> {
+    let at = props
+        .iter()
+        .position(|p| matches!(&p.key, Key::Name(name) if name == key))?;
+    Some(props.swap_remove(at).value)
 }
 
 fn upper_first(name: &str) -> String {
@@ -109,74 +113,67 @@ impl Rewriter<'_> {
             .is_some_and(|stage| *stage < self.stage)
     }
 
-    fn module_body(&mut self, body: &[Property]) -> Result<Vec<Property>, Unsplittable> {
-        let mut out = Vec::new();
-        for p in body {
+    fn module_body(&mut self, body: &mut Vec<Property>) -> Result<(), Unsplittable> {
+        let mut at = 0;
+        while at < body.len() {
+            let p = &mut body[at];
             if matches!(&p.key, Key::Name(name) if name == "dependsOn")
-                && let Expr::Array(items) = &p.value
+                && let Expr::Array(items) = &mut p.value
             {
                 // An earlier stage has finished before this one starts.
-                let kept: Vec<Item> = items
-                    .iter()
-                    .filter(|item| !matches!(&item.value, Expr::Ident(s) if self.earlier(s)))
-                    .cloned()
-                    .collect();
-                if !kept.is_empty() {
-                    out.push(Property {
-                        comments: p.comments.clone(),
-                        key: p.key.clone(),
-                        value: Expr::Array(kept),
-                    });
+                items.retain(|item| !matches!(&item.value, Expr::Ident(s) if self.earlier(s)));
+                if items.is_empty() {
+                    body.remove(at);
+                    continue;
                 }
-                continue;
+            } else {
+                self.property(p, &Env::Main)?;
             }
-            out.push(self.property(p, &Env::Main)?);
+            at += 1;
         }
-        Ok(out)
+        Ok(())
     }
 
-    fn properties(&mut self, body: &[Property], env: &Env) -> Result<Vec<Property>, Unsplittable> {
-        body.iter().map(|p| self.property(p, env)).collect()
+    fn properties(&mut self, body: &mut [Property], env: &Env) -> Result<(), Unsplittable> {
+        body.iter_mut().try_for_each(|p| self.property(p, env))
     }
 
-    fn property(&mut self, p: &Property, env: &Env) -> Result<Property, Unsplittable> {
-        let key = match &p.key {
-            Key::Name(name) => Key::Name(name.clone()),
-            Key::Interpolated(parts) => Key::Interpolated(self.parts(parts, env)?),
-        };
-        Ok(Property {
-            comments: p.comments.clone(),
-            key,
-            value: self.expr(&p.value, env)?,
+    fn property(&mut self, p: &mut Property, env: &Env) -> Result<(), Unsplittable> {
+        if let Key::Interpolated(parts) = &mut p.key {
+            self.parts(parts, env)?;
+        }
+        self.expr(&mut p.value, env)
+    }
+
+    fn parts(&mut self, parts: &mut [StrPart], env: &Env) -> Result<(), Unsplittable> {
+        parts.iter_mut().try_for_each(|part| match part {
+            StrPart::Text(_) => Ok(()),
+            StrPart::Interp(inner) => self.expr(inner, env),
         })
     }
 
-    fn parts(&mut self, parts: &[StrPart], env: &Env) -> Result<Vec<StrPart>, Unsplittable> {
-        parts
-            .iter()
-            .map(|part| {
-                Ok(match part {
-                    StrPart::Text(text) => StrPart::Text(text.clone()),
-                    StrPart::Interp(inner) => StrPart::Interp(self.expr(inner, env)?),
-                })
-            })
-            .collect()
+    /// `expr` from a module file or a view, which stay as they are: a copy, rewritten.
+    fn copied(&mut self, expr: &Expr, env: &Env) -> Result<Expr, Unsplittable> {
+        let mut copy = expr.clone();
+        self.expr(&mut copy, env)?;
+        Ok(copy)
     }
 
-    fn expr(&mut self, expr: &Expr, env: &Env) -> Result<Expr, Unsplittable> {
+    fn expr(&mut self, expr: &mut Expr, env: &Env) -> Result<(), Unsplittable> {
         crate::counters::add(crate::counters::Counter::SplitSteps, 1);
         // `module.outputs.name` of an earlier stage's module: the output's own expression.
-        if let (Env::Main, Expr::Member(base, output)) = (env, expr)
+        if let (Env::Main, Expr::Member(base, output)) = (env, &*expr)
             && let Expr::Member(symbol, outputs) = base.as_ref()
             && outputs == "outputs"
             && let Expr::Ident(symbol) = symbol.as_ref()
             && self.earlier(symbol)
         {
-            return self.inline_output(symbol, output, None);
+            *expr = self.inline_output(symbol, output, None)?;
+            return Ok(());
         }
         // `module.outputs.name['key']` of an object output: only that entry's expression, so
         // the stage declares only what the entry reads.
-        if let (Env::Main, Expr::Index(base, at)) = (env, expr)
+        if let (Env::Main, Expr::Index(base, at)) = (env, &*expr)
             && let Expr::Str(key) = at.as_ref()
             && let [StrPart::Text(key)] = key.as_slice()
             && let Expr::Member(base, output) = base.as_ref()
@@ -185,94 +182,102 @@ impl Rewriter<'_> {
             && let Expr::Ident(symbol) = symbol.as_ref()
             && self.earlier(symbol)
         {
-            return self.inline_output(symbol, output, Some(key));
+            *expr = self.inline_output(symbol, output, Some(key))?;
+            return Ok(());
         }
-        Ok(match expr {
-            Expr::Ident(name) => return self.ident(name, env),
-            Expr::Str(parts) => Expr::Str(self.parts(parts, env)?),
-            Expr::Int(_) | Expr::Bool(_) => expr.clone(),
-            Expr::Array(items) => Expr::Array(
-                items
-                    .iter()
-                    .map(|item| {
-                        Ok(Item {
-                            comments: item.comments.clone(),
-                            value: self.expr(&item.value, env)?,
-                        })
-                    })
-                    .collect::<Result<_, Unsplittable>>()?,
-            ),
-            Expr::Object(props) => Expr::Object(self.properties(props, env)?),
-            Expr::Member(base, name) => {
-                let base = self.expr(base, env)?;
-                // `{ … }.name` as the object's value, so no object literal is indexed.
-                if let Expr::Object(props) = &base
-                    && let Some(value) = property(props, name)
-                {
-                    return Ok(value.clone());
+        match expr {
+            Expr::Ident(name) => {
+                if let Some(replaced) = self.ident(name, env)? {
+                    *expr = replaced;
                 }
-                base.member(name.clone())
+            }
+            Expr::Str(parts) => self.parts(parts, env)?,
+            Expr::Int(_) | Expr::Bool(_) => {}
+            Expr::Array(items) => {
+                for item in items {
+                    self.expr(&mut item.value, env)?;
+                }
+            }
+            Expr::Object(props) => self.properties(props, env)?,
+            Expr::Member(base, name) => {
+                self.expr(base, env)?;
+                // `{ … }.name` as the object's value, so no object literal is indexed.
+                if let Expr::Object(props) = base.as_mut()
+                    && let Some(value) = take_property(props, name)
+                {
+                    *expr = value;
+                }
             }
             Expr::Index(base, at) => {
-                let base = self.expr(base, env)?;
-                let at = self.expr(at, env)?;
-                if let (Expr::Object(props), Expr::Str(key)) = (&base, &at)
+                self.expr(base, env)?;
+                self.expr(at, env)?;
+                if let (Expr::Object(props), Expr::Str(key)) = (base.as_mut(), at.as_ref())
                     && let [StrPart::Text(key)] = key.as_slice()
-                    && let Some(value) = property(props, key)
+                    && let Some(value) = take_property(props, key)
                 {
-                    return Ok(value.clone());
+                    *expr = value;
                 }
-                base.index(at)
             }
             Expr::Call(function, args) => {
-                let mut args: Vec<Expr> = args
-                    .iter()
-                    .map(|arg| self.expr(arg, env))
-                    .collect::<Result<_, _>>()?;
-                if let Env::Module { call, .. } = env {
-                    let scope = property(&call.body, "scope");
-                    match (function.as_str(), scope) {
-                        // The module deployed into another resource group: say which.
-                        ("resourceId", Some(Expr::Call(scope_fn, scope_args)))
-                            if scope_fn == "resourceGroup" =>
-                        {
-                            let mut prefixed = Vec::new();
-                            for arg in scope_args {
-                                prefixed.push(self.expr(arg, &Env::Main)?);
-                            }
-                            prefixed.append(&mut args);
-                            args = prefixed;
-                        }
-                        ("resourceId", Some(_))
-                        | ("resourceGroup" | "subscription", Some(_))
-                        | ("deployment", _) => {
-                            return Err(Unsplittable(format!(
-                                "an output of a module reads `{function}()` in the module's own scope"
-                            )));
-                        }
-                        _ => {}
-                    }
+                for arg in args.iter_mut() {
+                    self.expr(arg, env)?;
                 }
-                Expr::Call(function.clone(), args)
+                if let Env::Module { call, .. } = env {
+                    self.module_scoped_call(function, args, call)?;
+                }
             }
             Expr::Equals(a, b) => {
-                Expr::Equals(Box::new(self.expr(a, env)?), Box::new(self.expr(b, env)?))
+                self.expr(a, env)?;
+                self.expr(b, env)?;
             }
-            Expr::Ternary(a, b, c) => Expr::Ternary(
-                Box::new(self.expr(a, env)?),
-                Box::new(self.expr(b, env)?),
-                Box::new(self.expr(c, env)?),
-            ),
-        })
+            Expr::Ternary(a, b, c) => {
+                self.expr(a, env)?;
+                self.expr(b, env)?;
+                self.expr(c, env)?;
+            }
+        }
+        Ok(())
     }
 
-    fn ident(&mut self, name: &str, env: &Env) -> Result<Expr, Unsplittable> {
+    /// A function a module output calls, read from main.bicep's stage: `resourceId` of a
+    /// module deployed into another resource group says which; what names the module's own
+    /// scope cannot be carried.
+    fn module_scoped_call(
+        &mut self,
+        function: &str,
+        args: &mut Vec<Expr>,
+        call: &bicep::Module,
+    ) -> Result<(), Unsplittable> {
+        let scope = property(&call.body, "scope");
+        match (function, scope) {
+            ("resourceId", Some(Expr::Call(scope_fn, scope_args)))
+                if scope_fn == "resourceGroup" =>
+            {
+                let mut prefixed = Vec::with_capacity(scope_args.len() + args.len());
+                for arg in scope_args {
+                    prefixed.push(self.copied(arg, &Env::Main)?);
+                }
+                prefixed.append(args);
+                *args = prefixed;
+                Ok(())
+            }
+            ("resourceId", Some(_))
+            | ("resourceGroup" | "subscription", Some(_))
+            | ("deployment", _) => Err(Unsplittable(format!(
+                "an output of a module reads `{function}()` in the module's own scope"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// What a name reads as in this stage: `None` when it stays (a main.bicep symbol, its
+    /// resource declared `existing` when an earlier stage deploys it).
+    fn ident(&mut self, name: &str, env: &Env) -> Result<Option<Expr>, Unsplittable> {
         match env {
             Env::Main => {
                 if self.earlier(name) {
                     let index = self.index;
-                    let i = index.nodes[name];
-                    match &index.main.statements[i].kind {
+                    match &index.view(name).kind {
                         StatementKind::Resource(resource) => {
                             self.declare(name.to_string(), resource, &Env::Main, None)?;
                         }
@@ -283,7 +288,7 @@ impl Rewriter<'_> {
                         }
                     }
                 }
-                Ok(Expr::ident(name))
+                Ok(None)
             }
             Env::Module { symbol, call, file } => {
                 for statement in &file.statements {
@@ -295,29 +300,26 @@ impl Rewriter<'_> {
                                     _ => None,
                                 });
                             return match (passed, &param.default) {
-                                (Some(value), _) => self.expr(value, &Env::Main),
-                                (None, Some(default)) => self.expr(default, env),
+                                (Some(value), _) => self.copied(value, &Env::Main).map(Some),
+                                (None, Some(default)) => self.copied(default, env).map(Some),
                                 (None, None) => Err(Unsplittable(format!(
                                     "module `{symbol}` is called without `{name}`"
                                 ))),
                             };
                         }
                         StatementKind::Var { name: var, value } if var == name => {
-                            return self.expr(value, env);
+                            return self.copied(value, env).map(Some);
                         }
                         StatementKind::Resource(resource) if resource.symbol == name => {
                             let local = format!("{symbol}{}", upper_first(name));
-                            if self.index.nodes.contains_key(local.as_str())
-                                || self.index.params.contains_key(local.as_str())
-                                || self.index.vars.contains_key(local.as_str())
-                            {
+                            if self.index.declares(&local) {
                                 return Err(Unsplittable(format!(
                                     "`{local}` is already a symbol of main.bicep"
                                 )));
                             }
                             let scope = property(&call.body, "scope");
                             self.declare(local.clone(), resource, env, scope)?;
-                            return Ok(Expr::ident(local));
+                            return Ok(Some(Expr::ident(local)));
                         }
                         _ => {}
                     }
@@ -356,15 +358,16 @@ impl Rewriter<'_> {
             condition: None,
             body: Vec::new(),
         };
-        declared = declared.prop("name", self.expr(name, env)?);
+        declared = declared.prop("name", self.copied(name, env)?);
         if let Some(parent) = property(&resource.body, "parent") {
-            declared = declared.prop("parent", self.expr(parent, env)?);
+            declared = declared.prop("parent", self.copied(parent, env)?);
         } else if let Some(scope) = property(&resource.body, "scope") {
-            declared = declared.prop("scope", self.expr(scope, env)?);
+            declared = declared.prop("scope", self.copied(scope, env)?);
         } else if let Some(scope) = call_scope {
-            declared = declared.prop("scope", self.expr(scope, &Env::Main)?);
+            declared = declared.prop("scope", self.copied(scope, &Env::Main)?);
         }
-        self.existing.insert(local, declared.into());
+        self.existing
+            .insert(local, super::Existing::new(declared.into()));
         Ok(())
     }
 
@@ -376,8 +379,7 @@ impl Rewriter<'_> {
         key: Option<&str>,
     ) -> Result<Expr, Unsplittable> {
         let index = self.index;
-        let i = index.nodes[symbol];
-        let StatementKind::Module(call) = &index.main.statements[i].kind else {
+        let StatementKind::Module(call) = &index.view(symbol).kind else {
             return Err(Unsplittable(format!("`{symbol}` is not a module")));
         };
         let modules = self.modules;
@@ -395,14 +397,14 @@ impl Rewriter<'_> {
         let env = Env::Module { symbol, call, file };
         match (key, value) {
             (Some(key), Expr::Object(props)) => match property(props, key) {
-                Some(entry) => self.expr(entry, &env),
+                Some(entry) => self.copied(entry, &env),
                 None => Err(Unsplittable(format!(
                     "{} has no entry `{key}` in output `{output}`",
                     call.path
                 ))),
             },
-            (Some(key), _) => Ok(self.expr(value, &env)?.index(Expr::str(key))),
-            (None, _) => self.expr(value, &env),
+            (Some(key), _) => Ok(self.copied(value, &env)?.index(Expr::str(key))),
+            (None, _) => self.copied(value, &env),
         }
     }
 }

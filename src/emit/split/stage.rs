@@ -1,0 +1,177 @@
+//! A stage being filled (see the parent module): what it holds is already printed, each
+//! statement once, and joined when the stage closes; its syntax is dropped as it is added.
+
+use super::{
+    Budget, MainIndex, PrintedStage, SharedStatement, limits, print_counted, statement_idents,
+};
+use crate::bicep::{Statement, StatementKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An `existing` declaration of an earlier stage's resource, printed once when a stage is
+/// sized with it, that print kept for the stage's text.
+pub(super) struct Existing {
+    statement: Statement,
+    text: Option<String>,
+}
+
+impl Existing {
+    pub(super) fn new(statement: Statement) -> Self {
+        Existing {
+            statement: statement.with_comment("Deployed by an earlier stage; read here by name"),
+            text: None,
+        }
+    }
+
+    /// The declaration printed (its comment line does not count in the estimated size).
+    fn text(&mut self) -> &str {
+        self.text
+            .get_or_insert_with(|| print_counted(&self.statement))
+    }
+}
+
+/// Statements rewritten for one stage (index in main.bicep, syntax, text), with the
+/// `existing` declarations they need.
+pub(super) struct Attempt {
+    pub(super) statements: Vec<(usize, Statement, String)>,
+    pub(super) existing: BTreeMap<String, Existing>,
+    /// Compiled size of the statements and of the modules they inline.
+    pub(super) bytes: u64,
+    /// Resources and module calls among the statements.
+    pub(super) resources: u64,
+}
+
+/// A stage's resources and estimated size, parameters and variables left out.
+#[derive(Clone, Copy)]
+pub(super) struct Totals {
+    resources: u64,
+    bytes: u64,
+}
+
+impl Totals {
+    /// Whether a stage of these totals, with `fixed_bytes` of parameters and variables,
+    /// fits `budget`.
+    pub(super) fn fit(self, fixed_bytes: u64, budget: Budget) -> bool {
+        self.resources <= budget.resources && fixed_bytes + self.bytes <= budget.json_bytes
+    }
+}
+
+/// A stage being filled: its statements and `existing` declarations already printed, the
+/// shared statements they read, and what the caller's `observe` gathered of them.
+#[derive(Default)]
+pub(super) struct StageBuild<K> {
+    /// Each statement's index in main.bicep and its print.
+    pub(super) pieces: Vec<(usize, String)>,
+    /// Each `existing` declaration's print, by symbol.
+    existing: BTreeMap<String, String>,
+    /// Positions of the shared statements the stage names.
+    used: BTreeSet<usize>,
+    bytes: u64,
+    resources: u64,
+    kept: K,
+}
+
+impl<K> StageBuild<K> {
+    /// What the stage would hold with `attempt` added: each `existing` declaration it does
+    /// not hold yet printed once to size it, here and not again when it is added.
+    pub(super) fn totals_with(&self, attempt: &mut Attempt) -> Totals {
+        let mut totals = Totals {
+            resources: self.resources + attempt.resources,
+            bytes: self.bytes + attempt.bytes,
+        };
+        for (symbol, existing) in &mut attempt.existing {
+            if !self.existing.contains_key(symbol) {
+                totals.resources += 1;
+                totals.bytes += limits::json_bytes_of(existing.text());
+            }
+        }
+        totals
+    }
+
+    /// Add `attempt`; `totals` is what [`totals_with`](Self::totals_with) found for it.
+    /// Its syntax is shown to `observe`, and dropped.
+    pub(super) fn add(
+        &mut self,
+        attempt: Attempt,
+        totals: Totals,
+        index: &MainIndex,
+        observe: &mut impl FnMut(&mut K, &Statement),
+    ) {
+        self.resources = totals.resources;
+        self.bytes = totals.bytes;
+        for (symbol, mut existing) in attempt.existing {
+            if self.existing.contains_key(&symbol) {
+                continue;
+            }
+            let text = existing.text().to_owned();
+            self.note(&existing.statement, index, observe);
+            self.existing.insert(symbol, text);
+        }
+        for (i, statement, text) in attempt.statements {
+            self.note(&statement, index, observe);
+            self.pieces.push((i, text));
+            crate::counters::add(crate::counters::Counter::SplitStatementsReleased, 1);
+        }
+    }
+
+    /// `statement` joins the stage: the caller sees it, and the shared statements it names
+    /// are kept for the stage.
+    fn note(
+        &mut self,
+        statement: &Statement,
+        index: &MainIndex,
+        observe: &mut impl FnMut(&mut K, &Statement),
+    ) {
+        observe(&mut self.kept, statement);
+        statement_idents(statement, &mut |name| {
+            self.used.extend(index.shared_names.get(name).copied());
+        });
+    }
+
+    /// The stage's template without its header (see [`with_header`]): the parameters and
+    /// variables it uses (directly, or through a variable or a default), the earlier stages'
+    /// resources it reads, then its own declarations in main.bicep's order, their prints
+    /// joined as `bicep::print_file` separates statements.
+    pub(super) fn close(
+        mut self,
+        shared: &[SharedStatement],
+        observe: &mut impl FnMut(&mut K, &Statement),
+    ) -> PrintedStage<K> {
+        let mut pending: Vec<usize> = self.used.iter().copied().collect();
+        while let Some(position) = pending.pop() {
+            crate::counters::add(crate::counters::Counter::SplitSteps, 1);
+            for &read in &shared[position].reads {
+                if self.used.insert(read) {
+                    pending.push(read);
+                }
+            }
+        }
+        self.pieces.sort_by_key(|(i, _)| *i);
+        let mut pieces: Vec<&str> =
+            Vec::with_capacity(shared.len() + self.existing.len() + self.pieces.len());
+        for (position, statement) in shared.iter().enumerate() {
+            let keep = match &statement.statement.kind {
+                StatementKind::TargetScope(_) | StatementKind::Extension(_) => true,
+                StatementKind::Param(_) | StatementKind::Var { .. } => {
+                    self.used.contains(&position)
+                }
+                _ => false,
+            };
+            if keep {
+                observe(&mut self.kept, &statement.statement);
+                pieces.push(&statement.text);
+            }
+        }
+        pieces.extend(self.existing.values().map(String::as_str));
+        pieces.extend(self.pieces.iter().map(|(_, text)| text.as_str()));
+        PrintedStage {
+            text: join_statements(&pieces),
+            kept: self.kept,
+        }
+    }
+}
+
+/// Statements printed alone, joined as `bicep::print_file` prints them in a file without a
+/// header: a blank line between one and the next.
+pub(super) fn join_statements(pieces: &[&str]) -> String {
+    pieces.join("\n")
+}
