@@ -22,9 +22,12 @@ pub enum Counter {
     /// Bytes of generated Bicep read by the template-limit checks (`emit::limits`): each
     /// text once per check, however many deployments include it.
     TemplateScanBytes,
+    /// Syntax tree strings (`bicep::Text`) too long to keep inline, each one heap allocation:
+    /// keys, identifiers and short literals must not count here.
+    SyntaxTextAllocations,
 }
 
-const COUNTERS: usize = 5;
+const COUNTERS: usize = 6;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

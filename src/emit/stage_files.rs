@@ -157,7 +157,7 @@ fn secret_members(file: &File) -> BTreeSet<String> {
             if let Expr::Member(base, name) = expr
                 && matches!(base.as_ref(), Expr::Ident(symbol) if symbol == SECRET_VALUES)
             {
-                found.insert(name.clone());
+                found.insert(name.to_string());
             }
         });
     }

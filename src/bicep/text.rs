@@ -1,0 +1,211 @@
+//! The strings of the syntax tree: keys, identifiers, members, function names and literal
+//! text. Nearly all are short (`name`, `location`, `properties`, `environmentName`), and a
+//! generation builds, clones (the stage split) and drops millions of them, so a short one is
+//! kept inside the value, with no heap allocation, and a long one is shared, so cloning a tree
+//! never copies its text. It reads as a `str` everywhere (`Deref`, `==` with `&str`).
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// The longest text kept inline: what fits beside the length byte in the 24 bytes a `String`
+/// takes, so the tree's nodes are no bigger than with `String`.
+const INLINE: usize = 22;
+
+/// A syntax tree string: inline up to 22 bytes, shared (`Arc<str>`) beyond.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Shared(Arc<str>),
+}
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Only ever filled from a whole `&str` (see `From<&str>`), so always UTF-8.
+            Repr::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)])
+                .expect("inline text is copied from a str"),
+            Repr::Shared(text) => text,
+        }
+    }
+
+    /// Whether the text lives on the heap (longer than 22 bytes); for the allocation tests.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0, Repr::Shared(_))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Self {
+        if text.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Text(Repr::Inline {
+                len: text.len() as u8,
+                bytes,
+            })
+        } else {
+            crate::counters::add(crate::counters::Counter::SyntaxTextAllocations, 1);
+            Text(Repr::Shared(Arc::from(text)))
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Text::from(text.as_str())
+    }
+}
+
+impl From<&String> for Text {
+    fn from(text: &String) -> Self {
+        Text::from(text.as_str())
+    }
+}
+
+impl From<&Text> for Text {
+    fn from(text: &Text) -> Self {
+        text.clone()
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> Self {
+        text.as_str().to_owned()
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::from("")
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Hashes and compares as its `str`, so maps keyed by `Text` are looked up with a `&str`.
+impl Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Hash for Text {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<Text> for str {
+    fn eq(&self, other: &Text) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Text> for String {
+    fn eq(&self, other: &Text) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_no_bigger_than_a_string() {
+        assert_eq!(size_of::<Text>(), size_of::<String>());
+    }
+
+    #[test]
+    fn short_text_is_inline_and_long_text_is_shared_by_clones() {
+        let short = Text::from("privateEndpointSubnet");
+        assert!(!short.is_shared());
+        assert_eq!(short, "privateEndpointSubnet");
+        let limit = "x".repeat(INLINE);
+        assert!(!Text::from(limit.as_str()).is_shared());
+        let long = Text::from(format!("{limit}y"));
+        assert!(long.is_shared());
+        let clone = long.clone();
+        assert_eq!(clone.as_str().as_ptr(), long.as_str().as_ptr());
+        assert_eq!(clone, format!("{limit}y"));
+    }
+
+    #[test]
+    fn multibyte_text_round_trips() {
+        for text in ["", "é", "日本語テキスト", "a\u{202e}b", &"é".repeat(11)] {
+            assert_eq!(Text::from(text).as_str(), text);
+        }
+    }
+}
