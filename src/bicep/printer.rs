@@ -3,6 +3,7 @@
 
 use super::cloud;
 use super::{Expr, File, Item, Key, Param, ParamFile, Property, Statement, StatementKind, StrPart};
+use std::cell::Cell;
 use std::fmt::Write as _;
 
 /// The text being printed, and whether cloud host names in string literals are written
@@ -12,19 +13,36 @@ struct Out {
     portable_hosts: bool,
 }
 
+/// Files up to this size are printed into a buffer kept for the next file: growing a fresh
+/// `String` by doubling cost a dozen reallocations per file. Longer files (the stage
+/// templates) are rare and printed into their own, not kept, so peak memory does not grow.
+const KEPT_BUFFER: usize = 256 * 1024;
+
+thread_local! {
+    /// The kept buffer of this thread (files are printed on the emit worker threads too).
+    static BUFFER: Cell<String> = const { Cell::new(String::new()) };
+}
+
 impl Out {
     fn new(portable_hosts: bool) -> Self {
+        let mut text = BUFFER.take();
+        text.clear();
         Self {
-            text: String::new(),
+            text,
             portable_hosts,
         }
     }
 
-    /// The text, without the spare capacity growing it left: a generation holds every
-    /// file's text until it is written, and doubling leaves up to half of each unused.
+    /// The text at its exact size (copied out of the kept buffer): a generation holds every
+    /// file's text until it is written, so none may keep spare capacity.
     fn finish(mut self) -> String {
-        self.text.shrink_to_fit();
-        self.text
+        if self.text.capacity() > KEPT_BUFFER {
+            self.text.shrink_to_fit();
+            return self.text;
+        }
+        let text = self.text.as_str().to_owned();
+        BUFFER.set(self.text);
+        text
     }
 }
 
@@ -66,7 +84,7 @@ pub fn print_statement_alone(statement: &Statement) -> String {
         push_comment(&mut out, 0, comment);
     }
     print_statement(&mut out, &statement.kind);
-    out.text
+    out.finish()
 }
 
 pub fn print_param_file(file: &ParamFile) -> String {
