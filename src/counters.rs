@@ -22,12 +22,14 @@ pub enum Counter {
     /// Bytes of generated Bicep read by the template-limit checks (`emit::limits`): each
     /// text once per check, however many deployments include it.
     TemplateScanBytes,
-    /// Syntax tree strings (`bicep::Text`) too long to keep inline, each one heap allocation:
-    /// keys, identifiers and short literals must not count here.
+    /// Syntax tree strings (`bicep::Text`) made: keys, identifiers, members, literal text.
+    SyntaxTexts,
+    /// Those of them too long to keep inline, each one heap allocation: keys, identifiers
+    /// and short literals must not count here.
     SyntaxTextAllocations,
 }
 
-const COUNTERS: usize = 6;
+const COUNTERS: usize = 7;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

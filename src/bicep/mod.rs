@@ -183,12 +183,12 @@ impl Resource {
         self
     }
 
-    pub fn prop(mut self, key: &str, value: impl Into<Expr>) -> Self {
-        self.body.push(Property::new(key, value));
+    pub fn prop(mut self, key: &'static str, value: impl Into<Expr>) -> Self {
+        self.body.push(Property::new(Text::from_static(key), value));
         self
     }
 
-    pub fn prop_if(self, condition: bool, key: &str, value: impl Into<Expr>) -> Self {
+    pub fn prop_if(self, condition: bool, key: &'static str, value: impl Into<Expr>) -> Self {
         if condition {
             self.prop(key, value)
         } else {
@@ -213,8 +213,8 @@ impl Module {
         }
     }
 
-    pub fn prop(mut self, key: &str, value: impl Into<Expr>) -> Self {
-        self.body.push(Property::new(key, value));
+    pub fn prop(mut self, key: &'static str, value: impl Into<Expr>) -> Self {
+        self.body.push(Property::new(Text::from_static(key), value));
         self
     }
 }
@@ -430,11 +430,11 @@ impl Statement {
 }
 
 /// Shorthand for `Expr::object` from `(key, value)` pairs.
-pub fn obj<const N: usize>(pairs: [(&str, Expr); N]) -> Expr {
+pub fn obj<const N: usize>(pairs: [(&'static str, Expr); N]) -> Expr {
     Expr::Object(
         pairs
             .into_iter()
-            .map(|(k, v)| Property::new(k, v))
+            .map(|(k, v)| Property::new(Text::from_static(k), v))
             .collect(),
     )
 }

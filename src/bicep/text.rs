@@ -10,20 +10,49 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// The longest text kept inline: what fits beside the length byte in the 24 bytes a `String`
-/// takes, so the tree's nodes are no bigger than with `String`.
-const INLINE: usize = 22;
+/// takes, so the tree's nodes are no bigger than with `String`. 23 rather than 22 keeps
+/// `privateEndpointSubnetId` and `readEnvironmentVariable` inline.
+const INLINE: usize = 23;
 
-/// A syntax tree string: inline up to 22 bytes, shared (`Arc<str>`) beyond.
+/// A syntax tree string: inline up to 23 bytes, shared (`Arc<str>`) beyond.
 #[derive(Clone)]
 pub struct Text(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    Inline { len: u8, bytes: [u8; INLINE] },
+    Inline {
+        bytes: [u8; INLINE],
+        len: Len,
+    },
+    /// A key the builder API knows is `'static` ([`Text::from_static`]): not even copied.
+    Static(&'static str),
     Shared(Arc<str>),
 }
 
+/// An inline length. An enum of the 24 lengths rather than a `u8`, so the byte's other values
+/// tell `Shared` from `Inline` and the tag takes no byte of its own.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+#[rustfmt::skip]
+enum Len {
+    L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11, L12, L13, L14, L15, L16, L17, L18, L19,
+    L20, L21, L22, L23,
+}
+
+#[rustfmt::skip]
+const LENGTHS: [Len; INLINE + 1] = [
+    Len::L0, Len::L1, Len::L2, Len::L3, Len::L4, Len::L5, Len::L6, Len::L7, Len::L8, Len::L9,
+    Len::L10, Len::L11, Len::L12, Len::L13, Len::L14, Len::L15, Len::L16, Len::L17, Len::L18,
+    Len::L19, Len::L20, Len::L21, Len::L22, Len::L23,
+];
+
 impl Text {
+    /// Text that lives for the whole program, e.g. a property key written in the emitters:
+    /// kept as a reference, however long (`privateLinkServiceConnections`).
+    pub const fn from_static(text: &'static str) -> Self {
+        Text(Repr::Static(text))
+    }
+
     #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
@@ -32,26 +61,29 @@ impl Text {
             // SAFETY: `bytes[..len]` is only ever written by `From<&str>`, as a copy of a
             // whole `str`, and never changed: it is valid UTF-8.
             Repr::Inline { len, bytes } => unsafe {
-                std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
+                std::str::from_utf8_unchecked(&bytes[..*len as usize])
             },
+            Repr::Static(text) => text,
             Repr::Shared(text) => text,
         }
     }
 
-    /// Whether the text lives on the heap (longer than 22 bytes); for the allocation tests.
+    /// Whether the text lives on the heap (longer than 23 bytes); for the allocation tests.
     pub fn is_shared(&self) -> bool {
         matches!(self.0, Repr::Shared(_))
     }
 }
 
 impl From<&str> for Text {
+    #[inline]
     fn from(text: &str) -> Self {
+        crate::counters::add(crate::counters::Counter::SyntaxTexts, 1);
         if text.len() <= INLINE {
             let mut bytes = [0; INLINE];
             bytes[..text.len()].copy_from_slice(text.as_bytes());
             Text(Repr::Inline {
-                len: text.len() as u8,
                 bytes,
+                len: LENGTHS[text.len()],
             })
         } else {
             crate::counters::add(crate::counters::Counter::SyntaxTextAllocations, 1);
@@ -191,6 +223,9 @@ mod tests {
     #[test]
     fn text_is_no_bigger_than_a_string() {
         assert_eq!(size_of::<Text>(), size_of::<String>());
+        for (length, len) in LENGTHS.iter().enumerate() {
+            assert_eq!(*len as usize, length);
+        }
     }
 
     #[test]
@@ -205,6 +240,10 @@ mod tests {
         let clone = long.clone();
         assert_eq!(clone.as_str().as_ptr(), long.as_str().as_ptr());
         assert_eq!(clone, format!("{limit}y"));
+        let key = "privateLinkServiceConnections";
+        let keyed = Text::from_static(key);
+        assert!(!keyed.is_shared());
+        assert_eq!(keyed.as_str().as_ptr(), key.as_ptr());
     }
 
     #[test]
