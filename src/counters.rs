@@ -31,9 +31,14 @@ pub enum Counter {
     /// main.bicep's resources, module calls and outputs whose syntax the stage split has
     /// dropped, as each is placed and printed: a stage holds text, not syntax.
     SplitStatementsReleased,
+    /// Syntax tree strings (`bicep::Text`) made: keys, identifiers, members, literal text.
+    SyntaxTexts,
+    /// Those of them too long to keep inline, each one heap allocation: keys, identifiers
+    /// and short literals must not count here.
+    SyntaxTextAllocations,
 }
 
-const COUNTERS: usize = 8;
+const COUNTERS: usize = 10;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

@@ -92,13 +92,18 @@ pub(crate) enum Piece<'a> {
     Host(&'static str),
 }
 
-/// `text` cut into literal pieces and cloud hosts. A host counts where the linter sees it:
-/// matched without case and not inside a longer word (no letter or digit on either side).
-pub(crate) fn split_hosts(text: &str) -> Vec<Piece<'_>> {
-    let mut pieces = Vec::new();
-    let lower = text.to_ascii_lowercase();
+/// `text` cut into literal pieces and cloud hosts, handed to `piece` in order. A host counts
+/// where the linter sees it: matched without case and not inside a longer word (no letter or
+/// digit on either side). Called for every literal printed, so it allocates nothing.
+pub(crate) fn for_each_piece<'a>(text: &'a str, mut piece: impl FnMut(Piece<'a>)) {
+    // Every host has a dot: most literals (names, locations, SKUs) have none.
+    if !text.contains('.') {
+        piece(Piece::Text(text));
+        return;
+    }
     let mut literal_from = 0;
     let mut at = 0;
+    let mut any = false;
     while at < text.len() {
         if !text.is_char_boundary(at) {
             at += 1;
@@ -108,41 +113,48 @@ pub(crate) fn split_hosts(text: &str) -> Vec<Piece<'_>> {
             .chars()
             .next_back()
             .is_some_and(char::is_alphanumeric);
-        let excluded = EXCLUDED_HOSTS
+        if !starts_word {
+            at += 1;
+            continue;
+        }
+        if let Some(host) = EXCLUDED_HOSTS
             .iter()
-            .find(|host| starts_word && whole_word(text, &lower, at, host));
-        if let Some(host) = excluded {
+            .find(|host| whole_word(text, at, host))
+        {
             at += host.len();
             continue;
         }
-        let found = CLOUD_HOSTS
+        match CLOUD_HOSTS
             .iter()
-            .find(|cloud| starts_word && whole_word(text, &lower, at, cloud.host));
-        match found {
+            .find(|cloud| whole_word(text, at, cloud.host))
+        {
             Some(cloud) => {
                 let dotted = cloud
                     .after_dot
                     .filter(|_| at > literal_from && text[..at].ends_with('.'));
                 let literal_to = if dotted.is_some() { at - 1 } else { at };
                 if literal_to > literal_from {
-                    pieces.push(Piece::Text(&text[literal_from..literal_to]));
+                    piece(Piece::Text(&text[literal_from..literal_to]));
                 }
-                pieces.push(Piece::Host(dotted.unwrap_or(cloud.alone)));
+                piece(Piece::Host(dotted.unwrap_or(cloud.alone)));
+                any = true;
                 at += cloud.host.len();
                 literal_from = at;
             }
             None => at += 1,
         }
     }
-    if literal_from < text.len() || pieces.is_empty() {
-        pieces.push(Piece::Text(&text[literal_from..]));
+    if literal_from < text.len() || !any {
+        piece(Piece::Text(&text[literal_from..]));
     }
-    pieces
 }
 
-/// `host` stands at `at` in `text` and is not followed by a letter or digit.
-fn whole_word(text: &str, lower: &str, at: usize, host: &str) -> bool {
-    lower[at..].starts_with(host)
+/// `host` (lower case) stands at `at` in `text`, in any case, and is not followed by a letter
+/// or digit.
+fn whole_word(text: &str, at: usize, host: &str) -> bool {
+    text.as_bytes()[at..]
+        .get(..host.len())
+        .is_some_and(|candidate| candidate.eq_ignore_ascii_case(host.as_bytes()))
         && !text[at + host.len()..]
             .chars()
             .next()
@@ -152,6 +164,12 @@ fn whole_word(text: &str, lower: &str, at: usize, host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn split_hosts(text: &str) -> Vec<Piece<'_>> {
+        let mut pieces = Vec::new();
+        for_each_piece(text, |piece| pieces.push(piece));
+        pieces
+    }
 
     #[test]
     fn storage_zone_names_use_the_storage_suffix() {

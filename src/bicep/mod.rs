@@ -7,8 +7,10 @@
 
 mod cloud;
 mod printer;
+mod text;
 
 pub use printer::{print_file, print_param_file, print_statement_alone};
+pub use text::Text;
 
 /// One `.bicep` file: statements in order, each optionally preceded by comment lines.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -181,12 +183,12 @@ impl Resource {
         self
     }
 
-    pub fn prop(mut self, key: &str, value: impl Into<Expr>) -> Self {
-        self.body.push(Property::new(key, value));
+    pub fn prop(mut self, key: &'static str, value: impl Into<Expr>) -> Self {
+        self.body.push(Property::new(Text::from_static(key), value));
         self
     }
 
-    pub fn prop_if(self, condition: bool, key: &str, value: impl Into<Expr>) -> Self {
+    pub fn prop_if(self, condition: bool, key: &'static str, value: impl Into<Expr>) -> Self {
         if condition {
             self.prop(key, value)
         } else {
@@ -211,8 +213,8 @@ impl Module {
         }
     }
 
-    pub fn prop(mut self, key: &str, value: impl Into<Expr>) -> Self {
-        self.body.push(Property::new(key, value));
+    pub fn prop(mut self, key: &'static str, value: impl Into<Expr>) -> Self {
+        self.body.push(Property::new(Text::from_static(key), value));
         self
     }
 }
@@ -228,12 +230,12 @@ pub struct Property {
 /// A property key: a name (quoted when it is not an identifier) or an interpolated string.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Key {
-    Name(String),
+    Name(Text),
     Interpolated(Vec<StrPart>),
 }
 
 impl Property {
-    pub fn new(key: impl Into<String>, value: impl Into<Expr>) -> Self {
+    pub fn new(key: impl Into<Text>, value: impl Into<Expr>) -> Self {
         Self {
             comments: Vec::new(),
             key: Key::Name(key.into()),
@@ -281,7 +283,7 @@ impl Item {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StrPart {
-    Text(String),
+    Text(Text),
     Interp(Expr),
 }
 
@@ -294,11 +296,11 @@ pub enum Expr {
     Array(Vec<Item>),
     Object(Vec<Property>),
     /// A parameter, variable, resource, module or loop symbol.
-    Ident(String),
+    Ident(Text),
     /// `base.member`
-    Member(Box<Expr>, String),
+    Member(Box<Expr>, Text),
     /// `name(args…)`
-    Call(String, Vec<Expr>),
+    Call(Text, Vec<Expr>),
     /// `left == right`
     Equals(Box<Expr>, Box<Expr>),
     /// `base[index]`
@@ -331,7 +333,7 @@ impl Expr {
         }
     }
 
-    pub fn str(text: impl Into<String>) -> Self {
+    pub fn str(text: impl Into<Text>) -> Self {
         Expr::Str(vec![StrPart::Text(text.into())])
     }
 
@@ -340,7 +342,7 @@ impl Expr {
         Expr::Str(parts.into_iter().collect())
     }
 
-    pub fn ident(name: impl Into<String>) -> Self {
+    pub fn ident(name: impl Into<Text>) -> Self {
         Expr::Ident(name.into())
     }
 
@@ -356,11 +358,11 @@ impl Expr {
         parts.fold(first, |base, member| base.member(member))
     }
 
-    pub fn member(self, name: impl Into<String>) -> Self {
+    pub fn member(self, name: impl Into<Text>) -> Self {
         Expr::Member(Box::new(self), name.into())
     }
 
-    pub fn call(name: impl Into<String>, args: Vec<Expr>) -> Self {
+    pub fn call(name: impl Into<Text>, args: Vec<Expr>) -> Self {
         Expr::Call(name.into(), args)
     }
 
@@ -428,17 +430,17 @@ impl Statement {
 }
 
 /// Shorthand for `Expr::object` from `(key, value)` pairs.
-pub fn obj<const N: usize>(pairs: [(&str, Expr); N]) -> Expr {
+pub fn obj<const N: usize>(pairs: [(&'static str, Expr); N]) -> Expr {
     Expr::Object(
         pairs
             .into_iter()
-            .map(|(k, v)| Property::new(k, v))
+            .map(|(k, v)| Property::new(Text::from_static(k), v))
             .collect(),
     )
 }
 
 /// Shorthand for a literal text part of an interpolated string.
-pub fn text(value: impl Into<String>) -> StrPart {
+pub fn text(value: impl Into<Text>) -> StrPart {
     StrPart::Text(value.into())
 }
 

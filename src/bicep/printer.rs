@@ -3,6 +3,7 @@
 
 use super::cloud;
 use super::{Expr, File, Item, Key, Param, ParamFile, Property, Statement, StatementKind, StrPart};
+use std::cell::Cell;
 use std::fmt::Write as _;
 
 /// The text being printed, and whether cloud host names in string literals are written
@@ -12,19 +13,36 @@ struct Out {
     portable_hosts: bool,
 }
 
+/// Files up to this size are printed into a buffer kept for the next file: growing a fresh
+/// `String` by doubling cost a dozen reallocations per file. Longer files (the stage
+/// templates) are rare and printed into their own, not kept, so peak memory does not grow.
+const KEPT_BUFFER: usize = 256 * 1024;
+
+thread_local! {
+    /// The kept buffer of this thread (files are printed on the emit worker threads too).
+    static BUFFER: Cell<String> = const { Cell::new(String::new()) };
+}
+
 impl Out {
     fn new(portable_hosts: bool) -> Self {
+        let mut text = BUFFER.take();
+        text.clear();
         Self {
-            text: String::new(),
+            text,
             portable_hosts,
         }
     }
 
-    /// The text, without the spare capacity growing it left: a generation holds every
-    /// file's text until it is written, and doubling leaves up to half of each unused.
+    /// The text at its exact size (copied out of the kept buffer): a generation holds every
+    /// file's text until it is written, so none may keep spare capacity.
     fn finish(mut self) -> String {
-        self.text.shrink_to_fit();
-        self.text
+        if self.text.capacity() > KEPT_BUFFER {
+            self.text.shrink_to_fit();
+            return self.text;
+        }
+        let text = self.text.as_str().to_owned();
+        BUFFER.set(self.text);
+        text
     }
 }
 
@@ -66,7 +84,7 @@ pub fn print_statement_alone(statement: &Statement) -> String {
         push_comment(&mut out, 0, comment);
     }
     print_statement(&mut out, &statement.kind);
-    out.text
+    out.finish()
 }
 
 pub fn print_param_file(file: &ParamFile) -> String {
@@ -74,12 +92,16 @@ pub fn print_param_file(file: &ParamFile) -> String {
     for line in &file.header {
         push_comment(&mut out, 0, line);
     }
-    let _ = writeln!(out, "using {}", quote(&file.using));
+    out.push_str("using ");
+    quote_into(&mut out, &file.using);
+    out.push('\n');
     if !file.assignments.is_empty() {
         out.push('\n');
     }
     for (name, value) in &file.assignments {
-        let _ = write!(out, "param {} = ", ident(name));
+        out.push_str("param ");
+        out.push_str(ident(name));
+        out.push_str(" = ");
         print_expr(&mut out, 0, value);
         out.push('\n');
     }
@@ -89,28 +111,33 @@ pub fn print_param_file(file: &ParamFile) -> String {
 fn print_statement(out: &mut Out, statement: &StatementKind) {
     match statement {
         StatementKind::TargetScope(scope) => {
-            let _ = writeln!(out, "targetScope = {}", quote(scope));
+            out.push_str("targetScope = ");
+            quote_into(out, scope);
+            out.push('\n');
         }
         StatementKind::Extension(alias) => {
-            let _ = writeln!(out, "extension {alias}");
+            out.push_str("extension ");
+            out.push_str(alias);
+            out.push('\n');
         }
         StatementKind::Param(param) => print_param(out, param),
         StatementKind::Var { name, value } => {
-            let _ = write!(out, "var {} = ", ident(name));
+            out.push_str("var ");
+            out.push_str(ident(name));
+            out.push_str(" = ");
             print_expr(out, 0, value);
             out.push('\n');
         }
         StatementKind::Resource(resource) => {
-            let _ = write!(
-                out,
-                "resource {} {} ",
-                ident(&resource.symbol),
-                quote(&resource.type_ref)
-            );
-            if resource.existing {
-                out.push_str("existing ");
-            }
-            out.push_str("= ");
+            out.push_str("resource ");
+            out.push_str(ident(&resource.symbol));
+            out.push(' ');
+            quote_into(out, &resource.type_ref);
+            out.push_str(if resource.existing {
+                " existing = "
+            } else {
+                " = "
+            });
             if let Some(condition) = &resource.condition {
                 out.push_str("if (");
                 print_expr(out, 0, condition);
@@ -120,17 +147,20 @@ fn print_statement(out: &mut Out, statement: &StatementKind) {
             out.push('\n');
         }
         StatementKind::Module(module) => {
-            let _ = write!(
-                out,
-                "module {} {} = ",
-                ident(&module.symbol),
-                quote(&module.path)
-            );
+            out.push_str("module ");
+            out.push_str(ident(&module.symbol));
+            out.push(' ');
+            quote_into(out, &module.path);
+            out.push_str(" = ");
             print_object(out, 0, &module.body);
             out.push('\n');
         }
         StatementKind::Output { name, ty, value } => {
-            let _ = write!(out, "output {} {} = ", ident(name), ty.keyword());
+            out.push_str("output ");
+            out.push_str(ident(name));
+            out.push(' ');
+            out.push_str(ty.keyword());
+            out.push_str(" = ");
             print_expr(out, 0, value);
             out.push('\n');
         }
@@ -142,7 +172,9 @@ fn print_param(out: &mut Out, param: &Param) {
         out.push_str("@secure()\n");
     }
     if let Some(description) = &param.description {
-        let _ = writeln!(out, "@description({})", quote(description));
+        out.push_str("@description(");
+        quote_into(out, description);
+        out.push_str(")\n");
     }
     if !param.allowed.is_empty() {
         out.push_str("@allowed(");
@@ -150,7 +182,10 @@ fn print_param(out: &mut Out, param: &Param) {
         print_array(out, 0, &items);
         out.push_str(")\n");
     }
-    let _ = write!(out, "param {} {}", ident(&param.name), param.ty.keyword());
+    out.push_str("param ");
+    out.push_str(ident(&param.name));
+    out.push(' ');
+    out.push_str(param.ty.keyword());
     if let Some(default) = &param.default {
         out.push_str(" = ");
         print_expr(out, 0, default);
@@ -164,9 +199,7 @@ fn print_expr(out: &mut Out, indent: usize, expr: &Expr) {
         Expr::Int(value) => {
             let _ = write!(out, "{value}");
         }
-        Expr::Bool(value) => {
-            let _ = write!(out, "{value}");
-        }
+        Expr::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
         Expr::Array(items) => print_array(out, indent, items),
         Expr::Object(props) => print_object(out, indent, props),
         Expr::Ident(name) => out.push_str(ident(name)),
@@ -176,7 +209,9 @@ fn print_expr(out: &mut Out, indent: usize, expr: &Expr) {
                 out.push('.');
                 out.push_str(member);
             } else {
-                let _ = write!(out, "[{}]", quote(member));
+                out.push('[');
+                quote_into(out, member);
+                out.push(']');
             }
         }
         Expr::Call(name, args) => {
@@ -216,16 +251,14 @@ fn print_string(out: &mut Out, indent: usize, parts: &[StrPart]) {
     for part in parts {
         match part {
             StrPart::Text(text) if out.portable_hosts => {
-                for piece in cloud::split_hosts(text) {
-                    match piece {
-                        cloud::Piece::Text(text) => escape_into(out, text),
-                        cloud::Piece::Host(expr) => {
-                            out.push_str("${");
-                            out.push_str(expr);
-                            out.push('}');
-                        }
+                cloud::for_each_piece(text, |piece| match piece {
+                    cloud::Piece::Text(text) => escape_into(out, text),
+                    cloud::Piece::Host(expr) => {
+                        out.push_str("${");
+                        out.push_str(expr);
+                        out.push('}');
                     }
-                }
+                });
             }
             StrPart::Text(text) => escape_into(out, text),
             StrPart::Interp(expr) => {
@@ -269,7 +302,7 @@ fn print_object(out: &mut Out, indent: usize, props: &[Property]) {
         push_indent(out, indent + 1);
         match &prop.key {
             Key::Name(name) if is_identifier(name) => out.push_str(name),
-            Key::Name(name) => out.push_str(&quote(name)),
+            Key::Name(name) => quote_into(out, name),
             Key::Interpolated(parts) => print_string(out, indent + 1, parts),
         }
         out.push_str(": ");
@@ -311,33 +344,51 @@ fn push_comment(out: &mut String, indent: usize, text: &str) {
 }
 
 /// A single-quoted Bicep string literal with every special character escaped.
+#[cfg(test)]
 pub(crate) fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    escape_into(&mut out, text);
-    out.push('\'');
+    quote_into(&mut out, text);
     out
 }
 
+/// [`quote`], written straight into the text being printed.
+fn quote_into(out: &mut String, text: &str) {
+    out.push('\'');
+    escape_into(out, text);
+    out.push('\'');
+}
+
+/// Copies runs of plain text whole and escapes only the characters that need it.
 fn escape_into(out: &mut String, text: &str) {
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut plain_from = 0;
+    for (at, c) in text.char_indices() {
+        let plain = match c {
+            '\\' | '\'' => false,
+            '$' => !text[at + 1..].starts_with('{'),
+            ' '..='~' => true,
+            // Invisible formatting characters (bidirectional overrides, zero-width) are
+            // written as escapes, so the text reads as what it is. Blueprints refuse them;
+            // this keeps the builder API and libraries from slipping them through.
+            c => !(c.is_control() || crate::text::is_invisible_format(c)),
+        };
+        if plain {
+            continue;
+        }
+        out.push_str(&text[plain_from..at]);
+        plain_from = at + c.len_utf8();
         match c {
             '\\' => out.push_str("\\\\"),
             '\'' => out.push_str("\\'"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            // Invisible formatting characters (bidirectional overrides, zero-width) are
-            // written as escapes, so the text reads as what it is. Blueprints refuse them;
-            // this keeps the builder API and libraries from slipping them through.
-            c if c.is_control() || crate::text::is_invisible_format(c) => {
+            '$' => out.push_str("\\$"),
+            c => {
                 let _ = write!(out, "\\u{{{:X}}}", u32::from(c));
             }
-            c => out.push(c),
         }
     }
+    out.push_str(&text[plain_from..]);
 }
 
 pub(crate) fn is_identifier(name: &str) -> bool {

@@ -246,13 +246,15 @@ pub fn prefixed(prefix: &str, value: Expr) -> Expr {
     use crate::bicep::StrPart;
     match value {
         Expr::Str(parts) => {
-            let mut all = vec![StrPart::Text(prefix.to_string())];
+            let mut all = vec![StrPart::Text(prefix.into())];
             all.extend(parts);
             // Merge adjacent literal text so the printer emits one plain string.
             let mut merged: Vec<StrPart> = Vec::new();
             for part in all {
                 match (merged.last_mut(), part) {
-                    (Some(StrPart::Text(last)), StrPart::Text(next)) => last.push_str(&next),
+                    (Some(StrPart::Text(last)), StrPart::Text(next)) => {
+                        *last = format!("{last}{next}").into()
+                    }
                     (_, part) => merged.push(part),
                 }
             }

@@ -165,7 +165,7 @@ fn secret_members(statement: &Statement, found: &mut BTreeSet<String>) {
         if let Expr::Member(base, name) = expr
             && matches!(base.as_ref(), Expr::Ident(symbol) if symbol == SECRET_VALUES)
         {
-            found.insert(name.clone());
+            found.insert(name.to_string());
         }
     });
 }

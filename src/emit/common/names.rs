@@ -1,12 +1,12 @@
 //! Resource names: suffixed with the environment, fitted to Azure's length limits with a
 //! distinguishing hash, or made globally unique from the resource group.
 
-use crate::bicep::{Expr, interp, text};
+use crate::bicep::{Expr, Text, interp, text};
 use crate::catalog::{facts, naming};
 use crate::emit::Context;
 
 /// `'<prefix>${environmentName}'`: names unique within the resource group.
-pub fn env_suffixed(prefix: impl Into<String>) -> Expr {
+pub fn env_suffixed(prefix: impl Into<Text>) -> Expr {
     Expr::interp([text(prefix), interp(Expr::ident("environmentName"))])
 }
 
@@ -43,7 +43,7 @@ pub fn fitted(text: &str, max: usize) -> String {
 
 /// `'<prefix>${uniqueString(resourceGroup().id, '<component>')}'`: names that must be
 /// globally unique, with a readable prefix and 13 characters of hash.
-pub fn unique_name(prefix: impl Into<String>, component: &str) -> Expr {
+pub fn unique_name(prefix: impl Into<Text>, component: &str) -> Expr {
     Expr::interp([
         text(prefix),
         interp(Expr::call(

@@ -309,13 +309,13 @@ fn reads(body: &[Statement]) -> BTreeMap<String, Option<BTreeSet<String>>> {
                 if let Expr::Ident(name) = base.as_ref() {
                     members.insert(base.as_ref() as *const Expr);
                     entries
-                        .entry(name.clone())
+                        .entry(name.to_string())
                         .or_default()
-                        .insert(entry.clone());
+                        .insert(entry.to_string());
                 }
             }
             Expr::Ident(name) if !members.contains(&(expr as *const Expr)) => {
-                whole.insert(name.clone());
+                whole.insert(name.to_string());
             }
             _ => {}
         });
@@ -372,7 +372,7 @@ fn finish(
             (Some(entries), Expr::Object(props)) => Expr::Object(
                 props
                     .iter()
-                    .filter(|p| matches!(&p.key, Key::Name(key) if entries.contains(key)))
+                    .filter(|p| matches!(&p.key, Key::Name(key) if entries.contains(key.as_str())))
                     .cloned()
                     .collect(),
             ),
