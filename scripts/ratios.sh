@@ -11,10 +11,16 @@
 #                                         one resource group takes: README, limits table)
 #   BULWARK=path/to/bulwark RUNS=7 scripts/ratios.sh 790
 #   TMPDIR=/dev/shm scripts/ratios.sh     the trees on tmpfs: no disk, so generation's own CPU
-#                                         shows; on ext4, creating files right after a tree of
-#                                         them was deleted is slow and erratic for `cp -r` and
-#                                         `generate` alike (the kernel skips recently freed
-#                                         inodes), which the ratio then hides CPU behind
+#                                         shows
+#
+# Every run writes into folders of its own and nothing is deleted before the script ends: on
+# ext4 without a journal, the kernel will not reuse an inode freed within the last minute
+# (five while its inode table block is unwritten; Linux fs/ext4/ialloc.c, recently_deleted,
+# RECENTCY_MIN 60 and RECENTCY_DIRTY 300) and skips such inodes one by one when it creates a
+# file, so a `cp -r` right after removing its previous copy took 3 to 10 times as long as one
+# into a fresh folder: a ratio measured after deleting measured the deletion. (Leave a few
+# minutes between two runs of the script on such a disk for the same reason.) Disk space
+# needed: about RUNS × 3 × the output.
 #
 # Without BULWARK it builds the release binary and the synthetic-blueprint example
 # (`cargo build --release`); synthetic blueprints are those of `cargo bench` and CI.
@@ -61,22 +67,24 @@ for size in "${sizes[@]}"; do
       "$(grep -m1 -o 'would [^;]*; ARM accepts [^ ]* [^ ]*' "$dir/refused" || echo 'see its diagnostics')"
     continue
   fi
-  rm -rf "$dir/probe" "$dir/bulwark.lock"
   gen=() copy=() regen=() cats=() checks=()
   for run in $(seq "$runs"); do
-    rm -rf "$dir/infra" "$dir/copy" "$dir/bulwark.lock"
-    gen+=("$(seconds "$BULWARK" generate "$dir/bulwark.toml" --out "$dir/infra")")
-    copy+=("$(seconds cp -r "$dir/infra" "$dir/copy")")
-    regen+=("$(seconds "$BULWARK" generate "$dir/bulwark.toml" --out "$dir/infra")")
-    cats+=("$(seconds cat_tree "$dir/infra")")
-    checks+=("$(seconds "$BULWARK" check "$dir/bulwark.toml" --out "$dir/infra")")
+    # Each run in a folder of its own, nothing deleted until the script ends (see above).
+    mkdir "$dir/$run"
+    cp "$dir/bulwark.toml" "$dir/$run/"
+    gen+=("$(seconds "$BULWARK" generate "$dir/$run/bulwark.toml" --out "$dir/$run/infra")")
+    copy+=("$(seconds cp -r "$dir/$run/infra" "$dir/$run/copy")")
+    regen+=("$(seconds "$BULWARK" generate "$dir/$run/bulwark.toml" --out "$dir/$run/infra")")
+    cats+=("$(seconds cat_tree "$dir/$run/infra")")
+    checks+=("$(seconds "$BULWARK" check "$dir/$run/bulwark.toml" --out "$dir/$run/infra")")
   done
   # Peak memory of a generation into an empty folder, in MB.
-  rm -rf "$dir/infra" "$dir/bulwark.lock"
-  peak=$(/usr/bin/time -f '%M' "$BULWARK" generate "$dir/bulwark.toml" --out "$dir/infra" 2>&1 >/dev/null | tail -1)
+  mkdir "$dir/peak"
+  cp "$dir/bulwark.toml" "$dir/peak/"
+  peak=$(/usr/bin/time -f '%M' "$BULWARK" generate "$dir/peak/bulwark.toml" --out "$dir/peak/infra" 2>&1 >/dev/null | tail -1)
   peak=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
   # The output size: every file bulwark writes (the lock beside the blueprint is tiny).
-  out=$(du -sb "$dir/infra" | awk '{ printf "%.1f", $1 / 1e6 }')
+  out=$(du -sb "$dir/peak/infra" | awk '{ printf "%.1f", $1 / 1e6 }')
   budget=$(awk -v o="$out" 'BEGIN { printf "%.1f", 2 * o * 1e6 / 1048576 + 16 }')
   g=$(printf '%s\n' "${gen[@]}" | median) c=$(printf '%s\n' "${copy[@]}" | median)
   r=$(printf '%s\n' "${regen[@]}" | median) t=$(printf '%s\n' "${cats[@]}" | median)
