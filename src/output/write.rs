@@ -177,6 +177,11 @@ impl<'a> Transaction<'a> {
         text: &str,
         hashed: &str,
     ) -> Result<(), OutputError> {
+        debug_assert_eq!(
+            hash(text.as_bytes()),
+            hashed,
+            "bulwark bug: {path} staged with another text's hash"
+        );
         self.stage_hashed(path, text, Some(hashed))
     }
 
