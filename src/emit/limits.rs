@@ -108,7 +108,7 @@ fn without_indentation(line: &str) -> &str {
     let spaces = line.bytes().take_while(|&byte| byte == b' ').count();
     let rest = &line[spaces..];
     match rest.as_bytes().first() {
-        Some(&byte) if byte < b' ' || byte >= 0x80 => rest.trim_start(),
+        Some(&byte) if byte.is_ascii_control() || !byte.is_ascii() => rest.trim_start(),
         _ => rest,
     }
 }
