@@ -134,10 +134,10 @@ pub fn generate_streaming(
     }
     let plan = plan::plan(blueprint, &options.previous_address_plan)
         .map_err(|diagnostics| Error { diagnostics })?;
-    // Each text is hashed once, here: the manifest records the hash, the writer reuses it.
+    // Each text is hashed once, by emit (the component modules on its worker threads): the
+    // manifest records the hash, the writer reuses it.
     let mut hashes = std::collections::BTreeMap::new();
-    let mut memo = emit::emit_streaming(&plan, options, &mut |path, text| {
-        let hash = output::hash(text.as_bytes());
+    let mut memo = emit::emit_streaming(&plan, options, output::hash, &mut |path, text, hash| {
         hashes.insert(path.clone(), hash.clone());
         sink(GeneratedFile { path, text, hash });
     });

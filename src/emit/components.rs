@@ -4,7 +4,7 @@
 //! thread takes the finished chunks back in component order: the output is the same,
 //! byte for byte, however many threads ran and in whatever order they finished.
 
-use super::{Context, MainOutput, MainParam, kinds, module_call, split};
+use super::{Context, MainOutput, MainParam, kinds, limits, module_call, split};
 use crate::bicep::{self, File, Statement};
 use crate::counters;
 use crate::plan::ComponentPlan;
@@ -31,14 +31,37 @@ const CHUNK: usize = 16;
 pub struct Built {
     /// The component's call in main.bicep, with the comment above it.
     pub call: Statement,
-    /// The module's path, printed text and what the stage split reads of its syntax.
-    pub path: String,
-    pub text: String,
+    /// The module's file, and what the stage split reads of its syntax.
+    pub module: Finished,
     pub split_view: File,
     /// Other files the component needs, e.g. a database grant script.
-    pub extra_files: Vec<(String, String)>,
+    pub extra_files: Vec<Finished>,
     pub main_outputs: Vec<MainOutput>,
     pub main_params: Vec<MainParam>,
+}
+
+/// A file finished on a worker, with what the calling thread would otherwise read of its
+/// text there (the calling thread's time is the generation's): its digest for the manifest
+/// and, for a template, its scan for the limit checks.
+pub struct Finished {
+    pub path: String,
+    pub text: String,
+    pub digest: String,
+    pub scanned: Option<limits::Scanned>,
+}
+
+impl Finished {
+    fn new(ctx: &Context, path: String, text: String) -> Self {
+        let scanned = path
+            .ends_with(".bicep")
+            .then(|| limits::Scanned::of(&path, &text));
+        Finished {
+            digest: (ctx.digest)(text.as_bytes()),
+            path,
+            text,
+            scanned,
+        }
+    }
 }
 
 /// How many threads build `components` modules: one below [`PARALLEL_FROM`], otherwise
@@ -136,7 +159,8 @@ impl<Take: FnMut(Built)> InOrder<Take> {
 }
 
 /// One component's module: built, its call in main.bicep, printed, its syntax cut to what
-/// the stage split reads (the rest is dropped here, on the worker).
+/// the stage split reads (the rest is dropped here, on the worker), its files digested and
+/// scanned.
 fn build(ctx: &Context, component: &ComponentPlan) -> Option<Built> {
     let mut module = kinds::emit(ctx, component)?;
     let call = Statement::from(module_call(
@@ -153,12 +177,15 @@ fn build(ctx: &Context, component: &ComponentPlan) -> Option<Built> {
     ));
     let file = module.finish();
     let text = bicep::print_file(&file);
+    let extra_files = std::mem::take(&mut module.extra_files);
     Some(Built {
         call,
-        path: std::mem::take(&mut module.path),
-        text,
+        module: Finished::new(ctx, std::mem::take(&mut module.path), text),
         split_view: split::split_view(file),
-        extra_files: std::mem::take(&mut module.extra_files),
+        extra_files: extra_files
+            .into_iter()
+            .map(|(path, text)| Finished::new(ctx, path, text))
+            .collect(),
         main_outputs: std::mem::take(&mut module.main_outputs),
         main_params: std::mem::take(&mut module.main_params),
     })

@@ -49,45 +49,85 @@ pub struct TemplateScan<'t> {
 }
 
 impl<'t> TemplateScan<'t> {
+    /// One pass over the bytes (this reads the whole output, ~40 bytes a line): see
+    /// [`lines`] and [`without_indentation`]; a keyword is compared only when a line's first
+    /// byte could start one.
     pub fn of(text: &'t str) -> Self {
         counters::add(Counter::TemplateScanBytes, text.len() as u64);
         let mut scan = TemplateScan::default();
         let mut bicep_bytes: u64 = 0;
-        for line in text.lines() {
-            let keyword = line.split(' ').next().unwrap_or_default();
-            let counts = &mut scan.counts;
-            match keyword {
-                "param" => counts.parameters += 1,
-                "var" => counts.variables += 1,
-                "output" => counts.outputs += 1,
-                "resource" => counts.resources += 1,
-                "module" => {
-                    counts.resources += 1;
-                    scan.calls.extend(called_module(line));
-                }
-                _ => {}
-            }
-            // Comments and indentation are left out of the JSON estimate.
-            let content = line.trim_start();
-            if !content.starts_with("//") {
-                bicep_bytes += content.len() as u64 + 1;
-            }
+        for line in lines(text) {
+            scan.declaration(line);
+            bicep_bytes += json_line_bytes(line);
         }
         scan.json_bytes = bicep_bytes * JSON_PER_BICEP_BYTE;
         scan
+    }
+
+    /// Count `line` if it declares something: top-level declarations start at the beginning
+    /// of a line in bulwark's printed Bicep, with their keyword followed by a space.
+    fn declaration(&mut self, line: &'t str) {
+        let bytes = line.as_bytes();
+        let is = |keyword: &[u8]| {
+            bytes.starts_with(keyword) && bytes.get(keyword.len()).is_none_or(|&b| b == b' ')
+        };
+        let counts = &mut self.counts;
+        match bytes.first() {
+            Some(b'p') if is(b"param") => counts.parameters += 1,
+            Some(b'v') if is(b"var") => counts.variables += 1,
+            Some(b'o') if is(b"output") => counts.outputs += 1,
+            Some(b'r') if is(b"resource") => counts.resources += 1,
+            Some(b'm') if is(b"module") => {
+                counts.resources += 1;
+                self.calls.extend(called_module(line));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `str::lines` (a line ends at `\n` or `\r\n`), finding each end by a plain byte search.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let Some(end) = rest.as_bytes().iter().position(|&byte| byte == b'\n') else {
+            return Some(std::mem::take(&mut rest));
+        };
+        let line = &rest[..end];
+        rest = &rest[end + 1..];
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    })
+}
+
+/// `line.trim_start()`: the usual indentation (spaces) skipped byte by byte, only a line
+/// going on with other whitespace (tabs, Unicode spaces) left to `trim_start`.
+fn without_indentation(line: &str) -> &str {
+    let spaces = line.bytes().take_while(|&byte| byte == b' ').count();
+    let rest = &line[spaces..];
+    match rest.as_bytes().first() {
+        Some(&byte) if byte.is_ascii_control() || !byte.is_ascii() => rest.trim_start(),
+        _ => rest,
+    }
+}
+
+/// What one line adds to the Bicep bytes of the JSON estimate: comments and indentation
+/// are left out.
+fn json_line_bytes(line: &str) -> u64 {
+    let content = without_indentation(line);
+    if content.starts_with("//") {
+        0
+    } else {
+        content.len() as u64 + 1
     }
 }
 
 /// The compiled JSON size of one Bicep text, estimated: comments and indentation left out,
 /// the rest doubled.
 pub fn json_bytes_of(text: &str) -> u64 {
-    let bicep: u64 = text
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| !line.starts_with("//"))
-        .map(|line| line.len() as u64 + 1)
-        .sum();
-    bicep * JSON_PER_BICEP_BYTE
+    lines(text).map(json_line_bytes).sum::<u64>() * JSON_PER_BICEP_BYTE
 }
 
 /// The module a `module` line calls (`module x './a.bicep' = {`), as written.
@@ -129,12 +169,26 @@ pub struct TemplateMemo {
     checked: Option<Vec<Diagnostic>>,
 }
 
-/// A template's [`TemplateScan`], its calls resolved to the paths of the files they call.
+/// A template's [`TemplateScan`], its calls resolved to the paths of the files they call:
+/// what [`TemplateMemo`] keeps of it. Owned, so it can be made where the text is printed (on
+/// a worker thread) and [recorded](TemplateMemo::record) where the text is handed on.
 #[derive(Debug)]
-struct Scanned {
+pub struct Scanned {
     counts: TemplateCounts,
     json_bytes: u64,
     modules: Vec<String>,
+}
+
+impl Scanned {
+    /// Scan the template `text` at `path`.
+    pub fn of(path: &str, text: &str) -> Self {
+        let scan = TemplateScan::of(text);
+        Scanned {
+            counts: scan.counts,
+            json_bytes: scan.json_bytes,
+            modules: scan.calls.iter().map(|call| resolve(path, call)).collect(),
+        }
+    }
 }
 
 impl TemplateMemo {
@@ -150,15 +204,17 @@ impl TemplateMemo {
     /// it once the text itself is gone: a generation calls this for each template it hands
     /// on to be written.
     pub fn read(&mut self, path: &str, text: &str) {
+        if !self.scans.contains_key(path) {
+            self.record(path, Scanned::of(path, text));
+        }
+    }
+
+    /// Keep `scanned`, the scan of the template at `path` made elsewhere (unless that path
+    /// was read already): the component modules are scanned on the threads that print them.
+    pub fn record(&mut self, path: &str, scanned: Scanned) {
         if self.scans.contains_key(path) {
             return;
         }
-        let scan = TemplateScan::of(text);
-        let scanned = Scanned {
-            counts: scan.counts,
-            json_bytes: scan.json_bytes,
-            modules: scan.calls.iter().map(|call| resolve(path, call)).collect(),
-        };
         self.scans.insert(path.to_string(), scanned);
         self.checked = None;
     }
@@ -504,55 +560,6 @@ mod tests {
                 0
             }
         );
-    }
-
-    /// Bytes of the `.bicep` files among `files`.
-    fn bicep_bytes(files: &FileSet) -> u64 {
-        bicep_paths(&files.files)
-            .map(|path| files.files[path].len() as u64)
-            .sum()
-    }
-
-    /// A whole generation reads each template once: emit's check (or the split's sizes)
-    /// and the final check in `generate` share what they read, and only the stage
-    /// templates a split prints are new to the final check.
-    #[test]
-    fn a_generation_reads_each_template_once() {
-        use crate::blueprint::{Access, Blueprint, Runtime, Storage, WebApp};
-        let mut builder = Blueprint::builder("shop", ["dev", "prod"]);
-        for i in 0..6 {
-            builder = builder
-                .component(
-                    format!("web{i}"),
-                    WebApp::new(Runtime::Node22)
-                        .uses(format!("media{i}.images").as_str(), Access::Read),
-                )
-                .component(format!("media{i}"), Storage::new().containers(["images"]));
-        }
-        let blueprint = builder.build();
-        let whole = crate::Options::default();
-        let staged = crate::Options {
-            stage_budget: Some(super::super::split::Budget {
-                json_bytes: 30 * 1024,
-                ..super::super::split::Budget::arm()
-            }),
-            ..crate::Options::default()
-        };
-        for (options, stages) in [(whole, 1), (staged, 2)] {
-            crate::counters::reset();
-            let generated = crate::generate(&blueprint, &options).expect("it generates");
-            let templates = super::super::split::stage_templates(generated.files.paths());
-            assert!(templates.len() >= stages, "{templates:?}");
-            if crate::counters::ENABLED {
-                assert_eq!(
-                    crate::counters::get(Counter::TemplateScanBytes),
-                    bicep_bytes(&generated.files)
-                );
-                // One check computed: without a split the final check is emit's, reused;
-                // a forced split skips emit's check, and only the final one runs.
-                assert_eq!(crate::counters::get(Counter::TemplateLimitChecks), 1);
-            }
-        }
     }
 
     /// A check asked again with nothing read since answers from the memo; reading a new

@@ -118,6 +118,8 @@ impl Default for Options {
 pub struct Context<'a> {
     pub plan: &'a Plan,
     pub options: &'a Options,
+    /// How the files are digested for the sink ([`Digest`]).
+    digest: Digest,
     /// Role assignments by the component they are scoped to (or one of its parts).
     inbound: BTreeMap<&'a str, Vec<&'a RoleAssignment>>,
     /// Secret inputs by (component, secret).
@@ -125,7 +127,7 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(plan: &'a Plan, options: &'a Options) -> Self {
+    fn new(plan: &'a Plan, options: &'a Options, digest: Digest) -> Self {
         let mut inbound: BTreeMap<&str, Vec<&RoleAssignment>> = BTreeMap::new();
         for assignment in &plan.role_assignments {
             if let Some(component) = assignment.scope.component() {
@@ -140,6 +142,7 @@ impl<'a> Context<'a> {
         Context {
             plan,
             options,
+            digest,
             inbound,
             secret_inputs,
         }
@@ -360,10 +363,15 @@ fn concern_file(ctx: &Context, concern: &infra::ConcernModule) -> File {
     file
 }
 
-/// Where a generation's files go as soon as each is final: path and text, in the order
-/// emit produces them (not path order). `lib::generate` collects them into a [`FileSet`];
-/// the CLI writes them while emit goes on.
-pub type Sink<'s> = dyn FnMut(String, String) + 's;
+/// Where a generation's files go as soon as each is final: path, text and the text's
+/// [`Digest`], in the order emit produces them (not path order). `lib::generate` collects
+/// them into a [`FileSet`]; the CLI writes them while emit goes on.
+pub type Sink<'s> = dyn FnMut(String, String, String) + 's;
+
+/// The digest of a file's text the sink receives: `output::hash` for `lib` (which emit, a
+/// floor below, does not import). Emit takes it so that the component modules are digested
+/// on the worker threads that print them, not on the calling thread.
+pub type Digest = fn(&[u8]) -> String;
 
 /// The files of a generation being emitted: those still kept back by path (main.bicep
 /// until the stage split is decided, then the stages and their parameter files), of each
@@ -373,15 +381,17 @@ struct Written<'s> {
     files: BTreeMap<String, String>,
     module_files: BTreeMap<String, File>,
     memo: limits::TemplateMemo,
+    digest: Digest,
     sink: &'s mut Sink<'s>,
 }
 
 impl<'s> Written<'s> {
-    fn new(sink: &'s mut Sink<'s>) -> Self {
+    fn new(digest: Digest, sink: &'s mut Sink<'s>) -> Self {
         Written {
             files: BTreeMap::new(),
             module_files: BTreeMap::new(),
             memo: limits::TemplateMemo::default(),
+            digest,
             sink,
         }
     }
@@ -394,13 +404,22 @@ impl<'s> Written<'s> {
         self.hand_on(path, text);
     }
 
-    /// A final file, to the sink; a template is read for the limit checks first, as its
-    /// text does not come back.
+    /// A final file, to the sink with its digest; a template is read for the limit checks
+    /// first, as its text does not come back.
     fn hand_on(&mut self, path: String, text: String) {
         if path.ends_with(".bicep") {
             self.memo.read(&path, &text);
         }
-        (self.sink)(path, text);
+        let digest = (self.digest)(text.as_bytes());
+        (self.sink)(path, text, digest);
+    }
+
+    /// A file finished on a worker, digested and scanned there: only recorded here.
+    fn hand_on_finished(&mut self, file: components::Finished) {
+        if let Some(scanned) = file.scanned {
+            self.memo.record(&file.path, scanned);
+        }
+        (self.sink)(file.path, file.text, file.digest);
     }
 }
 
@@ -423,30 +442,39 @@ pub fn emit(plan: &Plan, options: &Options) -> FileSet {
 #[doc(hidden)]
 pub fn emit_on_threads(plan: &Plan, options: &Options, threads: usize) -> FileSet {
     let mut files = FileSet::default();
-    emit_into(plan, options, threads, &mut |path, text| {
+    // No digests are kept: none are made.
+    let no_digest: Digest = |_| String::new();
+    emit_into(plan, options, threads, no_digest, &mut |path, text, _| {
         files.files.insert(path, text);
     });
     files
 }
 
-/// [`emit`], handing each file to `sink` as soon as it is final (see [`Sink`]) instead
-/// of collecting them: component modules as the in-order component loop takes them, the
-/// stage templates and parameter files last. Returns what the template-limit checks read
-/// of every template handed on, so `lib::generate`'s final check needs no text again.
+/// [`emit`], handing each file to `sink` as soon as it is final (see [`Sink`]) with its
+/// `digest`, instead of collecting them: component modules as the in-order component loop
+/// takes them, the stage templates and parameter files last. Returns what the
+/// template-limit checks read of every template handed on, so `lib::generate`'s final check
+/// needs no text again.
 #[doc(hidden)]
-pub fn emit_streaming(plan: &Plan, options: &Options, sink: &mut Sink<'_>) -> limits::TemplateMemo {
+pub fn emit_streaming(
+    plan: &Plan,
+    options: &Options,
+    digest: Digest,
+    sink: &mut Sink<'_>,
+) -> limits::TemplateMemo {
     let threads = components::threads_for(plan.components.len());
-    emit_into(plan, options, threads, sink)
+    emit_into(plan, options, threads, digest, sink)
 }
 
 fn emit_into<'s>(
     plan: &Plan,
     options: &Options,
     threads: usize,
+    digest: Digest,
     sink: &'s mut Sink<'s>,
 ) -> limits::TemplateMemo {
-    let ctx = Context::new(plan, options);
-    let mut written = Written::new(sink);
+    let ctx = Context::new(plan, options, digest);
+    let mut written = Written::new(digest, sink);
     let mut main = ctx.module_file();
     main_head::push_parameters(&ctx, &mut main);
     main_head::push_identities(plan, &mut main);
@@ -466,10 +494,10 @@ fn emit_into<'s>(
         main.push(built.call);
         written
             .module_files
-            .insert(built.path.clone(), built.split_view);
-        written.hand_on(built.path, built.text);
-        for (path, text) in built.extra_files {
-            written.hand_on(path, text);
+            .insert(built.module.path.clone(), built.split_view);
+        written.hand_on_finished(built.module);
+        for file in built.extra_files {
+            written.hand_on_finished(file);
         }
         grouped_outputs.append(&mut built.main_outputs);
         main_params.append(&mut built.main_params);
