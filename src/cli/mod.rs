@@ -224,25 +224,14 @@ pub fn load_and_generate(
     lock: &LockFile,
     show_warnings: bool,
 ) -> Result<(LoadedFile, bulwark::Generated), u8> {
-    let (file, mut generated) = load_and_generate_bicep(blueprint, out, lock, show_warnings)?;
-    bulwark::add_report(&mut generated, &file.blueprint, &file.report_source());
-    Ok((file, generated))
-}
-
-/// [`load_and_generate`] without the security report.
-pub fn load_and_generate_bicep(
-    blueprint: &Path,
-    out: &Path,
-    lock: &LockFile,
-    show_warnings: bool,
-) -> Result<(LoadedFile, bulwark::Generated), u8> {
     let file = load(blueprint)?;
     let options = generation_options(&file, out, lock)?;
-    let generated = bulwark::generate(&file.blueprint, &options)
+    let mut generated = bulwark::generate(&file.blueprint, &options)
         .map_err(|error| generation_failed(blueprint, &file, error))?;
     if show_warnings {
         print_warnings(blueprint, &file, &generated.warnings);
     }
+    bulwark::add_report(&mut generated, &file.blueprint, &file.report_source());
     Ok((file, generated))
 }
 

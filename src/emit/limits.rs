@@ -351,7 +351,7 @@ pub fn check_and_count_deployments(files: &FileSet) -> (Vec<Diagnostic>, usize) 
 
 /// [`check_and_count_deployments`] through a memo that may already hold what an earlier
 /// check read of the same texts (emit's, before it split main.bicep): only the rest is read.
-pub fn check_and_count_deployments_with(
+fn check_and_count_deployments_with(
     files: &FileSet,
     memo: &mut TemplateMemo,
 ) -> (Vec<Diagnostic>, usize) {

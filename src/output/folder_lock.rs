@@ -115,24 +115,26 @@ pub fn lock(dir: &Path, create: bool) -> Result<LockAttempt, OutputError> {
 mod tests {
     use super::*;
 
-    fn locked(dir: &Path) -> FolderLock {
-        match lock(dir, true).unwrap() {
-            LockAttempt::Locked(lock) => lock,
-            LockAttempt::Busy(_) => panic!("{} is locked already", dir.display()),
-        }
+    /// A run waiting for `dir`'s lock while the run holding it fails: that run removes the
+    /// folder it created, then lets go.
+    fn waiting_while_the_folder_is_removed(dir: &Path) -> PendingLock {
+        let LockAttempt::Locked(first) = lock(dir, true).unwrap() else {
+            panic!("{} is locked already", dir.display());
+        };
+        let LockAttempt::Busy(pending) = lock(dir, true).unwrap() else {
+            panic!("the folder is locked");
+        };
+        std::fs::remove_dir(dir).unwrap();
+        drop(first);
+        pending
     }
 
     #[test]
     fn a_waiter_locks_the_folder_made_again_not_the_one_removed() {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path().join("infra");
-        let first = locked(&dir);
-        let LockAttempt::Busy(pending) = lock(&dir, true).unwrap() else {
-            panic!("the folder is locked");
-        };
-        // The first run fails: it removes the folder it created, and another makes it anew.
-        std::fs::remove_dir(&dir).unwrap();
-        drop(first);
+        let pending = waiting_while_the_folder_is_removed(&dir);
+        // Another run makes the folder anew before the waiter wakes.
         std::fs::create_dir(&dir).unwrap();
         let waited = pending.wait().unwrap();
         assert!(waited.is_held());
@@ -146,13 +148,7 @@ mod tests {
     fn a_waiter_on_a_folder_removed_for_good_creates_it_when_asked() {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path().join("infra");
-        let first = locked(&dir);
-        let LockAttempt::Busy(pending) = lock(&dir, true).unwrap() else {
-            panic!("the folder is locked");
-        };
-        std::fs::remove_dir(&dir).unwrap();
-        drop(first);
-        let waited = pending.wait().unwrap();
+        let waited = waiting_while_the_folder_is_removed(&dir).wait().unwrap();
         assert!(waited.is_held() && dir.is_dir());
     }
 }
