@@ -310,11 +310,16 @@ pub fn diagnostic_support(resource_type: &str) -> Option<&'static DiagnosticSupp
 /// Azure's name rule for a resource type, if naming.tsv has one. Types are matched without
 /// case (ARM's are case-insensitive; naming.tsv writes `Microsoft.Web/serverfarms`).
 pub fn name_limits(resource_type: &str) -> Option<&'static NameLimits> {
-    FACTS
-        .names
-        .iter()
-        .find(|(ty, _)| ty.eq_ignore_ascii_case(resource_type))
-        .map(|(_, limits)| limits)
+    // Callers mostly spell the type as naming.tsv does: an exact lookup first, the scan
+    // without case only for other spellings (no two rows differ only in case, so both
+    // find the same row; a test checks it).
+    FACTS.names.get(resource_type).or_else(|| {
+        FACTS
+            .names
+            .iter()
+            .find(|(ty, _)| ty.eq_ignore_ascii_case(resource_type))
+            .map(|(_, limits)| limits)
+    })
 }
 
 /// The newest managed rule set version of `rule_set_type` that front_door_waf.tsv documents
@@ -360,8 +365,16 @@ pub fn perimeter_facts() -> impl Iterator<Item = PerimeterFact> {
 /// Whether Microsoft lists `resource_type` as onboarded to network security perimeters
 /// (types compared without case, as ARM does).
 pub fn perimeter_fact(resource_type: &str) -> Option<PerimeterFact> {
-    perimeter_facts().find(|fact| fact.resource_type.eq_ignore_ascii_case(resource_type))
+    PERIMETER_FACTS
+        .iter()
+        .find(|fact| fact.resource_type.eq_ignore_ascii_case(resource_type))
+        .cloned()
 }
+
+/// perimeter.tsv's rows, parsed once: the planner and validation ask per component, and
+/// re-reading the table each time cost more than the perimeter plan itself.
+static PERIMETER_FACTS: LazyLock<Vec<PerimeterFact>> =
+    LazyLock::new(|| perimeter_facts().collect());
 
 /// A numeric limit in limits.tsv, by subject and limit name.
 pub fn limit(subject: &str, name: &str) -> Option<u64> {
@@ -481,6 +494,35 @@ mod tests {
             crate::counters::get(crate::counters::Counter::FactRowsParsed),
             0
         );
+    }
+
+    #[test]
+    fn perimeter_facts_are_parsed_once_however_often_asked() {
+        assert!(perimeter_fact("Microsoft.KeyVault/vaults").is_some());
+        crate::counters::reset();
+        for _ in 0..100 {
+            assert!(crate::catalog::perimeter::associates(
+                "microsoft.storage/STORAGEACCOUNTS"
+            ));
+            assert!(perimeter_fact("Microsoft.ServiceBus/namespaces").is_none());
+        }
+        assert_eq!(
+            crate::counters::get(crate::counters::Counter::FactRowsParsed),
+            0
+        );
+    }
+
+    #[test]
+    fn naming_rows_differ_in_more_than_case() {
+        // name_limits looks a type up exactly before it scans without case: the same row
+        // only while no two rows differ in case alone.
+        let lowered: HashSet<String> = FACTS.names.keys().map(|ty| ty.to_ascii_lowercase()).collect();
+        assert_eq!(lowered.len(), FACTS.names.len());
+        assert_eq!(
+            name_limits("microsoft.web/SERVERFARMS"),
+            name_limits("Microsoft.Web/serverfarms")
+        );
+        assert!(name_limits("Microsoft.Web/serverfarms").is_some());
     }
 
     #[test]

@@ -257,7 +257,74 @@ pub fn suggest(rule: &NameRule, name: &str) -> Option<String> {
 
 /// lowerCamelCase symbol for a component: `order-api` → `orderApi`.
 pub fn component_symbol(name: &str) -> String {
-    name.to_lower_camel_case()
+    if !name.is_ascii() {
+        return name.to_lower_camel_case();
+    }
+    let mut out = String::with_capacity(name.len());
+    for (index, word) in ascii_words(name).enumerate() {
+        if index == 0 {
+            out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            push_capitalized(&mut out, word);
+        }
+    }
+    out
+}
+
+/// The words heck's case conversions split ASCII text into, in the same places: runs of
+/// letters and digits, broken before an uppercase letter that follows a lowercase one and
+/// before the last capital of a run followed by a lowercase letter (`XMLHttp` → `XML`,
+/// `Http`). Symbols are made for every component many times over; heck's general Unicode
+/// path (a formatter call per character) cost more than the rest of naming together.
+/// Tests compare the two on many strings.
+fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Boundary,
+        Lowercase,
+        Uppercase,
+    }
+    let mut words = Vec::new();
+    for run in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let bytes = run.as_bytes();
+        let mut start = 0;
+        let mut mode = Mode::Boundary;
+        for (i, &c) in bytes.iter().enumerate() {
+            let Some(&next) = bytes.get(i + 1) else {
+                words.push(&run[start..]);
+                break;
+            };
+            let next_mode = if c.is_ascii_lowercase() {
+                Mode::Lowercase
+            } else if c.is_ascii_uppercase() {
+                Mode::Uppercase
+            } else {
+                mode
+            };
+            if next_mode == Mode::Lowercase && next.is_ascii_uppercase() {
+                words.push(&run[start..=i]);
+                start = i + 1;
+                mode = Mode::Boundary;
+            } else if mode == Mode::Uppercase && c.is_ascii_uppercase() && next.is_ascii_lowercase()
+            {
+                words.push(&run[start..i]);
+                start = i;
+                mode = Mode::Boundary;
+            } else {
+                mode = next_mode;
+            }
+        }
+    }
+    words.into_iter()
+}
+
+/// `word` with its first letter uppercase and the rest lowercase (ASCII only).
+fn push_capitalized(out: &mut String, word: &str) {
+    let mut chars = word.chars();
+    if let Some(first) = chars.next() {
+        out.push(first.to_ascii_uppercase());
+        out.extend(chars.map(|c| c.to_ascii_lowercase()));
+    }
 }
 
 /// `prefix_name` with hyphens as underscores: `container` + `raw-images` →
@@ -282,14 +349,29 @@ pub fn secret_param(component: &str, secret: &str) -> String {
 
 /// `prefix` + PascalCase(name): `container` + `raw-images` → `containerRawImages`.
 pub fn prefixed_symbol(prefix: &str, name: &str) -> String {
-    format!("{prefix}{}", name.to_upper_camel_case())
+    if !name.is_ascii() {
+        return format!("{prefix}{}", name.to_upper_camel_case());
+    }
+    let mut out = String::with_capacity(prefix.len() + name.len());
+    out.push_str(prefix);
+    for word in ascii_words(name) {
+        push_capitalized(&mut out, word);
+    }
+    out
 }
 
 /// SHOUTY_SNAKE_CASE for app settings and environment variables: `stripe-key` → `STRIPE_KEY`.
 pub fn setting_name(parts: &[&str]) -> String {
     parts
         .iter()
-        .map(|part| part.to_shouty_snake_case())
+        .map(|part| {
+            if part.is_ascii() {
+                let words: Vec<&str> = ascii_words(part).collect();
+                words.join("_").to_ascii_uppercase()
+            } else {
+                part.to_shouty_snake_case()
+            }
+        })
         .collect::<Vec<_>>()
         .join("_")
 }
@@ -316,6 +398,39 @@ pub fn compact(parts: &[&str], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_case_conversions_match_heck() {
+        // Every string of up to 5 characters over an alphabet with both cases, digits and
+        // separators, plus names written as blueprints write them.
+        let alphabet: Vec<char> = "aBc1-_ X".chars().collect();
+        let mut texts: Vec<String> = vec![
+            "order-api".into(),
+            "XMLHttpRequest".into(),
+            "raw-images-2".into(),
+            "stripe-key".into(),
+            "ABC".into(),
+            "--a--".into(),
+            "".into(),
+        ];
+        let mut current = vec![String::new()];
+        for _ in 0..5 {
+            current = current
+                .iter()
+                .flat_map(|text| alphabet.iter().map(move |c| format!("{text}{c}")))
+                .collect();
+            texts.extend(current.iter().cloned());
+        }
+        for text in &texts {
+            assert_eq!(component_symbol(text), text.to_lower_camel_case(), "{text:?}");
+            assert_eq!(
+                prefixed_symbol("p", text),
+                format!("p{}", text.to_upper_camel_case()),
+                "{text:?}"
+            );
+            assert_eq!(setting_name(&[text]), text.to_shouty_snake_case(), "{text:?}");
+        }
+    }
 
     #[test]
     fn container_names_follow_azure() {
