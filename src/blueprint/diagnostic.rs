@@ -147,8 +147,16 @@ impl SourceMap {
         self.line_starts.partition_point(|start| *start <= offset)
     }
 
-    pub(crate) fn insert(&mut self, path: String, key: Option<Range<usize>>, value: Range<usize>) {
-        self.entries.insert(path, (key, value));
+    /// Add the spans of many paths (path → key and value span), a later entry for a path
+    /// replacing an earlier one. Into an empty map they are sorted once and the map built in
+    /// one pass, rather than searched for each.
+    pub(crate) fn extend(&mut self, entries: Vec<(String, (Option<Range<usize>>, Range<usize>))>) {
+        if self.entries.is_empty() {
+            // `collect` sorts stably and keeps the last of equal keys, as inserting would.
+            self.entries = entries.into_iter().collect();
+        } else {
+            self.entries.extend(entries);
+        }
     }
 
     /// The byte range of the value at a logical path, if the text spelt it out.

@@ -516,7 +516,11 @@ mod tests {
     fn naming_rows_differ_in_more_than_case() {
         // name_limits looks a type up exactly before it scans without case: the same row
         // only while no two rows differ in case alone.
-        let lowered: HashSet<String> = FACTS.names.keys().map(|ty| ty.to_ascii_lowercase()).collect();
+        let lowered: HashSet<String> = FACTS
+            .names
+            .keys()
+            .map(|ty| ty.to_ascii_lowercase())
+            .collect();
         assert_eq!(lowered.len(), FACTS.names.len());
         assert_eq!(
             name_limits("microsoft.web/SERVERFARMS"),

@@ -422,13 +422,21 @@ mod tests {
             texts.extend(current.iter().cloned());
         }
         for text in &texts {
-            assert_eq!(component_symbol(text), text.to_lower_camel_case(), "{text:?}");
+            assert_eq!(
+                component_symbol(text),
+                text.to_lower_camel_case(),
+                "{text:?}"
+            );
             assert_eq!(
                 prefixed_symbol("p", text),
                 format!("p{}", text.to_upper_camel_case()),
                 "{text:?}"
             );
-            assert_eq!(setting_name(&[text]), text.to_shouty_snake_case(), "{text:?}");
+            assert_eq!(
+                setting_name(&[text]),
+                text.to_shouty_snake_case(),
+                "{text:?}"
+            );
         }
     }
 

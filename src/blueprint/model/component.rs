@@ -276,7 +276,35 @@ impl ComponentSpec {
     /// The part a connection names `name` (`images`, `events/billing`), if the component
     /// declares one.
     pub fn part(&self, name: &str) -> Option<Part> {
-        self.parts().into_iter().find(|part| part.name == name)
+        // The same answer as the first of `parts()` named `name`, formatting only its path:
+        // building every part to find one was most of looking a connection's target up.
+        let first = |lists: &[(PartKind, &[String], &str)]| {
+            lists.iter().find_map(|(kind, names, field)| {
+                let index = names.iter().position(|declared| declared == name)?;
+                Some(Part {
+                    kind: *kind,
+                    name: name.to_string(),
+                    path: format!("{field}[{index}]"),
+                })
+            })
+        };
+        match self {
+            ComponentSpec::Storage(spec) => first(&[
+                (PartKind::Container, &spec.containers, "containers"),
+                (PartKind::Queue, &spec.queues, "queues"),
+            ]),
+            ComponentSpec::KeyVault(spec) => first(&[(PartKind::Secret, &spec.secrets, "secrets")]),
+            ComponentSpec::Postgres(spec) => {
+                first(&[(PartKind::Database, &spec.databases, "databases")])
+            }
+            ComponentSpec::EventHubs(spec) => first(&[(PartKind::EventHub, &spec.hubs, "hubs")]),
+            ComponentSpec::WebApp(WebApp { app_roles, .. })
+            | ComponentSpec::FunctionApp(FunctionApp { app_roles, .. })
+            | ComponentSpec::ContainerApp(ContainerApp { app_roles, .. }) => {
+                first(&[(PartKind::AppRole, app_roles, "app_roles")])
+            }
+            _ => self.parts().into_iter().find(|part| part.name == name),
+        }
     }
 }
 
