@@ -114,10 +114,13 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Where a key (`None` for an array item) and its value are in the text.
+pub(crate) type KeyAndValueSpans = (Option<Range<usize>>, Range<usize>);
+
 /// Logical path → byte ranges of the key and the value, recorded while loading TOML.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceMap {
-    entries: BTreeMap<String, (Option<Range<usize>>, Range<usize>)>,
+    entries: BTreeMap<String, KeyAndValueSpans>,
     /// Where each line of the text the spans point into starts (one scan when loading), so
     /// a line number is a binary search, not a scan from the start of the text (issue 14).
     line_starts: Vec<usize>,
@@ -150,7 +153,7 @@ impl SourceMap {
     /// Add the spans of many paths (path → key and value span), a later entry for a path
     /// replacing an earlier one. Into an empty map they are sorted once and the map built in
     /// one pass, rather than searched for each.
-    pub(crate) fn extend(&mut self, entries: Vec<(String, (Option<Range<usize>>, Range<usize>))>) {
+    pub(crate) fn extend(&mut self, entries: Vec<(String, KeyAndValueSpans)>) {
         if self.entries.is_empty() {
             // `collect` sorts stably and keeps the last of equal keys, as inserting would.
             self.entries = entries.into_iter().collect();

@@ -3,10 +3,9 @@
 //! logical path to its span.
 
 use crate::blueprint::diagnostic::{
-    Diagnostic, SourceMap, invisible_name, is_invisible_format, shown,
+    Diagnostic, KeyAndValueSpans, SourceMap, invisible_name, is_invisible_format, shown,
 };
 use std::fmt::Write as _;
-use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -159,7 +158,7 @@ pub(super) fn record_table(map: &mut SourceMap, prefix: &str, table: &DeTable<'_
     map.extend(entries);
 }
 
-type Entry = (String, (Option<Range<usize>>, Range<usize>));
+type Entry = (String, KeyAndValueSpans);
 
 fn record_table_entries(entries: &mut Vec<Entry>, path: &mut String, table: &DeTable<'_>) {
     for (key, value) in table.iter() {
