@@ -314,8 +314,15 @@ fn print_object(out: &mut Out, indent: usize, props: &[Property]) {
 }
 
 fn push_indent(out: &mut String, indent: usize) {
-    for _ in 0..indent {
-        out.push_str("  ");
+    // One copy for the usual depths instead of a push per level.
+    const SPACES: &str = "                                ";
+    let width = indent * 2;
+    if width <= SPACES.len() {
+        out.push_str(&SPACES[..width]);
+    } else {
+        for _ in 0..indent {
+            out.push_str("  ");
+        }
     }
 }
 
@@ -326,16 +333,22 @@ fn push_comment(out: &mut String, indent: usize, text: &str) {
     out.push_str("//");
     if !text.is_empty() {
         out.push(' ');
-        out.extend(text.chars().map(|c| {
-            if c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}')
-                || crate::text::is_invisible_format(c)
-            {
-                ' '
-            } else {
-                c
-            }
-        }));
+        // Printable ASCII, nearly every comment, is copied whole; anything else is
+        // checked character by character.
+        if text.bytes().all(|b| matches!(b, b' '..=b'~')) {
+            out.push_str(text);
+        } else {
+            out.extend(text.chars().map(|c| {
+                if c.is_control()
+                    || matches!(c, '\u{2028}' | '\u{2029}')
+                    || crate::text::is_invisible_format(c)
+                {
+                    ' '
+                } else {
+                    c
+                }
+            }));
+        }
         if text.ends_with('\\') {
             out.push(' ');
         }
@@ -358,13 +371,23 @@ fn quote_into(out: &mut String, text: &str) {
     out.push('\'');
 }
 
-/// Copies runs of plain text whole and escapes only the characters that need it.
+/// Copies runs of plain text whole and escapes only the characters that need it. Scans bytes:
+/// printable ASCII, nearly all of every literal, is decided without decoding a `char`.
 fn escape_into(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
     let mut plain_from = 0;
-    for (at, c) in text.char_indices() {
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let (c, width) = if byte.is_ascii() {
+            (char::from(byte), 1)
+        } else {
+            let c = text[at..].chars().next().expect("at is a char boundary");
+            (c, c.len_utf8())
+        };
         let plain = match c {
             '\\' | '\'' => false,
-            '$' => !text[at + 1..].starts_with('{'),
+            '$' => bytes.get(at + 1) != Some(&b'{'),
             ' '..='~' => true,
             // Invisible formatting characters (bidirectional overrides, zero-width) are
             // written as escapes, so the text reads as what it is. Blueprints refuse them;
@@ -372,10 +395,12 @@ fn escape_into(out: &mut String, text: &str) {
             c => !(c.is_control() || crate::text::is_invisible_format(c)),
         };
         if plain {
+            at += width;
             continue;
         }
         out.push_str(&text[plain_from..at]);
-        plain_from = at + c.len_utf8();
+        at += width;
+        plain_from = at;
         match c {
             '\\' => out.push_str("\\\\"),
             '\'' => out.push_str("\\'"),
@@ -391,10 +416,16 @@ fn escape_into(out: &mut String, text: &str) {
     out.push_str(&text[plain_from..]);
 }
 
+/// Checked by byte: an identifier is ASCII, and a byte of a multi-byte character is never an
+/// ASCII letter, digit or `_`, so any such byte refuses the name as its `char` would.
 pub(crate) fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    match name.as_bytes() {
+        [first, rest @ ..] => {
+            (first.is_ascii_alphabetic() || *first == b'_')
+                && rest.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        }
+        [] => false,
+    }
 }
 
 /// Symbols are derived from validated names; anything else is a generator bug.
