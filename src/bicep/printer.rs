@@ -371,6 +371,18 @@ fn quote_into(out: &mut String, text: &str) {
     out.push('\'');
 }
 
+/// Bytes [`escape_into`] copies as they are without looking further: printable ASCII but the
+/// quote, the backslash and `$` (plain unless `{` follows).
+const PLAIN_ASCII: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = b' ';
+    while byte <= b'~' {
+        table[byte as usize] = !matches!(byte, b'\\' | b'\'' | b'$');
+        byte += 1;
+    }
+    table
+};
+
 /// Copies runs of plain text whole and escapes only the characters that need it. Scans bytes:
 /// printable ASCII, nearly all of every literal, is decided without decoding a `char`.
 fn escape_into(out: &mut String, text: &str) {
@@ -378,7 +390,14 @@ fn escape_into(out: &mut String, text: &str) {
     let mut plain_from = 0;
     let mut at = 0;
     while at < bytes.len() {
-        let byte = bytes[at];
+        // The run of printable ASCII that needs no escape, skipped in one pass.
+        at += bytes[at..]
+            .iter()
+            .position(|byte| !PLAIN_ASCII[usize::from(*byte)])
+            .unwrap_or(bytes.len() - at);
+        let Some(&byte) = bytes.get(at) else {
+            break;
+        };
         let (c, width) = if byte.is_ascii() {
             (char::from(byte), 1)
         } else {
