@@ -455,3 +455,98 @@ fn ident(name: &str) -> &str {
     );
     name
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Escaping as it was written before the byte scan: one `char` at a time.
+    fn escaped_char_by_char(text: &str) -> String {
+        let mut out = String::new();
+        for (at, c) in text.char_indices() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '$' if text[at + 1..].starts_with('{') => out.push_str("\\$"),
+                c if c.is_control() || crate::text::is_invisible_format(c) => {
+                    let _ = write!(out, "\\u{{{:X}}}", u32::from(c));
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    const AWKWARD: &[&str] = &[
+        "",
+        "plain text, nothing to escape",
+        "it's a \\ path",
+        "${not} interpolated, $ alone, trailing $",
+        "ends in ${",
+        "line\nbreak\r\ttab\u{7f}del\u{1}",
+        "é ü 漢字 🙂 and \u{200b}zero\u{202e}width\u{feff}",
+        "$",
+        "'",
+    ];
+
+    #[test]
+    fn the_byte_scan_escapes_as_the_char_scan_did() {
+        for text in AWKWARD {
+            let mut out = String::new();
+            escape_into(&mut out, text);
+            assert_eq!(out, escaped_char_by_char(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn identifiers_are_checked_by_byte_as_by_char() {
+        for name in [
+            "a",
+            "_",
+            "a1_b",
+            "A",
+            "",
+            "1a",
+            "a-b",
+            "é",
+            "aé",
+            "a\u{200b}",
+            "a b",
+        ] {
+            let mut chars = name.chars();
+            let by_char = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+            assert_eq!(is_identifier(name), by_char, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn comments_copied_whole_or_char_by_char_read_alike() {
+        for text in AWKWARD.iter().chain(&["deep\\", "a\u{2028}b"]) {
+            let mut out = String::new();
+            push_comment(&mut out, 3, text);
+            let cleaned: String = text
+                .chars()
+                .map(|c| {
+                    let hidden = c.is_control()
+                        || matches!(c, '\u{2028}' | '\u{2029}')
+                        || crate::text::is_invisible_format(c);
+                    if hidden { ' ' } else { c }
+                })
+                .collect();
+            let mut expected = "      //".to_string();
+            if !text.is_empty() {
+                expected.push(' ');
+                expected.push_str(&cleaned);
+                if text.ends_with('\\') {
+                    expected.push(' ');
+                }
+            }
+            expected.push('\n');
+            assert_eq!(out, expected, "{text:?}");
+        }
+    }
+}
