@@ -85,6 +85,27 @@ const CLOUD_HOSTS: &[CloudHost] = &[
 /// Hosts the linter never flags (its default `excludedhosts`).
 const EXCLUDED_HOSTS: &[&str] = &["schema.management.azure.com"];
 
+/// Bytes a cloud or excluded host may start with, in either case (every host starts with an
+/// ASCII letter, so such a byte is a char boundary).
+const MAY_START_HOST: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < CLOUD_HOSTS.len() {
+        let first = CLOUD_HOSTS[i].host.as_bytes()[0];
+        table[first.to_ascii_lowercase() as usize] = true;
+        table[first.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < EXCLUDED_HOSTS.len() {
+        let first = EXCLUDED_HOSTS[i].as_bytes()[0];
+        table[first.to_ascii_lowercase() as usize] = true;
+        table[first.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 #[derive(Debug, PartialEq)]
 pub(crate) enum Piece<'a> {
     Text(&'a str),
@@ -105,7 +126,9 @@ pub(crate) fn for_each_piece<'a>(text: &'a str, mut piece: impl FnMut(Piece<'a>)
     let mut at = 0;
     let mut any = false;
     while at < text.len() {
-        if !text.is_char_boundary(at) {
+        // Only where a host's first letter stands can one begin: elsewhere (most bytes) the
+        // word-start and host checks below would fail, and are skipped.
+        if !MAY_START_HOST[usize::from(text.as_bytes()[at])] {
             at += 1;
             continue;
         }

@@ -314,8 +314,15 @@ fn print_object(out: &mut Out, indent: usize, props: &[Property]) {
 }
 
 fn push_indent(out: &mut String, indent: usize) {
-    for _ in 0..indent {
-        out.push_str("  ");
+    // One copy for the usual depths instead of a push per level.
+    const SPACES: &str = "                                ";
+    let width = indent * 2;
+    if width <= SPACES.len() {
+        out.push_str(&SPACES[..width]);
+    } else {
+        for _ in 0..indent {
+            out.push_str("  ");
+        }
     }
 }
 
@@ -326,16 +333,22 @@ fn push_comment(out: &mut String, indent: usize, text: &str) {
     out.push_str("//");
     if !text.is_empty() {
         out.push(' ');
-        out.extend(text.chars().map(|c| {
-            if c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}')
-                || crate::text::is_invisible_format(c)
-            {
-                ' '
-            } else {
-                c
-            }
-        }));
+        // Printable ASCII, nearly every comment, is copied whole; anything else is
+        // checked character by character.
+        if text.bytes().all(|b| matches!(b, b' '..=b'~')) {
+            out.push_str(text);
+        } else {
+            out.extend(text.chars().map(|c| {
+                if c.is_control()
+                    || matches!(c, '\u{2028}' | '\u{2029}')
+                    || crate::text::is_invisible_format(c)
+                {
+                    ' '
+                } else {
+                    c
+                }
+            }));
+        }
         if text.ends_with('\\') {
             out.push(' ');
         }
@@ -358,13 +371,42 @@ fn quote_into(out: &mut String, text: &str) {
     out.push('\'');
 }
 
-/// Copies runs of plain text whole and escapes only the characters that need it.
+/// Bytes [`escape_into`] copies as they are without looking further: printable ASCII but the
+/// quote, the backslash and `$` (plain unless `{` follows).
+const PLAIN_ASCII: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = b' ';
+    while byte <= b'~' {
+        table[byte as usize] = !matches!(byte, b'\\' | b'\'' | b'$');
+        byte += 1;
+    }
+    table
+};
+
+/// Copies runs of plain text whole and escapes only the characters that need it. Scans bytes:
+/// printable ASCII, nearly all of every literal, is decided without decoding a `char`.
 fn escape_into(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
     let mut plain_from = 0;
-    for (at, c) in text.char_indices() {
+    let mut at = 0;
+    while at < bytes.len() {
+        // The run of printable ASCII that needs no escape, skipped in one pass.
+        at += bytes[at..]
+            .iter()
+            .position(|byte| !PLAIN_ASCII[usize::from(*byte)])
+            .unwrap_or(bytes.len() - at);
+        let Some(&byte) = bytes.get(at) else {
+            break;
+        };
+        let (c, width) = if byte.is_ascii() {
+            (char::from(byte), 1)
+        } else {
+            let c = text[at..].chars().next().expect("at is a char boundary");
+            (c, c.len_utf8())
+        };
         let plain = match c {
             '\\' | '\'' => false,
-            '$' => !text[at + 1..].starts_with('{'),
+            '$' => bytes.get(at + 1) != Some(&b'{'),
             ' '..='~' => true,
             // Invisible formatting characters (bidirectional overrides, zero-width) are
             // written as escapes, so the text reads as what it is. Blueprints refuse them;
@@ -372,10 +414,12 @@ fn escape_into(out: &mut String, text: &str) {
             c => !(c.is_control() || crate::text::is_invisible_format(c)),
         };
         if plain {
+            at += width;
             continue;
         }
         out.push_str(&text[plain_from..at]);
-        plain_from = at + c.len_utf8();
+        at += width;
+        plain_from = at;
         match c {
             '\\' => out.push_str("\\\\"),
             '\'' => out.push_str("\\'"),
@@ -391,10 +435,16 @@ fn escape_into(out: &mut String, text: &str) {
     out.push_str(&text[plain_from..]);
 }
 
+/// Checked by byte: an identifier is ASCII, and a byte of a multi-byte character is never an
+/// ASCII letter, digit or `_`, so any such byte refuses the name as its `char` would.
 pub(crate) fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    match name.as_bytes() {
+        [first, rest @ ..] => {
+            (first.is_ascii_alphabetic() || *first == b'_')
+                && rest.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        }
+        [] => false,
+    }
 }
 
 /// Symbols are derived from validated names; anything else is a generator bug.
@@ -404,4 +454,99 @@ fn ident(name: &str) -> &str {
         "bulwark bug: `{name}` is not a Bicep identifier"
     );
     name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Escaping as it was written before the byte scan: one `char` at a time.
+    fn escaped_char_by_char(text: &str) -> String {
+        let mut out = String::new();
+        for (at, c) in text.char_indices() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '$' if text[at + 1..].starts_with('{') => out.push_str("\\$"),
+                c if c.is_control() || crate::text::is_invisible_format(c) => {
+                    let _ = write!(out, "\\u{{{:X}}}", u32::from(c));
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    const AWKWARD: &[&str] = &[
+        "",
+        "plain text, nothing to escape",
+        "it's a \\ path",
+        "${not} interpolated, $ alone, trailing $",
+        "ends in ${",
+        "line\nbreak\r\ttab\u{7f}del\u{1}",
+        "é ü 漢字 🙂 and \u{200b}zero\u{202e}width\u{feff}",
+        "$",
+        "'",
+    ];
+
+    #[test]
+    fn the_byte_scan_escapes_as_the_char_scan_did() {
+        for text in AWKWARD {
+            let mut out = String::new();
+            escape_into(&mut out, text);
+            assert_eq!(out, escaped_char_by_char(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn identifiers_are_checked_by_byte_as_by_char() {
+        for name in [
+            "a",
+            "_",
+            "a1_b",
+            "A",
+            "",
+            "1a",
+            "a-b",
+            "é",
+            "aé",
+            "a\u{200b}",
+            "a b",
+        ] {
+            let mut chars = name.chars();
+            let by_char = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+            assert_eq!(is_identifier(name), by_char, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn comments_copied_whole_or_char_by_char_read_alike() {
+        for text in AWKWARD.iter().chain(&["deep\\", "a\u{2028}b"]) {
+            let mut out = String::new();
+            push_comment(&mut out, 3, text);
+            let cleaned: String = text
+                .chars()
+                .map(|c| {
+                    let hidden = c.is_control()
+                        || matches!(c, '\u{2028}' | '\u{2029}')
+                        || crate::text::is_invisible_format(c);
+                    if hidden { ' ' } else { c }
+                })
+                .collect();
+            let mut expected = "      //".to_string();
+            if !text.is_empty() {
+                expected.push(' ');
+                expected.push_str(&cleaned);
+                if text.ends_with('\\') {
+                    expected.push(' ');
+                }
+            }
+            expected.push('\n');
+            assert_eq!(out, expected, "{text:?}");
+        }
+    }
 }

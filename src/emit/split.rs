@@ -367,10 +367,11 @@ impl MainIndex {
         let nodes: Vec<usize> = (0..statements.len())
             .filter(|i| statements[*i].as_ref().and_then(symbol_of).is_some())
             .collect();
-        let mut waiting: HashMap<usize, usize> = HashMap::new();
-        let mut dependents: HashMap<usize, Vec<usize>> = HashMap::new();
+        // By statement index: dense, so vectors rather than maps.
+        let mut waiting: Vec<usize> = vec![0; statements.len()];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); statements.len()];
+        let mut deps = BTreeSet::new();
         for &i in &nodes {
-            let mut deps = BTreeSet::new();
             let statement = statements[i].as_ref().expect("nodes are whole");
             statement_idents(statement, &mut |name| {
                 if let Some(&j) = self.nodes.get(name)
@@ -379,23 +380,22 @@ impl MainIndex {
                     deps.insert(j);
                 }
             });
-            waiting.insert(i, deps.len());
-            for j in deps {
-                dependents.entry(j).or_default().push(i);
+            waiting[i] = deps.len();
+            for j in std::mem::take(&mut deps) {
+                dependents[j].push(i);
             }
         }
         let mut ready: BinaryHeap<std::cmp::Reverse<usize>> = nodes
             .iter()
-            .filter(|i| waiting[i] == 0)
+            .filter(|i| waiting[**i] == 0)
             .map(|i| std::cmp::Reverse(*i))
             .collect();
         let mut order = Vec::with_capacity(nodes.len());
         while let Some(std::cmp::Reverse(i)) = ready.pop() {
             order.push(i);
-            for &j in dependents.get(&i).map(Vec::as_slice).unwrap_or_default() {
-                let count = waiting.get_mut(&j).expect("every node counted");
-                *count -= 1;
-                if *count == 0 {
+            for &j in &dependents[i] {
+                waiting[j] -= 1;
+                if waiting[j] == 0 {
                     ready.push(std::cmp::Reverse(j));
                 }
             }

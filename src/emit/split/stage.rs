@@ -27,6 +27,13 @@ impl Existing {
         self.text
             .get_or_insert_with(|| print_counted(&self.statement))
     }
+
+    /// The declaration and its print, the print moved out rather than copied.
+    fn into_parts(mut self) -> (Statement, String) {
+        self.text();
+        let text = self.text.take().expect("printed just above");
+        (self.statement, text)
+    }
 }
 
 /// Statements rewritten for one stage (index in main.bicep, syntax, text), with the
@@ -98,12 +105,12 @@ impl<K> StageBuild<K> {
     ) {
         self.resources = totals.resources;
         self.bytes = totals.bytes;
-        for (symbol, mut existing) in attempt.existing {
+        for (symbol, existing) in attempt.existing {
             if self.existing.contains_key(&symbol) {
                 continue;
             }
-            let text = existing.text().to_owned();
-            self.note(&existing.statement, index, observe);
+            let (statement, text) = existing.into_parts();
+            self.note(&statement, index, observe);
             self.existing.insert(symbol, text);
         }
         for (i, statement, text) in attempt.statements {
