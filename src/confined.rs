@@ -123,6 +123,26 @@ impl Folder {
         self.dir.symlink_metadata(relative).is_ok()
     }
 
+    /// The names of the entries of the folder `relative` (`""` for this one), `None` when
+    /// there is no folder there. Opened beneath this folder: a symlink leading outside it
+    /// is an error. A name that is not UTF-8 is returned lossily (it can never be a
+    /// generated path, which is UTF-8, but still counts as an entry).
+    pub fn entries(&self, relative: &str) -> io::Result<Option<Vec<String>>> {
+        let listed = match relative {
+            "" => self.dir.entries(),
+            relative => match self.dir.open_dir(relative) {
+                Ok(dir) => dir.entries(),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+                Err(error) => return Err(error),
+            },
+        };
+        let mut names = Vec::new();
+        for entry in listed? {
+            names.push(entry?.file_name().to_string_lossy().into_owned());
+        }
+        Ok(Some(names))
+    }
+
     /// Create the file at `relative` (and its folders) with `bytes`; fails if anything, a
     /// dangling symlink included, is already there (`O_CREAT | O_EXCL` follows no link).
     pub fn write_new(&self, relative: &str, bytes: &[u8]) -> io::Result<()> {

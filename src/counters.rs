@@ -36,9 +36,14 @@ pub enum Counter {
     /// Those of them too long to keep inline, each one heap allocation: keys, identifiers
     /// and short literals must not count here.
     SyntaxTextAllocations,
+    /// Paths of the output folder the write path probes one by one (`output`): a file to
+    /// stage, a legacy staging name. A folder listing saying a name is absent saves its probe.
+    OutputProbes,
+    /// Folder listings the write path reads (`output::listing`) instead of those probes.
+    OutputListings,
 }
 
-const COUNTERS: usize = 10;
+const COUNTERS: usize = 12;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

@@ -116,3 +116,60 @@ fn refusals_are_reported_in_path_order_whatever_order_files_come_in() {
     }
     assert_eq!(snapshot(dir), before);
 }
+
+/// Staging into an empty folder lists each folder once instead of probing each path (issue
+/// 14: hundreds of `ENOENT` lookups), and an existing folder's files are still probed.
+#[test]
+fn an_empty_folder_is_listed_not_probed_path_by_path() {
+    use bulwark::counters::{self, Counter};
+    let generated = common::generate(&synthetic(30));
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().join("infra");
+    counters::reset();
+    write_backwards(&dir, &generated).unwrap();
+    let files = generated.files.files.len() as u64;
+    if cfg!(debug_assertions) {
+        assert_eq!(counters::get(Counter::OutputProbes), 0);
+        // The output folder and modules/ at staging, again at the commit, and once
+        // more for the legacy staging names while placing.
+        assert!(counters::get(Counter::OutputListings) <= 6, "{files} files");
+    }
+    counters::reset();
+    let again = write_backwards(&dir, &generated).unwrap();
+    assert_eq!(again.unchanged.len() as u64, files);
+    if cfg!(debug_assertions) {
+        assert_eq!(counters::get(Counter::OutputProbes), files);
+    }
+}
+
+/// A file that appears at a target path after the folder was listed (another process, a
+/// user copying files in while bulwark generates) is refused at the commit as a probe at
+/// staging would have refused it, and both are left as they are.
+#[test]
+fn an_unmanaged_file_appearing_after_the_listing_is_refused() {
+    let generated = common::generate(&synthetic(6));
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path();
+    let mut transaction = Transaction::begin(dir, None, false).unwrap();
+    let mut paths = generated.files.files.iter();
+    let (first, text) = paths.next().unwrap();
+    transaction.stage(first, text).unwrap();
+    let last = generated.files.files.keys().last().unwrap();
+    for path in [first, last] {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, "not bulwark's").unwrap();
+    }
+    for (path, text) in paths {
+        transaction.stage(path, text).unwrap();
+    }
+    match transaction.commit(&generated.manifest) {
+        // The first staged before it appeared (found by the commit), the last after.
+        Err(OutputError::NotOwned { paths }) => assert_eq!(paths, [first.as_str(), last.as_str()]),
+        other => panic!("{other:?}"),
+    }
+    for path in [first, last] {
+        assert_eq!(std::fs::read(dir.join(path)).unwrap(), b"not bulwark's");
+    }
+    assert!(!dir.join(output::STAGING).exists());
+}

@@ -10,6 +10,7 @@
 //! reached the disk; its hash then no longer matches the manifest, so `check` reports it
 //! and recovery refuses to finish a commit whose staged file is lost.
 
+use super::listing::Listing;
 use super::{LockFile, MANIFEST, OutputError, hash, io_error, refuse_outside};
 use crate::confined::{Folder, stage};
 use serde::{Deserialize, Serialize};
@@ -186,6 +187,8 @@ impl Journal {
             .subfolder(STAGING)
             .map_err(io_error(&folder.display(STAGING)))?;
         let mut last_folder = None;
+        // Each folder listed once, for the legacy staging names an old run left there.
+        let mut listing = Listing::default();
         for (index, (path, recorded)) in self.write.iter().enumerate() {
             steps.step();
             let staged = Staged {
@@ -194,7 +197,7 @@ impl Journal {
                 recorded,
             };
             place(folder, staged, path, recovering, &mut last_folder)?;
-            super::write::remove_legacy_staging(folder, path);
+            super::write::remove_legacy_staging(folder, path, &mut listing);
         }
         for path in &self.remove {
             steps.step();
@@ -212,7 +215,7 @@ impl Journal {
             recorded: &self.manifest,
         };
         place(folder, staged, MANIFEST, recovering, &mut last_folder)?;
-        super::write::remove_legacy_staging(folder, MANIFEST);
+        super::write::remove_legacy_staging(folder, MANIFEST, &mut listing);
         steps.step();
         drop(staging);
         discard_staging(folder);

@@ -6,6 +6,7 @@ mod check;
 mod fingerprint;
 mod folder_lock;
 mod journal;
+mod listing;
 mod lock;
 mod write;
 

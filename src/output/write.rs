@@ -9,10 +9,12 @@
 //! returned, a panic unwinding) removes it, so the folder is left as it was.
 
 use super::journal::{self, Journal, JournalLock, Staging};
+use super::listing::Listing;
 use super::{
     LockFile, LockWrite, MANIFEST, Manifest, OutputError, WriteReport, hash, io_error, normalize,
 };
 use crate::confined::{Folder, check_relative};
+use crate::counters::{self, Counter};
 use crate::emit::FileSet;
 use std::path::Path;
 
@@ -75,6 +77,11 @@ pub struct Transaction<'a> {
     lock: Option<&'a LockWrite>,
     force: bool,
     previous: Option<Manifest>,
+    /// What the folder held when its paths were first asked about: a path it lacks is
+    /// staged without a probe, and checked again at the commit (see [`Listing`]).
+    listing: Listing,
+    /// Staged paths the listing said were absent, in the order staged.
+    assumed_absent: Vec<usize>,
     staging: Staging,
     /// How many files were staged (written or found unchanged or refused), to check that
     /// the manifest lists exactly them.
@@ -153,6 +160,8 @@ impl<'a> Transaction<'a> {
             lock,
             force,
             previous,
+            listing: Listing::default(),
+            assumed_absent: Vec::new(),
             staging: Staging::default(),
             staged: 0,
             not_owned: Vec::new(),
@@ -195,10 +204,32 @@ impl<'a> Transaction<'a> {
             panic!("bulwark bug: generated path {problem}");
         }
         self.staged += 1;
+        let absent = !self.listing.may_exist(&self.folder, path);
+        let replace = absent || self.replaces(path, Some(text))?;
+        let stopped =
+            self.write_failed.is_some() || !self.not_owned.is_empty() || !self.edited.is_empty();
+        let hashed = || hashed.map_or_else(|| hash(text.as_bytes()), str::to_string);
+        if replace && !stopped {
+            let index = self.staging.recorded.len();
+            match self.staging.add(&self.folder, path, text, hashed()) {
+                Ok(()) if absent => self.assumed_absent.push(index),
+                Ok(()) => {}
+                Err(error) => self.write_failed = Some(error),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the generated `path` replaces what the folder holds there, probed on disk:
+    /// yes when nothing is there, or what is there is bulwark's and unedited (or `force`);
+    /// no when it is already `text` (`None`: not compared), or is refused (recorded as
+    /// such). An error reading it ends the transaction.
+    fn replaces(&mut self, path: &str, text: Option<&str>) -> Result<bool, OutputError> {
+        counters::add(Counter::OutputProbes, 1);
         let shown = self.folder.display(path);
         let recorded = self.previous.as_ref().and_then(|m| m.files.get(path));
-        let replace = match self.folder.read(path).map_err(io_error(&shown))? {
-            Some(existing) if existing == text.as_bytes() => {
+        Ok(match self.folder.read(path).map_err(io_error(&shown))? {
+            Some(existing) if text.is_some_and(|text| existing == text.as_bytes()) => {
                 self.report.unchanged.push(path.to_string());
                 false
             }
@@ -215,17 +246,23 @@ impl<'a> Transaction<'a> {
                 Some(_) => true,
             },
             None => true,
-        };
-        let stopped =
-            self.write_failed.is_some() || !self.not_owned.is_empty() || !self.edited.is_empty();
-        let hashed = || hashed.map_or_else(|| hash(text.as_bytes()), str::to_string);
-        if replace
-            && !stopped
-            && let Err(error) = self.staging.add(&self.folder, path, text, hashed())
-        {
-            self.write_failed = Some(error);
-        }
-        Ok(())
+        })
+    }
+
+    /// A file that appeared since the listing at a path staged as new (another process, a
+    /// user copying files in) is refused as a probe at staging would have refused it: the
+    /// folders are listed again, and only such paths are probed.
+    fn refuse_appeared(&mut self) -> Result<(), OutputError> {
+        let staged = std::mem::take(&mut self.assumed_absent);
+        let recorded = std::mem::take(&mut self.staging.recorded);
+        let paths = staged.iter().map(|&index| recorded[index].0.as_str());
+        let result = self
+            .listing
+            .appeared(&self.folder, paths)
+            .into_iter()
+            .try_for_each(|path| self.replaces(path, None).map(drop));
+        self.staging.recorded = recorded;
+        result
     }
 
     /// Commit the staged files as one generation whose `manifest` lists every file staged:
@@ -234,6 +271,7 @@ impl<'a> Transaction<'a> {
     /// Nothing is written when the folder already holds exactly this generation.
     pub fn commit(mut self, manifest: &Manifest) -> Result<WriteReport, OutputError> {
         self.check_manifest_lists_staged(manifest);
+        self.refuse_appeared()?;
         let mut report = std::mem::take(&mut self.report);
         if !self.not_owned.is_empty() {
             self.not_owned.sort();
@@ -352,12 +390,17 @@ pub(super) fn unchanged_since(existing: &[u8], recorded: &str) -> bool {
 
 /// Earlier versions staged each file at the fixed name `.<name>.bulwark-tmp` beside it; one
 /// left by an interrupted run is removed (a symlink there is unlinked, never followed).
-pub(super) fn remove_legacy_staging(folder: &Folder, path: &str) {
+/// `listing` (of the folder before this commit placed anything) saves probing for the names
+/// it does not hold.
+pub(super) fn remove_legacy_staging(folder: &Folder, path: &str, listing: &mut Listing) {
     let legacy = match path.rsplit_once('/') {
         Some((parent, name)) => format!("{parent}/.{name}.bulwark-tmp"),
         None => format!(".{path}.bulwark-tmp"),
     };
-    if folder.exists(&legacy) {
-        let _ = folder.remove_file(&legacy);
+    if listing.may_exist(folder, &legacy) {
+        counters::add(Counter::OutputProbes, 1);
+        if folder.exists(&legacy) {
+            let _ = folder.remove_file(&legacy);
+        }
     }
 }

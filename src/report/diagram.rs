@@ -12,7 +12,7 @@
 
 use crate::blueprint::{ComponentSpec, Control, Ingress, Kind, PartKind};
 use crate::plan::{DnsPlan, PerEnvironment, Plan, Scope, SubnetPurpose};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// Counts of what a diagram draws, to keep an eye on its size.
@@ -110,7 +110,22 @@ struct Diagram {
 
 impl Diagram {
     fn line(&mut self, indent: usize, text: &str) {
-        let _ = writeln!(self.out, "{}{text}", "  ".repeat(indent));
+        self.indent(indent);
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn indent(&mut self, indent: usize) {
+        for _ in 0..indent {
+            self.out.push_str("  ");
+        }
+    }
+
+    /// A component's node line, written in place (one per component: no string of its own).
+    fn node_line(&mut self, indent: usize, component: &crate::plan::ComponentPlan) {
+        self.indent(indent);
+        node(&self.ids, component, &mut self.out);
+        self.out.push('\n');
     }
 
     /// The internet and Front Door, when anything is reachable from the internet.
@@ -132,7 +147,7 @@ impl Diagram {
     }
 
     /// The VNet, its subnets and what sits in them; returns the components placed there.
-    fn vnet<'a>(&mut self, plan: &'a Plan) -> Vec<&'a str> {
+    fn vnet<'a>(&mut self, plan: &'a Plan) -> BTreeSet<&'a str> {
         // The VNet: one per environment, with the same subnets.
         let vnet_title = if plan.network.existing {
             "the platform's VNet".to_string()
@@ -167,7 +182,8 @@ impl Diagram {
                 in_subnet.entry(subnet).or_default().push(component);
             }
         }
-        let mut placed: Vec<&str> = Vec::new();
+        // A set: `services` asks about every component (a list grew with their square).
+        let mut placed = BTreeSet::new();
         for (index, subnet) in plan.subnets.iter().enumerate() {
             let range = match subnet.prefix() {
                 PerEnvironment::Same(range) => range.to_string(),
@@ -198,8 +214,8 @@ impl Diagram {
                 self.endpoint_nodes(plan);
             }
             for component in in_subnet.remove(subnet.name.as_str()).unwrap_or_default() {
-                self.line(3, &node(&self.ids, component));
-                placed.push(&component.name);
+                self.node_line(3, component);
+                placed.insert(component.name.as_str());
             }
             self.line(2, "end");
         }
@@ -248,11 +264,11 @@ impl Diagram {
 
     /// Everything else: the services reached through their private endpoints, compute
     /// that has no subnet of its own, and third parties.
-    fn services(&mut self, plan: &Plan, placed: &[&str]) {
+    fn services(&mut self, plan: &Plan, placed: &BTreeSet<&str>) {
         let services: Vec<_> = plan
             .components
             .iter()
-            .filter(|c| c.kind() != Kind::External && !placed.contains(&c.name.as_str()))
+            .filter(|c| c.kind() != Kind::External && !placed.contains(c.name.as_str()))
             .collect();
         if !services.is_empty() {
             self.line(
@@ -263,7 +279,7 @@ impl Diagram {
                 ),
             );
             for component in services {
-                self.line(2, &node(&self.ids, component));
+                self.node_line(2, component);
             }
             self.line(1, "end");
         }
@@ -272,7 +288,7 @@ impl Diagram {
             .iter()
             .filter(|c| c.kind() == Kind::External)
         {
-            self.line(1, &node(&self.ids, component));
+            self.node_line(1, component);
         }
     }
 
@@ -384,18 +400,19 @@ impl Diagram {
             let Some(target) = assignment.scope.component() else {
                 continue; // telemetry, in the monitoring node
             };
-            let on = match &assignment.scope {
-                Scope::Part { kind, name, .. } => format!(" on {kind} {name}"),
-                _ => String::new(),
-            };
-            let access = assignment
-                .access
-                .map(|a| format!("{a}: "))
-                .unwrap_or_default();
+            // `<access>: <role>[ on <kind> <name>]`, written into one string.
+            let mut words = String::new();
+            if let Some(access) = assignment.access {
+                let _ = write!(words, "{access}: ");
+            }
+            words.push_str(&assignment.role.name());
+            if let Scope::Part { kind, name, .. } = &assignment.scope {
+                let _ = write!(words, " on {kind} {name}");
+            }
             connections
                 .entry((assignment.principal.as_str(), target))
                 .or_default()
-                .push(format!("{access}{}{on}", assignment.role.name()));
+                .push(words);
         }
         for grant in &plan.database_grants {
             connections
@@ -428,16 +445,19 @@ impl Diagram {
         for ((principal, target), mut words) in connections {
             words.sort();
             words.dedup();
-            let words: Vec<String> = words.iter().map(|w| label(w)).collect();
-            self.line(
-                1,
-                &format!(
-                    "{} -->|\"{}\"| {}",
-                    self.ids.component(principal),
-                    words.join("\n"),
-                    self.ids.component(target)
-                ),
-            );
+            // `<principal> -->|"<words, one per line>"| <target>`, written in place.
+            self.indent(1);
+            self.out.push_str(self.ids.component(principal));
+            self.out.push_str(" -->|\"");
+            for (index, words) in words.iter().enumerate() {
+                if index > 0 {
+                    self.out.push('\n');
+                }
+                label_into(words, &mut self.out);
+            }
+            self.out.push_str("\"| ");
+            self.out.push_str(self.ids.component(target));
+            self.out.push('\n');
         }
     }
 
@@ -473,20 +493,20 @@ fn ingress(spec: &ComponentSpec) -> Option<Ingress> {
 }
 
 /// A component's node: a box for compute, a cylinder for data, a stadium for third parties.
-fn node(ids: &Ids, component: &crate::plan::ComponentPlan) -> String {
-    let text = format!(
-        "{}\n{}",
-        label(&component.name),
-        label(&component.kind().to_string())
-    );
-    let id = ids.component(&component.name);
-    if component.is_compute() {
-        format!("{id}[\"{text}\"]")
+fn node(ids: &Ids, component: &crate::plan::ComponentPlan, out: &mut String) {
+    let (open, close) = if component.is_compute() {
+        ("[\"", "\"]")
     } else if component.kind() == Kind::External {
-        format!("{id}([\"{text}\"])")
+        ("([\"", "\"])")
     } else {
-        format!("{id}[(\"{text}\")]")
-    }
+        ("[(\"", "\")]")
+    };
+    out.push_str(ids.component(&component.name));
+    out.push_str(open);
+    label_into(&component.name, out);
+    out.push('\n');
+    label_into(&component.kind().to_string(), out);
+    out.push_str(close);
 }
 
 /// Node ids: `c_` and the component name with anything but ASCII letters and digits as `_`
@@ -517,11 +537,10 @@ impl Ids {
         Ids { components }
     }
 
-    fn component(&self, name: &str) -> String {
+    fn component(&self, name: &str) -> &str {
         self.components
             .get(name)
-            .cloned()
-            .unwrap_or_else(|| "c_unknown".to_string())
+            .map_or("c_unknown", String::as_str)
     }
 
     fn endpoint(&self, name: &str) -> String {
@@ -537,6 +556,12 @@ impl Ids {
 /// Markdown string, KaTeX, HTML, a link or a click handler.
 pub fn label(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    label_into(text, &mut out);
+    out
+}
+
+/// [`label`], appended to `out`.
+fn label_into(text: &str, out: &mut String) {
     // Only digits so far: a `.` now would make a Markdown list item.
     let mut leading_digits = true;
     for (index, c) in text.chars().enumerate() {
@@ -551,7 +576,6 @@ pub fn label(text: &str) -> String {
         }
         leading_digits &= c.is_ascii_digit();
     }
-    out
 }
 
 #[cfg(test)]

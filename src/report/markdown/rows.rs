@@ -57,71 +57,67 @@ fn table_row(cells: &[&str], out: &mut String) {
     out.push('\n');
 }
 
-/// The "because of" cell: the cited key as code, or `-` when nothing in the blueprint is.
-fn because(from: &Option<Cite>) -> String {
+/// [`table_row`] with a last "because of" cell: the cited key as code, or `-` when nothing
+/// in the blueprint is (written in place: a row per role, endpoint or component).
+fn cited_row(cells: &[&str], from: &Option<Cite>, out: &mut String) {
+    out.push('|');
+    for cell in cells {
+        out.push(' ');
+        out.push_str(cell);
+        out.push_str(" |");
+    }
     match from {
-        Some(cite) => format!("`{}`", cite.key),
-        None => "-".to_string(),
+        Some(cite) => {
+            out.push_str(" `");
+            out.push_str(&cite.key);
+            out.push_str("` |\n");
+        }
+        None => out.push_str(" - |\n"),
     }
 }
 
 /// `| component | path | protection | address | because of |`
 fn entry_point(e: &EntryRow, out: &mut String) {
-    let from = because(&e.from);
-    table_row(
-        &[&e.component, &e.path, &e.protection, &e.output, &from],
+    cited_row(
+        &[&e.component, &e.path, &e.protection, &e.output],
+        &e.from,
         out,
     );
 }
 
 /// `| component | kind | path | because of |`
 fn delivery(d: &DeliveryRow, out: &mut String) {
-    table_row(&[&d.component, &d.kind, &d.path, &because(&d.from)], out);
+    cited_row(&[&d.component, &d.kind, &d.path], &d.from, out);
 }
 
 /// `| resource | type | module | from public networks | because of |`
 fn exposure(e: &ExposureRow, out: &mut String) {
-    let from = because(&e.from);
-    table_row(
-        &[&e.resource, &e.resource_type, &e.module, &e.detail, &from],
+    cited_row(
+        &[&e.resource, &e.resource_type, &e.module, &e.detail],
+        &e.from,
         out,
     );
 }
 
 /// `| member | type | profile | onboarding | because of |`
 fn perimeter_member(a: &PerimeterAssociationRow, out: &mut String) {
-    let from = because(&a.from);
-    table_row(
-        &[
-            &a.resource,
-            &a.resource_type,
-            &a.profile,
-            &a.availability,
-            &from,
-        ],
+    cited_row(
+        &[&a.resource, &a.resource_type, &a.profile, &a.availability],
+        &a.from,
         out,
     );
 }
 
 /// `| principal | scope | role | access | because of |`
 fn access(a: &AccessRow, out: &mut String) {
-    table_row(
-        &[
-            &a.principal,
-            &a.scope,
-            &a.role,
-            &a.access,
-            &because(&a.from),
-        ],
-        out,
-    );
+    cited_row(&[&a.principal, &a.scope, &a.role, &a.access], &a.from, out);
 }
 
 /// `| caller | target | app role | route | caller's settings | because of |`
 fn call(c: &CallRow, out: &mut String) {
-    let from = because(&c.from);
-    table_row(
-        &[&c.caller, &c.target, &c.role, &c.route, &c.settings, &from],
+    cited_row(
+        &[&c.caller, &c.target, &c.role, &c.route, &c.settings],
+        &c.from,
         out,
     );
 }
@@ -129,9 +125,9 @@ fn call(c: &CallRow, out: &mut String) {
 /// `| component | group | DNS zones | registration | because of |`
 fn private_endpoint(p: &EndpointRow, out: &mut String) {
     let zones = p.zones.join(", ");
-    let from = because(&p.from);
-    table_row(
-        &[&p.component, &p.group, &zones, &p.registration, &from],
+    cited_row(
+        &[&p.component, &p.group, &zones, &p.registration],
+        &p.from,
         out,
     );
 }
@@ -143,7 +139,7 @@ fn subnet(s: &SubnetRow, out: &mut String) {
 
 /// `| need | what | because of |`
 fn platform(p: &PlatformRow, out: &mut String) {
-    table_row(&[&p.need, &p.what, &because(&p.from)], out);
+    cited_row(&[&p.need, &p.what], &p.from, out);
 }
 
 /// One component's section under "## Components": its heading, what it is, and one item per
