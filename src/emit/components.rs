@@ -64,8 +64,8 @@ impl Finished {
     }
 }
 
-/// How many threads build `components` modules: one below [`PARALLEL_FROM`], otherwise
-/// the machine's parallelism capped at [`MAX_THREADS`].
+/// How many threads build `components` modules: one below `PARALLEL_FROM` (100), otherwise
+/// the machine's parallelism capped at `MAX_THREADS` (4).
 pub fn threads_for(components: usize) -> usize {
     if components < PARALLEL_FROM {
         return 1;
