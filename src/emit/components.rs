@@ -64,8 +64,8 @@ impl Finished {
     }
 }
 
-/// How many threads build `components` modules: one below [`PARALLEL_FROM`], otherwise
-/// the machine's parallelism capped at [`MAX_THREADS`].
+/// How many threads build `components` modules: one below `PARALLEL_FROM` (100), otherwise
+/// the machine's parallelism capped at `MAX_THREADS` (4).
 pub fn threads_for(components: usize) -> usize {
     if components < PARALLEL_FROM {
         return 1;
@@ -77,13 +77,18 @@ pub fn threads_for(components: usize) -> usize {
 
 /// Build every component's module on `threads` threads (the calling thread and
 /// `threads - 1` workers) and hand each to `take` in component order (components that
-/// deploy nothing of their own are skipped). Debug counters counted on the workers are added
-/// to the calling thread's.
-pub fn build_all(
+/// deploy nothing of their own are skipped). `first` runs on the calling thread once the
+/// workers have started and before any module is taken: work that must come before the
+/// modules in the output (the concern modules) overlaps the workers' first chunks instead
+/// of leaving them idle. Both get `state`, what the calling thread assembles. Debug
+/// counters counted on the workers are added to the calling thread's.
+pub fn build_all<State>(
     ctx: &Context,
     components: &[ComponentPlan],
     threads: usize,
-    take: impl FnMut(Built),
+    state: &mut State,
+    first: impl FnOnce(&mut State),
+    mut take: impl FnMut(&mut State, Built),
 ) {
     let chunks: Vec<&[ComponentPlan]> = components.chunks(CHUNK).collect();
     let next_chunk = AtomicUsize::new(0);
@@ -95,11 +100,7 @@ pub fn build_all(
     let build_chunk = |chunk: &[ComponentPlan]| -> Vec<Built> {
         chunk.iter().filter_map(|c| build(ctx, c)).collect()
     };
-    let mut in_order = InOrder {
-        waiting: BTreeMap::new(),
-        next: 0,
-        take,
-    };
+    let mut next_taken = 0;
     std::thread::scope(|scope| {
         let (sender, receiver) = mpsc::channel::<(usize, Vec<Built>)>();
         let workers: Vec<_> = (1..threads.min(chunks.len()))
@@ -117,6 +118,12 @@ pub fn build_all(
             .collect();
         // Only the workers send: the last loop below ends when they are all done.
         drop(sender);
+        first(state);
+        let mut in_order = InOrder {
+            waiting: BTreeMap::new(),
+            next: 0,
+            take: |built| take(state, built),
+        };
         // The calling thread builds chunks too (one thread fewer to start, and one malloc
         // arena fewer), taking the workers' chunks as they come.
         while let Some((index, chunk)) = claim() {
@@ -135,8 +142,9 @@ pub fn build_all(
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
+        next_taken = in_order.next;
     });
-    assert_eq!(in_order.next, chunks.len(), "every chunk was taken");
+    assert_eq!(next_taken, chunks.len(), "every chunk was taken");
 }
 
 /// Chunks built in any order, handed on in component order: a chunk that finished ahead of

@@ -4,6 +4,7 @@
 pub mod calls;
 mod common;
 mod components;
+pub use components::threads_for;
 mod concerns;
 mod database_grants;
 pub mod delivery;
@@ -466,6 +467,15 @@ pub fn emit_streaming(
     emit_into(plan, options, threads, digest, sink)
 }
 
+/// What the calling thread assembles while the component modules are built.
+struct Assembly<'s> {
+    main: File,
+    written: Written<'s>,
+    concern_outputs: Vec<(String, Expr, String)>,
+    grouped_outputs: Vec<MainOutput>,
+    main_params: Vec<MainParam>,
+}
+
 fn emit_into<'s>(
     plan: &Plan,
     options: &Options,
@@ -474,34 +484,52 @@ fn emit_into<'s>(
     sink: &'s mut Sink<'s>,
 ) -> limits::TemplateMemo {
     let ctx = Context::new(plan, options, digest);
-    let mut written = Written::new(digest, sink);
     let mut main = ctx.module_file();
     main_head::push_parameters(&ctx, &mut main);
     main_head::push_identities(plan, &mut main);
-
-    let concerns = concerns::concerns(&ctx);
-    concerns::push_calls(&ctx, &mut main, &concerns, &mut written);
-    // The concern modules are handed on: only what main.bicep adds for them stays.
-    let concerns::Concerns {
-        modules,
-        outputs,
-        mut grouped_outputs,
-    } = concerns;
-    drop(modules);
-
-    let mut main_params: Vec<MainParam> = Vec::new();
-    components::build_all(&ctx, &plan.components, threads, |mut built| {
-        main.push(built.call);
-        written
-            .module_files
-            .insert(built.module.path.clone(), built.split_view);
+    let mut assembly = Assembly {
+        main,
+        written: Written::new(digest, sink),
+        concern_outputs: Vec::new(),
+        grouped_outputs: Vec::new(),
+        main_params: Vec::new(),
+    };
+    // The concern modules are built while the workers start on the component modules;
+    // their calls still come first in main.bicep, their files first to the sink.
+    let concerns_first = |assembly: &mut Assembly<'s>| {
+        let concerns = concerns::concerns(&ctx);
+        concerns::push_calls(&ctx, &mut assembly.main, &concerns, &mut assembly.written);
+        // The concern modules are handed on: only what main.bicep adds for them stays.
+        assembly.concern_outputs = concerns.outputs;
+        assembly.grouped_outputs = concerns.grouped_outputs;
+    };
+    let take_component = |assembly: &mut Assembly<'s>, mut built: components::Built| {
+        assembly.main.push(built.call);
+        let written = &mut assembly.written;
+        (written.module_files).insert(built.module.path.clone(), built.split_view);
         written.hand_on_finished(built.module);
         for file in built.extra_files {
             written.hand_on_finished(file);
         }
-        grouped_outputs.append(&mut built.main_outputs);
-        main_params.append(&mut built.main_params);
-    });
+        assembly.grouped_outputs.append(&mut built.main_outputs);
+        assembly.main_params.append(&mut built.main_params);
+    };
+    let components = &plan.components;
+    components::build_all(
+        &ctx,
+        components,
+        threads,
+        &mut assembly,
+        concerns_first,
+        take_component,
+    );
+    let Assembly {
+        mut main,
+        mut written,
+        concern_outputs: outputs,
+        grouped_outputs,
+        main_params,
+    } = assembly;
     main_outputs::push(plan, &mut main, outputs, &grouped_outputs);
 
     let main_params: Vec<&MainParam> = main_params.iter().collect();
