@@ -128,110 +128,16 @@ pub fn generate_streaming(
     options: &Options,
     sink: &mut dyn FnMut(GeneratedFile),
 ) -> Result<Streamed, Error> {
-    let (plan, warnings) = validated_plan(blueprint, options)?;
-    let manifest = emit_checked(blueprint, options, &plan, sink)?;
-    Ok(Streamed {
-        manifest,
-        address_plan: plan.address_record(),
-        plan,
-        warnings,
-    })
-}
-
-/// [`generate_streaming`] and the text of its security report ([`report_text_of`]), the
-/// report built on a thread of its own while emit runs (for as many components as emit
-/// builds on several threads, `emit::threads_for`; below, one after the other): the
-/// report reads only the blueprint and the plan, and waits for the files' paths (whether
-/// the templates were split into stages) only to be rendered.
-#[doc(hidden)]
-pub fn generate_streaming_with_report(
-    blueprint: &Blueprint,
-    options: &Options,
-    source: &ReportSource,
-    sink: &mut dyn FnMut(GeneratedFile),
-) -> Result<(Streamed, String), Error> {
-    let (plan, warnings) = validated_plan(blueprint, options)?;
-    let (manifest, report) = if emit::threads_for(plan.components.len()) > 1 {
-        emit_beside_report(blueprint, options, &plan, source, sink)?
-    } else {
-        let manifest = emit_checked(blueprint, options, &plan, sink)?;
-        let paths = manifest.files.keys().map(String::as_str);
-        let report = report_text_of(&plan, paths, blueprint, source);
-        (manifest, report)
-    };
-    let streamed = Streamed {
-        manifest,
-        address_plan: plan.address_record(),
-        plan,
-        warnings,
-    };
-    Ok((streamed, report))
-}
-
-/// Emit on this thread while a second builds the report, sent the stage list to render
-/// with once emit succeeded (and nothing when it failed: it then stops). Its debug counters
-/// are carried back.
-fn emit_beside_report(
-    blueprint: &Blueprint,
-    options: &Options,
-    plan: &plan::Plan,
-    source: &ReportSource,
-    sink: &mut dyn FnMut(GeneratedFile),
-) -> Result<(output::Manifest, String), Error> {
-    std::thread::scope(|scope| {
-        let (send_stages, stages) = std::sync::mpsc::channel::<Vec<String>>();
-        let reporter = scope.spawn(move || {
-            let report = report::build(blueprint, plan, source.label, Some(source));
-            let text = stages
-                .recv()
-                .ok()
-                .map(|stages| report_with_stages(report, stages));
-            (text, counters::take())
-        });
-        let manifest = emit_checked(blueprint, options, plan, sink);
-        if let Ok(manifest) = &manifest {
-            let paths = manifest.files.keys().map(String::as_str);
-            // The reporter is waiting: it cannot have stopped.
-            let _ = send_stages.send(emit::split::stage_templates(paths));
-        }
-        drop(send_stages);
-        let (report, counts) = reporter
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        counters::absorb(counts);
-        let manifest = manifest?;
-        Ok((
-            manifest,
-            report.expect("the report is rendered once emit succeeded"),
-        ))
-    })
-}
-
-/// Validate and plan: the plan with validation's warnings, or every diagnostic.
-fn validated_plan(
-    blueprint: &Blueprint,
-    options: &Options,
-) -> Result<(plan::Plan, Vec<Diagnostic>), Error> {
     let diagnostics = blueprint::validate_on(blueprint, options.today);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Error { diagnostics });
     }
     let plan = plan::plan(blueprint, &options.previous_address_plan)
         .map_err(|diagnostics| Error { diagnostics })?;
-    Ok((plan, diagnostics))
-}
-
-/// Emit the plan's files to `sink`, check ARM's limits, and make the manifest.
-fn emit_checked(
-    blueprint: &Blueprint,
-    options: &Options,
-    plan: &plan::Plan,
-    sink: &mut dyn FnMut(GeneratedFile),
-) -> Result<output::Manifest, Error> {
     // Each text is hashed once, by emit (the component modules on its worker threads): the
     // manifest records the hash, the writer reuses it.
     let mut hashes = std::collections::BTreeMap::new();
-    let mut memo = emit::emit_streaming(plan, options, output::hash, &mut |path, text, hash| {
+    let mut memo = emit::emit_streaming(&plan, options, output::hash, &mut |path, text, hash| {
         hashes.insert(path.clone(), hash.clone());
         sink(GeneratedFile { path, text, hash });
     });
@@ -245,11 +151,14 @@ fn emit_checked(
             });
         }
     }
-    Ok(output::Manifest::for_hashes(
-        hashes,
-        &options.blueprint_label,
-        &blueprint.libraries,
-    ))
+    let manifest =
+        output::Manifest::for_hashes(hashes, &options.blueprint_label, &blueprint.libraries);
+    Ok(Streamed {
+        manifest,
+        address_plan: plan.address_record(),
+        plan,
+        warnings: diagnostics,
+    })
 }
 
 /// The file the security report is written to, next to the Bicep.
@@ -282,12 +191,8 @@ pub fn report_text_of<'p>(
     blueprint: &Blueprint,
     source: &ReportSource,
 ) -> String {
-    let report = report::build(blueprint, plan, source.label, Some(source));
-    report_with_stages(report, emit::split::stage_templates(paths))
-}
-
-/// The report's Markdown, naming the stage templates when there is more than one.
-fn report_with_stages(mut report: report::Report, stages: Vec<String>) -> String {
+    let mut report = report::build(blueprint, plan, source.label, Some(source));
+    let stages = emit::split::stage_templates(paths);
     if stages.len() > 1 {
         report.deployment.stages = stages
             .iter()
