@@ -156,7 +156,7 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
 type Staged<'a> = Result<output::Transaction<'a>, OutputError>;
 
 /// A generation and the security report, with its files staged in a transaction as they
-/// are generated: a second thread stages each file the moment generation hands it on, so
+/// are generated: a second thread stages the files as generation hands them on (in batches), so
 /// the file system's work overlaps generation's CPU (and the report's) instead of following
 /// it, and the texts do not pile up in memory. (This thread generates: it allocates the
 /// most; staging allocates little.) The report, which needs every file's path, is rendered
