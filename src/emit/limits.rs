@@ -13,6 +13,8 @@ use crate::catalog::facts;
 use crate::counters::{self, Counter};
 use std::collections::{BTreeMap, HashMap};
 
+mod bytes;
+use bytes::{leading_spaces, newline_in};
 /// Compiled JSON is larger than the Bicep it comes from (`parameters('x')` for `x`,
 /// `[format(...)]` for interpolation, a metadata block per module). Without the compiler,
 /// the estimate doubles the Bicep text, indentation and comments left out.
@@ -86,14 +88,14 @@ impl<'t> TemplateScan<'t> {
     }
 }
 
-/// `str::lines` (a line ends at `\n` or `\r\n`), finding each end by a plain byte search.
+/// `str::lines` (a line ends at `\n` or `\r\n`), finding each end a word at a time.
 fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
     std::iter::from_fn(move || {
         if rest.is_empty() {
             return None;
         }
-        let Some(end) = rest.as_bytes().iter().position(|&byte| byte == b'\n') else {
+        let Some(end) = newline_in(rest.as_bytes()) else {
             return Some(std::mem::take(&mut rest));
         };
         let line = &rest[..end];
@@ -102,11 +104,10 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// `line.trim_start()`: the usual indentation (spaces) skipped byte by byte, only a line
-/// going on with other whitespace (tabs, Unicode spaces) left to `trim_start`.
+/// `line.trim_start()`: the usual indentation (spaces) skipped eight bytes at a time, only
+/// a line going on with other whitespace (tabs, Unicode spaces) left to `trim_start`.
 fn without_indentation(line: &str) -> &str {
-    let spaces = line.bytes().take_while(|&byte| byte == b' ').count();
-    let rest = &line[spaces..];
+    let rest = &line[leading_spaces(line.as_bytes())..];
     match rest.as_bytes().first() {
         Some(&byte) if byte.is_ascii_control() || !byte.is_ascii() => rest.trim_start(),
         _ => rest,
