@@ -165,7 +165,7 @@ impl Resource {
     pub fn new(symbol: impl Into<String>, type_name: &str, api_version: &str) -> Self {
         Self {
             symbol: symbol.into(),
-            type_ref: format!("{type_name}@{api_version}"),
+            type_ref: [type_name, "@", api_version].concat(),
             existing: false,
             condition: None,
             body: Vec::new(),

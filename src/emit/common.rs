@@ -11,7 +11,7 @@ mod stateful;
 pub use diagnostics::{
     diagnostic_setting, diagnostics_statements, push_diagnostics, push_diagnostics_file,
 };
-pub use endpoints::{endpoint_ready_symbol, push_private_endpoints, zone_param};
+pub use endpoints::{endpoint_ready_symbol, push_private_endpoints, zone_param, zone_param_text};
 pub use names::{bounded_prefix, compact_prefix, env_suffixed, env_suffixed_for, unique_name};
 pub use roles::{
     built_in_role, deployer_role_assignment, grant_arm_roles, identity_params, inbound,
@@ -78,21 +78,26 @@ pub fn standard_params(ctx: &Context, component: &ComponentPlan, module: &mut Mo
     );
     for endpoint in &component.private_endpoints {
         for zone in &endpoint.zones {
-            let name = zone_param(zone);
+            let name = zone_param_text(zone);
+            if module.has_param(&name) {
+                continue;
+            }
             let value = match &ctx.plan.network.dns {
-                DnsPlan::Create => Expr::path(&format!("dns.outputs.{name}")),
+                DnsPlan::Create => Expr::ident("dns").member("outputs").member(name.clone()),
                 DnsPlan::Central(ids) => match ids.get(zone) {
                     Some(id) => Expr::str(id.as_str()),
                     // The estate's policy registers endpoints: no zone ids to pass.
                     None => continue,
                 },
             };
-            if !module.has_param(&name) {
-                module.param(
-                    param(&name, Type::String, &format!("Private DNS zone {zone}.")),
-                    value,
-                );
-            }
+            module.param(
+                param(
+                    &name,
+                    Type::String,
+                    &["Private DNS zone ", zone, "."].concat(),
+                ),
+                value,
+            );
         }
     }
 }
@@ -196,11 +201,10 @@ pub fn setting_expr(app: &ComponentPlan, value: &crate::plan::SettingValue) -> E
     use crate::plan::SettingValue;
     match value {
         SettingValue::Literal(text) => Expr::str(text.as_str()),
-        SettingValue::IdentityClientId => Expr::path(&format!(
-            "{}.properties.clientId",
-            identity_symbol(&app.name)
-        )),
-        SettingValue::IdentityName => Expr::path(&format!("{}.name", identity_symbol(&app.name))),
+        SettingValue::IdentityClientId => Expr::path(&identity_symbol(&app.name))
+            .member("properties")
+            .member("clientId"),
+        SettingValue::IdentityName => Expr::path(&identity_symbol(&app.name)).member("name"),
         SettingValue::Output {
             component,
             output,

@@ -15,7 +15,8 @@ pub fn diagnostic_setting(
     workspace: Expr,
 ) -> Option<Resource> {
     let support = facts::diagnostic_support(resource_type.name)?;
-    let mut properties = vec![Property::new("workspaceId", workspace)];
+    let mut properties = Vec::with_capacity(3);
+    properties.push(Property::new("workspaceId", workspace));
     if support.all_logs {
         properties.push(Property::new(
             "logs",
@@ -39,7 +40,7 @@ pub fn diagnostic_setting(
     }
     Some(
         Resource::new(
-            format!("{scope_symbol}Diagnostics"),
+            [scope_symbol, "Diagnostics"].concat(),
             types::DIAGNOSTIC_SETTING.name,
             types::DIAGNOSTIC_SETTING.api_version,
         )

@@ -18,7 +18,9 @@ pub fn env_suffixed_for(resource_type: &str, prefix: &str) -> Expr {
         .and_then(|limits| limits.max)
         .unwrap_or_else(|| panic!("bulwark bug: naming.tsv has no maximum for {resource_type}"));
     let room = max - 1 - naming::ENVIRONMENT_NAME.max;
-    env_suffixed(format!("{}-", fitted(prefix, room)))
+    let mut prefix = fitted(prefix, room);
+    prefix.push('-');
+    env_suffixed(prefix)
 }
 
 /// `text` if it has at most `max` characters; otherwise its first characters and four hex

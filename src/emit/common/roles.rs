@@ -10,7 +10,9 @@ use crate::plan::{ComponentPlan, RoleAssignment, Scope};
 
 /// `<principal>PrincipalId`, the module parameter carrying a compute identity's principal.
 pub fn principal_param(component: &str) -> String {
-    format!("{}PrincipalId", naming::component_symbol(component))
+    let mut param = naming::component_symbol(component);
+    param.push_str("PrincipalId");
+    param
 }
 
 /// A role assignment named `guid(scope, principal, role)` so redeploying never duplicates it.
@@ -31,7 +33,7 @@ pub fn role_assignment(
         Expr::call(
             "guid",
             vec![
-                Expr::path(&format!("{scope_symbol}.id")),
+                Expr::path(scope_symbol).member("id"),
                 principal.clone(),
                 role_key,
             ],
@@ -96,27 +98,33 @@ pub fn principal_params(ctx: &Context, component: &ComponentPlan, module: &mut M
                 Type::String,
                 &format!("Principal id of the managed identity of {principal}."),
             ),
-            Expr::path(&format!(
-                "{}.properties.principalId",
-                identity_symbol(principal)
-            )),
+            Expr::path(&identity_symbol(principal))
+                .member("properties")
+                .member("principalId"),
         );
     }
 }
 
 /// `container_images__web__storage_blob_data_reader`: unique per scope, principal and role.
 pub fn role_symbol(scope_symbol: &str, principal: &str, role: &Role) -> String {
-    let words: Vec<String> = role
-        .name()
+    let role_name = role.name();
+    // Written into one buffer: every role assignment of every module has a symbol.
+    let mut symbol =
+        String::with_capacity(scope_symbol.len() + principal.len() + role_name.len() + 4);
+    symbol.push_str(scope_symbol);
+    symbol.push_str("__");
+    symbol.extend(principal.chars().map(|c| if c == '-' { '_' } else { c }));
+    symbol.push_str("__");
+    let words = role_name
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect();
-    format!(
-        "{scope_symbol}__{}__{}",
-        principal.replace('-', "_"),
-        words.join("_")
-    )
+        .filter(|word| !word.is_empty());
+    for (index, word) in words.enumerate() {
+        if index > 0 {
+            symbol.push('_');
+        }
+        symbol.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    }
+    symbol
 }
 
 /// The comment above a role assignment: who, what, which role, and the blueprint line.
@@ -175,7 +183,7 @@ pub fn identity_params(component: &ComponentPlan, module: &mut Module) {
             Type::String,
             "Resource id of the app's user-assigned identity.",
         ),
-        Expr::path(&format!("{identity}.id")),
+        Expr::path(&identity).member("id"),
     );
     module.param(
         param(
@@ -183,7 +191,9 @@ pub fn identity_params(component: &ComponentPlan, module: &mut Module) {
             Type::String,
             "Client id of the app's user-assigned identity.",
         ),
-        Expr::path(&format!("{identity}.properties.clientId")),
+        Expr::path(&identity)
+            .member("properties")
+            .member("clientId"),
     );
 }
 
@@ -199,4 +209,31 @@ pub fn user_assigned_identity() -> Expr {
             )]),
         ),
     ])
+}
+
+/// Role symbols as they were written before the single buffer, for the test below.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_symbols_read_as_the_joined_words_did() {
+        for (scope, principal, role) in [
+            ("account", "web-app", "Storage Blob Data Reader"),
+            ("container_images", "api", "AcrPull"),
+            ("vault", "a-b-c", "Key Vault Secrets User (preview)"),
+        ] {
+            let words: Vec<String> = role
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|word| !word.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect();
+            let expected = format!(
+                "{scope}__{}__{}",
+                principal.replace('-', "_"),
+                words.join("_")
+            );
+            assert_eq!(role_symbol(scope, principal, &Role::Arm(role)), expected);
+        }
+    }
 }

@@ -45,7 +45,7 @@ pub fn app_settings(component: &ComponentPlan) -> Expr {
             ("name", setting.name.as_str().into()),
             ("value", setting_expr(component, &setting.value)),
         ]))
-        .with_comment(format!("{purpose} ({path})"))
+        .with_comment([purpose.as_str(), " (", path, ")"].concat())
     }))
 }
 
@@ -212,7 +212,18 @@ fn front_door_outputs(module: &mut Module) {
 
 /// FTP and SCM basic-auth publishing off: deployments authenticate with Entra ID.
 pub fn publishing_policies(module: &mut Module) {
-    for (symbol, policy) in [("ftpPublishing", "ftp"), ("scmPublishing", "scm")] {
+    for (symbol, policy, comment) in [
+        (
+            "ftpPublishing",
+            "ftp",
+            "No basic-auth FTP publishing: deploy with Entra ID",
+        ),
+        (
+            "scmPublishing",
+            "scm",
+            "No basic-auth SCM publishing: deploy with Entra ID",
+        ),
+    ] {
         module.push(
             Statement::from(
                 Resource::new(
@@ -224,10 +235,7 @@ pub fn publishing_policies(module: &mut Module) {
                 .prop("name", policy)
                 .prop("properties", obj([("allow", false.into())])),
             )
-            .with_comment(format!(
-                "No basic-auth {} publishing: deploy with Entra ID",
-                policy.to_uppercase()
-            )),
+            .with_comment(comment),
         );
     }
 }

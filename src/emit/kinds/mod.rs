@@ -79,7 +79,7 @@ fn push_perimeter_outputs(ctx: &Context, component: &ComponentPlan, module: &mut
         };
         module.output(
             association.output,
-            crate::bicep::Expr::path(&format!("{symbol}.id")),
+            crate::bicep::Expr::ident(symbol).member("id"),
         );
     }
 }

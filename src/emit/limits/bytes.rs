@@ -25,14 +25,13 @@ fn first_zero_byte(word: u64) -> Option<usize> {
 
 /// The first `\n` in `bytes`, eight bytes per step.
 pub fn newline_in(bytes: &[u8]) -> Option<usize> {
-    let mut words = bytes.chunks_exact(8);
-    for (index, chunk) in words.by_ref().enumerate() {
-        let word = u64::from_ne_bytes(chunk.try_into().expect("eight bytes"));
-        if let Some(lane) = first_zero_byte(word ^ repeated(b'\n')) {
+    // `as_chunks`, not `chunks_exact`: each word is an array, no length to check.
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (index, &word) in words.iter().enumerate() {
+        if let Some(lane) = first_zero_byte(u64::from_ne_bytes(word) ^ repeated(b'\n')) {
             return Some(index * 8 + lane);
         }
     }
-    let tail = words.remainder();
     let start = bytes.len() - tail.len();
     tail.iter()
         .position(|&byte| byte == b'\n')
@@ -42,9 +41,9 @@ pub fn newline_in(bytes: &[u8]) -> Option<usize> {
 /// How many spaces `bytes` starts with, eight bytes per step (indentation is a third of the
 /// output).
 pub fn leading_spaces(bytes: &[u8]) -> usize {
-    let mut words = bytes.chunks_exact(8);
-    for (index, chunk) in words.by_ref().enumerate() {
-        let word = u64::from_ne_bytes(chunk.try_into().expect("eight bytes"));
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (index, &word) in words.iter().enumerate() {
+        let word = u64::from_ne_bytes(word);
         // A lane is non-zero where the byte is not a space: the first such lane ends the run.
         let not_space = word ^ repeated(b' ');
         if not_space != 0 {
@@ -56,7 +55,6 @@ pub fn leading_spaces(bytes: &[u8]) -> usize {
             return index * 8 + lane as usize / 8;
         }
     }
-    let tail = words.remainder();
     let start = bytes.len() - tail.len();
     start + tail.iter().take_while(|&&byte| byte == b' ').count()
 }
