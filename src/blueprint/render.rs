@@ -192,6 +192,15 @@ pub fn to_json(diagnostics: &[Diagnostic], source: &Source<'_>) -> Vec<serde_jso
 /// file saved with old Mac line endings) becomes a line feed, so lines are counted as the
 /// editor shows them.
 pub fn displayable(text: &str) -> String {
+    // Almost every blueprint is printable ASCII with line feeds and tabs: nothing to replace,
+    // and a byte check is far cheaper than decoding each character (the CLI renders every
+    // blueprint it reads).
+    if text
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t'))
+    {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

@@ -67,6 +67,9 @@ const RESERVED: &[&str] = &[
     "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID",
 ];
 
+/// The prefix of the function host's storage connection settings.
+const FUNCTION_HOST_STORAGE: &str = "AzureWebJobsStorage";
+
 /// Settings bulwark owns: the list above and the function host's storage connection.
 /// App setting names are compared without case: App Service treats `azure_client_id` and
 /// `AZURE_CLIENT_ID` as one setting.
@@ -75,8 +78,9 @@ pub fn is_reserved_setting(name: &str) -> bool {
         .iter()
         .any(|reserved| reserved.eq_ignore_ascii_case(name))
         || name
-            .to_ascii_lowercase()
-            .starts_with(&"AzureWebJobsStorage".to_ascii_lowercase())
+            .as_bytes()
+            .get(..FUNCTION_HOST_STORAGE.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(FUNCTION_HOST_STORAGE.as_bytes()))
 }
 
 /// The exact names bulwark reserves, shown to users when they collide with one.
@@ -171,7 +175,8 @@ pub fn connection_settings(
         return Vec::new();
     };
     let name = target.name.as_str();
-    let prefix = setting_name(&[name]);
+    // Only the identity-based connections use the bare prefix: made when they need it.
+    let prefix = || setting_name(&[name]);
     let part = connection
         .to
         .part
@@ -179,7 +184,7 @@ pub fn connection_settings(
         .and_then(|part| target.spec.part(part));
     let part_setting = |words: &[&str]| component_setting(name, words);
     match (&target.spec, part) {
-        (ComponentSpec::Storage(_), Some(part)) => storage_settings(name, &prefix, &part),
+        (ComponentSpec::Storage(_), Some(part)) => storage_settings(name, &prefix(), &part),
         (ComponentSpec::KeyVault(_), Some(part)) => vec![(
             setting_name(&[&part.name]),
             SettingValue::SecretReference {
@@ -211,9 +216,9 @@ pub fn connection_settings(
             }
             settings
         }
-        (ComponentSpec::CosmosDb(_), part) => cosmos_settings(name, &prefix, part),
+        (ComponentSpec::CosmosDb(_), part) => cosmos_settings(name, &prefix(), part),
         (ComponentSpec::ServiceBus(_), part) | (ComponentSpec::EventHubs(_), part) => {
-            messaging_settings(name, &prefix, part)
+            messaging_settings(name, &prefix(), part)
         }
         (ComponentSpec::Redis(_), _) => {
             vec![

@@ -261,37 +261,39 @@ pub fn component_symbol(name: &str) -> String {
         return name.to_lower_camel_case();
     }
     let mut out = String::with_capacity(name.len());
-    for (index, word) in ascii_words(name).enumerate() {
-        if index == 0 {
+    let mut first = true;
+    for_each_ascii_word(name, |word| {
+        if first {
             out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+            first = false;
         } else {
             push_capitalized(&mut out, word);
         }
-    }
+    });
     out
 }
 
-/// The words heck's case conversions split ASCII text into, in the same places: runs of
+/// Calls `word` with each word heck's case conversions split ASCII text into, in the same
+/// places (with no Vec: symbols and setting names are made per component): runs of
 /// letters and digits, broken before an uppercase letter that follows a lowercase one and
 /// before the last capital of a run followed by a lowercase letter (`XMLHttp` → `XML`,
 /// `Http`). Symbols are made for every component many times over; heck's general Unicode
 /// path (a formatter call per character) cost more than the rest of naming together.
 /// Tests compare the two on many strings.
-fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+fn for_each_ascii_word<'a>(text: &'a str, mut word: impl FnMut(&'a str)) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mode {
         Boundary,
         Lowercase,
         Uppercase,
     }
-    let mut words = Vec::new();
     for run in text.split(|c: char| !c.is_ascii_alphanumeric()) {
         let bytes = run.as_bytes();
         let mut start = 0;
         let mut mode = Mode::Boundary;
         for (i, &c) in bytes.iter().enumerate() {
             let Some(&next) = bytes.get(i + 1) else {
-                words.push(&run[start..]);
+                word(&run[start..]);
                 break;
             };
             let next_mode = if c.is_ascii_lowercase() {
@@ -302,12 +304,12 @@ fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
                 mode
             };
             if next_mode == Mode::Lowercase && next.is_ascii_uppercase() {
-                words.push(&run[start..=i]);
+                word(&run[start..=i]);
                 start = i + 1;
                 mode = Mode::Boundary;
             } else if mode == Mode::Uppercase && c.is_ascii_uppercase() && next.is_ascii_lowercase()
             {
-                words.push(&run[start..i]);
+                word(&run[start..i]);
                 start = i;
                 mode = Mode::Boundary;
             } else {
@@ -315,7 +317,6 @@ fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
             }
         }
     }
-    words.into_iter()
 }
 
 /// `word` with its first letter uppercase and the rest lowercase (ASCII only).
@@ -354,26 +355,33 @@ pub fn prefixed_symbol(prefix: &str, name: &str) -> String {
     }
     let mut out = String::with_capacity(prefix.len() + name.len());
     out.push_str(prefix);
-    for word in ascii_words(name) {
-        push_capitalized(&mut out, word);
-    }
+    for_each_ascii_word(name, |word| push_capitalized(&mut out, word));
     out
 }
 
 /// SHOUTY_SNAKE_CASE for app settings and environment variables: `stripe-key` → `STRIPE_KEY`.
 pub fn setting_name(parts: &[&str]) -> String {
-    parts
-        .iter()
-        .map(|part| {
-            if part.is_ascii() {
-                let words: Vec<&str> = ascii_words(part).collect();
-                words.join("_").to_ascii_uppercase()
-            } else {
-                part.to_shouty_snake_case()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("_")
+    // Written into one buffer: a Vec of words per part and a String per part were most of
+    // the cost of the app settings validation and the plan both compute.
+    let mut out = String::with_capacity(parts.iter().map(|part| part.len() + 1).sum());
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            out.push('_');
+        }
+        if part.is_ascii() {
+            let mut first = true;
+            for_each_ascii_word(part, |word| {
+                if !first {
+                    out.push('_');
+                }
+                first = false;
+                out.extend(word.chars().map(|c| c.to_ascii_uppercase()));
+            });
+        } else {
+            out.push_str(&part.to_shouty_snake_case());
+        }
+    }
+    out
 }
 
 /// An app setting name a user may write: letters, digits and underscores, not starting
@@ -435,6 +443,12 @@ mod tests {
             assert_eq!(
                 setting_name(&[text]),
                 text.to_shouty_snake_case(),
+                "{text:?}"
+            );
+            // Parts are converted one by one and joined with `_`, empty ones included.
+            assert_eq!(
+                setting_name(&[text, "", "queue-url"]),
+                format!("{}__QUEUE_URL", text.to_shouty_snake_case()),
                 "{text:?}"
             );
         }

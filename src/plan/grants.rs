@@ -154,8 +154,11 @@ impl Grants {
 
     /// Role assignments sorted by scope, principal and role; calls sorted, each once.
     pub fn sorted(mut self) -> Self {
+        // The role's name is a new String: build it only when scope and principal tie.
         self.role_assignments.sort_by(|a, b| {
-            (&a.scope, &a.principal, a.role.name()).cmp(&(&b.scope, &b.principal, b.role.name()))
+            (&a.scope, &a.principal)
+                .cmp(&(&b.scope, &b.principal))
+                .then_with(|| a.role.name().cmp(&b.role.name()))
         });
         self.calls.sort();
         self.calls

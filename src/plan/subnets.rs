@@ -153,8 +153,13 @@ const CONTAINER_APPS_DELEGATION: &str = "Microsoft.App/environments";
 /// What a subnet is for, its size and its service's minimum, in blueprint order: private
 /// endpoints first, then each compute component's subnet in the order components are
 /// declared (the shared Container Apps environment where its first app is declared).
-fn subnet_requests(blueprint: &Blueprint, first_range: Cidr) -> Vec<(Request, SubnetPurpose)> {
-    let endpoints_minimum = EndpointDemand::of(blueprint).minimum_prefix();
+/// `demand` is the blueprint's [`EndpointDemand`], counted once for every environment.
+fn subnet_requests(
+    blueprint: &Blueprint,
+    first_range: Cidr,
+    demand: EndpointDemand,
+) -> Vec<(Request, SubnetPurpose)> {
+    let endpoints_minimum = demand.minimum_prefix();
     let endpoints_prefix = PRIVATE_ENDPOINT_SUBNET_PREFIX
         .max(first_range.prefix + 2)
         .min(endpoints_minimum);
@@ -257,7 +262,7 @@ pub(super) fn plan_subnets(
             );
             continue;
         };
-        let requests = subnet_requests(blueprint, first_range);
+        let requests = subnet_requests(blueprint, first_range, demand);
         let pinned = pinned_ranges(&settings, &requests, vnet, demand, &mut diagnostics);
         let constraints = network::Constraints {
             pinned,
@@ -446,7 +451,7 @@ fn too_small(
 ) -> Diagnostic {
     let shown: Vec<String> = vnet.ranges.iter().map(Cidr::to_string).collect();
     let fits = network::smallest_fitting_prefix(|space| {
-        subnet_requests(blueprint, space)
+        subnet_requests(blueprint, space, demand)
             .into_iter()
             .map(|(r, _)| r)
             .collect()

@@ -113,6 +113,10 @@ fn invisible_characters(
     what: &str,
     out: &mut Vec<Diagnostic>,
 ) {
+    // Every invisible formatting character is outside ASCII: most values need no decoding.
+    if value.is_ascii() {
+        return;
+    }
     let Some(c) = value.chars().find(|c| is_invisible_format(*c)) else {
         return;
     };

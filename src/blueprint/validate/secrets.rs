@@ -187,6 +187,30 @@ fn validate_secret_names(
     }
 }
 
+/// Where a setting of an app comes from, described only when two collide: formatting a path
+/// for every setting of every app was most of this check.
+#[derive(Clone, Copy)]
+enum Origin<'a> {
+    Plain(&'a str),
+    Bulwark,
+    /// The connection at this index of `uses`.
+    Connection(usize),
+}
+
+impl Origin<'_> {
+    fn describe(self, component: &str) -> String {
+        match self {
+            Origin::Plain(key) => format!("`components.{component}.settings.{key}`"),
+            Origin::Bulwark => "bulwark itself".to_string(),
+            Origin::Connection(index) => format!("`{}`", connection_path(component, index)),
+        }
+    }
+}
+
+fn connection_path(component: &str, index: usize) -> String {
+    format!("components.{component}.uses[{index}].to")
+}
+
 /// The settings of one app of app `app`: its plain settings, the reserved names and the
 /// settings each connection gives must not share a name.
 fn validate_setting_collisions(
@@ -201,38 +225,29 @@ fn validate_setting_collisions(
         ComponentSpec::ContainerApp(spec) => &spec.settings,
         _ => return,
     };
-    let mut settings: BTreeMap<String, (String, Option<SettingValue>)> = plain
+    let mut settings: BTreeMap<String, (Origin<'_>, Option<SettingValue>)> = plain
         .keys()
-        .map(|k| {
-            (
-                k.clone(),
-                (
-                    format!("`components.{}.settings.{k}`", component.name),
-                    None,
-                ),
-            )
-        })
+        .map(|k| (k.clone(), (Origin::Plain(k), None)))
         .collect();
     for reserved in RESERVED_SETTINGS {
         settings
             .entry(reserved.to_string())
-            .or_insert_with(|| ("bulwark itself".to_string(), None));
+            .or_insert((Origin::Bulwark, None));
     }
     let mut seen = BTreeSet::new();
     for (index, connection) in component.uses().iter().enumerate() {
         if !seen.insert(&connection.to) {
             continue;
         }
-        let path = format!("components.{}.uses[{index}].to", component.name);
         for (setting, value) in settings_for(app, by_name, connection) {
             let clash = match settings.get(&setting) {
                 // Two connections to one target share its identity-based settings.
                 Some((_, Some(existing))) if *existing == value => None,
-                Some((other, _)) => Some(other.clone()),
+                Some((other, _)) => Some(*other),
                 None => None,
             };
-            if let Some(other) = clash
-                .or_else(|| is_reserved_setting(&setting).then(|| "bulwark itself".to_string()))
+            if let Some(other) =
+                clash.or_else(|| is_reserved_setting(&setting).then_some(Origin::Bulwark))
             {
                 diagnostics.push(
                     Diagnostic::error(
@@ -242,15 +257,16 @@ fn validate_setting_collisions(
                             component.name
                         ),
                     )
-                    .at(path.clone())
+                    .at(connection_path(&component.name, index))
                     .expected("connections and settings whose setting names differ")
                     .help(format!(
-                        "the other one comes from {other}; rename the secret, part or setting"
+                        "the other one comes from {}; rename the secret, part or setting",
+                        other.describe(&component.name)
                     )),
                 );
                 break;
             }
-            settings.insert(setting, (format!("`{path}`"), Some(value)));
+            settings.insert(setting, (Origin::Connection(index), Some(value)));
         }
     }
 }
