@@ -465,7 +465,8 @@ fn the_report_is_the_same_on_one_thread_or_two() {
                 threads,
             )
         };
-        let built = bulwark::report::build(&loaded.blueprint, &generated.plan, &label, Some(&source));
+        let built =
+            bulwark::report::build(&loaded.blueprint, &generated.plan, &label, Some(&source));
         assert_eq!(markdown(&[], 2), built.render_markdown(), "{label}");
         assert_eq!(markdown(&[], 1), markdown(&[], 2), "{label}");
         let stages = ["stage-1", "stage-2"];
