@@ -191,15 +191,13 @@ pub fn report_text_of<'p>(
     blueprint: &Blueprint,
     source: &ReportSource,
 ) -> String {
-    let mut report = report::build(blueprint, plan, source.label, Some(source));
-    let stages = emit::split::stage_templates(paths);
-    if stages.len() > 1 {
-        report.deployment.stages = stages
-            .iter()
-            .map(|stage| stage.trim_end_matches(".bicep").to_string())
-            .collect();
-    }
-    report.into_markdown()
+    let stages = emit::split::stage_templates(paths)
+        .iter()
+        .map(|stage| stage.trim_end_matches(".bicep").to_string())
+        .collect();
+    // As many threads as built the component modules: they are done by now.
+    let threads = emit::threads_for(plan.components.len());
+    report::markdown_of(blueprint, plan, source.label, Some(source), stages, threads)
 }
 
 /// What a successful generation produced.

@@ -139,6 +139,19 @@ pub fn build(
     source: Option<&Source>,
 ) -> Report {
     Report {
+        diagram: diagram::mermaid(plan),
+        ..build_rows(blueprint, plan, blueprint_label, source)
+    }
+}
+
+/// [`build`] without the diagram (left empty), which [`markdown_of`] draws on its helper.
+fn build_rows(
+    blueprint: &Blueprint,
+    plan: &Plan,
+    blueprint_label: &str,
+    source: Option<&Source>,
+) -> Report {
+    Report {
         app: plan.app.clone(),
         blueprint: blueprint_label.to_string(),
         generator: crate::emit::GENERATOR.to_string(),
@@ -170,6 +183,49 @@ pub fn build(
         deployment: deployment::deployment_row(plan),
         code_delivery: deployment::delivery_rows(plan, source),
         perimeter: perimeter::perimeter_report(blueprint, plan, source),
-        diagram: diagram::mermaid(plan),
+        diagram: String::new(),
     }
+}
+
+/// The report's Markdown, as [`build`] and [`Report::into_markdown`] make it, with
+/// `stages` (the deployment's stage templates, when it has more than one) in its deployment
+/// row. With `threads` above 1, a helper thread parses the template and draws the diagram
+/// (together about half the report's work at a few hundred components, and needing neither
+/// the rows nor each other) while this thread builds the rows: the report is rendered after
+/// generation, when the component workers are done and the other core is free. The helper
+/// holds only the parsed template and the diagram's text; its counters come back here.
+pub fn markdown_of(
+    blueprint: &Blueprint,
+    plan: &Plan,
+    blueprint_label: &str,
+    source: Option<&Source>,
+    stages: Vec<String>,
+    threads: usize,
+) -> String {
+    let with_stages = |mut report: Report| {
+        if stages.len() > 1 {
+            report.deployment.stages = stages;
+        }
+        report
+    };
+    if threads < 2 {
+        let report = build(blueprint, plan, blueprint_label, source);
+        return with_stages(report).into_markdown();
+    }
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| {
+            let parsed = (markdown::Template::parse(), diagram::mermaid(plan));
+            (parsed, crate::counters::take())
+        });
+        let report = build_rows(blueprint, plan, blueprint_label, source);
+        let ((template, diagram), counts) = helper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        crate::counters::absorb(counts);
+        let report = Report {
+            diagram,
+            ..with_stages(report)
+        };
+        report.into_markdown_with(&template)
+    })
 }

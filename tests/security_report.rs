@@ -438,3 +438,39 @@ fn monitoring_is_listed_as_public_ingestion_and_query() {
         assert!(!markdown.contains("every data-plane resource"), "{name}");
     }
 }
+
+/// The report drawn on two threads (the template parsed and the diagram drawn beside the
+/// rows, as `generate` does from 100 components on) is the one drawn on one, for every
+/// shipped blueprint, with and without deployment stages.
+#[test]
+fn the_report_is_the_same_on_one_thread_or_two() {
+    for path in shipped() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let loaded = bulwark::blueprint::load::from_str_in(&text, path.parent().unwrap()).unwrap();
+        let label = path.file_name().unwrap().to_string_lossy().into_owned();
+        let generated = common::generate_full(&path);
+        let source = bulwark::report::Source {
+            label: &label,
+            text: &text,
+            map: &loaded.source_map,
+        };
+        let markdown = |stages: &[&str], threads| {
+            let stages = stages.iter().map(ToString::to_string).collect();
+            bulwark::report::markdown_of(
+                &loaded.blueprint,
+                &generated.plan,
+                &label,
+                Some(&source),
+                stages,
+                threads,
+            )
+        };
+        let built =
+            bulwark::report::build(&loaded.blueprint, &generated.plan, &label, Some(&source));
+        assert_eq!(markdown(&[], 2), built.render_markdown(), "{label}");
+        assert_eq!(markdown(&[], 1), markdown(&[], 2), "{label}");
+        let stages = ["stage-1", "stage-2"];
+        assert_eq!(markdown(&stages, 1), markdown(&stages, 2), "{label}");
+        assert!(markdown(&stages, 2).contains("-stage-2`"), "{label}");
+    }
+}
