@@ -156,10 +156,9 @@ pub fn split<K: Default>(
             let Attempt {
                 statements,
                 mut existing,
-                reused,
                 ..
             } = attempt;
-            full.lend_existing(reused, &mut existing);
+            full.lend_existing(statements.iter().map(|(_, s, _)| s), &mut existing);
             closed.push(full.close(&shared, &mut observe));
             let again = statements.into_iter().map(|(i, s, _)| (i, s)).collect();
             let placing = Placing {

@@ -25,7 +25,7 @@ pub(super) struct Placing<'a> {
     pub(super) placed: &'a [usize],
     pub(super) stage: usize,
     /// The `existing` declarations the stage already holds, by symbol: a unit that needs
-    /// one again only notes it (see [`Attempt::reused`]), not build and print it anew.
+    /// one again reads it there, not build and print it anew (see `Rewriter::declare`).
     pub(super) held: &'a BTreeMap<String, super::Existing>,
 }
 
@@ -44,7 +44,6 @@ pub(super) fn rewrite_unit(
     let mut rewriter = Rewriter {
         placing,
         existing,
-        reused: Vec::new(),
     };
     let mut statements = Vec::with_capacity(unit.len());
     let mut bytes = 0;
@@ -73,7 +72,6 @@ pub(super) fn rewrite_unit(
     Ok(Attempt {
         statements,
         existing: rewriter.existing,
-        reused: rewriter.reused,
         bytes,
         resources,
     })
@@ -93,8 +91,6 @@ enum Env<'e> {
 struct Rewriter<'a> {
     placing: &'a Placing<'a>,
     existing: BTreeMap<String, super::Existing>,
-    /// Declarations the unit needs that the stage already holds.
-    reused: Vec<String>,
 }
 
 fn property<'p>(body: &'p [Property], key: &str) -> Option<&'p Expr> {
@@ -334,6 +330,9 @@ impl Rewriter<'_> {
                         }
                         StatementKind::Resource(resource) if resource.symbol == name => {
                             let local = module_local(symbol, name);
+                            if self.declared(&local) {
+                                return Ok(Some(Expr::ident(local)));
+                            }
                             if self.placing.index.declares(&local) {
                                 return Err(Unsplittable(format!(
                                     "`{local}` is already a symbol of main.bicep"
@@ -353,13 +352,19 @@ impl Rewriter<'_> {
         }
     }
 
-    /// Declare `resource` as `existing` under `local`, its name, parent and scope rewritten.
-    /// `call_scope` is the scope the module call gave, for a resource without its own.
-    ///
-    /// A declaration the stage already holds is only noted: it would read the same (what it
-    /// reads is placed before the resource or module call it stands for, so before any
-    /// stage that declares it), and building, printing and dropping it again for each
-    /// statement that reads it was most of the split's work.
+    /// Whether the unit or the stage already declares `local`: a declaration the stage
+    /// holds is not built again, it would read the same (what it reads is placed before
+    /// the resource or module call it stands for, so before any stage that declares it),
+    /// and building, printing and dropping it again for each statement that reads it was
+    /// most of the split's work. (A unit tried again in a new stage takes along those of
+    /// the old stage it reads: see `StageBuild::lend_existing`.)
+    fn declared(&self, local: &str) -> bool {
+        self.existing.contains_key(local) || self.placing.held.contains_key(local)
+    }
+
+    /// Declare `resource` as `existing` under `local` (unless it is [`declared`](Self::declared)),
+    /// its name, parent and scope rewritten. `call_scope` is the scope the module call gave,
+    /// for a resource without its own.
     fn declare(
         &mut self,
         local: &str,
@@ -367,11 +372,7 @@ impl Rewriter<'_> {
         env: &Env,
         call_scope: Option<&Expr>,
     ) -> Result<(), Unsplittable> {
-        if self.existing.contains_key(local) {
-            return Ok(());
-        }
-        if self.placing.held.contains_key(local) {
-            self.reused.push(local.to_string());
+        if self.declared(local) {
             return Ok(());
         }
         if resource.condition.is_some() {

@@ -35,9 +35,6 @@ impl Existing {
 pub(super) struct Attempt {
     pub(super) statements: Vec<(usize, Statement, String)>,
     pub(super) existing: BTreeMap<String, Existing>,
-    /// Symbols of the declarations the statements need that the stage already held (not
-    /// built again): carried with the unit if it is tried again in a new stage.
-    pub(super) reused: Vec<String>,
     /// Compiled size of the statements and of the modules they inline.
     pub(super) bytes: u64,
     /// Resources and module calls among the statements.
@@ -81,28 +78,34 @@ impl<K> StageBuild<K> {
         &self.existing
     }
 
-    /// Copies of the declarations `symbols` of this stage, and of those they read (a
-    /// declaration's parent is declared with it), into `existing`: a unit's, for it to take
-    /// to the next stage when it does not fit this one.
-    pub(super) fn lend_existing(
+    /// Copies of this stage's declarations that `statements` read, directly or through
+    /// another (a declaration's parent is declared with it), into `existing`: a unit's, for
+    /// it to take to the next stage when it does not fit this one. A unit's rewrite did not
+    /// build those the stage held; every one it needs is named in its statements.
+    pub(super) fn lend_existing<'s>(
         &self,
-        mut symbols: Vec<String>,
+        statements: impl IntoIterator<Item = &'s Statement>,
         existing: &mut BTreeMap<String, Existing>,
     ) {
-        while let Some(symbol) = symbols.pop() {
-            let Some(declaration) = self.existing.get(&symbol) else {
-                continue;
-            };
-            if existing.contains_key(&symbol) {
-                continue;
-            }
-            declaration.statement.walk(&mut |expr| {
+        let mut pending: Vec<String> = Vec::new();
+        let read = |statement: &Statement, pending: &mut Vec<String>| {
+            statement.walk(&mut |expr| {
                 if let Expr::Ident(name) = expr
                     && self.existing.contains_key(name.as_str())
                 {
-                    symbols.push(name.to_string());
+                    pending.push(name.to_string());
                 }
             });
+        };
+        for statement in statements {
+            read(statement, &mut pending);
+        }
+        while let Some(symbol) = pending.pop() {
+            if existing.contains_key(&symbol) {
+                continue;
+            }
+            let declaration = &self.existing[&symbol];
+            read(&declaration.statement, &mut pending);
             existing.insert(symbol, declaration.clone());
         }
     }
