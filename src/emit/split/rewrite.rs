@@ -41,10 +41,7 @@ pub(super) fn rewrite_unit(
     unit: Vec<(usize, Statement)>,
     existing: BTreeMap<String, super::Existing>,
 ) -> Result<Attempt, Unsplittable> {
-    let mut rewriter = Rewriter {
-        placing,
-        existing,
-    };
+    let mut rewriter = Rewriter { placing, existing };
     let mut statements = Vec::with_capacity(unit.len());
     let mut bytes = 0;
     let mut resources = 0;
