@@ -78,10 +78,11 @@ impl<K> StageBuild<K> {
         &self.existing
     }
 
-    /// Copies of this stage's declarations that `statements` read, directly or through
-    /// another (a declaration's parent is declared with it), into `existing`: a unit's, for
-    /// it to take to the next stage when it does not fit this one. A unit's rewrite did not
-    /// build those the stage held; every one it needs is named in its statements.
+    /// Copies of this stage's declarations that `statements` or the declarations in
+    /// `existing` read, directly or through another (a declaration's parent is declared
+    /// with it), into `existing`: a unit's, for it to take to the next stage when it does
+    /// not fit this one. A unit's rewrite did not build those the stage held; every one it
+    /// needs is named in its statements or its own declarations.
     pub(super) fn lend_existing<'s>(
         &self,
         statements: impl IntoIterator<Item = &'s Statement>,
@@ -97,8 +98,12 @@ impl<K> StageBuild<K> {
                 }
             });
         };
+        // The unit's own declarations too: one it built may name one the stage held.
         for statement in statements {
             read(statement, &mut pending);
+        }
+        for declaration in existing.values() {
+            read(&declaration.statement, &mut pending);
         }
         while let Some(symbol) = pending.pop() {
             if existing.contains_key(&symbol) {
