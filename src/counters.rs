@@ -31,6 +31,10 @@ pub enum Counter {
     /// main.bicep's resources, module calls and outputs whose syntax the stage split has
     /// dropped, as each is placed and printed: a stage holds text, not syntax.
     SplitStatementsReleased,
+    /// `existing` declarations the stage split builds: each once per stage that needs it
+    /// (and once more for a unit tried again in a new stage), not once per statement
+    /// that reads it.
+    SplitExistingBuilt,
     /// Syntax tree strings (`bicep::Text`) made: keys, identifiers, members, literal text.
     SyntaxTexts,
     /// Those of them too long to keep inline, each one heap allocation: keys, identifiers
@@ -43,7 +47,7 @@ pub enum Counter {
     OutputListings,
 }
 
-const COUNTERS: usize = 12;
+const COUNTERS: usize = 13;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

@@ -75,3 +75,50 @@ fn each_statement_is_printed_once_and_dropped_as_it_is_placed() {
         "each placed statement's syntax is dropped as it is placed, not kept to the end"
     );
 }
+
+/// `existing` declarations of a stage's template.
+fn existing_declarations(text: &str) -> u64 {
+    (text.lines())
+        .filter(|line| line.starts_with("resource ") && line.contains(" existing = "))
+        .count() as u64
+}
+
+/// A stage that already declares an earlier stage's resource `existing` lends that
+/// declaration to every later statement reading it: each is built once per stage, not
+/// once per statement (most statements read the same shared zones, workspace and
+/// identities), and a unit moved on to a new stage takes along, not rebuilds, those it read.
+#[test]
+fn each_existing_declaration_is_built_once_per_stage() {
+    if !counters::ENABLED {
+        eprintln!("skipped: counters count in debug builds only");
+        return;
+    }
+    let text = render_toml(&synthetic(120));
+    let loaded = bulwark::blueprint::load::from_str(&text).expect("the synthetic TOML loads");
+    let options = bulwark::Options {
+        today: common::today(),
+        stage_budget: Some(Budget {
+            json_bytes: 200 * 1024,
+            ..Budget::arm()
+        }),
+        ..bulwark::Options::default()
+    };
+    counters::reset();
+    let generated = bulwark::generate(&loaded.blueprint, &options).expect("it generates");
+    let built = counters::get(Counter::SplitExistingBuilt);
+    let stages = stage_templates(generated.files.paths());
+    assert!(stages.len() >= 4, "several stages, not {}", stages.len());
+    let declared: u64 = (stages.iter())
+        .map(|stage| existing_declarations(&generated.files.files[stage]))
+        .sum();
+    eprintln!(
+        "{} stages: {declared} existing declarations, {built} built",
+        stages.len()
+    );
+    assert!(declared > 0, "later stages read earlier ones' resources");
+    // Fewer than declared: those a moved unit takes along are copied, not built.
+    assert!(
+        built <= declared,
+        "{built} declarations built for {declared} in the stages: built per statement?"
+    );
+}

@@ -19,11 +19,11 @@ mod view;
 
 use super::limits;
 use crate::bicep::{self, Expr, File, Statement, StatementKind};
-use rewrite::rewrite_unit;
+use rewrite::{NOT_PLACED, Placing, rewrite_unit};
 #[cfg(test)]
 use stage::join_statements;
 use stage::{Attempt, Existing, StageBuild};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 pub use view::split_view;
 
 /// The template of stage `index` (0-based): `main.bicep`, then `main-2.bicep`, ….
@@ -113,6 +113,7 @@ pub fn split<K: Default>(
 ) -> Result<Option<Vec<PrintedStage<K>>>, Unsplittable> {
     let File { header, statements } = main;
     let (mut index, shared) = MainIndex::new(statements);
+    let module_files = index.module_files(modules);
     let order = index.order()?;
     let outputs = index.outputs();
     // Parameters and variables are repeated in every stage that uses them.
@@ -129,42 +130,45 @@ pub fn split<K: Default>(
     // Stages already closed: their bodies printed, headers to come once their count is known.
     let mut closed: Vec<PrintedStage<K>> = Vec::new();
     let mut stage: StageBuild<K> = StageBuild::default();
-    let mut placed: HashMap<String, usize> = HashMap::new();
+    // By statement index, the stage each resource and module call went to.
+    let mut placed: Vec<usize> = vec![NOT_PLACED; index.statements.len()];
     let units = order
         .into_iter()
         .map(|i| vec![i])
         .chain((!outputs.is_empty()).then_some(outputs));
     for unit in units {
-        let taken = unit.iter().map(|&i| (i, index.take(i, modules))).collect();
-        let mut attempt = rewrite_unit(
-            &index,
-            modules,
-            sizes,
-            &placed,
-            closed.len(),
-            taken,
-            BTreeMap::new(),
-        )?;
+        let taken = (unit.iter())
+            .map(|&i| (i, index.take(i, module_files[i])))
+            .collect();
+        let placing = Placing {
+            index: &index,
+            module_files: &module_files,
+            placed: &placed,
+            stage: closed.len(),
+            held: stage.existing(),
+        };
+        let mut attempt = rewrite_unit(&placing, sizes, taken, BTreeMap::new())?;
         let mut totals = stage.totals_with(&mut attempt);
         if !totals.fit(fixed_bytes, budget) && !stage.pieces.is_empty() {
             let full = std::mem::take(&mut stage);
-            closed.push(full.close(&shared, &mut observe));
-            // Tried again in the new stage, where the one just closed is earlier too.
+            // Tried again in the new stage, where the one just closed is earlier too; the
+            // declarations the unit found in that stage are carried over like its own.
             let Attempt {
                 statements,
-                existing,
+                mut existing,
                 ..
             } = attempt;
+            full.lend_existing(statements.iter().map(|(_, s, _)| s), &mut existing);
+            closed.push(full.close(&shared, &mut observe));
             let again = statements.into_iter().map(|(i, s, _)| (i, s)).collect();
-            attempt = rewrite_unit(
-                &index,
-                modules,
-                sizes,
-                &placed,
-                closed.len(),
-                again,
-                existing,
-            )?;
+            let placing = Placing {
+                index: &index,
+                module_files: &module_files,
+                placed: &placed,
+                stage: closed.len(),
+                held: stage.existing(),
+            };
+            attempt = rewrite_unit(&placing, sizes, again, existing)?;
             totals = stage.totals_with(&mut attempt);
         }
         if !totals.fit(fixed_bytes, budget) {
@@ -173,9 +177,9 @@ pub fn split<K: Default>(
                 describe(&attempt.statements[0].1)
             )));
         }
-        for (_, statement, _) in &attempt.statements {
-            if let Some(symbol) = symbol_of(statement) {
-                placed.insert(symbol.to_string(), closed.len());
+        for (i, statement, _) in &attempt.statements {
+            if symbol_of(statement).is_some() {
+                placed[*i] = closed.len();
             }
         }
         stage.add(attempt, totals, &index, &mut observe);
@@ -329,17 +333,29 @@ impl MainIndex {
         (index, shared)
     }
 
+    /// By statement index, the file each module call names (looked up once, not for every
+    /// reference to one of its outputs).
+    fn module_files<'m>(&self, modules: &'m BTreeMap<String, File>) -> Vec<Option<&'m File>> {
+        (self.statements.iter())
+            .map(|statement| match statement.as_ref().map(|s| &s.kind) {
+                Some(StatementKind::Module(module)) => modules.get(&module.path),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The statement at `i` for placing it; what later stages read of it stays behind.
-    fn take(&mut self, i: usize, modules: &BTreeMap<String, File>) -> Statement {
+    /// `module_file` is the file it calls, if it is a module call.
+    fn take(&mut self, i: usize, module_file: Option<&File>) -> Statement {
         let slot = &mut self.statements[i];
         let statement = slot.take().expect("each statement is placed once");
-        *slot = view_of(&statement, modules);
+        *slot = view_of(&statement, module_file);
         statement
     }
 
-    /// What is left of the resource or module call `symbol` once an earlier stage placed it.
-    fn view(&self, symbol: &str) -> &Statement {
-        self.statements[self.nodes[symbol]]
+    /// What is left of the resource or module call at `i` once an earlier stage placed it.
+    fn view_at(&self, i: usize) -> &Statement {
+        self.statements[i]
             .as_ref()
             .expect("an earlier stage's resource or module call keeps its view")
     }
@@ -370,18 +386,22 @@ impl MainIndex {
         // By statement index: dense, so vectors rather than maps.
         let mut waiting: Vec<usize> = vec![0; statements.len()];
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); statements.len()];
-        let mut deps = BTreeSet::new();
+        // One buffer for every node's dependencies, sorted and deduplicated (a symbol is
+        // usually read several times).
+        let mut deps = Vec::new();
         for &i in &nodes {
             let statement = statements[i].as_ref().expect("nodes are whole");
             statement_idents(statement, &mut |name| {
                 if let Some(&j) = self.nodes.get(name)
                     && j != i
                 {
-                    deps.insert(j);
+                    deps.push(j);
                 }
             });
+            deps.sort_unstable();
+            deps.dedup();
             waiting[i] = deps.len();
-            for j in std::mem::take(&mut deps) {
+            for j in deps.drain(..) {
                 dependents[j].push(i);
             }
         }
@@ -411,7 +431,7 @@ impl MainIndex {
 /// symbol, type, condition, name, parent and scope (to declare it `existing`); of a module
 /// call, its path, scope and the arguments its outputs can read (those the module's view
 /// keeps a parameter for). Copied before the statement is rewritten for its own stage.
-fn view_of(statement: &Statement, modules: &BTreeMap<String, File>) -> Option<Statement> {
+fn view_of(statement: &Statement, module_file: Option<&File>) -> Option<Statement> {
     match &statement.kind {
         StatementKind::Resource(resource) => Some(Statement::from(bicep::Resource {
             symbol: resource.symbol.clone(),
@@ -425,7 +445,7 @@ fn view_of(statement: &Statement, modules: &BTreeMap<String, File>) -> Option<St
         })),
         StatementKind::Module(module) => {
             let read = |key: &str| {
-                modules.get(&module.path).is_some_and(|file| {
+                module_file.is_some_and(|file| {
                     file.statements.iter().any(
                         |s| matches!(&s.kind, StatementKind::Param(param) if param.name == key),
                     )

@@ -162,8 +162,10 @@ pub fn write(
 /// `found`.
 fn secret_members(statement: &Statement, found: &mut BTreeSet<String>) {
     statement.walk(&mut |expr| {
+        // Looked up before it is copied: most keys are read by many statements.
         if let Expr::Member(base, name) = expr
             && matches!(base.as_ref(), Expr::Ident(symbol) if symbol == SECRET_VALUES)
+            && !found.contains(name.as_str())
         {
             found.insert(name.to_string());
         }

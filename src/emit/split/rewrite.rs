@@ -11,27 +11,37 @@
 
 use super::{Attempt, MainIndex, Unsplittable, limits, print_counted};
 use crate::bicep::{self, Expr, File, Key, Property, Statement, StatementKind, StrPart};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-/// Rewrite one unit (a node, or all outputs, each with its index in main.bicep) for stage
-/// `stage`, holding already the `existing` declarations in `existing` (those of an attempt
-/// for an earlier stage, when the unit is tried again in a new one).
+/// What a unit is rewritten against: main.bicep's index, each module call's file, where
+/// each statement was placed, the stage being filled and the `existing` declarations it
+/// already holds.
+pub(super) struct Placing<'a> {
+    pub(super) index: &'a MainIndex,
+    /// By statement index: the module file a module call names (its split view).
+    pub(super) module_files: &'a [Option<&'a File>],
+    /// By statement index: the stage a resource or module call was placed in
+    /// ([`NOT_PLACED`] until it is).
+    pub(super) placed: &'a [usize],
+    pub(super) stage: usize,
+    /// The `existing` declarations the stage already holds, by symbol: a unit that needs
+    /// one again reads it there, not build and print it anew (see `Rewriter::declare`).
+    pub(super) held: &'a BTreeMap<String, super::Existing>,
+}
+
+/// The stage of a statement not placed yet.
+pub(super) const NOT_PLACED: usize = usize::MAX;
+
+/// Rewrite one unit (a node, or all outputs, each with its index in main.bicep) for the
+/// stage of `placing`, holding already the `existing` declarations in `existing` (those of
+/// an attempt for an earlier stage, when the unit is tried again in a new one).
 pub(super) fn rewrite_unit(
-    index: &MainIndex,
-    modules: &BTreeMap<String, File>,
+    placing: &Placing,
     sizes: &mut limits::DeploymentSizes,
-    placed: &HashMap<String, usize>,
-    stage: usize,
     unit: Vec<(usize, Statement)>,
     existing: BTreeMap<String, super::Existing>,
 ) -> Result<Attempt, Unsplittable> {
-    let mut rewriter = Rewriter {
-        index,
-        modules,
-        placed,
-        stage,
-        existing,
-    };
+    let mut rewriter = Rewriter { placing, existing };
     let mut statements = Vec::with_capacity(unit.len());
     let mut bytes = 0;
     let mut resources = 0;
@@ -76,10 +86,7 @@ enum Env<'e> {
 }
 
 struct Rewriter<'a> {
-    index: &'a MainIndex,
-    modules: &'a BTreeMap<String, File>,
-    placed: &'a HashMap<String, usize>,
-    stage: usize,
+    placing: &'a Placing<'a>,
     existing: BTreeMap<String, super::Existing>,
 }
 
@@ -97,20 +104,26 @@ fn take_property(props: &mut Vec<Property>, key: &str) -> Option<Expr> {
     Some(props.swap_remove(at).value)
 }
 
-fn upper_first(name: &str) -> String {
+/// The main.bicep symbol of resource `name` of the module called `symbol`: `symbol` then
+/// `name` with its first letter upper-cased, built in one allocation (this runs for every
+/// reference to a module's output).
+fn module_local(symbol: &str, name: &str) -> String {
+    let mut local = String::with_capacity(symbol.len() + name.len() + 2);
+    local.push_str(symbol);
     let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+    if let Some(first) = chars.next() {
+        local.extend(first.to_uppercase());
+        local.push_str(chars.as_str());
     }
+    local
 }
 
 impl Rewriter<'_> {
-    /// Whether a main.bicep symbol belongs to an earlier stage.
-    fn earlier(&self, symbol: &str) -> bool {
-        self.placed
-            .get(symbol)
-            .is_some_and(|stage| *stage < self.stage)
+    /// The statement index of a main.bicep resource or module call of an earlier stage.
+    fn earlier(&self, symbol: &str) -> Option<usize> {
+        let placing = self.placing;
+        let at = *placing.index.nodes.get(symbol)?;
+        (placing.placed[at] < placing.stage).then_some(at)
     }
 
     fn module_body(&mut self, body: &mut Vec<Property>) -> Result<(), Unsplittable> {
@@ -121,7 +134,9 @@ impl Rewriter<'_> {
                 && let Expr::Array(items) = &mut p.value
             {
                 // An earlier stage has finished before this one starts.
-                items.retain(|item| !matches!(&item.value, Expr::Ident(s) if self.earlier(s)));
+                items.retain(
+                    |item| !matches!(&item.value, Expr::Ident(s) if self.earlier(s).is_some()),
+                );
                 if items.is_empty() {
                     body.remove(at);
                     continue;
@@ -166,9 +181,9 @@ impl Rewriter<'_> {
             && let Expr::Member(symbol, outputs) = base.as_ref()
             && outputs == "outputs"
             && let Expr::Ident(symbol) = symbol.as_ref()
-            && self.earlier(symbol)
+            && let Some(at) = self.earlier(symbol)
         {
-            *expr = self.inline_output(symbol, output, None)?;
+            *expr = self.inline_output(at, output, None)?;
             return Ok(());
         }
         // `module.outputs.name['key']` of an object output: only that entry's expression, so
@@ -180,9 +195,9 @@ impl Rewriter<'_> {
             && let Expr::Member(symbol, outputs) = base.as_ref()
             && outputs == "outputs"
             && let Expr::Ident(symbol) = symbol.as_ref()
-            && self.earlier(symbol)
+            && let Some(at) = self.earlier(symbol)
         {
-            *expr = self.inline_output(symbol, output, Some(key))?;
+            *expr = self.inline_output(at, output, Some(key))?;
             return Ok(());
         }
         match expr {
@@ -275,11 +290,11 @@ impl Rewriter<'_> {
     fn ident(&mut self, name: &str, env: &Env) -> Result<Option<Expr>, Unsplittable> {
         match env {
             Env::Main => {
-                if self.earlier(name) {
-                    let index = self.index;
-                    match &index.view(name).kind {
+                if let Some(at) = self.earlier(name) {
+                    let index = self.placing.index;
+                    match &index.view_at(at).kind {
                         StatementKind::Resource(resource) => {
-                            self.declare(name.to_string(), resource, &Env::Main, None)?;
+                            self.declare(name, resource, &Env::Main, None)?;
                         }
                         _ => {
                             return Err(Unsplittable(format!(
@@ -311,14 +326,17 @@ impl Rewriter<'_> {
                             return self.copied(value, env).map(Some);
                         }
                         StatementKind::Resource(resource) if resource.symbol == name => {
-                            let local = format!("{symbol}{}", upper_first(name));
-                            if self.index.declares(&local) {
+                            let local = module_local(symbol, name);
+                            if self.declared(&local) {
+                                return Ok(Some(Expr::ident(local)));
+                            }
+                            if self.placing.index.declares(&local) {
                                 return Err(Unsplittable(format!(
                                     "`{local}` is already a symbol of main.bicep"
                                 )));
                             }
                             let scope = property(&call.body, "scope");
-                            self.declare(local.clone(), resource, env, scope)?;
+                            self.declare(&local, resource, env, scope)?;
                             return Ok(Some(Expr::ident(local)));
                         }
                         _ => {}
@@ -331,16 +349,27 @@ impl Rewriter<'_> {
         }
     }
 
-    /// Declare `resource` as `existing` under `local`, its name, parent and scope rewritten.
-    /// `call_scope` is the scope the module call gave, for a resource without its own.
+    /// Whether the unit or the stage already declares `local`: a declaration the stage
+    /// holds is not built again, it would read the same (what it reads is placed before
+    /// the resource or module call it stands for, so before any stage that declares it),
+    /// and building, printing and dropping it again for each statement that reads it was
+    /// most of the split's work. (A unit tried again in a new stage takes along those of
+    /// the old stage it reads: see `StageBuild::lend_existing`.)
+    fn declared(&self, local: &str) -> bool {
+        self.existing.contains_key(local) || self.placing.held.contains_key(local)
+    }
+
+    /// Declare `resource` as `existing` under `local` (unless it is [`declared`](Self::declared)),
+    /// its name, parent and scope rewritten. `call_scope` is the scope the module call gave,
+    /// for a resource without its own.
     fn declare(
         &mut self,
-        local: String,
+        local: &str,
         resource: &bicep::Resource,
         env: &Env,
         call_scope: Option<&Expr>,
     ) -> Result<(), Unsplittable> {
-        if self.existing.contains_key(&local) {
+        if self.declared(local) {
             return Ok(());
         }
         if resource.condition.is_some() {
@@ -351,8 +380,9 @@ impl Rewriter<'_> {
         }
         let name = property(&resource.body, "name")
             .ok_or_else(|| Unsplittable(format!("`{}` has no name", resource.symbol)))?;
+        crate::counters::add(crate::counters::Counter::SplitExistingBuilt, 1);
         let mut declared = bicep::Resource {
-            symbol: local.clone(),
+            symbol: local.to_string(),
             type_ref: resource.type_ref.clone(),
             existing: true,
             condition: None,
@@ -367,24 +397,26 @@ impl Rewriter<'_> {
             declared = declared.prop("scope", self.copied(scope, &Env::Main)?);
         }
         self.existing
-            .insert(local, super::Existing::new(declared.into()));
+            .insert(local.to_string(), super::Existing::new(declared.into()));
         Ok(())
     }
 
-    /// The expression of `symbol.outputs.output` (or of its entry `key`) in this stage's terms.
+    /// The expression of `symbol.outputs.output` (or of its entry `key`) in this stage's
+    /// terms, `symbol` being main.bicep's statement `at`.
     fn inline_output(
         &mut self,
-        symbol: &str,
+        at: usize,
         output: &str,
         key: Option<&str>,
     ) -> Result<Expr, Unsplittable> {
-        let index = self.index;
-        let StatementKind::Module(call) = &index.view(symbol).kind else {
+        let placing = self.placing;
+        let view = placing.index.view_at(at);
+        let StatementKind::Module(call) = &view.kind else {
+            let symbol = super::symbol_of(view).unwrap_or_default();
             return Err(Unsplittable(format!("`{symbol}` is not a module")));
         };
-        let modules = self.modules;
-        let file = modules
-            .get(&call.path)
+        let symbol = call.symbol.as_str();
+        let file = placing.module_files[at]
             .ok_or_else(|| Unsplittable(format!("no module file {}", call.path)))?;
         let value = file
             .statements

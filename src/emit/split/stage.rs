@@ -4,11 +4,12 @@
 use super::{
     Budget, MainIndex, PrintedStage, SharedStatement, limits, print_counted, statement_idents,
 };
-use crate::bicep::{Statement, StatementKind};
+use crate::bicep::{Expr, Statement, StatementKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An `existing` declaration of an earlier stage's resource, printed once when a stage is
 /// sized with it, that print kept for the stage's text.
+#[derive(Clone)]
 pub(super) struct Existing {
     statement: Statement,
     text: Option<String>,
@@ -26,13 +27,6 @@ impl Existing {
     fn text(&mut self) -> &str {
         self.text
             .get_or_insert_with(|| print_counted(&self.statement))
-    }
-
-    /// The declaration and its print, the print moved out rather than copied.
-    fn into_parts(mut self) -> (Statement, String) {
-        self.text();
-        let text = self.text.take().expect("printed just above");
-        (self.statement, text)
     }
 }
 
@@ -68,8 +62,9 @@ impl Totals {
 pub(super) struct StageBuild<K> {
     /// Each statement's index in main.bicep and its print.
     pub(super) pieces: Vec<(usize, String)>,
-    /// Each `existing` declaration's print, by symbol.
-    existing: BTreeMap<String, String>,
+    /// Each `existing` declaration, printed, by symbol; its syntax is kept (unlike the
+    /// statements') for a unit that needs it to take along to the next stage.
+    existing: BTreeMap<String, Existing>,
     /// Positions of the shared statements the stage names.
     used: BTreeSet<usize>,
     bytes: u64,
@@ -78,6 +73,48 @@ pub(super) struct StageBuild<K> {
 }
 
 impl<K> StageBuild<K> {
+    /// The `existing` declarations the stage holds, by symbol.
+    pub(super) fn existing(&self) -> &BTreeMap<String, Existing> {
+        &self.existing
+    }
+
+    /// Copies of this stage's declarations that `statements` or the declarations in
+    /// `existing` read, directly or through another (a declaration's parent is declared
+    /// with it), into `existing`: a unit's, for it to take to the next stage when it does
+    /// not fit this one. A unit's rewrite did not build those the stage held; every one it
+    /// needs is named in its statements or its own declarations.
+    pub(super) fn lend_existing<'s>(
+        &self,
+        statements: impl IntoIterator<Item = &'s Statement>,
+        existing: &mut BTreeMap<String, Existing>,
+    ) {
+        let mut pending: Vec<String> = Vec::new();
+        let read = |statement: &Statement, pending: &mut Vec<String>| {
+            statement.walk(&mut |expr| {
+                if let Expr::Ident(name) = expr
+                    && self.existing.contains_key(name.as_str())
+                {
+                    pending.push(name.to_string());
+                }
+            });
+        };
+        // The unit's own declarations too: one it built may name one the stage held.
+        for statement in statements {
+            read(statement, &mut pending);
+        }
+        for declaration in existing.values() {
+            read(&declaration.statement, &mut pending);
+        }
+        while let Some(symbol) = pending.pop() {
+            if existing.contains_key(&symbol) {
+                continue;
+            }
+            let declaration = &self.existing[&symbol];
+            read(&declaration.statement, &mut pending);
+            existing.insert(symbol, declaration.clone());
+        }
+    }
+
     /// What the stage would hold with `attempt` added: each `existing` declaration it does
     /// not hold yet printed once to size it, here and not again when it is added.
     pub(super) fn totals_with(&self, attempt: &mut Attempt) -> Totals {
@@ -105,13 +142,13 @@ impl<K> StageBuild<K> {
     ) {
         self.resources = totals.resources;
         self.bytes = totals.bytes;
-        for (symbol, existing) in attempt.existing {
+        for (symbol, mut existing) in attempt.existing {
             if self.existing.contains_key(&symbol) {
                 continue;
             }
-            let (statement, text) = existing.into_parts();
-            self.note(&statement, index, observe);
-            self.existing.insert(symbol, text);
+            existing.text();
+            self.note(&existing.statement, index, observe);
+            self.existing.insert(symbol, existing);
         }
         for (i, statement, text) in attempt.statements {
             self.note(&statement, index, observe);
@@ -168,7 +205,9 @@ impl<K> StageBuild<K> {
                 pieces.push(&statement.text);
             }
         }
-        pieces.extend(self.existing.values().map(String::as_str));
+        pieces.extend(
+            (self.existing.values()).map(|e| e.text.as_deref().expect("printed when added")),
+        );
         pieces.extend(self.pieces.iter().map(|(_, text)| text.as_str()));
         PrintedStage {
             text: join_statements(&pieces),
