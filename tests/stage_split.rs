@@ -28,12 +28,9 @@ fn statements(text: &str) -> (u64, u64) {
     (all, placed)
 }
 
-#[test]
-fn each_statement_is_printed_once_and_dropped_as_it_is_placed() {
-    if !counters::ENABLED {
-        eprintln!("skipped: counters count in debug builds only");
-        return;
-    }
+/// 120 synthetic components under a small stage budget (several stages), generated with
+/// the counters reset just before.
+fn generate_in_stages() -> bulwark::Generated {
     let text = render_toml(&synthetic(120));
     let loaded = bulwark::blueprint::load::from_str(&text).expect("the synthetic TOML loads");
     let options = bulwark::Options {
@@ -45,7 +42,16 @@ fn each_statement_is_printed_once_and_dropped_as_it_is_placed() {
         ..bulwark::Options::default()
     };
     counters::reset();
-    let generated = bulwark::generate(&loaded.blueprint, &options).expect("it generates");
+    bulwark::generate(&loaded.blueprint, &options).expect("it generates")
+}
+
+#[test]
+fn each_statement_is_printed_once_and_dropped_as_it_is_placed() {
+    if !counters::ENABLED {
+        eprintln!("skipped: counters count in debug builds only");
+        return;
+    }
+    let generated = generate_in_stages();
     let prints = counters::get(Counter::SplitStatementPrints);
     let released = counters::get(Counter::SplitStatementsReleased);
     let stages = stage_templates(generated.files.paths());
@@ -93,18 +99,7 @@ fn each_existing_declaration_is_built_once_per_stage() {
         eprintln!("skipped: counters count in debug builds only");
         return;
     }
-    let text = render_toml(&synthetic(120));
-    let loaded = bulwark::blueprint::load::from_str(&text).expect("the synthetic TOML loads");
-    let options = bulwark::Options {
-        today: common::today(),
-        stage_budget: Some(Budget {
-            json_bytes: 200 * 1024,
-            ..Budget::arm()
-        }),
-        ..bulwark::Options::default()
-    };
-    counters::reset();
-    let generated = bulwark::generate(&loaded.blueprint, &options).expect("it generates");
+    let generated = generate_in_stages();
     let built = counters::get(Counter::SplitExistingBuilt);
     let stages = stage_templates(generated.files.paths());
     assert!(stages.len() >= 4, "several stages, not {}", stages.len());
