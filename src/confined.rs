@@ -194,6 +194,13 @@ impl Folder {
         self.dir.rename(name, dir, target)
     }
 
+    /// Rename the entry `name` of this folder (a folder) to `target` in `to`, a name there.
+    /// The system replaces only an empty folder at `target` (a non-empty one, a file or a
+    /// symlink there is an error), and the caller checks that nothing is there first.
+    pub fn rename_entry_to(&self, name: &str, to: &Folder, target: &str) -> io::Result<()> {
+        self.dir.rename(name, &to.dir, target)
+    }
+
     /// The directory `relative` lives in, created if needed, and its file name.
     pub fn parent_of(&self, relative: &str) -> io::Result<(Dir, String)> {
         let (parent, name) = match relative.rsplit_once('/') {

@@ -45,9 +45,12 @@ pub enum Counter {
     OutputProbes,
     /// Folder listings the write path reads (`output::listing`) instead of those probes.
     OutputListings,
+    /// Renames a commit makes into the output folder (`output::journal`): one per file
+    /// placed, but one for a whole folder that did not exist before.
+    OutputRenames,
 }
 
-const COUNTERS: usize = 13;
+const COUNTERS: usize = 14;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

@@ -13,6 +13,7 @@
 use super::listing::Listing;
 use super::{LockFile, MANIFEST, OutputError, hash, io_error, refuse_outside};
 use crate::confined::{Folder, stage};
+use crate::counters::{self, Counter};
 use serde::{Deserialize, Serialize};
 use std::io;
 
@@ -21,7 +22,8 @@ use std::io;
 pub const JOURNAL: &str = ".bulwark-commit.json";
 
 /// The folder new files are staged in (as `0`, `1`, … in the journal's order, and
-/// `manifest`) before they are renamed into place.
+/// `manifest`; those of a folder the output folder lacks in `d0`, `d1`, …) before they are
+/// renamed into place.
 pub const STAGING: &str = ".bulwark-staging";
 
 /// The staged manifest's name in [`STAGING`].
@@ -30,7 +32,8 @@ const STAGED_MANIFEST: &str = "manifest";
 /// What a commit changes: small and self-contained, so the next run can finish it.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct Journal {
-    /// The journal's format: 2 records hashes of staged files (1 held their contents).
+    /// The journal's format: 2 records hashes of staged files (1 held their contents); 3
+    /// adds `folders` (a journal without any is written as 2, which older versions read).
     version: u32,
     /// The address plan lock to write beside the blueprint, first, so no file uses a range
     /// the lock does not record.
@@ -38,6 +41,12 @@ pub(super) struct Journal {
     pub lock: Option<JournalLock>,
     /// Path → hash of its new content, staged in [`STAGING`] under its index here.
     pub write: Vec<(String, String)>,
+    /// Folders of the output folder (top-level names) that did not exist when the files
+    /// were staged: the files of the `n`th are staged in `d<n>` of [`STAGING`] under their
+    /// path inside it, and the folder is renamed into place whole, one rename for all of
+    /// them, when the output folder still has nothing of its name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<String>,
     /// Paths bulwark wrote earlier, unchanged since, that this generation no longer has.
     pub remove: Vec<String>,
     /// The new manifest's hash, staged as [`STAGED_MANIFEST`].
@@ -53,7 +62,10 @@ pub(super) struct JournalLock {
     pub text: String,
 }
 
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
+
+/// The version of a journal without `folders`, as versions before 3 wrote and read it.
+const VERSION_WITHOUT_FOLDERS: u32 = 2;
 
 /// The files of a commit staged so far: the staging folder, created with the first file
 /// (a generation that changes nothing creates none), and each file's path and hash in the
@@ -63,23 +75,53 @@ pub(super) struct Staging {
     folder: Option<Folder>,
     /// Path → hash of its new content, in the order staged: the journal's `write`.
     pub recorded: Vec<(String, String)>,
+    /// The journal's `folders`, each with its staging folder (`d<index>`) open.
+    folders: Vec<(String, Folder)>,
 }
 
 impl Staging {
     /// Write `text`, the new content of `path` whose [`hash`] is `hashed`, into the
-    /// staging folder.
+    /// staging folder; with `fresh`, `path`'s top folder (which the output folder lacks),
+    /// into that folder's staging folder, to be renamed into place whole.
     pub fn add(
         &mut self,
         folder: &Folder,
         path: &str,
         text: &str,
         hashed: String,
+        fresh: Option<&str>,
     ) -> Result<(), OutputError> {
-        let name = self.recorded.len().to_string();
-        write_staged(self.open(folder)?, &name, text.as_bytes())
-            .map_err(io_error(&folder.display(path)))?;
+        let shown = || folder.display(path);
+        match fresh.and_then(|top| Some((top, path.strip_prefix(top)?.strip_prefix('/')?))) {
+            Some((top, inside)) => {
+                let staged = self.open_folder(folder, top)?;
+                write_staged(staged, inside, text.as_bytes()).map_err(io_error(&shown()))?;
+            }
+            None => {
+                let name = self.recorded.len().to_string();
+                write_staged(self.open(folder)?, &name, text.as_bytes())
+                    .map_err(io_error(&shown()))?;
+            }
+        }
         self.recorded.push((path.to_string(), hashed));
         Ok(())
+    }
+
+    /// The staging folder of the output folder's missing folder `top`, created on first use.
+    fn open_folder(&mut self, folder: &Folder, top: &str) -> Result<&Folder, OutputError> {
+        let index = match self.folders.iter().position(|(name, _)| name == top) {
+            Some(index) => index,
+            None => {
+                let name = staged_folder_name(self.folders.len());
+                let staged = self
+                    .open(folder)?
+                    .subfolder(&name)
+                    .map_err(io_error(&folder.display(STAGING).join(&name)))?;
+                self.folders.push((top.to_string(), staged));
+                self.folders.len() - 1
+            }
+        };
+        Ok(&self.folders[index].1)
     }
 
     /// The staging folder, created fresh on first use (one an earlier run left is removed).
@@ -98,10 +140,16 @@ impl Staging {
 
     /// Remove what was staged (nothing when nothing was): the commit is abandoned.
     pub fn discard(&mut self, folder: &Folder) {
+        self.folders.clear();
         if self.folder.take().is_some() {
             discard_staging(folder);
         }
     }
+}
+
+/// The name in [`STAGING`] of the journal's `index`th folder.
+fn staged_folder_name(index: usize) -> String {
+    format!("d{index}")
 }
 
 /// Stage the manifest beside the files already `staged`, record the journal, then apply
@@ -123,10 +171,15 @@ pub(super) fn commit(
         staged.discard(folder);
         return Err(error);
     }
+    let folders: Vec<String> = staged.folders.drain(..).map(|(name, _)| name).collect();
     let journal = Journal {
-        version: VERSION,
+        version: match folders.is_empty() {
+            true => VERSION_WITHOUT_FOLDERS,
+            false => VERSION,
+        },
         lock: recorded_lock,
         write: std::mem::take(&mut staged.recorded),
+        folders,
         remove,
         manifest: hash(manifest.as_bytes()),
     };
@@ -189,16 +242,15 @@ impl Journal {
         let mut last_folder = None;
         // Each folder listed once, for the legacy staging names an old run left there.
         let mut listing = Listing::default();
-        for (index, (path, recorded)) in self.write.iter().enumerate() {
-            steps.step();
-            let staged = Staged {
-                staging: &staging,
-                name: &index.to_string(),
-                recorded,
-            };
-            place(folder, staged, path, recovering, &mut last_folder)?;
-            super::write::remove_legacy_staging(folder, path, &mut listing);
-        }
+        let whole = self.place_folders(folder, &staging, recovering, steps);
+        let mut placing = Placing {
+            folder,
+            staging: &staging,
+            recovering,
+            last_folder: &mut last_folder,
+            listing: &mut listing,
+        };
+        self.place_files(&mut placing, &whole, steps)?;
         for path in &self.remove {
             steps.step();
             match folder.remove_file(path) {
@@ -224,6 +276,83 @@ impl Journal {
             .map_err(io_error(&folder.display(JOURNAL)))
     }
 
+    /// Rename each of `folders` into place whole, one rename for all its files, when the
+    /// output folder still has nothing of its name (the system would replace an empty
+    /// folder that appeared since, never a non-empty one). Which were: the files of the
+    /// others are placed one by one. Not when `recovering`: each file is then checked
+    /// against its hash, and only the files the journal lists leave the staging folder.
+    fn place_folders(
+        &self,
+        folder: &Folder,
+        staging: &Folder,
+        recovering: bool,
+        steps: &mut CrashPoint,
+    ) -> Vec<bool> {
+        let mut whole = Vec::with_capacity(self.folders.len());
+        for (index, name) in self.folders.iter().enumerate() {
+            steps.step();
+            let renamed = !recovering
+                && !folder.exists(name)
+                && staging
+                    .rename_entry_to(&staged_folder_name(index), folder, name)
+                    .is_ok();
+            if renamed {
+                counters::add(Counter::OutputRenames, 1);
+            }
+            whole.push(renamed);
+        }
+        whole
+    }
+
+    /// Rename each staged file into place, but those of the folders renamed `whole`.
+    fn place_files(
+        &self,
+        placing: &mut Placing<'_, '_>,
+        whole: &[bool],
+        steps: &mut CrashPoint,
+    ) -> Result<(), OutputError> {
+        let mut opened: Vec<Option<Folder>> = self.folders.iter().map(|_| None).collect();
+        for (index, (path, recorded)) in self.write.iter().enumerate() {
+            let (from, name) = match self.staged_in(path) {
+                Some((folder, _)) if whole[folder] => continue,
+                Some((folder, inside)) => {
+                    let staged = &mut opened[folder];
+                    if staged.is_none() {
+                        let name = staged_folder_name(folder);
+                        let shown = placing.folder.display(STAGING).join(&name);
+                        *staged = Some(placing.staging.subfolder(&name).map_err(io_error(&shown))?);
+                    }
+                    (staged.as_ref().expect("opened above"), inside.to_string())
+                }
+                None => (placing.staging, index.to_string()),
+            };
+            steps.step();
+            let staged = Staged {
+                staging: from,
+                name: &name,
+                recorded,
+            };
+            place(
+                placing.folder,
+                staged,
+                path,
+                placing.recovering,
+                placing.last_folder,
+            )?;
+            super::write::remove_legacy_staging(placing.folder, path, placing.listing);
+        }
+        Ok(())
+    }
+
+    /// The index in `folders` of the folder `path` is staged in, and its path inside it.
+    fn staged_in<'p>(&self, path: &'p str) -> Option<(usize, &'p str)> {
+        if self.folders.is_empty() {
+            return None;
+        }
+        let (top, inside) = path.split_once('/')?;
+        Some((self.folders.iter().position(|name| name == top)?, inside))
+    }
+
     /// The journal an interrupted commit left in the folder, if any. Its paths are checked
     /// like a manifest's: a tampered journal never reaches outside the folder.
     pub(super) fn read(folder: &Folder) -> Result<Option<Journal>, OutputError> {
@@ -239,10 +368,15 @@ impl Journal {
         };
         let journal: Journal =
             serde_json::from_slice(&bytes).map_err(|error| unreadable(error.to_string()))?;
-        if journal.version != VERSION {
+        if journal.version != VERSION && journal.version != VERSION_WITHOUT_FOLDERS {
             return Err(unreadable(format!(
-                "it has version {}, this bulwark reads version {VERSION}",
+                "it has version {}, this bulwark reads versions {VERSION_WITHOUT_FOLDERS} and {VERSION}",
                 journal.version
+            )));
+        }
+        if let Some(nested) = journal.folders.iter().find(|name| name.contains('/')) {
+            return Err(unreadable(format!(
+                "its folder `{nested}` is not a name in the output folder"
             )));
         }
         refuse_outside(
@@ -251,7 +385,8 @@ impl Journal {
                 .write
                 .iter()
                 .map(|(path, _)| path)
-                .chain(&journal.remove),
+                .chain(&journal.remove)
+                .chain(&journal.folders),
         )?;
         Ok(Some(journal))
     }
@@ -264,6 +399,15 @@ impl Journal {
     ) -> Result<(), OutputError> {
         self.apply(folder, lock, true, &mut CrashPoint::from_env())
     }
+}
+
+/// What placing each file needs besides the file: where it goes and where from.
+struct Placing<'a, 'b> {
+    folder: &'a Folder,
+    staging: &'a Folder,
+    recovering: bool,
+    last_folder: &'b mut Option<(String, cap_std::fs::Dir)>,
+    listing: &'b mut Listing,
 }
 
 /// A staged file: its name in the staging folder and the hash the journal recorded.
@@ -306,6 +450,7 @@ fn place(
             }
         }
     }
+    counters::add(Counter::OutputRenames, 1);
     staged
         .staging
         .rename_to(staged.name, folder, path, last_folder)

@@ -78,6 +78,14 @@ impl Listing {
         self.folders[parent].may_hold(name)
     }
 
+    /// The top folder of `path` when the output folder's listing has no entry of its name:
+    /// a folder this generation creates, which can be staged whole and renamed into place
+    /// as one (see `journal`).
+    pub fn fresh_folder<'p>(&mut self, folder: &Folder, path: &'p str) -> Option<&'p str> {
+        let (top, _) = path.split_once('/')?;
+        (!self.may_exist(folder, top)).then_some(top)
+    }
+
     /// Of `paths` (each one this listing said was absent), those the folder holds now: a
     /// file that appeared since the listing was read. The folders are listed again, once
     /// each.

@@ -204,14 +204,16 @@ impl<'a> Transaction<'a> {
             panic!("bulwark bug: generated path {problem}");
         }
         self.staged += 1;
-        let absent = !self.listing.may_exist(&self.folder, path);
+        // A path in a folder the output folder lacks is absent too, without listing it.
+        let fresh = self.listing.fresh_folder(&self.folder, path);
+        let absent = fresh.is_some() || !self.listing.may_exist(&self.folder, path);
         let replace = absent || self.replaces(path, Some(text))?;
         let stopped =
             self.write_failed.is_some() || !self.not_owned.is_empty() || !self.edited.is_empty();
         let hashed = || hashed.map_or_else(|| hash(text.as_bytes()), str::to_string);
         if replace && !stopped {
             let index = self.staging.recorded.len();
-            match self.staging.add(&self.folder, path, text, hashed()) {
+            match self.staging.add(&self.folder, path, text, hashed(), fresh) {
                 Ok(()) if absent => self.assumed_absent.push(index),
                 Ok(()) => {}
                 Err(error) => self.write_failed = Some(error),
