@@ -22,8 +22,8 @@ pub use governance::*;
 pub use load::Loaded;
 pub use model::*;
 pub use validate::{
-    RESERVED_SETTINGS, counted_resource_types, fewest_deployments, resource_group_limits,
-    resource_type_limits, validate, validate_on,
+    RESERVED_SETTINGS, counted_resource_types, fewest_deployments, front_threads,
+    resource_group_limits, resource_type_limits, validate, validate_on, validate_on_threads,
 };
 
 pub use schema::{SCHEMA_VERSION, json_schema, library_json_schema};

@@ -7,7 +7,9 @@ use super::{
 use super::{CONTAINER_APPS_SUBNET, SettingValue, Sized};
 use crate::blueprint::{Blueprint, Component, ComponentSpec, ContainerEnvironment, Kind};
 use crate::catalog::{self, naming};
+use crate::counters;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComponentPlan {
@@ -85,7 +87,7 @@ pub struct SecretInput {
 }
 
 /// The `external` components each vault keeps the secret of, by vault name, in name order.
-pub(super) fn external_secrets<'a>(components: &[&'a Component]) -> BTreeMap<&'a str, Vec<String>> {
+fn external_secrets<'a>(components: &[&'a Component]) -> BTreeMap<&'a str, Vec<String>> {
     let mut external_secrets: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for component in components {
         if let ComponentSpec::External(external) = &component.spec {
@@ -116,7 +118,64 @@ pub(super) fn secret_inputs(component_plans: &[ComponentPlan]) -> Vec<SecretInpu
         .collect()
 }
 
-pub(super) fn plan_component(
+/// Components a thread claims at a time: few enough claims to be noise, small enough that
+/// the two threads finish together.
+const CHUNK: usize = 32;
+
+/// Every component's plan, in the order of `components`, built on `threads` threads (the
+/// calling thread and at most one worker: each plan reads only the blueprint). `first` runs
+/// on the calling thread while the worker starts on the components (the network and
+/// subnets, which no component plan reads); then the calling thread claims chunks too.
+/// Which thread planned a chunk changes nothing: the chunks are put back in order.
+pub(super) fn plan_components<T>(
+    lookup: &ByName<'_>,
+    blueprint: &Blueprint,
+    components: &[&Component],
+    threads: usize,
+    first: impl FnOnce() -> T,
+) -> (T, Vec<ComponentPlan>) {
+    let external_secrets = external_secrets(components);
+    let chunks: Vec<&[&Component]> = components.chunks(CHUNK).collect();
+    let next_chunk = AtomicUsize::new(0);
+    let plan_chunks = || {
+        let mut planned = Vec::new();
+        loop {
+            let index = next_chunk.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(index) else {
+                return planned;
+            };
+            let plans = chunk.iter().map(|component| {
+                let mut plan = plan_component(lookup, blueprint, component);
+                plan.external_secrets = external_secrets
+                    .get(component.name.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+                plan
+            });
+            planned.push((index, plans.collect::<Vec<_>>()));
+        }
+    };
+    let (first, mut planned) = if threads > 1 && chunks.len() > 1 {
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| (plan_chunks(), counters::take()));
+            let first = first();
+            let mut planned = plan_chunks();
+            let (theirs, counts) = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            counters::absorb(counts);
+            planned.extend(theirs);
+            (first, planned)
+        })
+    } else {
+        (first(), plan_chunks())
+    };
+    planned.sort_unstable_by_key(|(index, _)| *index);
+    let plans = planned.into_iter().flat_map(|(_, plans)| plans).collect();
+    (first, plans)
+}
+
+fn plan_component(
     lookup: &ByName<'_>,
     blueprint: &Blueprint,
     component: &Component,

@@ -37,7 +37,6 @@ pub use subnets::{
 pub use vnet::{AddressRecord, DnsPlan, EnvironmentVnet, ExistingVnet, NetworkPlan};
 
 use crate::blueprint::{Blueprint, Component, ComponentSpec, ContainerEnvironment, Diagnostic};
-use components::plan_component;
 use endpoints::private_endpoints_of;
 use grants::Grants;
 use network::Cidr;
@@ -165,27 +164,34 @@ pub fn by_name(blueprint: &Blueprint) -> ByName<'_> {
 /// an earlier generation laid out) where they still fit. Fails only on what expansion itself
 /// discovers (subnets that do not fit the address space, pins that clash).
 pub fn plan(blueprint: &Blueprint, previous: &AddressRecord) -> Result<Plan, Vec<Diagnostic>> {
+    let threads = crate::blueprint::front_threads(blueprint.components.len());
+    plan_on_threads(blueprint, previous, threads)
+}
+
+/// [`plan`] on `threads` threads: the same plan however many.
+pub fn plan_on_threads(
+    blueprint: &Blueprint,
+    previous: &AddressRecord,
+    threads: usize,
+) -> Result<Plan, Vec<Diagnostic>> {
     let mut components: Vec<&Component> = blueprint.components.iter().collect();
     components.sort_by(|a, b| a.name.cmp(&b.name));
     let lookup = by_name(blueprint);
 
-    let mut network_plan = plan_network(blueprint)?;
-    let subnets = plan_subnets(blueprint, &network_plan, previous)?;
+    let (network, component_plans) =
+        components::plan_components(&lookup, blueprint, &components, threads, || {
+            let network_plan = plan_network(blueprint)?;
+            let subnets = plan_subnets(blueprint, &network_plan, previous)?;
+            Ok::<_, Vec<Diagnostic>>((network_plan, subnets))
+        });
+    let (mut network_plan, subnets) = network?;
     let shared_container_environment = components.iter().any(|c| {
         matches!(&c.spec, ComponentSpec::ContainerApp(app) if app.environment == ContainerEnvironment::Shared)
     });
 
-    let external_secrets = components::external_secrets(&components);
-    let mut component_plans = Vec::new();
     let mut grants = Grants::default();
-    for component in &components {
-        let mut plan = plan_component(&lookup, blueprint, component);
-        plan.external_secrets = external_secrets
-            .get(component.name.as_str())
-            .cloned()
-            .unwrap_or_default();
-        grants.add(&lookup, component, &plan);
-        component_plans.push(plan);
+    for (component, plan) in components.iter().zip(&component_plans) {
+        grants.add(&lookup, component, plan);
     }
     let grants = grants.sorted();
 

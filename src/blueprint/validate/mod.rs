@@ -23,6 +23,7 @@ mod waivers;
 
 use super::diagnostic::Diagnostic;
 use super::model::{Blueprint, Component};
+use crate::counters;
 use std::collections::BTreeMap;
 
 /// App settings bulwark sets itself; a blueprint may not set them by hand.
@@ -37,8 +38,35 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
     validate_on(blueprint, crate::blueprint::Date::today())
 }
 
+/// Below this many components validation and planning run on the calling thread alone: a
+/// second thread costs its start and a malloc arena, worth it only when each half is
+/// a few milliseconds (the threshold emit's component modules use too).
+pub const PARALLEL_FROM: usize = 100;
+
+/// How many threads validation and planning use for `components`: two from
+/// [`PARALLEL_FROM`] on when the machine has two cores, otherwise one. Their work splits
+/// into two independent halves, so more threads would have nothing to do.
+pub fn front_threads(components: usize) -> usize {
+    if components < PARALLEL_FROM {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+}
+
 /// Validate as of `today`: everything a blueprint must satisfy before it is planned.
 pub fn validate_on(blueprint: &Blueprint, today: crate::blueprint::Date) -> Vec<Diagnostic> {
+    validate_on_threads(blueprint, today, front_threads(blueprint.components.len()))
+}
+
+/// [`validate_on`] on `threads` threads (more than one: the calling thread and one more).
+/// The checks after the component loop read only the blueprint, so a second thread runs them
+/// beside the loop; each keeps its diagnostics apart and they are joined in the order one
+/// thread reports them.
+pub fn validate_on_threads(
+    blueprint: &Blueprint,
+    today: crate::blueprint::Date,
+    threads: usize,
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     governance::validate_governance(blueprint, today, &mut diagnostics);
     names::validate_app_names(blueprint, &mut diagnostics);
@@ -50,17 +78,43 @@ pub fn validate_on(blueprint: &Blueprint, today: crate::blueprint::Date) -> Vec<
         .iter()
         .map(|component| (component.name.as_str(), component))
         .collect();
-    for component in &blueprint.components {
-        components::validate_component(
-            component,
-            &blueprint.app.environments,
-            &by_name,
-            &mut diagnostics,
-        );
-    }
-    secrets::validate_secret_inputs(blueprint, &by_name, &mut diagnostics);
-    calls::validate_call_cycles(blueprint, &by_name, &mut diagnostics);
-    calls::validate_registrations(blueprint, &mut diagnostics);
-    network::validate_front_door_endpoints(blueprint, &mut diagnostics);
+    let each_component = |diagnostics: &mut Vec<Diagnostic>| {
+        for component in &blueprint.components {
+            components::validate_component(
+                component,
+                &blueprint.app.environments,
+                &by_name,
+                diagnostics,
+            );
+        }
+    };
+    let whole_app = || {
+        let mut diagnostics = Vec::new();
+        secrets::validate_secret_inputs(blueprint, &by_name, &mut diagnostics);
+        calls::validate_call_cycles(blueprint, &by_name, &mut diagnostics);
+        calls::validate_registrations(blueprint, &mut diagnostics);
+        network::validate_front_door_endpoints(blueprint, &mut diagnostics);
+        diagnostics
+    };
+    let later = if threads > 1 {
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| (whole_app(), counters::take()));
+            each_component(&mut diagnostics);
+            let (later, counts) = join(worker);
+            counters::absorb(counts);
+            later
+        })
+    } else {
+        each_component(&mut diagnostics);
+        whole_app()
+    };
+    diagnostics.extend(later);
     diagnostics
+}
+
+/// A scoped worker's result; its panic (a bug, never user input) goes on on this thread.
+fn join<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    worker
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
