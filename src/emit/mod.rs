@@ -541,18 +541,16 @@ fn emit_into<'s>(
     let mut memo = std::mem::take(&mut written.memo);
     let stages = stage_files::stages(main, &mut written, options, &mut memo);
     written.memo = memo;
-    let module_files = std::mem::take(&mut written.module_files);
-    let large = module_files.len() >= components::PARALLEL_FROM;
-    split::drop_aside(module_files, large);
+    let large = written.module_files.len() >= components::PARALLEL_FROM;
+    split::drop_aside(std::mem::take(&mut written.module_files), large);
     let staged = stages.len() > 1;
     stage_files::write(&ctx, stages, &main_params, &mut written.files);
     let files = std::mem::take(&mut written.files);
     if staged {
         // Every template is new to the memo (main.bicep's first text was forgotten).
-        let files = components::finish_files(&ctx, files.into_iter().collect());
-        files
-            .into_iter()
-            .for_each(|file| written.hand_on_finished(file));
+        for file in components::finish_files(&ctx, files.into_iter().collect()) {
+            written.hand_on_finished(file);
+        }
     } else {
         files
             .into_iter()
