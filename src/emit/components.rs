@@ -20,7 +20,7 @@ const MAX_THREADS: usize = 4;
 /// components a second thread shortens the calling thread's emit by 3 ms for 2 ms more CPU
 /// (thread start, a second malloc arena), at 64 by 2 ms for 2.5 ms; at 790 by 31 ms (15%)
 /// for no more CPU.
-const PARALLEL_FROM: usize = 100;
+pub const PARALLEL_FROM: usize = 100;
 
 /// Components a worker claims at a time: small enough that threads finish together and the
 /// caller can take chunks as they come, large enough that claiming and sending is noise.
@@ -196,5 +196,45 @@ fn build(ctx: &Context, component: &ComponentPlan) -> Option<Built> {
             .collect(),
         main_outputs: std::mem::take(&mut module.main_outputs),
         main_params: std::mem::take(&mut module.main_params),
+    })
+}
+
+/// Below this many bytes in all, [`finish_files`] reads the files on the calling thread
+/// alone: a thread's start would cost more than it saves.
+const FINISH_IN_PARALLEL_FROM: usize = 256 * 1024;
+
+/// Each of `files` finished (digested, a template scanned), in their order: the stage
+/// templates and parameter files of a split generation, read on the calling thread and one
+/// more at once instead of on the calling thread alone, the last thing it does in emit.
+pub fn finish_files(ctx: &Context, files: Vec<(String, String)>) -> Vec<Finished> {
+    let total: usize = files.iter().map(|(_, text)| text.len()).sum();
+    let finish = |files: Vec<(String, String)>| -> Vec<Finished> {
+        (files.into_iter())
+            .map(|(path, text)| Finished::new(ctx, path, text))
+            .collect()
+    };
+    if total < FINISH_IN_PARALLEL_FROM {
+        return finish(files);
+    }
+    // The worker takes the files from the first one on that make up half the bytes.
+    let mut bytes = 0;
+    let at = (files.iter())
+        .position(|(_, text)| {
+            bytes += text.len();
+            bytes * 2 >= total
+        })
+        .map_or(files.len(), |i| i + 1);
+    let mut first = files;
+    let rest = first.split_off(at);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| finish(first));
+        let rest = finish(rest);
+        match worker.join() {
+            Ok(mut done) => {
+                done.extend(rest);
+                done
+            }
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     })
 }

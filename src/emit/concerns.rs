@@ -116,20 +116,25 @@ pub fn concerns(ctx: &Context) -> Concerns {
 
 /// Each concern's call in main.bicep and its module file; and the DNS module a dedicated
 /// Container Apps environment calls from its component's module.
-pub fn push_calls(ctx: &Context, main: &mut File, concerns: &Concerns, written: &mut Written) {
+pub fn push_calls(
+    ctx: &Context,
+    main: &mut File,
+    modules: Vec<(&'static str, ConcernModule, &'static str)>,
+    written: &mut Written,
+) {
     let plan = ctx.plan;
-    for (name, concern, what) in &concerns.modules {
-        let path = format!("modules/{}.bicep", heck::ToKebabCase::to_kebab_case(*name));
+    for (name, concern, what) in modules {
+        let path = format!("modules/{}.bicep", heck::ToKebabCase::to_kebab_case(name));
         // A dot, which component names never have, keeps these deployment names apart from
         // the components' `<app>-<component>` (a component may be called `network`).
-        let deployment = format!("{}.{}", plan.app, heck::ToKebabCase::to_kebab_case(*name));
+        let deployment = format!("{}.{}", plan.app, heck::ToKebabCase::to_kebab_case(name));
         let mut call = module_call(name, &path, &deployment, &concern.args);
-        if *name == "network"
+        if name == "network"
             && let Some(scope) = network_scope(plan, main)
         {
             call = call.prop("scope", scope);
         }
-        if *name == "perimeter"
+        if name == "perimeter"
             && let Some(scope) = perimeter::scope(ctx)
         {
             call = call.prop("scope", scope);
@@ -144,7 +149,7 @@ pub fn push_calls(ctx: &Context, main: &mut File, concerns: &Concerns, written: 
         waived.dedup();
         // Assignments land after the resources they judge and exemptions after both, so a
         // deny never meets a waived setting before its exemption exists.
-        let after: Vec<String> = match *name {
+        let after: Vec<String> = match name {
             "policies" => waived,
             "waivers" => vec!["policies".to_string()],
             _ => Vec::new(),
@@ -159,12 +164,9 @@ pub fn push_calls(ctx: &Context, main: &mut File, concerns: &Concerns, written: 
                 ),
             );
         }
-        for (number, part) in split::concern::parts(name, &path, &deployment, call, concern, || {
-            concern_file(ctx, concern)
-        })
-        .into_iter()
-        .enumerate()
-        {
+        let whole = |concern| concern_file(ctx, concern);
+        let parts = split::concern::parts(name, &path, &deployment, call, concern, whole);
+        for (number, part) in parts.into_iter().enumerate() {
             let comment = match number {
                 0 => what.to_string(),
                 n => format!("{what} (part {} of the module)", n + 1),
@@ -182,7 +184,7 @@ pub fn push_calls(ctx: &Context, main: &mut File, concerns: &Concerns, written: 
         .iter()
         .any(|c| c.kind() == crate::blueprint::Kind::ContainerApp);
     if any_container_app && !plan.shared_container_environment && create_dns {
-        let file = concern_file(ctx, &infra::container_apps_dns(ctx));
+        let file = concern_file(ctx, infra::container_apps_dns(ctx));
         written.module("modules/container-apps-dns.bicep".to_string(), file);
     }
 }

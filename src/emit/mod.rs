@@ -351,16 +351,15 @@ fn module_call(
     call
 }
 
-fn concern_file(ctx: &Context, concern: &infra::ConcernModule) -> File {
+/// A concern's module file, its statements moved into it (not copied: the concern modules
+/// are a large part of what the calling thread builds while the workers build components).
+fn concern_file(ctx: &Context, concern: infra::ConcernModule) -> File {
     let mut file = ctx.module_file();
-    file.statements.extend(
-        concern
-            .args
-            .iter()
-            .map(|(param, _)| Statement::from(param.clone())),
-    );
+    let body = concern.file.statements;
+    file.statements.reserve(concern.args.len() + body.len());
     file.statements
-        .extend(concern.file.statements.iter().cloned());
+        .extend((concern.args.into_iter()).map(|(param, _)| Statement::from(param)));
+    file.statements.extend(body);
     file
 }
 
@@ -498,7 +497,8 @@ fn emit_into<'s>(
     // their calls still come first in main.bicep, their files first to the sink.
     let concerns_first = |assembly: &mut Assembly<'s>| {
         let concerns = concerns::concerns(&ctx);
-        concerns::push_calls(&ctx, &mut assembly.main, &concerns, &mut assembly.written);
+        let (main, written) = (&mut assembly.main, &mut assembly.written);
+        concerns::push_calls(&ctx, main, concerns.modules, written);
         // The concern modules are handed on: only what main.bicep adds for them stays.
         assembly.concern_outputs = concerns.outputs;
         assembly.grouped_outputs = concerns.grouped_outputs;
@@ -541,10 +541,20 @@ fn emit_into<'s>(
     let mut memo = std::mem::take(&mut written.memo);
     let stages = stage_files::stages(main, &mut written, options, &mut memo);
     written.memo = memo;
-    written.module_files = BTreeMap::new();
+    let large = written.module_files.len() >= components::PARALLEL_FROM;
+    split::drop_aside(std::mem::take(&mut written.module_files), large);
+    let staged = stages.len() > 1;
     stage_files::write(&ctx, stages, &main_params, &mut written.files);
-    for (path, text) in std::mem::take(&mut written.files) {
-        written.hand_on(path, text);
+    let files = std::mem::take(&mut written.files);
+    if staged {
+        // Every template is new to the memo (main.bicep's first text was forgotten).
+        for file in components::finish_files(&ctx, files.into_iter().collect()) {
+            written.hand_on_finished(file);
+        }
+    } else {
+        files
+            .into_iter()
+            .for_each(|(path, text)| written.hand_on(path, text));
     }
     written.hand_on(
         "bicepconfig.json".into(),

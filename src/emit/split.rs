@@ -189,6 +189,7 @@ pub fn split<K: Default>(
     }
     closed.push(stage.close(&shared, &mut observe));
     let count = closed.len();
+    drop_aside(index, true);
     Ok(Some(
         closed
             .into_iter()
@@ -199,6 +200,16 @@ pub fn split<K: Default>(
             })
             .collect(),
     ))
+}
+
+/// Drop `value` on a thread of its own when it is `large` (a tree of many small
+/// allocations, whose freeing would hold up the calling thread, the generation's critical
+/// path); where no thread can be started, here.
+pub(crate) fn drop_aside<T: Send + 'static>(value: T, large: bool) {
+    if large {
+        // A failed spawn drops the closure, and `value` with it, here.
+        let _ = std::thread::Builder::new().spawn(move || drop(value));
+    }
 }
 
 /// The comment heading stage `number` (0-based) of `count`.

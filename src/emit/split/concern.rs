@@ -440,14 +440,15 @@ fn add_depends_on(call: &mut bicep::Module, waits: Vec<Item>) {
 }
 
 /// The modules of one concern as main.bicep calls them: the concern's own module (`call`,
-/// its file from `whole`) when it fits one template or cannot be divided, else its parts.
+/// its file made by `whole` from `module`, which it consumes) when it fits one template or
+/// cannot be divided, else its parts.
 pub(crate) fn parts(
     symbol: &str,
     path: &str,
     deployment: &str,
     call: bicep::Module,
-    module: &super::super::infra::ConcernModule,
-    whole: impl FnOnce() -> File,
+    module: super::super::infra::ConcernModule,
+    whole: impl FnOnce(super::super::infra::ConcernModule) -> File,
 ) -> Vec<Part> {
     let concern = ConcernCall {
         symbol,
@@ -457,11 +458,13 @@ pub(crate) fn parts(
         file: &module.file,
         args: &module.args,
     };
-    divide(&concern, Budget::arm()).unwrap_or_else(|| {
-        vec![Part {
-            call: concern.call,
-            path: path.to_string(),
-            file: whole(),
-        }]
-    })
+    if let Some(parts) = divide(&concern, Budget::arm()) {
+        return parts;
+    }
+    let call = concern.call;
+    vec![Part {
+        call,
+        path: path.to_string(),
+        file: whole(module),
+    }]
 }

@@ -209,8 +209,12 @@ impl<K> StageBuild<K> {
             (self.existing.values()).map(|e| e.text.as_deref().expect("printed when added")),
         );
         pieces.extend(self.pieces.iter().map(|(_, text)| text.as_str()));
+        let text = join_statements(&pieces);
+        let existing = std::mem::take(&mut self.existing);
+        let large = existing.len() >= 64;
+        super::drop_aside(existing, large);
         PrintedStage {
-            text: join_statements(&pieces),
+            text,
             kept: self.kept,
         }
     }
