@@ -189,7 +189,8 @@ pub fn split<K: Default>(
     }
     closed.push(stage.close(&shared, &mut observe));
     let count = closed.len();
-    drop_aside(index, true);
+    let large = index.statements.len() >= super::components::PARALLEL_FROM;
+    drop_aside(index, large);
     Ok(Some(
         closed
             .into_iter()
