@@ -31,12 +31,12 @@ pub use components::ComponentRow;
 pub use deployment::{DeliveryRow, DeployerRow, DeploymentRow, GraphPermissionRow};
 pub use exposure::{EntryRow, ExposureRow, PublicAccess};
 pub use governance::{EnvironmentRow, PolicyRow, SasKeyRow, WaiverRow};
+pub use markdown::Prepared;
 pub use network::{EndpointRow, SubnetRow};
 pub use perimeter::{
     PerimeterAssociationRow, PerimeterKeptOutRow, PerimeterModeRow, PerimeterReport,
     PerimeterRuleRow,
 };
-pub use markdown::Prepared;
 pub use platform::PlatformRow;
 
 /// The blueprint text and where each path is in it, to cite keys.
