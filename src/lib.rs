@@ -128,22 +128,133 @@ pub fn generate_streaming(
     options: &Options,
     sink: &mut dyn FnMut(GeneratedFile),
 ) -> Result<Streamed, Error> {
+    let (plan, warnings) = validate_and_plan(blueprint, options)?;
+    let (hashes, mut memo) = emit_hashed(&plan, options, sink, &mut || {});
+    check_limits(blueprint, options, &mut memo)?;
+    Ok(streamed(blueprint, options, plan, warnings, hashes))
+}
+
+/// [`generate_streaming`] and the text of the security report, [`REPORT_FILE`] (as
+/// [`report_text_of`] renders it; it is not handed to `sink`). From 100 components on
+/// (where emit builds the component modules on several threads) the report is prepared on
+/// a thread of its own once those modules are built, while this thread splits the
+/// templates into stages (work one core does alone), and finished with the stages'
+/// names: the report then costs this thread little more than its final render.
+pub fn generate_streaming_with_report(
+    blueprint: &Blueprint,
+    options: &Options,
+    source: &ReportSource,
+    sink: &mut dyn FnMut(GeneratedFile),
+) -> Result<(Streamed, String), Error> {
+    let aside = |plan: &plan::Plan| emit::threads_for(plan.components.len()) > 1;
+    streaming_with_report(blueprint, options, source, sink, aside)
+}
+
+/// [`generate_streaming_with_report`] with the report prepared on its own thread or not,
+/// whatever the blueprint's size: for tests that the report does not depend on it.
+#[doc(hidden)]
+pub fn generate_streaming_with_report_aside(
+    blueprint: &Blueprint,
+    options: &Options,
+    source: &ReportSource,
+    sink: &mut dyn FnMut(GeneratedFile),
+    aside: bool,
+) -> Result<(Streamed, String), Error> {
+    streaming_with_report(blueprint, options, source, sink, |_| aside)
+}
+
+fn streaming_with_report(
+    blueprint: &Blueprint,
+    options: &Options,
+    source: &ReportSource,
+    sink: &mut dyn FnMut(GeneratedFile),
+    aside: impl FnOnce(&plan::Plan) -> bool,
+) -> Result<(Streamed, String), Error> {
+    let (plan, warnings) = validate_and_plan(blueprint, options)?;
+    if !aside(&plan) {
+        let (hashes, mut memo) = emit_hashed(&plan, options, sink, &mut || {});
+        check_limits(blueprint, options, &mut memo)?;
+        let streamed = streamed(blueprint, options, plan, warnings, hashes);
+        let paths = streamed.manifest.files.keys().map(String::as_str);
+        let report = report_text_of(&streamed.plan, paths, blueprint, source);
+        return Ok((streamed, report));
+    }
+    let (hashes, checked, prepared) = std::thread::scope(|scope| {
+        // Started only when the component workers are done: started with them, the report
+        // found no idle core and was held in memory beside the modules being built.
+        let mut preparing = None;
+        let (hashes, mut memo) = emit_hashed(&plan, options, sink, &mut || {
+            preparing = Some(scope.spawn(|| {
+                let prepared = report::prepare(blueprint, &plan, source.label, Some(source));
+                (prepared, counters::take())
+            }));
+        });
+        let checked = check_limits(blueprint, options, &mut memo);
+        let prepared = preparing.map(|thread| {
+            let (prepared, counts) = thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            counters::absorb(counts);
+            prepared
+        });
+        (hashes, checked, prepared)
+    });
+    checked?;
+    let streamed = streamed(blueprint, options, plan, warnings, hashes);
+    let paths = streamed.manifest.files.keys().map(String::as_str);
+    let report = match prepared {
+        Some(prepared) => prepared.finish(stage_names(paths)),
+        // Emit called no hook (it always does): the report as without the overlap.
+        None => report_text_of(&streamed.plan, paths, blueprint, source),
+    };
+    Ok((streamed, report))
+}
+
+/// Validation's warnings and the plan, or the diagnostics that stop generation.
+fn validate_and_plan(
+    blueprint: &Blueprint,
+    options: &Options,
+) -> Result<(plan::Plan, Vec<Diagnostic>), Error> {
     let diagnostics = blueprint::validate_on(blueprint, options.today);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Error { diagnostics });
     }
     let plan = plan::plan(blueprint, &options.previous_address_plan)
         .map_err(|diagnostics| Error { diagnostics })?;
+    Ok((plan, diagnostics))
+}
+
+/// Emit the plan's files to `sink`: each file's hash by path, and what the limit checks
+/// read of the templates. `components_built` as [`emit::emit_streaming`] calls it.
+fn emit_hashed(
+    plan: &plan::Plan,
+    options: &Options,
+    sink: &mut dyn FnMut(GeneratedFile),
+    components_built: &mut dyn FnMut(),
+) -> (
+    std::collections::BTreeMap<String, String>,
+    emit::limits::TemplateMemo,
+) {
     // Each text is hashed once, by emit (the component modules on its worker threads): the
     // manifest records the hash, the writer reuses it.
     let mut hashes = std::collections::BTreeMap::new();
-    let mut memo = emit::emit_streaming(&plan, options, output::hash, &mut |path, text, hash| {
+    let sink = &mut |path: String, text, hash: String| {
         hashes.insert(path.clone(), hash.clone());
         sink(GeneratedFile { path, text, hash });
-    });
+    };
+    let memo = emit::emit_streaming(plan, options, output::hash, sink, components_built);
+    (hashes, memo)
+}
+
+/// The templates too large for one deployment, as the error they make.
+fn check_limits(
+    blueprint: &Blueprint,
+    options: &Options,
+    memo: &mut emit::limits::TemplateMemo,
+) -> Result<(), Error> {
     if !options.ignore_template_limits {
         // From what emit read of each template as it went: the texts are gone.
-        let (mut too_large, deployments) = emit::limits::check_and_count_read(&mut memo);
+        let (mut too_large, deployments) = emit::limits::check_and_count_read(memo);
         too_large.extend(blueprint::resource_group_limits(blueprint, deployments));
         if !too_large.is_empty() {
             return Err(Error {
@@ -151,14 +262,24 @@ pub fn generate_streaming(
             });
         }
     }
+    Ok(())
+}
+
+fn streamed(
+    blueprint: &Blueprint,
+    options: &Options,
+    plan: plan::Plan,
+    warnings: Vec<Diagnostic>,
+    hashes: std::collections::BTreeMap<String, String>,
+) -> Streamed {
     let manifest =
         output::Manifest::for_hashes(hashes, &options.blueprint_label, &blueprint.libraries);
-    Ok(Streamed {
+    Streamed {
         manifest,
         address_plan: plan.address_record(),
         plan,
-        warnings: diagnostics,
-    })
+        warnings,
+    }
 }
 
 /// The file the security report is written to, next to the Bicep.
@@ -191,13 +312,18 @@ pub fn report_text_of<'p>(
     blueprint: &Blueprint,
     source: &ReportSource,
 ) -> String {
-    let stages = emit::split::stage_templates(paths)
-        .iter()
-        .map(|stage| stage.trim_end_matches(".bicep").to_string())
-        .collect();
+    let stages = stage_names(paths);
     // As many threads as built the component modules: they are done by now.
     let threads = emit::threads_for(plan.components.len());
     report::markdown_of(blueprint, plan, source.label, Some(source), stages, threads)
+}
+
+/// The deployment's stages as the report names them (`main`, `main-2`, …), from the paths.
+fn stage_names<'p>(paths: impl IntoIterator<Item = &'p str>) -> Vec<String> {
+    emit::split::stage_templates(paths)
+        .iter()
+        .map(|stage| stage.trim_end_matches(".bicep").to_string())
+        .collect()
 }
 
 /// What a successful generation produced.

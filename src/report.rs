@@ -31,6 +31,7 @@ pub use components::ComponentRow;
 pub use deployment::{DeliveryRow, DeployerRow, DeploymentRow, GraphPermissionRow};
 pub use exposure::{EntryRow, ExposureRow, PublicAccess};
 pub use governance::{EnvironmentRow, PolicyRow, SasKeyRow, WaiverRow};
+pub use markdown::Prepared;
 pub use network::{EndpointRow, SubnetRow};
 pub use perimeter::{
     PerimeterAssociationRow, PerimeterKeptOutRow, PerimeterModeRow, PerimeterReport,
@@ -185,6 +186,20 @@ fn build_rows(
         perimeter: perimeter::perimeter_report(blueprint, plan, source),
         diagram: String::new(),
     }
+}
+
+/// [`markdown_of`] but for the deployment's stages, which only the stage split decides:
+/// the template parsed, the diagram drawn, the rows built and written, all on this thread,
+/// so that a caller can prepare the report on a core the split leaves idle and
+/// [`Prepared::finish`] it once the stages are known.
+pub fn prepare(
+    blueprint: &Blueprint,
+    plan: &Plan,
+    blueprint_label: &str,
+    source: Option<&Source>,
+) -> Prepared {
+    let template = markdown::Template::parse();
+    build(blueprint, plan, blueprint_label, source).into_prepared(template)
 }
 
 /// The report's Markdown, as [`build`] and [`Report::into_markdown`] make it, with

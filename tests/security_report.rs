@@ -472,5 +472,11 @@ fn the_report_is_the_same_on_one_thread_or_two() {
         let stages = ["stage-1", "stage-2"];
         assert_eq!(markdown(&stages, 1), markdown(&stages, 2), "{label}");
         assert!(markdown(&stages, 2).contains("-stage-2`"), "{label}");
+        // Prepared without the stages (beside the stage split), finished with them.
+        let prepared =
+            || bulwark::report::prepare(&loaded.blueprint, &generated.plan, &label, Some(&source));
+        assert_eq!(prepared().finish(Vec::new()), markdown(&[], 1), "{label}");
+        let names = stages.iter().map(ToString::to_string).collect();
+        assert_eq!(prepared().finish(names), markdown(&stages, 1), "{label}");
     }
 }

@@ -117,3 +117,47 @@ fn a_generation_refused_after_its_files_leaves_the_folder_as_it_was() {
     );
     assert!(before == after, "the refused generation changed the folder");
 }
+
+/// The security report prepared on a thread of its own while the templates are split into
+/// stages (as `generate` does from 100 components on) is the one rendered after generation,
+/// in an estate split into several stages, whose names the report lists.
+#[test]
+fn the_report_prepared_beside_the_stage_split_is_the_same() {
+    let text = render_toml(&synthetic(120));
+    let loaded = bulwark::blueprint::load::from_str(&text).expect("the synthetic TOML loads");
+    let source = bulwark::ReportSource {
+        label: "bulwark.toml",
+        text: &text,
+        map: &loaded.source_map,
+    };
+    let options = Options {
+        stage_budget: Some(bulwark::emit::split::Budget {
+            json_bytes: 200 * 1024,
+            ..bulwark::emit::split::Budget::arm()
+        }),
+        ..options()
+    };
+    let generate = |aside| {
+        let mut files = BTreeMap::new();
+        let (streamed, report) = bulwark::generate_streaming_with_report_aside(
+            &loaded.blueprint,
+            &options,
+            &source,
+            &mut |file: GeneratedFile| {
+                files.insert(file.path, file.text);
+            },
+            aside,
+        )
+        .expect("it generates");
+        (files, streamed.manifest, report)
+    };
+    let (files, manifest, report) = generate(true);
+    assert!(files.contains_key("main-3.bicep"), "several stages");
+    assert!(report.contains("-main-3`"), "the report names the stages");
+    assert_eq!(generate(false), (files, manifest, report.clone()));
+    let generated = bulwark::generate(&loaded.blueprint, &options).expect("it generates");
+    assert_eq!(
+        bulwark::report_text(&generated, &loaded.blueprint, &source),
+        report
+    );
+}

@@ -159,8 +159,9 @@ type Staged<'a> = Result<output::Transaction<'a>, OutputError>;
 /// are generated: a second thread stages the files as generation hands them on (in batches), so
 /// the file system's work overlaps generation's CPU (and the report's) instead of following
 /// it, and the texts do not pile up in memory. (This thread generates: it allocates the
-/// most; staging allocates little.) The report, which needs every file's path, is rendered
-/// last, while the stager catches up, and staged by the caller before the commit. Should
+/// most; staging allocates little.) The report, which needs the stages' names, is prepared
+/// beside the stage split and finished last (see [`bulwark::generate_streaming_with_report`]),
+/// and staged by the caller before the commit. Should
 /// generation or the report panic (a bulwark bug), the scope joins the stager first and
 /// the transaction is dropped, so what was staged is removed and the folder left as it was.
 fn generate_and_stage<'a>(
@@ -177,20 +178,14 @@ fn generate_and_stage<'a>(
         let (sender, received) = std::sync::mpsc::channel();
         let stager = scope.spawn(move || stage_batches(out, lock_file, force, received));
         let mut batches = Batches::new(sender);
-        let generated = bulwark::generate_streaming(&file.blueprint, options, &mut |file| {
-            batches.push(file);
-        });
+        let source = file.report_source();
+        let generated = bulwark::generate_streaming_with_report(
+            &file.blueprint,
+            options,
+            &source,
+            &mut |file| batches.push(file),
+        );
         batches.finish();
-        let generated = generated.map(|streamed| {
-            let paths = streamed.manifest.files.keys().map(String::as_str);
-            let report = bulwark::report_text_of(
-                &streamed.plan,
-                paths,
-                &file.blueprint,
-                &file.report_source(),
-            );
-            (streamed, report)
-        });
         let staged = stager
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

@@ -444,9 +444,10 @@ pub fn emit_on_threads(plan: &Plan, options: &Options, threads: usize) -> FileSe
     let mut files = FileSet::default();
     // No digests are kept: none are made.
     let no_digest: Digest = |_| String::new();
-    emit_into(plan, options, threads, no_digest, &mut |path, text, _| {
+    let sink = &mut |path, text, _| {
         files.files.insert(path, text);
-    });
+    };
+    emit_into(plan, options, threads, no_digest, sink, &mut || {});
     files
 }
 
@@ -454,16 +455,19 @@ pub fn emit_on_threads(plan: &Plan, options: &Options, threads: usize) -> FileSe
 /// `digest`, instead of collecting them: component modules as the in-order component loop
 /// takes them, the stage templates and parameter files last. Returns what the
 /// template-limit checks read of every template handed on, so `lib::generate`'s final check
-/// needs no text again.
+/// needs no text again. `components_built` is called once the component workers are done,
+/// before the stage split: from then on the calling thread alone works on the templates, so
+/// a caller can start work of its own (the security report) on the core that frees up.
 #[doc(hidden)]
 pub fn emit_streaming(
     plan: &Plan,
     options: &Options,
     digest: Digest,
     sink: &mut Sink<'_>,
+    components_built: &mut dyn FnMut(),
 ) -> limits::TemplateMemo {
     let threads = components::threads_for(plan.components.len());
-    emit_into(plan, options, threads, digest, sink)
+    emit_into(plan, options, threads, digest, sink, components_built)
 }
 
 /// What the calling thread assembles while the component modules are built.
@@ -481,6 +485,7 @@ fn emit_into<'s>(
     threads: usize,
     digest: Digest,
     sink: &'s mut Sink<'s>,
+    components_built: &mut dyn FnMut(),
 ) -> limits::TemplateMemo {
     let ctx = Context::new(plan, options, digest);
     let mut main = ctx.module_file();
@@ -523,6 +528,7 @@ fn emit_into<'s>(
         concerns_first,
         take_component,
     );
+    components_built();
     let Assembly {
         mut main,
         mut written,

@@ -35,6 +35,34 @@ impl Report {
         drop(self);
         template.render(&context)
     }
+
+    /// The report as the template will read it, all but its stages, which only the stage
+    /// split decides ([`Prepared::finish`] adds them): the report is let go here, so what
+    /// waits for the split is the written rows' text, not the rows.
+    pub(super) fn into_prepared(self, template: Template) -> Prepared {
+        let document = document(&self, rows::written(&self));
+        drop(self);
+        Prepared { document, template }
+    }
+}
+
+/// A security report ready to render but for its deployment's stages (see
+/// [`super::prepare`]).
+pub struct Prepared {
+    document: serde_json::Value,
+    template: Template,
+}
+
+impl Prepared {
+    /// The report's Markdown, with `stages` (the stage templates, when there is more than
+    /// one) in its deployment row: what [`super::markdown_of`] renders.
+    pub fn finish(mut self, stages: Vec<String>) -> String {
+        if stages.len() > 1 {
+            self.document["deployment"]["stages"] = serde_json::Value::from(stages);
+        }
+        let context = tera::Context::from_value(self.document).expect("the report is an object");
+        self.template.render(&context)
+    }
 }
 
 /// The report's template, parsed. Parsing it is a fixed cost of about a fifth of a large
@@ -111,6 +139,11 @@ impl<'a> Perimeter<'a> {
 }
 
 fn context(report: &Report, rows: Vec<(&str, String)>) -> tera::Context {
+    tera::Context::from_value(document(report, rows)).expect("the report is an object")
+}
+
+/// What the template reads, as the value the context is made of.
+fn document(report: &Report, rows: Vec<(&str, String)>) -> serde_json::Value {
     let document = Document {
         app: &report.app,
         blueprint: &report.blueprint,
@@ -139,7 +172,7 @@ fn context(report: &Report, rows: Vec<(&str, String)>) -> tera::Context {
         .map(|(name, text)| (name.to_string(), serde_json::Value::String(text)))
         .collect();
     value["rows"] = serde_json::Value::Object(texts);
-    tera::Context::from_value(value).expect("the report is an object")
+    value
 }
 
 /// The rendered template escaped, with one trailing newline.
