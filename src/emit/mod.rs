@@ -1,6 +1,8 @@
 //! Plan → FileSet: `main.bicep`, one module per component and per concern, one
 //! `.bicepparam` per environment and `bicepconfig.json`.
 
+mod bicepconfig;
+pub use bicepconfig::{bicepconfig, bicepconfig_with};
 pub mod calls;
 mod common;
 mod components;
@@ -567,40 +569,4 @@ fn emit_into<'s>(
         bicepconfig_with(plan.creates_registrations()),
     );
     written.memo
-}
-
-/// Linter rules that guard security are errors; the rest stay at Bicep's defaults.
-pub fn bicepconfig() -> String {
-    bicepconfig_with(false)
-}
-
-/// [`bicepconfig`], with the Microsoft Graph extension's alias when the templates create app
-/// registrations (service-to-service calls).
-pub fn bicepconfig_with(graph: bool) -> String {
-    const ERRORS: &[&str] = &[
-        "adminusername-should-not-be-literal",
-        "no-hardcoded-env-urls",
-        "no-hardcoded-location",
-        "outputs-should-not-contain-secrets",
-        "protect-commandtoexecute-secrets",
-        "secure-parameter-default",
-        "secure-params-in-nested-deploy",
-        "secure-secrets-in-params",
-        "use-secure-value-for-secure-inputs",
-    ];
-    let rules: serde_json::Map<String, serde_json::Value> = ERRORS
-        .iter()
-        .map(|rule| (rule.to_string(), serde_json::json!({ "level": "error" })))
-        .collect();
-    let mut config = serde_json::json!({
-        "analyzers": { "core": { "enabled": true, "rules": rules } }
-    });
-    if graph {
-        config["extensions"] = serde_json::json!({
-            calls::GRAPH_EXTENSION: calls::GRAPH_EXTENSION_REFERENCE
-        });
-    }
-    let mut text = serde_json::to_string_pretty(&config).expect("static JSON serializes");
-    text.push('\n');
-    text
 }
