@@ -26,6 +26,11 @@ pub const PARALLEL_FROM: usize = 100;
 /// caller can take chunks as they come, large enough that claiming and sending is noise.
 const CHUNK: usize = 16;
 
+/// Chunks the workers may have built that the calling thread has not taken: about 1.3 MB
+/// of text at most. While the calling thread builds the concern modules first, a bound of
+/// four chunks stalled the worker (3 ms more at 790 components on tmpfs).
+const RUN_AHEAD: usize = 8;
+
 /// One component's contribution, built on a worker: everything main.bicep, the parameter
 /// files and the stage split need, with the module's syntax already printed and cut.
 pub struct Built {
@@ -102,7 +107,9 @@ pub fn build_all<State>(
     };
     let mut next_taken = 0;
     std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::channel::<(usize, Vec<Built>)>();
+        // Bounded, so the workers run at most RUN_AHEAD chunks ahead of the calling thread:
+        // when it waits for a slow writer, their texts do not pile up instead.
+        let (sender, receiver) = mpsc::sync_channel::<(usize, Vec<Built>)>(RUN_AHEAD);
         let workers: Vec<_> = (1..threads.min(chunks.len()))
             .map(|_| {
                 let sender = sender.clone();
