@@ -44,7 +44,7 @@ pub fn validate(blueprint: &Blueprint) -> Vec<Diagnostic> {
 pub const PARALLEL_FROM: usize = 100;
 
 /// How many threads validation and planning use for `components`: two from
-/// [`PARALLEL_FROM`] on when the machine has two cores, otherwise one. Their work splits
+/// `PARALLEL_FROM` (100) on when the machine has two cores, otherwise one. Their work splits
 /// into two independent halves, so more threads would have nothing to do.
 pub fn front_threads(components: usize) -> usize {
     if components < PARALLEL_FROM {
