@@ -48,9 +48,13 @@ pub enum Counter {
     /// Renames a commit makes into the output folder (`output::journal`): one per file
     /// placed, but one for a whole folder that did not exist before.
     OutputRenames,
+    /// Entries of app-wide lists (calls, perimeter associations, scale rules, registry
+    /// images, callers) examined to answer one component's question about them: looked up,
+    /// not scanned from the start for each component.
+    AppWideScans,
 }
 
-const COUNTERS: usize = 14;
+const COUNTERS: usize = 15;
 
 thread_local! {
     static COUNTS: [Cell<u64>; COUNTERS] = const { [const { Cell::new(0) }; COUNTERS] };

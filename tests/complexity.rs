@@ -104,3 +104,88 @@ fn address_allocation_probes_grow_linearly() {
         "2,000 subnets take {small} probes, 4,000 take {large}"
     );
 }
+
+/// A blueprint of `groups` groups of four: a container registry, a storage account with a
+/// queue and a waiver of its shared-key control, a key vault the `dev` deployment recovers,
+/// and a container app whose image comes from that registry, which scales on that queue (a
+/// `receive`), and which calls the next group's app. Each of these makes a component ask
+/// about the others: who calls it, whose scale rule reads it, whose image it holds, which
+/// perimeter associations and waivers are its own, whether it is recovered.
+fn connected(groups: usize) -> String {
+    let mut text = String::from("[app]\nname = \"mesh\"\nenvironments = [\"dev\"]\n");
+    let vaults: Vec<String> = (0..groups)
+        .map(|group| format!("\"vault{group:03}\""))
+        .collect();
+    text.push_str(&format!(
+        "\n[deployment.environments.dev]\nrecover = [{}]\n",
+        vaults.join(", ")
+    ));
+    for group in 0..groups {
+        text.push_str(&format!(
+            "\n[[waivers]]\ncontrol = \"shared-key-access\"\ncomponent = \"store{group:03}\"\n\
+             reason = \"A legacy job signs requests with the account key.\"\nexpires = 2099-12-31\n\
+             \n[components.vault{group:03}]\nkind = \"key-vault\"\n"
+        ));
+    }
+    for group in 0..groups {
+        let mut uses = format!("{{ to = \"store{group:03}.jobs\", access = \"receive\" }}");
+        if group + 1 < groups {
+            uses.push_str(&format!(
+                ", {{ to = \"app{:03}\", access = \"call\" }}",
+                group + 1
+            ));
+        }
+        text.push_str(&format!(
+            "\n[components.reg{group:03}]\nkind = \"container-registry\"\n\
+             \n[components.store{group:03}]\nkind = \"storage\"\nqueues = [\"jobs\"]\n\
+             \n[components.app{group:03}]\nkind = \"container-app\"\n\
+             image = {{ registry = \"reg{group:03}\", repository = \"mesh/app\", tag = \"1.0.0\" }}\n\
+             target_port = 8080\n\
+             uses = [{uses}]\n"
+        ));
+    }
+    text
+}
+
+/// The questions one component asks about the whole app (its callers, whether a scale rule
+/// reads it, whether an image comes from it, its perimeter associations) are looked up:
+/// the entries examined grow with the blueprint, not with its square.
+#[test]
+fn app_wide_lookups_grow_linearly() {
+    if !counters::ENABLED {
+        return;
+    }
+    let examined = |groups: usize| {
+        let text = connected(groups);
+        let loaded = bulwark::blueprint::load::from_str(&text)
+            .unwrap_or_else(|d| panic!("the connected blueprint loads: {d:?}"));
+        counters::reset();
+        let generated = bulwark::generate(&loaded.blueprint, &bulwark::Options::default())
+            .unwrap_or_else(|d| panic!("the connected blueprint generates: {d:?}"));
+        let examined = counters::get(Counter::AppWideScans);
+        // Each question was asked and answered yes: the storage account outputs the name its
+        // scale rule reads and the id its perimeter association reads, and is waived; the
+        // registry outputs the name the workflow pushes to; the vault is recovered; every
+        // app but the last calls the next.
+        let module = |name: &str| {
+            (generated.files.get(&format!("modules/{name}.bicep")))
+                .unwrap_or_else(|| panic!("modules/{name}.bicep"))
+        };
+        assert!(module("storage-store000").contains("output accountName "));
+        assert!(module("storage-store000").contains("output id "));
+        assert!(module("container-registry-reg000").contains("output registryName "));
+        assert!(module("storage-store000").contains("WAIVED until 2099-12-31"));
+        assert!(module("key-vault-vault000").contains("'recover'"));
+        assert_eq!(generated.plan.calls.len(), groups - 1);
+        examined
+    };
+    let series: Vec<u64> = [6, 12, 24, 48].map(examined).to_vec();
+    eprintln!("6/12/24/48 groups of four: {series:?} entries examined");
+    assert!(series[0] > 0, "nothing was looked up: {series:?}");
+    for pair in series.windows(2) {
+        assert!(
+            pair[1] as f64 <= 2.2 * pair[0] as f64,
+            "app-wide lookups grow faster than the blueprint: {series:?}"
+        );
+    }
+}

@@ -29,12 +29,10 @@ fn waived_resource(kind: Kind) -> Option<(ResourceType, &'static str)> {
 
 /// A waived component's module outputs its resource's name for the exemptions.
 pub fn push_outputs(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
-    let waived = ctx
-        .plan
-        .governance
-        .waivers
-        .iter()
-        .any(|w| w.component == component.name);
+    let waived = (ctx.plan.governance)
+        .waivers_of(&component.name)
+        .next()
+        .is_some();
     if let (true, Some((_, symbol))) = (waived, waived_resource(component.kind())) {
         module.output(RESOURCE_NAME_OUTPUT, Expr::path(&format!("{symbol}.name")));
     }
@@ -219,13 +217,7 @@ pub fn apply(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
         return;
     };
     let mut rules: Vec<(String, Statement)> = Vec::new();
-    for waiver in ctx
-        .plan
-        .governance
-        .waivers
-        .iter()
-        .filter(|w| w.component == component.name)
-    {
+    for waiver in ctx.plan.governance.waivers_of(&component.name) {
         let comment = format!(
             "WAIVED until {} ({}): {}",
             waiver.expires, waiver.because, waiver.reason

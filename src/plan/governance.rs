@@ -44,8 +44,12 @@ pub struct GovernancePlan {
     /// The blueprint's tags (besides `app`, `environment`, `managed-by`).
     pub tags: BTreeMap<String, String>,
     pub required_tags: Vec<String>,
+    /// In blueprint order.
     pub waivers: Vec<PlannedWaiver>,
     pub monitoring: MonitoringPlan,
+    /// Positions in `waivers`, sorted by component, then position: one component's
+    /// waivers are one run of it, found by bisection (see [`GovernancePlan::waivers_of`]).
+    by_component: Vec<usize>,
 }
 
 impl GovernancePlan {
@@ -62,9 +66,20 @@ impl GovernancePlan {
     }
 
     pub fn waiver(&self, component: &str, control: Control) -> Option<&PlannedWaiver> {
-        self.waivers
+        self.waivers_of(component).find(|w| w.control == control)
+    }
+
+    /// The waivers of `component`, in blueprint order: looked up, not a scan of every
+    /// waiver for every component.
+    pub fn waivers_of(&self, component: &str) -> impl Iterator<Item = &PlannedWaiver> {
+        let component_at = |position: &usize| self.waivers[*position].component.as_str();
+        let order = &self.by_component;
+        let start = order.partition_point(|position| component_at(position) < component);
+        let run = order[start..].partition_point(|position| component_at(position) == component);
+        crate::counters::add(crate::counters::Counter::AppWideScans, run as u64 + 1);
+        order[start..start + run]
             .iter()
-            .find(|w| w.component == component && w.control == control)
+            .map(|position| &self.waivers[*position])
     }
 }
 
@@ -136,15 +151,18 @@ pub fn plan_governance(blueprint: &Blueprint) -> GovernancePlan {
                 .map(|(e, m)| ((*e).clone(), m.workspace_id.clone().unwrap_or_default()))
                 .collect()
         });
-    let waivers = blueprint
+    // Components by name, for the waivers to find theirs (none needed without waivers).
+    let lookup = if blueprint.waivers.is_empty() {
+        super::ByName::new()
+    } else {
+        super::by_name(blueprint)
+    };
+    let waivers: Vec<PlannedWaiver> = blueprint
         .waivers
         .iter()
         .enumerate()
         .filter_map(|(index, waiver)| {
-            let component = blueprint
-                .components
-                .iter()
-                .find(|c| c.name == waiver.component)?;
+            let component = lookup.get(waiver.component.as_str())?;
             let kind = component.kind();
             let waivable = controls::waivable(waiver.control, kind)?;
             let parts = component.spec.parts();
@@ -187,6 +205,8 @@ pub fn plan_governance(blueprint: &Blueprint) -> GovernancePlan {
             })
         })
         .collect();
+    let mut by_component: Vec<usize> = (0..waivers.len()).collect();
+    by_component.sort_by(|a, b| waivers[*a].component.cmp(&waivers[*b].component));
     GovernancePlan {
         policy: per(&|e| blueprint.governance.policy_in(e)),
         locks: environments
@@ -197,6 +217,7 @@ pub fn plan_governance(blueprint: &Blueprint) -> GovernancePlan {
         tags: blueprint.tags.clone(),
         required_tags: blueprint.governance.required_tags.clone(),
         waivers,
+        by_component,
         monitoring: MonitoringPlan {
             central,
             retention_days: monitoring

@@ -41,7 +41,7 @@ use endpoints::private_endpoints_of;
 use grants::Grants;
 use network::Cidr;
 use policies::plan_policies;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use subnets::plan_subnets;
 use vnet::plan_network;
 
@@ -73,6 +73,10 @@ pub struct Plan {
     pub deployment: crate::blueprint::Deployment,
     /// The network security perimeter; `None` with `[network] perimeter = false`.
     pub perimeter: Option<perimeter::PerimeterPlan>,
+    /// Service Bus namespaces and storage accounts some container app's scale rule reads.
+    pub scale_sources: BTreeSet<String>,
+    /// Container registries some container app's image is pulled from.
+    pub image_registries: BTreeSet<String>,
 }
 
 impl Plan {
@@ -105,21 +109,27 @@ impl Plan {
     /// Whether a container app's scale rule reads `component` (a Service Bus namespace or a
     /// storage account), so its module outputs the name the rule needs.
     pub fn scaled_on(&self, component: &str) -> bool {
-        self.components.iter().any(|app| {
-            app.scale_rules.iter().any(|rule| match &rule.source {
-                scale::ScaleSource::ServiceBusQueue { namespace, .. }
-                | scale::ScaleSource::ServiceBusSubscription { namespace, .. } => {
-                    namespace == component
-                }
-                scale::ScaleSource::StorageQueue { account, .. } => account == component,
-                scale::ScaleSource::EventHub { .. } => false,
-            })
-        })
+        crate::counters::add(crate::counters::Counter::AppWideScans, 1);
+        self.scale_sources.contains(component)
+    }
+
+    /// Whether some container app's image comes from the registry `component`, so the
+    /// workflow pushes images to it.
+    pub fn holds_images(&self, component: &str) -> bool {
+        crate::counters::add(crate::counters::Counter::AppWideScans, 1);
+        self.image_registries.contains(component)
     }
 
     /// The calls a compute component receives (its app registration exists when any do).
     pub fn calls_to(&self, target: &str) -> impl Iterator<Item = &Call> {
-        self.calls.iter().filter(move |call| call.target == target)
+        // `calls` is sorted by target: the target's calls are one run, found by bisection
+        // rather than by a scan of every call for every component.
+        let start = self
+            .calls
+            .partition_point(|call| call.target.as_str() < target);
+        let run = self.calls[start..].partition_point(|call| call.target == target);
+        crate::counters::add(crate::counters::Counter::AppWideScans, run as u64 + 1);
+        self.calls[start..start + run].iter()
     }
 
     /// Whether a call's target has an app registration a platform team created, so its
@@ -206,6 +216,20 @@ pub fn plan_on_threads(
         &governance.policy,
         governance.monitoring.central.is_none(),
     );
+    let scale_sources = (component_plans.iter())
+        .flat_map(|plan| &plan.scale_rules)
+        .filter_map(|rule| match &rule.source {
+            scale::ScaleSource::ServiceBusQueue { namespace, .. }
+            | scale::ScaleSource::ServiceBusSubscription { namespace, .. } => Some(namespace),
+            scale::ScaleSource::StorageQueue { account, .. } => Some(account),
+            scale::ScaleSource::EventHub { .. } => None,
+        })
+        .cloned()
+        .collect();
+    let image_registries = (component_plans.iter())
+        .filter_map(|plan| plan.registry_image.as_ref())
+        .map(|image| image.registry.clone())
+        .collect();
     Ok(Plan {
         app: blueprint.app.name.clone(),
         environments: blueprint.app.environments.clone(),
@@ -222,5 +246,7 @@ pub fn plan_on_threads(
         shared_container_environment,
         deployment: blueprint.deployment.clone(),
         perimeter,
+        scale_sources,
+        image_registries,
     })
 }

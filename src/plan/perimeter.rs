@@ -62,7 +62,8 @@ pub struct PerimeterPlan {
     pub mode: PerimeterMode,
     /// Environment → access mode of every association.
     pub access: BTreeMap<String, AccessMode>,
-    /// In component order; a function app's host storage after nothing else of its own.
+    /// In component order (by name, as the plan's components); a function app's host
+    /// storage after nothing else of its own.
     pub associations: Vec<Association>,
     /// Created perimeters only: the app's profile first, then one per waived component.
     pub profiles: Vec<ProfilePlan>,
@@ -76,6 +77,15 @@ impl PerimeterPlan {
 
     pub fn access_in(&self, environment: &str) -> AccessMode {
         self.access[environment]
+    }
+
+    /// The associations of one component: one run of `associations`, which are sorted by
+    /// component, found by bisection rather than a scan of all of them per component.
+    pub fn associations_of(&self, component: &str) -> &[Association] {
+        let start = (self.associations).partition_point(|a| a.component.as_str() < component);
+        let run = self.associations[start..].partition_point(|a| a.component == component);
+        crate::counters::add(crate::counters::Counter::AppWideScans, run as u64 + 1);
+        &self.associations[start..start + run]
     }
 }
 
@@ -127,14 +137,19 @@ fn label(component: &str, part: &str) -> String {
     }
 }
 
-/// The public-network-access waiver of a component, if any (its ranges become the inbound
-/// rule of the component's own profile).
-fn opening<'a>(blueprint: &'a Blueprint, component: &str) -> Option<(usize, &'a Waiver)> {
-    blueprint
-        .waivers
-        .iter()
-        .enumerate()
-        .find(|(_, w)| w.control == Control::PublicNetworkAccess && w.component == component)
+/// By component, its public-network-access waiver and that waiver's position (the first,
+/// if several): its ranges become the inbound rule of the component's own profile. Gathered
+/// once, not looked for among all the waivers for each component.
+fn openings(blueprint: &Blueprint) -> BTreeMap<&str, (usize, &Waiver)> {
+    let mut openings = BTreeMap::new();
+    for (index, waiver) in blueprint.waivers.iter().enumerate() {
+        if waiver.control == Control::PublicNetworkAccess {
+            openings
+                .entry(waiver.component.as_str())
+                .or_insert((index, waiver));
+        }
+    }
+    openings
 }
 
 /// The perimeter a valid blueprint asks for; `None` with `perimeter = false`.
@@ -163,6 +178,7 @@ pub fn plan_perimeter(
         rules: Vec::new(),
     }];
     let mut kept_out = Vec::new();
+    let openings = openings(blueprint);
     for component in components {
         for (part, ty, output) in paas_resources(component.kind()) {
             let Some(fact) = facts::perimeter_fact(ty.name) else {
@@ -179,7 +195,9 @@ pub fn plan_perimeter(
             }
             // A waiver's ranges go on a profile of the waived resource's own, so they open
             // that resource and nothing else the perimeter holds.
-            let profile = match (part.is_empty(), opening(blueprint, &component.name), &mode) {
+            crate::counters::add(crate::counters::Counter::AppWideScans, 1);
+            let opening = openings.get(component.name.as_str()).copied();
+            let profile = match (part.is_empty(), opening, &mode) {
                 (true, Some((index, waiver)), PerimeterMode::Create) => {
                     let name = format!("waiver-{}", component.name);
                     profiles.push(ProfilePlan {

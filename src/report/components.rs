@@ -42,11 +42,7 @@ pub(super) fn component_rows(plan: &Plan, source: Option<&Source>) -> Vec<Compon
         .map(|component| {
             let kind = component.kind();
             let path = component.path();
-            let waivers: Vec<&PlannedWaiver> = governance
-                .waivers
-                .iter()
-                .filter(|w| w.component == component.name)
-                .collect();
+            let waivers: Vec<&PlannedWaiver> = governance.waivers_of(&component.name).collect();
             let compute = component.is_compute();
             let stateful = !compute && !component.private_endpoints.is_empty();
             // Spelt once per component, not once per policy compared.

@@ -184,12 +184,11 @@ pub(super) fn exposure(plan: &Plan, source: Option<&Source>) -> Vec<ExposureRow>
     for component in &plan.components {
         let module = component_module_path(component);
         let from = cite(source, &component.path());
-        let waiver = governance.waivers.iter().find(|w| {
-            w.component == component.name
-                && matches!(
-                    w.control,
-                    Control::PublicNetworkAccess | Control::DirectPublicIngress
-                )
+        let waiver = governance.waivers_of(&component.name).find(|w| {
+            matches!(
+                w.control,
+                Control::PublicNetworkAccess | Control::DirectPublicIngress
+            )
         });
         for (index, (resource, ty)) in network_resources(component).into_iter().enumerate() {
             // A waiver opens the component's own resource, never a helper such as host storage.

@@ -15,19 +15,20 @@ use std::collections::{BTreeMap, BTreeSet};
 /// identifier-uri-restrictions: `api://…` or `https://…`).
 pub(super) fn validate_registrations(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
     let environments = &blueprint.app.environments;
+    // Every component some connection calls, gathered once for all the registrations.
+    let called: BTreeSet<&str> = (blueprint.components.iter())
+        .flat_map(|caller| caller.uses())
+        .filter(|c| c.access == Access::Call)
+        .map(|c| c.to.component.as_str())
+        .collect();
     for component in &blueprint.components {
         let registration = component.registration();
         if registration.is_empty() {
             continue;
         }
         let path = format!("components.{}.registration", component.name);
-        let called = blueprint.components.iter().any(|caller| {
-            caller
-                .uses()
-                .iter()
-                .any(|c| c.access == Access::Call && c.to.component == component.name)
-        });
-        if !called {
+        crate::counters::add(crate::counters::Counter::AppWideScans, 1);
+        if !called.contains(component.name.as_str()) {
             diagnostics.push(
                 Diagnostic::error(
                     "registration-without-calls",

@@ -258,6 +258,17 @@ fn validate_recover(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
         .filter(|c| RECOVERABLE_KINDS.contains(&c.kind()))
         .map(|c| c.name.as_str())
         .collect();
+    // Components by name, built once rather than searched for each entry (and only when
+    // some environment recovers anything).
+    let recovers =
+        (blueprint.deployment.environments.values()).any(|over| !over.recover.is_empty());
+    let lookup: BTreeMap<&str, &crate::blueprint::model::Component> = if recovers {
+        (blueprint.components.iter())
+            .map(|component| (component.name.as_str(), component))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     for (environment, over) in &blueprint.deployment.environments {
         if !environments.contains(environment) {
             diagnostics.push(unknown_environment(
@@ -268,30 +279,37 @@ fn validate_recover(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
         }
         for (index, name) in over.recover.iter().enumerate() {
             let path = format!("deployment.environments.{environment}.recover[{index}]");
-            let expected = if recoverable.is_empty() {
-                "a key-vault or app-configuration component".to_string()
-            } else {
-                one_of(&recoverable)
+            // Spelt out only for an entry that is wrong: each names every recoverable
+            // component, so building them for every entry would grow with the square.
+            let expected = || {
+                if recoverable.is_empty() {
+                    "a key-vault or app-configuration component".to_string()
+                } else {
+                    one_of(&recoverable)
+                }
             };
-            let help = if recoverable.is_empty() {
-                "only key-vault and app-configuration components can be recovered from soft delete, and the blueprint has none".to_string()
-            } else {
-                format!(
-                    "only key-vault and app-configuration components can be recovered from soft delete; here: {}",
-                    crate::blueprint::diagnostic::all_of(recoverable.iter().copied())
-                )
+            let help = || {
+                if recoverable.is_empty() {
+                    "only key-vault and app-configuration components can be recovered from soft delete, and the blueprint has none".to_string()
+                } else {
+                    format!(
+                        "only key-vault and app-configuration components can be recovered from soft delete; here: {}",
+                        crate::blueprint::diagnostic::all_of(recoverable.iter().copied())
+                    )
+                }
             };
-            match blueprint.components.iter().find(|c| &c.name == name) {
+            crate::counters::add(crate::counters::Counter::AppWideScans, 1);
+            match lookup.get(name.as_str()).copied() {
                 None => {
                     let diagnostic = Diagnostic::error(
                         "unknown-component",
                         format!("no component `{}` to recover", shown(name)),
                     )
                     .at(path)
-                    .expected(expected);
+                    .expected(expected());
                     diagnostics.push(match closest(name, recoverable.iter().copied()) {
                         Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
-                        None => diagnostic.help(help),
+                        None => diagnostic.help(help()),
                     });
                 }
                 Some(component) if !RECOVERABLE_KINDS.contains(&component.kind()) => {
@@ -305,8 +323,8 @@ fn validate_recover(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
                             ),
                         )
                         .at(path)
-                        .expected(expected)
-                        .help(help),
+                        .expected(expected())
+                        .help(help()),
                     );
                 }
                 Some(_) => {}

@@ -7,22 +7,28 @@ use crate::blueprint::diagnostic::{Diagnostic, closest, one_of, shown};
 use crate::blueprint::model::{Blueprint, Component, Ingress, Kind, Part, PartKind};
 use crate::blueprint::{ComponentSpec, Control, Waiver};
 use crate::catalog;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `ingress = "direct"` needs a `direct-public-ingress` waiver, and that waiver needs a
 /// component with `ingress = "direct"`.
 pub(super) fn validate_direct_ingress(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
+    // By component, the position of its first direct-public-ingress waiver: gathered once,
+    // not looked for among all the waivers for each component.
+    let mut waived_at: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, waiver) in blueprint.waivers.iter().enumerate() {
+        if waiver.control == Control::DirectPublicIngress {
+            waived_at.entry(waiver.component.as_str()).or_insert(index);
+        }
+    }
     for component in &blueprint.components {
         let direct = match &component.spec {
             ComponentSpec::WebApp(web) => web.ingress == Ingress::Direct,
             ComponentSpec::FunctionApp(f) => f.ingress == Ingress::Direct,
             _ => false,
         };
-        let waived = blueprint
-            .waivers
-            .iter()
-            .any(|w| w.control == Control::DirectPublicIngress && w.component == component.name);
-        if direct && !waived {
+        crate::counters::add(crate::counters::Counter::AppWideScans, 1);
+        let waiver = waived_at.get(component.name.as_str()).copied();
+        if direct && waiver.is_none() {
             diagnostics.push(
                 Diagnostic::error(
                     "direct-ingress-without-waiver",
@@ -33,14 +39,7 @@ pub(super) fn validate_direct_ingress(blueprint: &Blueprint, diagnostics: &mut V
                 .help("add [[waivers]] with control = \"direct-public-ingress\", this component, a reason and an expiry"),
             );
         }
-        if waived && !direct {
-            let index = blueprint
-                .waivers
-                .iter()
-                .position(|w| {
-                    w.control == Control::DirectPublicIngress && w.component == component.name
-                })
-                .unwrap_or_default();
+        if let (Some(index), false) = (waiver, direct) {
             diagnostics.push(
                 Diagnostic::error(
                     "waiver-without-effect",
@@ -63,10 +62,19 @@ pub(super) fn validate_waivers(
     today: crate::blueprint::Date,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: Vec<(Control, &str)> = Vec::new();
+    let mut seen: BTreeSet<(Control, &str)> = BTreeSet::new();
+    // Components by name, built once rather than searched for each waiver.
+    let lookup: BTreeMap<&str, &Component> = if blueprint.waivers.is_empty() {
+        BTreeMap::new()
+    } else {
+        (blueprint.components.iter())
+            .map(|component| (component.name.as_str(), component))
+            .collect()
+    };
     for (index, waiver) in blueprint.waivers.iter().enumerate() {
         let path = format!("waivers[{index}]");
-        if seen.contains(&(waiver.control, waiver.component.as_str())) {
+        crate::counters::add(crate::counters::Counter::AppWideScans, 1);
+        if !seen.insert((waiver.control, waiver.component.as_str())) {
             diagnostics.push(
                 Diagnostic::error(
                     "duplicate-waiver",
@@ -81,13 +89,8 @@ pub(super) fn validate_waivers(
                 .help("remove one of them"),
             );
         }
-        seen.push((waiver.control, waiver.component.as_str()));
         validate_waiver_terms(waiver, today, &path, diagnostics);
-        let Some(component) = blueprint
-            .components
-            .iter()
-            .find(|c| c.name == waiver.component)
-        else {
+        let Some(component) = lookup.get(waiver.component.as_str()).copied() else {
             let names: Vec<&str> = blueprint
                 .components
                 .iter()

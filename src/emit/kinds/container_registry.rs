@@ -55,11 +55,7 @@ pub fn emit(ctx: &Context, component: &ComponentPlan, module: &mut Module) {
     push_diagnostics(module, "registry", types::CONTAINER_REGISTRY);
     grant_arm_roles(ctx, component, module, |_| "registry".to_string());
     push_private_endpoints(ctx, component, module);
-    if ctx.plan.components.iter().any(|app| {
-        app.registry_image
-            .as_ref()
-            .is_some_and(|image| image.registry == component.name)
-    }) {
+    if ctx.plan.holds_images(&component.name) {
         // The workflow pushes the apps' images from a runner in the VNet, through the private
         // endpoint, as the deploying identity: Contributor pushes in the legacy (non-ABAC)
         // permission mode (learn.microsoft.com/azure/container-registry/container-registry-roles).

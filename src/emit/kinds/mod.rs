@@ -61,11 +61,7 @@ fn push_perimeter_outputs(ctx: &Context, component: &ComponentPlan, module: &mut
     let Some(perimeter) = &ctx.plan.perimeter else {
         return;
     };
-    for association in perimeter
-        .associations
-        .iter()
-        .filter(|a| a.component == component.name)
-    {
+    for association in perimeter.associations_of(&component.name) {
         let symbol = match (component.kind(), association.output) {
             (Kind::FunctionApp, "hostStorageId") => "hostStorage",
             (Kind::Storage | Kind::CosmosDb | Kind::OpenAi, "id") => "account",
