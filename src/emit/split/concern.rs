@@ -236,11 +236,20 @@ fn assemble(concern: &ConcernCall, holder: &[usize]) -> Option<Vec<Part>> {
     for (module, mut writing) in writings.into_iter().enumerate() {
         let mut declared = Vec::new();
         let mut seen = BTreeSet::new();
-        // Declaring one may need another (a parent): until nothing new is needed.
-        while let Some(&i) = writing.existing.iter().find(|i| !seen.contains(*i)) {
-            seen.insert(i);
-            let from = paths[holder[i]].trim_start_matches("modules/").to_string();
-            declared.push((i, layout.existing(i, module, &mut writing, &from)));
+        // Declaring one may need another (a parent): round after round, each declaring
+        // those the rounds before added, until nothing new is needed (not a search from the
+        // start of the set for each declaration). What each declares does not depend on the
+        // order, and they are sorted below.
+        loop {
+            let round: Vec<usize> = writing.existing.difference(&seen).copied().collect();
+            if round.is_empty() {
+                break;
+            }
+            for i in round {
+                seen.insert(i);
+                let from = paths[holder[i]].trim_start_matches("modules/").to_string();
+                declared.push((i, layout.existing(i, module, &mut writing, &from)));
+            }
         }
         declared.sort_by_key(|(i, _)| *i);
         let mut body: Vec<Statement> = declared.into_iter().map(|(_, s)| s).collect();
