@@ -143,13 +143,19 @@ fn write(args: &Args) -> Result<(), (u8, Option<String>)> {
         .as_ref()
         .map(|previous| library_changes(previous, &streamed.manifest.libraries))
         .unwrap_or_default();
-    match result {
+    let outcome = match result {
         Ok(report) => {
             created.keep();
             print_written(args, &out, &report, Some(&libraries), &lock_file)
         }
         Err(error) => Err(print_failure(args, &out, error, &lock_file)),
-    }
+    };
+    // The process ends once this returns: the blueprint, its source map and the plan, trees
+    // of many small allocations, are left for the operating system to reclaim rather than
+    // freed one by one on the way out (as compilers do; about 3% of a 790-component run).
+    // Only plain data: the lock and the created folders are dropped as usual.
+    std::mem::forget((streamed, file));
+    outcome
 }
 
 /// The transaction a generation's files were staged in, or why staging stopped.

@@ -237,6 +237,11 @@ pub fn plan_perimeter(
     if !matches!(mode, PerimeterMode::Create) {
         profiles.clear();
     }
+    // `associations_of` bisects: the components came sorted by name.
+    debug_assert!(
+        (associations.windows(2)).all(|pair| pair[0].component <= pair[1].component),
+        "perimeter associations out of component order"
+    );
     Some(PerimeterPlan {
         mode,
         access: policy
