@@ -2,16 +2,17 @@
 //! misspelt kind and a `uses` on a kind that makes no connections get tailored diagnostics;
 //! then the kind's settings, from the table itself or merged over a library preset.
 
+use super::PendingSourceMap;
 use super::deserialize::{Located, deserialize_located, locator};
 use super::resolve;
-use crate::blueprint::diagnostic::{Diagnostic, SourceMap, closest, list, one_of, shown};
+use crate::blueprint::diagnostic::{Diagnostic, closest, list, one_of, shown};
 use crate::blueprint::{Component, ComponentSpec, Kind};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 pub(super) fn load_components(
     value: &Spanned<DeValue<'_>>,
-    source_map: &SourceMap,
+    source_map: &PendingSourceMap<'_>,
     libraries: &resolve::Libraries,
     components: &mut Vec<Component>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -42,7 +43,7 @@ fn load_component(
     name: &Spanned<std::borrow::Cow<'_, str>>,
     body: &Spanned<DeValue<'_>>,
     path: &str,
-    source_map: &SourceMap,
+    source_map: &PendingSourceMap<'_>,
     libraries: &resolve::Libraries,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Component> {
@@ -154,7 +155,7 @@ fn deserialize_kind(
     kind: Kind,
     settings: Spanned<DeValue<'_>>,
     path: &str,
-    source_map: &SourceMap,
+    source_map: &PendingSourceMap<'_>,
 ) -> Result<ComponentSpec, Box<Diagnostic>> {
     deserialize_kind_located(kind, settings, path, &locator(source_map, path))
 }

@@ -1,8 +1,8 @@
 //! Deserializing a spanned TOML value with serde, and turning serde's one-line errors into
 //! diagnostics that point at the field they are about, in plain words with a hint.
 
-use super::TOP_LEVEL_KEYS;
-use crate::blueprint::diagnostic::{Diagnostic, SourceMap, closest, one_of, shown};
+use super::{PendingSourceMap, TOP_LEVEL_KEYS};
+use crate::blueprint::diagnostic::{Diagnostic, closest, one_of, shown};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeValue, ValueDeserializer};
@@ -18,7 +18,7 @@ pub(super) struct Located {
 /// Where an error in the value at `path` points: the field it is about (not just the table
 /// it is in), found by its span.
 pub(super) fn locator<'a>(
-    source_map: &'a SourceMap,
+    source_map: &'a PendingSourceMap<'_>,
     path: &'a str,
 ) -> impl Fn(&std::ops::Range<usize>) -> Located + 'a {
     move |span| Located {
@@ -34,7 +34,7 @@ pub(super) fn locator<'a>(
 pub(super) fn deserialize<T: DeserializeOwned>(
     value: Spanned<DeValue<'_>>,
     path: &str,
-    source_map: &SourceMap,
+    source_map: &PendingSourceMap<'_>,
 ) -> Result<T, Box<Diagnostic>> {
     deserialize_located(value, path, &locator(source_map, path))
 }

@@ -192,3 +192,77 @@ fn record_value_entries(entries: &mut Vec<Entry>, path: &mut String, value: &Spa
         _ => {}
     }
 }
+
+/// The document's source map while the loader reads the document: from about a hundred
+/// components on, recorded on a second thread (the loader's first steps have no other work
+/// for it), otherwise here. The loader reads the map only to point an error at the text and
+/// for `app.defaults`; the first such read waits for it ([`Deref`](std::ops::Deref)), and
+/// [`PendingSourceMap::into_inner`] takes it whole at the end.
+pub(crate) struct PendingSourceMap<'scope> {
+    map: std::cell::OnceCell<SourceMap>,
+    worker: std::cell::Cell<Option<Worker<'scope>>>,
+}
+
+type Worker<'scope> = std::thread::ScopedJoinHandle<'scope, (SourceMap, crate::counters::Counts)>;
+
+/// From this size of blueprint text on (about a hundred components of the synthetic mix, as
+/// `emit::components::PARALLEL_FROM`), the map is recorded on a thread of its own.
+pub(super) const PARALLEL_FROM_BYTES: usize = 16 * 1024;
+
+impl<'scope> PendingSourceMap<'scope> {
+    /// The map of `table`, parsed from `text`: on a thread of `scope` when `parallel`.
+    pub(super) fn record<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        table: &'env DeTable<'env>,
+        text: &'env str,
+        parallel: bool,
+    ) -> Self {
+        let pending = PendingSourceMap {
+            map: std::cell::OnceCell::new(),
+            worker: std::cell::Cell::new(None),
+        };
+        let record = move || {
+            let mut map = SourceMap::default();
+            record_table(&mut map, "", table);
+            map.index_lines(text);
+            map
+        };
+        if parallel {
+            // A thread that cannot be started leaves the map to be recorded here.
+            let spawned = std::thread::Builder::new()
+                .spawn_scoped(scope, move || (record(), crate::counters::take()));
+            match spawned {
+                Ok(worker) => pending.worker.set(Some(worker)),
+                Err(_) => drop(pending.map.set(record())),
+            }
+        } else {
+            let _ = pending.map.set(record());
+        }
+        pending
+    }
+
+    /// The whole map, once recorded.
+    pub(super) fn into_inner(self) -> SourceMap {
+        // Reading it waits for the worker, if it records the map.
+        let _ = &*self;
+        self.map.into_inner().unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for PendingSourceMap<'_> {
+    type Target = SourceMap;
+
+    fn deref(&self) -> &SourceMap {
+        self.map.get_or_init(|| {
+            let worker = self
+                .worker
+                .take()
+                .expect("a map not recorded here is recorded on its worker");
+            let (map, counts) = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            crate::counters::absorb(counts);
+            map
+        })
+    }
+}

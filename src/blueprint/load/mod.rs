@@ -21,6 +21,8 @@ use toml::de::{DeTable, DeValue};
 mod component;
 mod deserialize;
 mod document;
+
+use document::PendingSourceMap;
 pub(super) mod resolve;
 
 /// A blueprint loaded from text, with the map from logical paths back to the text.
@@ -93,6 +95,12 @@ pub fn from_str(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
 /// Load a blueprint from TOML text, resolving `[libraries]` paths relative to `base`
 /// (the blueprint's folder).
 pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+    load_text(text, base, text.len() >= document::PARALLEL_FROM_BYTES)
+}
+
+/// [`from_str_in`], the source map recorded on a second thread when `parallel`: the same
+/// result either way.
+fn load_text(text: &str, base: &Path, parallel: bool) -> Result<Loaded, Vec<Diagnostic>> {
     if text.trim().is_empty() {
         return Err(vec![
             Diagnostic::error("empty", "the blueprint is empty")
@@ -103,10 +111,19 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     }
     let root =
         DeTable::parse(text).map_err(|error| vec![document::toml_syntax_error(&error, text)])?;
-    let mut source_map = SourceMap::default();
-    document::record_table(&mut source_map, "", root.get_ref());
-    source_map.index_lines(text);
-    let table = root.get_ref();
+    std::thread::scope(|scope| {
+        let source_map = PendingSourceMap::record(scope, root.get_ref(), text, parallel);
+        read_document(root.get_ref(), text, base, source_map)
+    })
+}
+
+/// The blueprint in a parsed document, whose source map may still be being recorded.
+fn read_document(
+    table: &DeTable<'_>,
+    text: &str,
+    base: &Path,
+    source_map: PendingSourceMap<'_>,
+) -> Result<Loaded, Vec<Diagnostic>> {
     let entry = |name: &str| top_level(table, name);
 
     let mut diagnostics = Vec::new();
@@ -169,7 +186,7 @@ pub fn from_str_in(text: &str, base: &Path) -> Result<Loaded, Vec<Diagnostic>> {
                     tags,
                     waivers,
                 },
-                source_map,
+                source_map: source_map.into_inner(),
             })
         }
         _ => {
@@ -224,7 +241,7 @@ impl Sections {
     fn load(
         table: &DeTable<'_>,
         defaults: Option<resolve::Defaults<'_>>,
-        source_map: &SourceMap,
+        source_map: &PendingSourceMap<'_>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Sections {
         let entry = |name: &str| top_level(table, name);
@@ -302,7 +319,7 @@ fn missing_app_or_components(table: &DeTable<'_>, no_app: bool, diagnostics: &mu
 fn table_section<T: DeserializeOwned>(
     value: &Spanned<DeValue<'_>>,
     name: &str,
-    source_map: &SourceMap,
+    source_map: &PendingSourceMap<'_>,
 ) -> Result<T, Box<Diagnostic>> {
     match value.get_ref() {
         DeValue::Table(_) => deserialize(value.clone(), name, source_map),
@@ -356,5 +373,36 @@ mod tests {
             .value_span("components.web.uses[0].to")
             .unwrap();
         assert_eq!(&text[span], "\"x.y\"");
+    }
+
+    /// The source map recorded on a second thread is the one recorded here, and so are the
+    /// diagnostics that read it, for a blueprint that loads and for one with errors deep in
+    /// it and in its last component.
+    #[test]
+    fn a_source_map_recorded_beside_the_loader_is_the_same() {
+        let mut text = String::from("[app]\nname = \"big\"\nenvironments = [\"dev\"]\n");
+        for index in 0..200 {
+            text.push_str(&format!(
+                "\n[components.web{index:03}]\nkind = \"web-app\"\nruntime = \"node:22\"\n\
+                 uses = [{{ to = \"store{index:03}.files\", access = \"read\" }}]\n\
+                 \n[components.store{index:03}]\nkind = \"storage\"\ncontainers = [\"files\"]\n"
+            ));
+        }
+        assert!(text.len() >= document::PARALLEL_FROM_BYTES);
+        let broken = text.replace(
+            "runtime = \"node:22\"\nuses = [{ to = \"store100",
+            "runtime = 22\nuses = [{ to = \"store100",
+        ) + "\n[components.last]\nkind = \"storage\"\nreplication = \"nowhere\"\n";
+        for text in [text.as_str(), broken.as_str()] {
+            let here = format!("{:?}", load_text(text, Path::new("."), false));
+            let beside = format!("{:?}", load_text(text, Path::new("."), true));
+            assert_eq!(here, beside);
+        }
+        let errors = load_text(&broken, Path::new("."), true).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            (errors.iter()).any(|e| e.path.as_deref() == Some("components.web100.runtime")),
+            "{errors:?}"
+        );
     }
 }

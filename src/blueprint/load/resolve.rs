@@ -9,6 +9,7 @@
 //! spans; a span is then mapped back to the blueprint when the value came from it, or to the
 //! `preset = …` / `defaults = …` line when it came from the library.
 
+use super::PendingSourceMap;
 use super::component::deserialize_kind_located;
 use super::deserialize::{Located, deserialize_located};
 use super::table_section;
@@ -324,7 +325,7 @@ fn unknown_library(name: &str, span: Range<usize>, libraries: &Libraries) -> Opt
 pub fn network(
     value: Option<&Spanned<DeValue<'_>>>,
     defaults: Option<Defaults<'_>>,
-    source_map: &SourceMap,
+    source_map: &PendingSourceMap<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Network {
     section::<Network>("network", value, defaults, source_map, diagnostics)
@@ -336,7 +337,7 @@ pub fn section<T: DeserializeOwned + Default>(
     key: &str,
     value: Option<&Spanned<DeValue<'_>>>,
     defaults: Option<Defaults<'_>>,
-    source_map: &SourceMap,
+    source_map: &PendingSourceMap<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> T {
     let library_section = defaults
@@ -376,7 +377,7 @@ pub fn preset_component(
     table: &DeTable<'_>,
     preset: &Spanned<DeValue<'_>>,
     path: &str,
-    source_map: &SourceMap,
+    source_map: &PendingSourceMap<'_>,
     libraries: &Libraries,
 ) -> Result<ComponentSpec, Option<Box<Diagnostic>>> {
     let Some(reference) = preset.get_ref().as_str() else {
@@ -476,7 +477,7 @@ pub fn preset_component(
 fn reparse<T>(
     merged: &toml::Table,
     path: &str,
-    source_map: &SourceMap,
+    source_map: &PendingSourceMap<'_>,
     fallback: Range<usize>,
     note: &str,
     deserialize: impl FnOnce(
