@@ -12,6 +12,7 @@
 use super::diagnostic::{Diagnostic, SourceMap, closest, list, one_of, shown};
 use super::{App, Blueprint, Deployment, Governance, Kind, Monitoring, Network, Waiver};
 use deserialize::deserialize;
+use document::PendingSourceMap;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,8 +22,6 @@ use toml::de::{DeTable, DeValue};
 mod component;
 mod deserialize;
 mod document;
-
-use document::PendingSourceMap;
 pub(super) mod resolve;
 
 /// A blueprint loaded from text, with the map from logical paths back to the text.
