@@ -8,28 +8,11 @@ mod common;
 use assert_cmd::Command;
 use bulwark::counters::{self, Counter};
 use bulwark::output::{self, OutputError, Transaction};
+use common::snapshot;
 use common::synthetic::{render_toml, synthetic};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-
-/// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                let relative = path.strip_prefix(dir).unwrap().to_string_lossy();
-                files.insert(relative.into_owned(), fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
-}
 
 /// The renames a commit of `files` makes file by file: each file and the manifest.
 fn renames_file_by_file(generated: &bulwark::Generated) -> u64 {

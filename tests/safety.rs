@@ -8,6 +8,7 @@
 mod common;
 
 use assert_cmd::Command;
+use common::snapshot;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -433,28 +434,6 @@ fn shop_without_vault(blueprint: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n[components.")
         .replace("  { to = \"vault.stripe-key\", access = \"read\" },\n", "")
-}
-
-fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in fs::read_dir(&current).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(entry.path());
-            } else {
-                let relative = entry
-                    .path()
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .display()
-                    .to_string();
-                files.insert(relative, fs::read(entry.path()).unwrap());
-            }
-        }
-    }
-    files
 }
 
 fn restore(dir: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) {

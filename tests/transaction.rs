@@ -6,31 +6,9 @@
 mod common;
 
 use bulwark::output::{self, OutputError, Transaction, WriteReport};
+use common::snapshot;
 use common::synthetic::synthetic;
-use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Every file under `dir` (the staging folder and journal included) with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                let relative = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                files.insert(relative, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
-}
 
 /// Write a generation through a transaction, its files staged last to first.
 fn write_backwards(dir: &Path, generated: &bulwark::Generated) -> Result<WriteReport, OutputError> {

@@ -7,6 +7,25 @@ use std::path::{Path, PathBuf};
 pub mod staged;
 pub mod synthetic;
 
+/// Every file under `dir` (not its folders), by `/`-joined relative path, with its bytes:
+/// what the file-safety tests compare before and after a run.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let relative = path.strip_prefix(dir).unwrap().to_string_lossy();
+                files.insert(relative.into_owned(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
