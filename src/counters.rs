@@ -95,6 +95,26 @@ pub fn absorb(taken: Counts) {
     });
 }
 
+/// Run `work` on a thread of `scope`, handing back its counts with its result (see
+/// [`join_counted`]).
+pub fn spawn_counted<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    work: impl FnOnce() -> T + Send + 'scope,
+) -> std::thread::ScopedJoinHandle<'scope, (T, Counts)> {
+    scope.spawn(move || (work(), take()))
+}
+
+/// The result of a worker from [`spawn_counted`] (or any that returns its [`take`]n counts
+/// with its result): its counts are added to this thread's, and its panic (a bug, never
+/// user input) goes on on this thread.
+pub fn join_counted<T>(worker: std::thread::ScopedJoinHandle<'_, (T, Counts)>) -> T {
+    let (result, counts) = worker
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    absorb(counts);
+    result
+}
+
 /// Set every count of this thread back to 0.
 pub fn reset() {
     COUNTS.with(|counts| counts.iter().for_each(|cell| cell.set(0)));

@@ -129,6 +129,18 @@ pub fn generate_streaming(
     sink: &mut dyn FnMut(GeneratedFile),
 ) -> Result<Streamed, Error> {
     let (plan, warnings) = validate_and_plan(blueprint, options)?;
+    emit_checked(blueprint, options, plan, warnings, sink)
+}
+
+/// Emit a valid plan's files to `sink`, then check the templates' limits: the streaming
+/// generation once validation and planning have passed.
+fn emit_checked(
+    blueprint: &Blueprint,
+    options: &Options,
+    plan: plan::Plan,
+    warnings: Vec<Diagnostic>,
+    sink: &mut dyn FnMut(GeneratedFile),
+) -> Result<Streamed, Error> {
     let (hashes, mut memo) = emit_hashed(&plan, options, sink, &mut || {});
     check_limits(blueprint, options, &mut memo)?;
     Ok(streamed(blueprint, options, plan, warnings, hashes))
@@ -172,9 +184,7 @@ fn streaming_with_report(
 ) -> Result<(Streamed, String), Error> {
     let (plan, warnings) = validate_and_plan(blueprint, options)?;
     if !aside(&plan) {
-        let (hashes, mut memo) = emit_hashed(&plan, options, sink, &mut || {});
-        check_limits(blueprint, options, &mut memo)?;
-        let streamed = streamed(blueprint, options, plan, warnings, hashes);
+        let streamed = emit_checked(blueprint, options, plan, warnings, sink)?;
         let paths = streamed.manifest.files.keys().map(String::as_str);
         let report = report_text_of(&streamed.plan, paths, blueprint, source);
         return Ok((streamed, report));
@@ -184,19 +194,12 @@ fn streaming_with_report(
         // found no idle core and was held in memory beside the modules being built.
         let mut preparing = None;
         let (hashes, mut memo) = emit_hashed(&plan, options, sink, &mut || {
-            preparing = Some(scope.spawn(|| {
-                let prepared = report::prepare(blueprint, &plan, source.label, Some(source));
-                (prepared, counters::take())
+            preparing = Some(counters::spawn_counted(scope, || {
+                report::prepare(blueprint, &plan, source.label, Some(source))
             }));
         });
         let checked = check_limits(blueprint, options, &mut memo);
-        let prepared = preparing.map(|thread| {
-            let (prepared, counts) = thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            counters::absorb(counts);
-            prepared
-        });
+        let prepared = preparing.map(counters::join_counted);
         (hashes, checked, prepared)
     });
     checked?;

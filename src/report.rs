@@ -228,15 +228,11 @@ pub fn markdown_of(
         return with_stages(report).into_markdown();
     }
     std::thread::scope(|scope| {
-        let helper = scope.spawn(|| {
-            let parsed = (markdown::Template::parse(), diagram::mermaid(plan));
-            (parsed, crate::counters::take())
+        let helper = crate::counters::spawn_counted(scope, || {
+            (markdown::Template::parse(), diagram::mermaid(plan))
         });
         let report = build_rows(blueprint, plan, blueprint_label, source);
-        let ((template, diagram), counts) = helper
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        crate::counters::absorb(counts);
+        let (template, diagram) = crate::counters::join_counted(helper);
         let report = Report {
             diagram,
             ..with_stages(report)

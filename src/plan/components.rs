@@ -157,14 +157,10 @@ pub(super) fn plan_components<T>(
     };
     let (first, mut planned) = if threads > 1 && chunks.len() > 1 {
         std::thread::scope(|scope| {
-            let worker = scope.spawn(|| (plan_chunks(), counters::take()));
+            let worker = counters::spawn_counted(scope, plan_chunks);
             let first = first();
             let mut planned = plan_chunks();
-            let (theirs, counts) = worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            counters::absorb(counts);
-            planned.extend(theirs);
+            planned.extend(counters::join_counted(worker));
             (first, planned)
         })
     } else {

@@ -258,11 +258,7 @@ impl std::ops::Deref for PendingSourceMap<'_> {
                 .worker
                 .take()
                 .expect("a map not recorded here is recorded on its worker");
-            let (map, counts) = worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            crate::counters::absorb(counts);
-            map
+            crate::counters::join_counted(worker)
         })
     }
 }

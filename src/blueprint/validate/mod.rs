@@ -98,11 +98,9 @@ pub fn validate_on_threads(
     };
     let later = if threads > 1 {
         std::thread::scope(|scope| {
-            let worker = scope.spawn(|| (whole_app(), counters::take()));
+            let worker = counters::spawn_counted(scope, whole_app);
             each_component(&mut diagnostics);
-            let (later, counts) = join(worker);
-            counters::absorb(counts);
-            later
+            counters::join_counted(worker)
         })
     } else {
         each_component(&mut diagnostics);
@@ -110,11 +108,4 @@ pub fn validate_on_threads(
     };
     diagnostics.extend(later);
     diagnostics
-}
-
-/// A scoped worker's result; its panic (a bug, never user input) goes on on this thread.
-fn join<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    worker
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
