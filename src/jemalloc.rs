@@ -2,9 +2,9 @@
 //! jemalloc instead of musl's own, which takes one lock for every allocation and returns
 //! memory to the kernel eagerly. bulwark allocates on three or four threads at once, and with
 //! musl's allocator a 790-component generation took 3.2 times as long as the glibc build
-//! (README, Checks: "The Linux release binary …"). ripgrep made the same choice for the same reason
-//! (BurntSushi/ripgrep, commit 03bf37ff). Other builds keep their platform's allocator: with
-//! glibc, jemalloc was faster but over the memory budget.
+//! (README, Checks: "The Linux release binary …"). ripgrep made the same choice for the same
+//! reason (BurntSushi/ripgrep, commit 03bf37ff). Other builds keep their platform's allocator:
+//! with glibc, jemalloc was faster but over the memory budget.
 //!
 //! `tests/jemalloc.rs` includes this file under glibc to check that jemalloc reads the options.
 
