@@ -72,14 +72,11 @@ impl GovernancePlan {
     /// The waivers of `component`, in blueprint order: looked up, not a scan of every
     /// waiver for every component.
     pub fn waivers_of(&self, component: &str) -> impl Iterator<Item = &PlannedWaiver> {
-        let component_at = |position: &usize| self.waivers[*position].component.as_str();
-        let order = &self.by_component;
-        let start = order.partition_point(|position| component_at(position) < component);
-        let run = order[start..].partition_point(|position| component_at(position) == component);
-        crate::counters::add(crate::counters::Counter::AppWideScans, run as u64 + 1);
-        order[start..start + run]
-            .iter()
-            .map(|position| &self.waivers[*position])
+        super::sorted_run(&self.by_component, |position| {
+            self.waivers[*position].component.as_str().cmp(component)
+        })
+        .iter()
+        .map(|position| &self.waivers[*position])
     }
 }
 
@@ -133,7 +130,8 @@ pub struct MonitoringPlan {
     pub daily_cap_gb: BTreeMap<String, Option<u32>>,
 }
 
-pub fn plan_governance(blueprint: &Blueprint) -> GovernancePlan {
+/// `lookup`: the blueprint's components by name, for each waiver to find its own.
+pub fn plan_governance(blueprint: &Blueprint, lookup: &super::ByName<'_>) -> GovernancePlan {
     let environments = &blueprint.app.environments;
     let per = |f: &dyn Fn(&str) -> PolicyMode| -> BTreeMap<String, PolicyMode> {
         environments.iter().map(|e| (e.clone(), f(e))).collect()
@@ -151,12 +149,6 @@ pub fn plan_governance(blueprint: &Blueprint) -> GovernancePlan {
                 .map(|(e, m)| ((*e).clone(), m.workspace_id.clone().unwrap_or_default()))
                 .collect()
         });
-    // Components by name, for the waivers to find theirs (none needed without waivers).
-    let lookup = if blueprint.waivers.is_empty() {
-        super::ByName::new()
-    } else {
-        super::by_name(blueprint)
-    };
     let waivers: Vec<PlannedWaiver> = blueprint
         .waivers
         .iter()

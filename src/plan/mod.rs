@@ -122,14 +122,8 @@ impl Plan {
 
     /// The calls a compute component receives (its app registration exists when any do).
     pub fn calls_to(&self, target: &str) -> impl Iterator<Item = &Call> {
-        // `calls` is sorted by target: the target's calls are one run, found by bisection
-        // rather than by a scan of every call for every component.
-        let start = self
-            .calls
-            .partition_point(|call| call.target.as_str() < target);
-        let run = self.calls[start..].partition_point(|call| call.target == target);
-        crate::counters::add(crate::counters::Counter::AppWideScans, run as u64 + 1);
-        self.calls[start..start + run].iter()
+        // `calls` is sorted by target: the target's calls are one run.
+        sorted_run(&self.calls, |call| call.target.as_str().cmp(target)).iter()
     }
 
     /// Whether a call's target has an app registration a platform team created, so its
@@ -157,6 +151,16 @@ impl Plan {
             .ok()
             .map(|i| &self.components[i])
     }
+}
+
+/// The run of `sorted` that `compare` (an entry against the one looked for) finds equal,
+/// by bisection: one component's entries in an app-wide list sorted by component, rather
+/// than a scan of the whole list for every component. Counted as the entries examined.
+pub(crate) fn sorted_run<T>(sorted: &[T], compare: impl Fn(&T) -> std::cmp::Ordering) -> &[T] {
+    let start = sorted.partition_point(|entry| compare(entry).is_lt());
+    let run = sorted[start..].partition_point(|entry| compare(entry).is_eq());
+    crate::counters::add(crate::counters::Counter::AppWideScans, run as u64 + 1);
+    &sorted[start..start + run]
 }
 
 /// Components by name, built once per blueprint so lookups stay logarithmic.
@@ -209,7 +213,7 @@ pub fn plan_on_threads(
     endpoints::central_zone_ids(blueprint, &dns_zones, &mut network_plan.dns)?;
     let secret_inputs = components::secret_inputs(&component_plans);
 
-    let governance = governance::plan_governance(blueprint);
+    let governance = governance::plan_governance(blueprint, &lookup);
     let perimeter = perimeter::plan_perimeter(
         blueprint,
         &components,

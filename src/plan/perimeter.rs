@@ -80,12 +80,9 @@ impl PerimeterPlan {
     }
 
     /// The associations of one component: one run of `associations`, which are sorted by
-    /// component, found by bisection rather than a scan of all of them per component.
+    /// component.
     pub fn associations_of(&self, component: &str) -> &[Association] {
-        let start = (self.associations).partition_point(|a| a.component.as_str() < component);
-        let run = self.associations[start..].partition_point(|a| a.component == component);
-        crate::counters::add(crate::counters::Counter::AppWideScans, run as u64 + 1);
-        &self.associations[start..start + run]
+        super::sorted_run(&self.associations, |a| a.component.as_str().cmp(component))
     }
 }
 

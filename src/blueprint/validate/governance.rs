@@ -6,23 +6,25 @@
 use super::names::{duplicates, unknown_environment};
 use super::waivers;
 use crate::blueprint::diagnostic::{Diagnostic, closest, one_of, shown};
-use crate::blueprint::model::{Blueprint, Kind};
+use crate::blueprint::model::{Blueprint, Component, Kind};
 use std::collections::BTreeMap;
 
 /// Tags bulwark sets itself on every resource.
 const BULWARK_TAGS: &[&str] = &["app", "environment", "managed-by"];
 
 /// `[governance]`, `[monitoring]`, `[tags]` and `[[waivers]]`.
+/// `by_name`: the blueprint's components by name.
 pub(super) fn validate_governance(
     blueprint: &Blueprint,
+    by_name: &BTreeMap<&str, &Component>,
     today: crate::blueprint::Date,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     validate_tags(blueprint, diagnostics);
     validate_monitoring(blueprint, diagnostics);
-    validate_recover(blueprint, diagnostics);
+    validate_recover(blueprint, by_name, diagnostics);
     waivers::validate_direct_ingress(blueprint, diagnostics);
-    waivers::validate_waivers(blueprint, today, diagnostics);
+    waivers::validate_waivers(blueprint, by_name, today, diagnostics);
 }
 
 /// `[tags]`: names Azure accepts, none twice without regard to case, none bulwark sets;
@@ -250,7 +252,11 @@ fn check_monitoring(
 const RECOVERABLE_KINDS: [Kind; 2] = [Kind::KeyVault, Kind::AppConfiguration];
 
 /// `[deployment.environments.<env>] recover`: known environments, recoverable components.
-fn validate_recover(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
+fn validate_recover(
+    blueprint: &Blueprint,
+    by_name: &BTreeMap<&str, &Component>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let environments = &blueprint.app.environments;
     let recoverable: Vec<&str> = blueprint
         .components
@@ -258,17 +264,6 @@ fn validate_recover(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
         .filter(|c| RECOVERABLE_KINDS.contains(&c.kind()))
         .map(|c| c.name.as_str())
         .collect();
-    // Components by name, built once rather than searched for each entry (and only when
-    // some environment recovers anything).
-    let recovers =
-        (blueprint.deployment.environments.values()).any(|over| !over.recover.is_empty());
-    let lookup: BTreeMap<&str, &crate::blueprint::model::Component> = if recovers {
-        (blueprint.components.iter())
-            .map(|component| (component.name.as_str(), component))
-            .collect()
-    } else {
-        BTreeMap::new()
-    };
     for (environment, over) in &blueprint.deployment.environments {
         if !environments.contains(environment) {
             diagnostics.push(unknown_environment(
@@ -299,7 +294,7 @@ fn validate_recover(blueprint: &Blueprint, diagnostics: &mut Vec<Diagnostic>) {
                 }
             };
             crate::counters::add(crate::counters::Counter::AppWideScans, 1);
-            match lookup.get(name.as_str()).copied() {
+            match by_name.get(name.as_str()).copied() {
                 None => {
                     let diagnostic = Diagnostic::error(
                         "unknown-component",

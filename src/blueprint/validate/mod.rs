@@ -67,17 +67,17 @@ pub fn validate_on_threads(
     today: crate::blueprint::Date,
     threads: usize,
 ) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
-    governance::validate_governance(blueprint, today, &mut diagnostics);
-    names::validate_app_names(blueprint, &mut diagnostics);
-    network::validate_network(blueprint, &mut diagnostics);
-    names::validate_component_names(blueprint, &mut diagnostics);
-
     let by_name: BTreeMap<&str, &Component> = blueprint
         .components
         .iter()
         .map(|component| (component.name.as_str(), component))
         .collect();
+    let mut diagnostics = Vec::new();
+    governance::validate_governance(blueprint, &by_name, today, &mut diagnostics);
+    names::validate_app_names(blueprint, &mut diagnostics);
+    network::validate_network(blueprint, &mut diagnostics);
+    names::validate_component_names(blueprint, &mut diagnostics);
+
     let each_component = |diagnostics: &mut Vec<Diagnostic>| {
         for component in &blueprint.components {
             components::validate_component(

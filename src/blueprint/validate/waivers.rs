@@ -59,18 +59,11 @@ pub(super) fn validate_direct_ingress(blueprint: &Blueprint, diagnostics: &mut V
 /// Every `[[waivers]]` entry, in order.
 pub(super) fn validate_waivers(
     blueprint: &Blueprint,
+    by_name: &BTreeMap<&str, &Component>,
     today: crate::blueprint::Date,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let mut seen: BTreeSet<(Control, &str)> = BTreeSet::new();
-    // Components by name, built once rather than searched for each waiver.
-    let lookup: BTreeMap<&str, &Component> = if blueprint.waivers.is_empty() {
-        BTreeMap::new()
-    } else {
-        (blueprint.components.iter())
-            .map(|component| (component.name.as_str(), component))
-            .collect()
-    };
     for (index, waiver) in blueprint.waivers.iter().enumerate() {
         let path = format!("waivers[{index}]");
         crate::counters::add(crate::counters::Counter::AppWideScans, 1);
@@ -90,7 +83,7 @@ pub(super) fn validate_waivers(
             );
         }
         validate_waiver_terms(waiver, today, &path, diagnostics);
-        let Some(component) = lookup.get(waiver.component.as_str()).copied() else {
+        let Some(component) = by_name.get(waiver.component.as_str()).copied() else {
             let names: Vec<&str> = blueprint
                 .components
                 .iter()
