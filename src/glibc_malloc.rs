@@ -9,7 +9,7 @@
 //! allocated it and is given back only from the arena's top: at 790 components on ext4 right
 //! after deletions the glibc build peaked at 30.6-34.8 MB, mostly over its 32.0 MB budget (2x
 //! output + 16 MB); with the threshold fixed at glibc's default, 29.5-32.5 MB (over once in 43
-//! runs), and 28.9 MB instead of 30.6 MB on tmpfs, for 1-7% more time (README, Checks).
+//! runs), and 28.9 MB instead of 30.6 MB on tmpfs, for 0.7-7% more time (README, Checks).
 
 /// The threshold: glibc's own default, kept from being raised.
 pub const MMAP_THRESHOLD: usize = 128 * 1024;
